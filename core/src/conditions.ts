@@ -1,0 +1,221 @@
+import { RE2JS } from 're2js';
+import { cidrContains, parseAddress, parseCidr } from './cidr.ts';
+import { resolveAttribute } from './context.ts';
+import { type Condition, type Context, Operator } from './model.ts';
+import { compareSemver, parseSemver } from './semver.ts';
+
+/** Clock and randomness, passed in so core stays pure and tests stay deterministic. */
+export interface EvalEnv {
+  now: () => number;
+  random: () => number;
+}
+
+export type Predicate = (ctx: Context, env: EvalEnv) => boolean;
+
+export interface CompiledCondition {
+  test: Predicate;
+  /** Why the condition can never match, when it is malformed. */
+  error: string | null;
+}
+
+export const MAX_REGEX_LENGTH = 1024;
+
+const never: Predicate = () => false;
+
+function malformed(error: string): CompiledCondition {
+  return { test: never, error };
+}
+
+/** Unleash trims list values and drops empty ones. */
+function cleanValues(values: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (const v of values) {
+    if (typeof v === 'string' && v !== '') out.push(v.trim());
+  }
+  return out;
+}
+
+function membership(values: string[]): (value: string) => boolean {
+  if (values.length > 8) {
+    const set = new Set(values);
+    return (value) => set.has(value);
+  }
+  return (value) => values.includes(value);
+}
+
+function compileBase(c: Condition): CompiledCondition {
+  const attr = c.attribute;
+  const raw = Array.isArray(c.values) ? c.values : [];
+  switch (c.operator) {
+    case Operator.In:
+    case Operator.NotIn: {
+      const has = membership(cleanValues(raw));
+      const isIn = c.operator === Operator.In;
+      return {
+        test: (ctx) => {
+          const v = resolveAttribute(ctx, attr);
+          return (v !== undefined && has(v)) === isIn;
+        },
+        error: null,
+      };
+    }
+    case Operator.StrStartsWith:
+    case Operator.StrEndsWith:
+    case Operator.StrContains: {
+      const ci = c.caseInsensitive === true;
+      const values = cleanValues(raw).map((v) => (ci ? v.toLowerCase() : v));
+      const op = c.operator;
+      return {
+        test: (ctx) => {
+          let v = resolveAttribute(ctx, attr);
+          if (v === undefined) return false;
+          if (ci) v = v.toLowerCase();
+          for (const candidate of values) {
+            if (
+              op === Operator.StrStartsWith
+                ? v.startsWith(candidate)
+                : op === Operator.StrEndsWith
+                  ? v.endsWith(candidate)
+                  : v.includes(candidate)
+            ) {
+              return true;
+            }
+          }
+          return false;
+        },
+        error: null,
+      };
+    }
+    case Operator.NumEq:
+    case Operator.NumGt:
+    case Operator.NumGte:
+    case Operator.NumLt:
+    case Operator.NumLte: {
+      const target = typeof raw[0] === 'string' && raw[0].trim() !== '' ? Number(raw[0]) : Number.NaN;
+      if (Number.isNaN(target)) return malformed(`${c.operator} needs a number, got ${JSON.stringify(raw[0])}`);
+      const op = c.operator;
+      return {
+        test: (ctx) => {
+          const s = resolveAttribute(ctx, attr);
+          if (s === undefined) return false;
+          const n = Number(s);
+          if (Number.isNaN(n)) return false;
+          switch (op) {
+            case Operator.NumEq:
+              return n === target;
+            case Operator.NumGt:
+              return n > target;
+            case Operator.NumGte:
+              return n >= target;
+            case Operator.NumLt:
+              return n < target;
+            default:
+              return n <= target;
+          }
+        },
+        error: null,
+      };
+    }
+    case Operator.DateAfter:
+    case Operator.DateBefore: {
+      const target = typeof raw[0] === 'string' ? Date.parse(raw[0]) : Number.NaN;
+      if (Number.isNaN(target)) return malformed(`${c.operator} needs an ISO date, got ${JSON.stringify(raw[0])}`);
+      const after = c.operator === Operator.DateAfter;
+      return {
+        test: (ctx, env) => {
+          const s = resolveAttribute(ctx, attr);
+          let t: number;
+          if (s !== undefined) t = Date.parse(s);
+          else if (attr === 'currentTime') t = env.now();
+          else return false;
+          if (Number.isNaN(t)) return false;
+          return after ? t > target : t < target;
+        },
+        error: null,
+      };
+    }
+    case Operator.SemverEq:
+    case Operator.SemverGt:
+    case Operator.SemverGte:
+    case Operator.SemverLt:
+    case Operator.SemverLte: {
+      const target = typeof raw[0] === 'string' ? parseSemver(raw[0]) : null;
+      if (!target) return malformed(`${c.operator} needs a semantic version, got ${JSON.stringify(raw[0])}`);
+      const op = c.operator;
+      return {
+        test: (ctx) => {
+          const s = resolveAttribute(ctx, attr);
+          const v = s === undefined ? null : parseSemver(s);
+          if (!v) return false;
+          const cmp = compareSemver(v, target);
+          switch (op) {
+            case Operator.SemverEq:
+              return cmp === 0;
+            case Operator.SemverGt:
+              return cmp > 0;
+            case Operator.SemverGte:
+              return cmp >= 0;
+            case Operator.SemverLt:
+              return cmp < 0;
+            default:
+              return cmp <= 0;
+          }
+        },
+        error: null,
+      };
+    }
+    case Operator.Regex: {
+      const re = compileRegex(raw[0], c.caseInsensitive === true);
+      if (typeof re === 'string') return malformed(re);
+      return {
+        test: (ctx) => {
+          const s = resolveAttribute(ctx, attr);
+          return s !== undefined && re.test(s);
+        },
+        error: null,
+      };
+    }
+    case Operator.InCidr: {
+      const ranges = cleanValues(raw)
+        .map(parseCidr)
+        .filter((r) => r !== null);
+      return {
+        test: (ctx) => {
+          const s = resolveAttribute(ctx, attr);
+          const address = s === undefined ? null : parseAddress(s);
+          if (!address) return false;
+          for (const range of ranges) if (cidrContains(range, address)) return true;
+          return false;
+        },
+        error: null,
+      };
+    }
+    default:
+      return malformed(`unknown operator ${JSON.stringify(c.operator)}`);
+  }
+}
+
+/**
+ * RE2 syntax on a linear-time engine (re2js): no backtracking, so no pattern or input can hang
+ * evaluation. Lookaround and backreferences don't exist in RE2 and are rejected, as in Unleash.
+ */
+export function compileRegex(pattern: unknown, caseInsensitive: boolean): RE2JS | string {
+  if (typeof pattern !== 'string' || pattern === '') return 'REGEX needs a pattern';
+  if (pattern.length > MAX_REGEX_LENGTH) return `REGEX pattern longer than ${MAX_REGEX_LENGTH} characters`;
+  try {
+    return RE2JS.compile(pattern, caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
+  } catch (e) {
+    return `invalid REGEX pattern: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/** A condition as a predicate. Malformed conditions never match, inverted or not. */
+export function compileCondition(c: Condition): CompiledCondition {
+  if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') {
+    return malformed('condition without an attribute');
+  }
+  const base = compileBase(c);
+  if (base.error !== null || c.inverted !== true) return base;
+  const test = base.test;
+  return { test: (ctx, env) => !test(ctx, env), error: null };
+}

@@ -1,0 +1,2 @@
+export { type ImportedFlag, importUnleash, type UnleashImport } from './import-unleash.ts';
+export type { UnleashConstraint, UnleashFeature, UnleashPayload, UnleashSegment, UnleashStrategy, UnleashVariant } from './types.ts';

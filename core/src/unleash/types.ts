@@ -1,0 +1,48 @@
+/** The parts of Unleash's client-features payload (`GET /api/client/features`) the importer reads. */
+
+export interface UnleashConstraint {
+  contextName: string;
+  operator: string;
+  values?: string[];
+  value?: string;
+  inverted?: boolean;
+  caseInsensitive?: boolean;
+}
+
+export interface UnleashVariant {
+  name: string;
+  weight: number;
+  payload?: { type: string; value: string };
+  stickiness?: string;
+  overrides?: Array<{ contextName: string; values: string[] }>;
+}
+
+export interface UnleashStrategy {
+  id?: string;
+  name: string;
+  parameters?: Record<string, string | number | undefined>;
+  constraints?: UnleashConstraint[];
+  segments?: Array<number | string>;
+  variants?: UnleashVariant[];
+  disabled?: boolean | null;
+}
+
+export interface UnleashFeature {
+  name: string;
+  description?: string | null;
+  enabled: boolean;
+  strategies?: UnleashStrategy[];
+  variants?: UnleashVariant[] | null;
+  dependencies?: Array<{ feature: string; enabled?: boolean; variants?: string[] }>;
+}
+
+export interface UnleashSegment {
+  id: number | string;
+  name?: string;
+  constraints?: UnleashConstraint[];
+}
+
+export interface UnleashPayload {
+  features: UnleashFeature[];
+  segments?: UnleashSegment[];
+}
