@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import { type Context, compileSnapshot, ErrorCode, evaluate, evaluateAll, type FlagConfig, Reason, type Snapshot } from '../src/index.ts';
+
+const snap = (flags: FlagConfig[], segments: Snapshot['segments'] = []) => compileSnapshot({ revision: 3, flags, segments });
+
+describe('evaluate', () => {
+  it('reports why: off, on for everyone, rule match, no match, not found', () => {
+    const s = snap([
+      { key: 'off', enabled: false, rules: [] },
+      { key: 'on', enabled: true },
+      {
+        key: 'beta',
+        enabled: true,
+        rules: [{ id: 'staff', conditions: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@acme.io'] }] }],
+      },
+    ]);
+    expect(evaluate(s, 'off', {})).toMatchObject({ enabled: false, reason: Reason.Off, ruleId: null });
+    expect(evaluate(s, 'on', {})).toMatchObject({ enabled: true, reason: Reason.On, ruleId: null });
+    expect(evaluate(s, 'beta', { properties: { email: 'kim@acme.io' } })).toMatchObject({
+      enabled: true,
+      reason: Reason.RuleMatch,
+      ruleId: 'staff',
+    });
+    expect(evaluate(s, 'beta', { properties: { email: 'kim@other.io' } })).toMatchObject({ enabled: false, reason: Reason.NoRuleMatch });
+    expect(evaluate(s, 'nope', {})).toMatchObject({ enabled: false, reason: Reason.NotFound, errorCode: ErrorCode.FlagNotFound });
+  });
+
+  it('never throws, whatever the snapshot or context holds', () => {
+    const hostile = {
+      revision: 'x',
+      flags: [
+        null,
+        { key: 'a', enabled: true, rules: [{ id: 'r', conditions: [null, { attribute: 3 }], rollout: { percentage: 'lots' } }] },
+        { key: 'b', enabled: true, rules: 'not a list', variants: [{ name: 'v', weight: Number.NaN }] },
+        { key: 'c', enabled: true, rules: [{ id: 'r', conditions: [{ attribute: 'x', operator: 'NUM_GT', values: [{}] }] }] },
+        { key: 'd', enabled: true, dependencies: [{ flag: 'd' }] },
+      ],
+      segments: [{ key: 's', conditions: 'nope' }, null],
+    } as unknown as Snapshot;
+    const s = compileSnapshot(hostile);
+    const contexts = [
+      undefined,
+      null,
+      {},
+      { userId: 42 },
+      { properties: null },
+      { properties: { x: { deep: 1 } } },
+      'str',
+    ] as unknown as Context[];
+    for (const key of ['a', 'b', 'c', 'd', '', 'zzz']) {
+      for (const ctx of contexts) {
+        const r = evaluate(s, key, ctx);
+        expect(typeof r.enabled).toBe('boolean');
+        expect(typeof r.reason).toBe('string');
+      }
+    }
+    expect(evaluate(s, 'a', { userId: 'u' })).toMatchObject({ enabled: false, errorCode: ErrorCode.InvalidRule });
+    expect(evaluate(s, 'c', { properties: { x: '5' } })).toMatchObject({ enabled: false, errorCode: ErrorCode.InvalidRule });
+    // A self-dependency can never be satisfied, and evaluating it terminates.
+    expect(evaluate(s, 'd', {})).toMatchObject({ enabled: false, reason: Reason.DependencyFailed });
+  });
+
+  it('treats a malformed rule as a miss and still evaluates the rules after it', () => {
+    const s = snap([
+      {
+        key: 'f',
+        enabled: true,
+        rules: [
+          { id: 'broken', conditions: [{ attribute: 'plan', operator: 'NOT_AN_OPERATOR' as 'IN', values: ['x'], inverted: true }] },
+          { id: 'missing-segment', segments: ['ghost'] },
+          { id: 'ok', conditions: [{ attribute: 'plan', operator: 'IN', values: ['pro'] }] },
+        ],
+      },
+    ]);
+    expect(evaluate(s, 'f', { properties: { plan: 'pro' } })).toMatchObject({ enabled: true, ruleId: 'ok' });
+    const miss = evaluate(s, 'f', { properties: { plan: 'free' } });
+    expect(miss).toMatchObject({ enabled: false, reason: Reason.NoRuleMatch, errorCode: ErrorCode.InvalidRule });
+    expect(miss.errorMessage).toContain('broken');
+    expect(miss.errorMessage).toContain('ghost');
+  });
+
+  it('cannot be hung by a regular expression (linear-time engine)', () => {
+    const s = snap([
+      {
+        key: 'redos',
+        enabled: true,
+        rules: [{ id: 'r', conditions: [{ attribute: 'userId', operator: 'REGEX', values: ['^(a+)+$'] }] }],
+      },
+    ]);
+    const evil = `${'a'.repeat(50_000)}!`;
+    const started = performance.now();
+    expect(evaluate(s, 'redos', { userId: evil }).enabled).toBe(false);
+    // A backtracking engine needs longer than the universe's age here; RE2 is linear.
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('evaluates one-level dependencies on the same context, including variants and off-parents', () => {
+    const s = snap([
+      {
+        key: 'parent',
+        enabled: true,
+        rules: [{ id: 'eu', conditions: [{ attribute: 'region', operator: 'IN', values: ['eu'] }] }],
+        variants: [{ name: 'blue', weight: 1 }],
+      },
+      { key: 'needs-parent', enabled: true, dependencies: [{ flag: 'parent' }] },
+      { key: 'needs-blue', enabled: true, dependencies: [{ flag: 'parent', variants: ['blue'] }] },
+      { key: 'needs-red', enabled: true, dependencies: [{ flag: 'parent', variants: ['red'] }] },
+      { key: 'needs-parent-off', enabled: true, dependencies: [{ flag: 'parent', enabled: false }] },
+      { key: 'grandchild', enabled: true, dependencies: [{ flag: 'needs-parent' }] },
+      { key: 'cycle-a', enabled: true, dependencies: [{ flag: 'cycle-b' }] },
+      { key: 'cycle-b', enabled: true, dependencies: [{ flag: 'cycle-a' }] },
+    ]);
+    const eu = { region: 'eu' };
+    const us = { region: 'us' };
+    expect(evaluate(s, 'needs-parent', eu).enabled).toBe(true);
+    expect(evaluate(s, 'needs-parent', us).enabled).toBe(false);
+    expect(evaluate(s, 'needs-blue', eu).enabled).toBe(true);
+    expect(evaluate(s, 'needs-red', eu).enabled).toBe(false);
+    expect(evaluate(s, 'needs-parent-off', us).enabled).toBe(true);
+    expect(evaluate(s, 'needs-parent-off', eu).enabled).toBe(false);
+    expect(evaluate(s, 'grandchild', eu)).toMatchObject({ enabled: false, reason: Reason.DependencyFailed });
+    expect(evaluate(s, 'cycle-a', {}).reason).toBe(Reason.DependencyFailed);
+  });
+
+  it('picks rule variants over flag variants and honours overrides', () => {
+    const s = snap([
+      {
+        key: 'banner',
+        enabled: true,
+        variants: [
+          { name: 'flag-level', weight: 1 },
+          { name: 'vip', weight: 0, overrides: [{ attribute: 'userId', values: ['ceo'] }] },
+        ],
+        rules: [
+          {
+            id: 'mobile',
+            conditions: [{ attribute: 'platform', operator: 'IN', values: ['ios'] }],
+            variants: [{ name: 'mobile', weight: 1, payload: { type: 'json', value: '{"a":1}' } }],
+          },
+          { id: 'rest' },
+        ],
+      },
+    ]);
+    expect(evaluate(s, 'banner', { platform: 'ios', userId: 'u1' })).toMatchObject({
+      ruleId: 'mobile',
+      variant: { name: 'mobile', enabled: true, payload: { type: 'json', value: '{"a":1}' } },
+    });
+    expect(evaluate(s, 'banner', { userId: 'u1' }).variant.name).toBe('flag-level');
+    expect(evaluate(s, 'banner', { userId: 'ceo' }).variant.name).toBe('vip');
+  });
+
+  it('uses the injected clock for DATE conditions on currentTime', () => {
+    const s = snap([
+      {
+        key: 'sale',
+        enabled: true,
+        rules: [{ id: 'r', conditions: [{ attribute: 'currentTime', operator: 'DATE_AFTER', values: ['2030-01-01T00:00:00Z'] }] }],
+      },
+    ]);
+    expect(evaluate(s, 'sale', {}, { now: () => Date.parse('2029-12-31T23:59:59Z') }).enabled).toBe(false);
+    expect(evaluate(s, 'sale', {}, { now: () => Date.parse('2030-01-01T00:00:01Z') }).enabled).toBe(true);
+    expect(evaluate(s, 'sale', { currentTime: '2031-05-05T00:00:00Z' }, { now: () => 0 }).enabled).toBe(true);
+  });
+
+  it('returns frozen results, so a caller cannot corrupt later answers', () => {
+    const s = snap([{ key: 'on', enabled: true }]);
+    const r = evaluate(s, 'on', {});
+    expect(Object.isFrozen(r)).toBe(true);
+    expect(Object.keys(evaluateAll(s, {}))).toEqual(['on']);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { FlagConfig } from '../src/index.ts';
+import { IssueCode, validateFlagConfig, validateSegment, validateSnapshot } from '../src/validation.ts';
+
+const codes = (issues: { code: string }[]) => issues.map((i) => i.code);
+
+describe('validation', () => {
+  it('accepts a well-formed flag', () => {
+    const flag: FlagConfig = {
+      key: 'new-checkout',
+      enabled: true,
+      rules: [
+        {
+          id: 'r1',
+          conditions: [
+            { attribute: 'country', operator: 'IN', values: ['NO', 'SE'] },
+            { attribute: 'version', operator: 'SEMVER_GTE', values: ['2.0.0'] },
+            { attribute: 'email', operator: 'REGEX', values: ['^[^@]+@acme\\.io$'] },
+            { attribute: 'ip', operator: 'IN_CIDR', values: ['10.0.0.0/8', '2001:db8::/32'] },
+          ],
+          rollout: { percentage: 12.5, stickiness: 'accountId' },
+        },
+      ],
+      variants: [
+        { name: 'a', weight: 500, payload: { type: 'json', value: '{"x":1}' } },
+        { name: 'b', weight: 500 },
+      ],
+    };
+    expect(validateFlagConfig(flag)).toEqual([]);
+  });
+
+  it('refuses what would evaluate differently from what the author meant', () => {
+    const issues = validateFlagConfig({
+      key: 'bad key',
+      enabled: true,
+      rules: [
+        {
+          id: 'r',
+          conditions: [
+            { attribute: 'x', operator: 'LIKE' as 'IN', values: ['a'] },
+            { attribute: 'n', operator: 'NUM_GT', values: ['ten'] },
+            { attribute: 'd', operator: 'DATE_AFTER', values: ['yesterday'] },
+            { attribute: 'v', operator: 'SEMVER_EQ', values: ['v1.0'] },
+            { attribute: 'e', operator: 'REGEX', values: ['^(a)\\1$'] },
+            { attribute: 'e', operator: 'REGEX', values: ['(unclosed'] },
+            { attribute: 'ip', operator: 'IN_CIDR', values: ['10.0.0.0/33'] },
+          ],
+          rollout: { percentage: 12.345 },
+        },
+        { id: 'r' },
+      ],
+      variants: [
+        { name: 'a', weight: 1, payload: { type: 'json', value: '{' } },
+        { name: 'a', weight: -1 },
+      ],
+      dependencies: [{ flag: 'bad key' }],
+    });
+    expect(codes(issues)).toEqual([
+      IssueCode.Invalid,
+      IssueCode.UnknownOperator,
+      IssueCode.BadValue,
+      IssueCode.BadValue,
+      IssueCode.BadValue,
+      IssueCode.UnsafeRegex,
+      IssueCode.UnsafeRegex,
+      IssueCode.BadValue,
+      IssueCode.BadValue,
+      IssueCode.Duplicate,
+      IssueCode.BadValue,
+      IssueCode.Duplicate,
+      IssueCode.BadValue,
+      IssueCode.DependencyCycle,
+    ]);
+    expect(issues[2]?.path).toBe('/rules/0/conditions/1/values/0');
+  });
+
+  it('keeps dependencies one level deep and acyclic across a snapshot', () => {
+    const issues = validateSnapshot({
+      revision: 1,
+      flags: [
+        { key: 'a', enabled: true, dependencies: [{ flag: 'b' }] },
+        { key: 'b', enabled: true, dependencies: [{ flag: 'a' }] },
+        { key: 'c', enabled: true, dependencies: [{ flag: 'a' }] },
+        { key: 'd', enabled: true, dependencies: [{ flag: 'ghost' }] },
+        { key: 'e', enabled: true, rules: [{ id: 'r', segments: ['nope'] }] },
+      ],
+    });
+    expect(codes(issues)).toEqual([
+      IssueCode.DependencyCycle,
+      IssueCode.DependencyCycle,
+      IssueCode.TransitiveDependency,
+      IssueCode.UnknownFlag,
+      IssueCode.UnknownSegment,
+    ]);
+  });
+
+  it('allows keys in any script, as Unleash does', () => {
+    expect(validateSegment({ key: 'Hellø_Wørld.😊', conditions: [] })).toEqual([]);
+    expect(codes(validateSegment({ key: 'a/b', conditions: [] }))).toEqual([IssueCode.Invalid]);
+  });
+});
