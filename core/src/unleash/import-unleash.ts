@@ -125,8 +125,14 @@ export function importUnleash(payload: UnleashPayload): UnleashImport {
       }
       const rule: Rule = { id, conditions: [...shape.conditions, ...(s.constraints ?? []).map(toCondition)] };
       if (shape.rollout) rule.rollout = shape.rollout;
-      const segs = (s.segments ?? []).map((ref) => segmentKeys.get(String(ref)) ?? `missing-segment-${ref}`);
+      const refs = s.segments ?? [];
+      const segs = refs.map((ref) => segmentKeys.get(String(ref))).filter((k) => k !== undefined);
       if (segs.length > 0) rule.segments = segs;
+      if (segs.length < refs.length) {
+        // Unleash: a strategy naming a segment that does not exist never matches.
+        warnings.push(`${feature.name}: strategy ${id} names a segment that is not in the export; imported as a rule that matches nobody`);
+        rule.rollout = { percentage: 0 };
+      }
       const variants = toVariants(s.variants);
       if (variants) {
         rule.variants = variants;

@@ -1,0 +1,68 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from './config.ts';
+import type { DatabaseHandle } from './db/client.ts';
+import { auditRoutes } from './features/audit/routes.ts';
+import { authRoutes } from './features/auth/routes.ts';
+import { environmentRoutes } from './features/environments/routes.ts';
+import { flagRoutes } from './features/flags/routes.ts';
+import { healthRoutes } from './features/health/routes.ts';
+import { importRoutes } from './features/import/routes.ts';
+import { keyRoutes } from './features/keys/routes.ts';
+import { segmentRoutes } from './features/segments/routes.ts';
+import { tokenRoutes } from './features/tokens/routes.ts';
+import { userRoutes } from './features/users/routes.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { errorsPlugin } from './plugins/errors.ts';
+import { infrastructurePlugin } from './plugins/infrastructure.ts';
+import { metricsPlugin } from './plugins/metrics.ts';
+import { openapiPlugin } from './plugins/openapi.ts';
+import { validatorCompiler } from './plugins/validation.ts';
+
+export interface AppOptions {
+  config: Config;
+  database: DatabaseHandle;
+}
+
+/** The whole service as one plugin: infrastructure first, then one plugin per feature. */
+export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) => {
+  await app.register(infrastructurePlugin, opts);
+  await app.register(errorsPlugin);
+  await app.register(metricsPlugin);
+  await app.register(openapiPlugin);
+  await app.register(authPlugin);
+  await app.register(healthRoutes);
+  await app.register(
+    async (admin) => {
+      await admin.register(authRoutes);
+      await admin.register(environmentRoutes);
+      await admin.register(flagRoutes);
+      await admin.register(segmentRoutes);
+      await admin.register(keyRoutes);
+      await admin.register(tokenRoutes);
+      await admin.register(userRoutes);
+      await admin.register(auditRoutes);
+      await admin.register(importRoutes);
+    },
+    { prefix: '/api/admin' },
+  );
+};
+
+/** A Fastify instance with the server's options and the app registered. */
+export async function createServer(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: opts.config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    },
+    bodyLimit: opts.config.bodyLimit,
+    trustProxy: true,
+    // Ids we hand out (flag keys) may be long; the default of 100 is tight for some keys encoded.
+    routerOptions: { maxParamLength: 500 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  // Unencapsulated, so the decorations (db, bus, config) are visible on the instance we return.
+  await app.register(fp(switchboardApp, { name: 'switchboard' }), opts);
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * Configuration from environment variables, checked once at start. Every bad value is reported
+ * with its variable name and what was expected, all at once, before anything opens.
+ */
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Folder of the embedded database, used when `databaseUrl` is absent. */
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  logLevel: string;
+  /** Set the Secure attribute on the session cookie (behind HTTPS). */
+  secureCookies: boolean;
+  /** Requests per minute per client IP on the login route. */
+  loginRateLimit: number;
+  /** Largest request body in bytes. */
+  bodyLimit: number;
+  /** Folder of the built admin UI, served at `/` when it exists. */
+  adminUiDir: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return n;
+  };
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const u = new URL(raw);
+      if (!protocols.includes(u.protocol))
+        problems.push(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got ${u.protocol}//`);
+    } catch {
+      problems.push(`${name} is not a URL`);
+    }
+    return raw;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+    return fallback;
+  };
+
+  const adminEmail = str('ADMIN_EMAIL');
+  const adminPassword = str('ADMIN_PASSWORD');
+  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+$/.test(adminEmail)) problems.push('ADMIN_EMAIL is not an email address');
+  if (adminPassword !== undefined && adminPassword.length < 8) problems.push('ADMIN_PASSWORD must be at least 8 characters');
+  if ((adminEmail === undefined) !== (adminPassword === undefined))
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD go together: set both or neither');
+  const logLevel = str('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const config: Config = {
+    port: int('PORT', 4242, 0, 65535),
+    host: str('HOST') ?? '127.0.0.1',
+    dataDir: str('DATA_DIR') ?? '.data/switchboard',
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    adminEmail,
+    adminPassword,
+    logLevel,
+    secureCookies: bool('SECURE_COOKIES', false),
+    loginRateLimit: int('LOGIN_RATE_LIMIT', 10, 1, 10_000),
+    bodyLimit: int('BODY_LIMIT', 1_048_576, 1024, 100 * 1_048_576),
+    adminUiDir: str('ADMIN_UI_DIR'),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

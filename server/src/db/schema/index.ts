@@ -1,0 +1,11 @@
+export { apiTokens } from './api-tokens.ts';
+export { auditLog } from './audit-log.ts';
+export { type ChangeOp, changeLog } from './change-log.ts';
+export { environments } from './environments.ts';
+export { flagConfigVersions } from './flag-config-versions.ts';
+export { flagEnvironments, type StoredFlagConfig } from './flag-environments.ts';
+export { flags } from './flags.ts';
+export { sdkKeys } from './sdk-keys.ts';
+export { segments } from './segments.ts';
+export { sessions } from './sessions.ts';
+export { users } from './users.ts';

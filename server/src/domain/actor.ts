@@ -1,0 +1,28 @@
+/** Who is making a request to the admin API. */
+
+export const Role = {
+  Viewer: 'viewer',
+  Editor: 'editor',
+  Admin: 'admin',
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+export const ROLES: readonly Role[] = [Role.Viewer, Role.Editor, Role.Admin];
+
+export function roleAtLeast(role: Role, required: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(required);
+}
+
+export interface Actor {
+  kind: 'user' | 'token' | 'system';
+  id: string;
+  /** Email for users, token name for tokens; what the audit log shows. */
+  name: string;
+  role: Role;
+}
+
+export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'system', name: 'system', role: Role.Admin };
+
+export function actorRef(actor: Actor): string {
+  return `${actor.kind}:${actor.id}`;
+}

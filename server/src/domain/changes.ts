@@ -1,0 +1,102 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { auditLog, type ChangeOp, changeLog, environments } from '../db/schema/index.ts';
+import { type Actor, actorRef } from './actor.ts';
+
+/** A revision an environment reached inside a transaction; published on the bus after commit. */
+export interface RevisionBump {
+  environment: string;
+  revision: number;
+}
+
+/**
+ * Bumps an environment's revision and appends the change-log row for it. The UPDATE takes the
+ * environment's row lock, so concurrent changes to one environment get consecutive revisions.
+ */
+export async function appendChange(tx: Database, environmentKey: string, change: ChangeOp): Promise<RevisionBump> {
+  const [row] = await tx
+    .update(environments)
+    .set({ revision: sql`${environments.revision} + 1` })
+    .where(eq(environments.key, environmentKey))
+    .returning({ revision: environments.revision });
+  if (!row) throw new Error(`environment ${environmentKey} vanished during a change`);
+  await tx.insert(changeLog).values({ environmentKey, revision: row.revision, change });
+  return { environment: environmentKey, revision: row.revision };
+}
+
+/** The same change in every environment (flag metadata, segments). */
+export async function appendChangeEverywhere(tx: Database, change: (environmentKey: string) => ChangeOp | null): Promise<RevisionBump[]> {
+  const envs = await tx.select({ key: environments.key }).from(environments).orderBy(environments.key);
+  const bumps: RevisionBump[] = [];
+  for (const env of envs) {
+    const op = change(env.key);
+    if (op) bumps.push(await appendChange(tx, env.key, op));
+  }
+  return bumps;
+}
+
+export interface AuditEntry {
+  action: string;
+  resourceType: string;
+  resourceKey: string;
+  environmentKey?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Writes the audit row of a write, inside the write's own transaction. */
+export async function audit(tx: Database, actor: Actor, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values({
+    actor: actorRef(actor),
+    actorName: actor.name,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceKey: entry.resourceKey,
+    environmentKey: entry.environmentKey ?? null,
+    before: entry.before ?? null,
+    after: entry.after ?? null,
+  });
+}
+
+export interface ChangeDeps {
+  db: Database;
+  /** Told of every revision after its transaction commits (the bus, metrics). */
+  onCommitted: (bump: RevisionBump) => Promise<void> | void;
+}
+
+/** A write in progress: its transaction plus the change-log and audit helpers bound to it. */
+export interface ChangeTx {
+  tx: Database;
+  actor: Actor;
+  appendChange(environmentKey: string, change: ChangeOp): Promise<RevisionBump>;
+  appendChangeEverywhere(change: (environmentKey: string) => ChangeOp | null): Promise<RevisionBump[]>;
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+/**
+ * Runs one write as one transaction: data, revision bumps, change-log rows and the audit row
+ * commit together or not at all. Subscribers hear of the new revisions only after the commit.
+ */
+export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: ChangeTx) => Promise<T>): Promise<T> {
+  const bumps: RevisionBump[] = [];
+  const value = await deps.db.transaction(async (tx) => {
+    const c: ChangeTx = {
+      tx,
+      actor,
+      async appendChange(environmentKey, op) {
+        const bump = await appendChange(tx, environmentKey, op);
+        bumps.push(bump);
+        return bump;
+      },
+      async appendChangeEverywhere(op) {
+        const all = await appendChangeEverywhere(tx, op);
+        bumps.push(...all);
+        return all;
+      },
+      audit: (entry) => audit(tx, actor, entry),
+    };
+    return fn(c);
+  });
+  for (const bump of bumps) await deps.onCommitted(bump);
+  return value;
+}

@@ -1,0 +1,188 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { etagOf, requireVersion } from '../../domain/versions.ts';
+import { NotFoundError } from '../../errors.ts';
+import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
+import { actorOf } from '../../plugins/auth.ts';
+import { changeDeps } from '../change-deps.ts';
+import { findEnvironment } from '../environments/store.ts';
+import {
+  ConfigVersionView,
+  CreateFlagBody,
+  FlagEnvironmentView,
+  FlagEnvParams,
+  FlagList,
+  FlagParams,
+  FlagView,
+  ListFlagsQuery,
+  RevertBody,
+  UpdateFlagBody,
+  UpdateFlagEnvironmentBody,
+} from './schemas.ts';
+import {
+  archiveFlag,
+  configVersionView,
+  createFlag,
+  deleteFlag,
+  flagEnvironmentView,
+  flagView,
+  revertFlagEnvironment,
+  updateFlag,
+  updateFlagEnvironment,
+} from './service.ts';
+import { findFlag, findFlagEnvironment, flagEnvironmentsOf, listConfigVersions, listFlags } from './store.ts';
+
+export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const deps = changeDeps(app);
+  const tags = ['flags'];
+
+  app.get(
+    '/flags',
+    { config: { role: 'viewer' }, schema: { tags, querystring: ListFlagsQuery, response: { 200: FlagList, ...errorResponses } } },
+    async (request) => {
+      const q = request.query;
+      const { rows, total } = await listFlags(app.db, { ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 });
+      const envs = await flagEnvironmentsOf(
+        app.db,
+        rows.map((r) => r.key),
+      );
+      return { flags: rows.map((r) => flagView(r, envs)), total };
+    },
+  );
+
+  app.post(
+    '/flags',
+    { config: { role: 'editor' }, schema: { tags, body: CreateFlagBody, response: { 201: FlagView, ...errorResponses } } },
+    async (request, reply) => {
+      const view = await createFlag(deps, actorOf(request), request.body);
+      return reply.status(201).header('etag', etagOf(view.version)).send(view);
+    },
+  );
+
+  app.get(
+    '/flags/:key',
+    { config: { role: 'viewer' }, schema: { tags, params: FlagParams, response: { 200: FlagView, ...errorResponses } } },
+    async (request, reply) => {
+      const row = await findFlag(app.db, request.params.key);
+      if (!row) throw new NotFoundError(`Flag ${request.params.key}`);
+      reply.header('etag', etagOf(row.version));
+      return flagView(row, await flagEnvironmentsOf(app.db, [row.key]));
+    },
+  );
+
+  app.patch(
+    '/flags/:key',
+    {
+      config: { role: 'editor' },
+      schema: { tags, params: FlagParams, headers: IfMatchHeaders, body: UpdateFlagBody, response: { 200: FlagView, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const { version: bodyVersion, ...input } = request.body;
+      const view = await updateFlag(
+        deps,
+        actorOf(request),
+        request.params.key,
+        requireVersion(request.headers['if-match'], bodyVersion),
+        input,
+      );
+      return reply.header('etag', etagOf(view.version)).send(view);
+    },
+  );
+
+  for (const [path, archive] of [
+    ['/flags/:key/archive', true],
+    ['/flags/:key/restore', false],
+  ] as const) {
+    app.post(
+      path,
+      { config: { role: 'editor' }, schema: { tags, params: FlagParams, response: { 200: FlagView, ...errorResponses } } },
+      async (request) => archiveFlag(deps, actorOf(request), request.params.key, archive),
+    );
+  }
+
+  app.delete(
+    '/flags/:key',
+    { config: { role: 'editor' }, schema: { tags, params: FlagParams, response: { 200: Ok, ...errorResponses } } },
+    async (request) => {
+      await deleteFlag(deps, actorOf(request), request.params.key);
+      return { ok: true as const };
+    },
+  );
+
+  app.get(
+    '/flags/:key/environments/:env',
+    { config: { role: 'viewer' }, schema: { tags, params: FlagEnvParams, response: { 200: FlagEnvironmentView, ...errorResponses } } },
+    async (request, reply) => {
+      const { key, env } = request.params;
+      const row = await findFlagEnvironment(app.db, key, env);
+      if (!row) throw new NotFoundError(`Flag ${key} in environment ${env}`);
+      reply.header('etag', etagOf(row.version));
+      return flagEnvironmentView(row);
+    },
+  );
+
+  app.patch(
+    '/flags/:key/environments/:env',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        params: FlagEnvParams,
+        headers: IfMatchHeaders,
+        body: UpdateFlagEnvironmentBody,
+        response: { 200: FlagEnvironmentView, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { version: bodyVersion, ...patch } = request.body;
+      const { key, env } = request.params;
+      const view = await updateFlagEnvironment(
+        deps,
+        actorOf(request),
+        key,
+        env,
+        requireVersion(request.headers['if-match'], bodyVersion),
+        patch,
+      );
+      return reply.header('etag', etagOf(view.version)).send(view);
+    },
+  );
+
+  app.get(
+    '/flags/:key/environments/:env/versions',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        params: FlagEnvParams,
+        response: { 200: Type.Object({ versions: Type.Array(ConfigVersionView) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { key, env } = request.params;
+      if (!(await findFlag(app.db, key))) throw new NotFoundError(`Flag ${key}`);
+      if (!(await findEnvironment(app.db, env))) throw new NotFoundError(`Environment ${env}`);
+      return { versions: (await listConfigVersions(app.db, key, env)).map(configVersionView) };
+    },
+  );
+
+  app.post(
+    '/flags/:key/environments/:env/revert',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        params: FlagEnvParams,
+        headers: IfMatchHeaders,
+        body: RevertBody,
+        response: { 200: FlagEnvironmentView, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { key, env } = request.params;
+      const version = requireVersion(request.headers['if-match'], request.body.version);
+      const view = await revertFlagEnvironment(deps, actorOf(request), key, env, version, request.body.toVersion);
+      return reply.header('etag', etagOf(view.version)).send(view);
+    },
+  );
+};

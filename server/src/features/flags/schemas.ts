@@ -1,0 +1,200 @@
+import { Operator } from '@switchboard/core';
+import { Type } from 'typebox';
+import { Description, Key, Name, Timestamp, Version } from '../../http/schemas.ts';
+
+const Attribute = Type.String({ minLength: 1, maxLength: 100 });
+const Stickiness = Type.String({ minLength: 1, maxLength: 100 });
+
+export const ConditionSchema = Type.Object(
+  {
+    attribute: Attribute,
+    operator: Type.Enum(Object.values(Operator)),
+    values: Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 1000 }),
+    inverted: Type.Optional(Type.Boolean()),
+    caseInsensitive: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const VariantSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    weight: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    payload: Type.Optional(
+      Type.Object(
+        {
+          type: Type.Union([Type.Literal('string'), Type.Literal('json'), Type.Literal('number'), Type.Literal('csv')]),
+          value: Type.String({ maxLength: 10_000 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    overrides: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { attribute: Attribute, values: Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 1000 }) },
+          { additionalProperties: false },
+        ),
+        {
+          maxItems: 20,
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RuleSchema = Type.Object(
+  {
+    id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    segments: Type.Optional(Type.Array(Key, { maxItems: 20 })),
+    conditions: Type.Optional(Type.Array(ConditionSchema, { maxItems: 50 })),
+    rollout: Type.Optional(
+      Type.Object(
+        {
+          percentage: Type.Number({ minimum: 0, maximum: 100 }),
+          stickiness: Type.Optional(Stickiness),
+          groupId: Type.Optional(Type.String({ maxLength: 200 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    variants: Type.Optional(Type.Array(VariantSchema, { maxItems: 50 })),
+    variantStickiness: Type.Optional(Stickiness),
+  },
+  { additionalProperties: false },
+);
+
+export const DependencySchema = Type.Object(
+  {
+    flag: Key,
+    enabled: Type.Optional(Type.Boolean()),
+    variants: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+const FlagKind = Type.Union([Type.Literal('boolean'), Type.Literal('multivariate')]);
+const Tags = Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20 });
+
+export const FlagParams = Type.Object({ key: Key });
+export const FlagEnvParams = Type.Object({ key: Key, env: Key });
+
+export const CreateFlagBody = Type.Object(
+  {
+    key: Key,
+    name: Type.Optional(Name),
+    description: Type.Optional(Description),
+    kind: Type.Optional(FlagKind),
+    tags: Type.Optional(Tags),
+    clientVisible: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateFlagBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    description: Type.Optional(Description),
+    kind: Type.Optional(FlagKind),
+    tags: Type.Optional(Tags),
+    clientVisible: Type.Optional(Type.Boolean()),
+    version: Type.Optional(Version),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateFlagEnvironmentBody = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    rules: Type.Optional(Type.Array(RuleSchema, { maxItems: 200 })),
+    variants: Type.Optional(Type.Array(VariantSchema, { maxItems: 50 })),
+    variantStickiness: Type.Optional(Stickiness),
+    dependencies: Type.Optional(Type.Array(DependencySchema, { maxItems: 20 })),
+    version: Type.Optional(Version),
+  },
+  { additionalProperties: false },
+);
+
+export const RevertBody = Type.Object({ toVersion: Version, version: Type.Optional(Version) }, { additionalProperties: false });
+
+export const ListFlagsQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    tag: Type.Optional(Type.String({ maxLength: 50 })),
+    state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived'), Type.Literal('all')])),
+    environment: Type.Optional(Key),
+    enabled: Type.Optional(Type.Boolean()),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+// Responses describe what is stored, which imports may fill with payload types of their own.
+const StoredVariant = Type.Object({
+  name: Type.String(),
+  weight: Type.Integer(),
+  payload: Type.Optional(Type.Object({ type: Type.String(), value: Type.String() })),
+  overrides: Type.Optional(Type.Array(Type.Object({ attribute: Type.String(), values: Type.Array(Type.String()) }))),
+});
+
+const StoredRule = Type.Object({
+  id: Type.String(),
+  description: Type.Optional(Type.String()),
+  segments: Type.Optional(Type.Array(Type.String())),
+  conditions: Type.Optional(Type.Array(ConditionSchema)),
+  rollout: Type.Optional(
+    Type.Object({ percentage: Type.Number(), stickiness: Type.Optional(Type.String()), groupId: Type.Optional(Type.String()) }),
+  ),
+  variants: Type.Optional(Type.Array(StoredVariant)),
+  variantStickiness: Type.Optional(Type.String()),
+});
+
+export const FlagEnvironmentView = Type.Object({
+  flag: Type.String(),
+  environment: Type.String(),
+  enabled: Type.Boolean(),
+  rules: Type.Array(StoredRule),
+  variants: Type.Array(StoredVariant),
+  variantStickiness: Type.Optional(Type.String()),
+  dependencies: Type.Array(DependencySchema),
+  version: Type.Integer(),
+  updatedAt: Timestamp,
+});
+
+export const FlagEnvironmentSummary = Type.Object({
+  enabled: Type.Boolean(),
+  version: Type.Integer(),
+  ruleCount: Type.Integer(),
+  updatedAt: Timestamp,
+});
+
+export const FlagView = Type.Object({
+  key: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  kind: Type.String(),
+  tags: Type.Array(Type.String()),
+  clientVisible: Type.Boolean(),
+  archived: Type.Boolean(),
+  archivedAt: Type.Union([Timestamp, Type.Null()]),
+  version: Type.Integer(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  environments: Type.Record(Type.String(), FlagEnvironmentSummary),
+});
+
+export const FlagList = Type.Object({ flags: Type.Array(FlagView), total: Type.Integer() });
+
+export const ConfigVersionView = Type.Object({
+  version: Type.Integer(),
+  enabled: Type.Boolean(),
+  rules: Type.Array(StoredRule),
+  variants: Type.Array(StoredVariant),
+  variantStickiness: Type.Optional(Type.String()),
+  dependencies: Type.Array(DependencySchema),
+  actor: Type.String(),
+  createdAt: Timestamp,
+});

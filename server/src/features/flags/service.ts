@@ -1,0 +1,299 @@
+import { randomBytes } from 'node:crypto';
+import type { Rule } from '@switchboard/core';
+import { validateFlagConfig } from '@switchboard/core/validation';
+import type { StoredFlagConfig } from '../../db/schema/index.ts';
+import { type Actor, actorRef } from '../../domain/actor.ts';
+import { type ChangeDeps, type ChangeTx, runChange } from '../../domain/changes.ts';
+import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
+import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
+import { findEnvironment } from '../environments/store.ts';
+import { segmentKeys } from '../segments/store.ts';
+import {
+  type ConfigVersionRow,
+  deleteFlagRow,
+  dependencyGraph,
+  dependentsOf,
+  type FlagEnvironmentRow,
+  type FlagRow,
+  findConfigVersion,
+  findFlag,
+  findFlagEnvironment,
+  flagEnvironmentsOf,
+  insertFlag,
+  updateFlagEnvironmentIfVersion,
+  updateFlagIfVersion,
+} from './store.ts';
+
+export interface FlagInput {
+  key: string;
+  name?: string | undefined;
+  description?: string | undefined;
+  kind?: 'boolean' | 'multivariate' | undefined;
+  tags?: string[] | undefined;
+  clientVisible?: boolean | undefined;
+}
+
+/** A change to one environment's config; absent fields stay as they are. */
+export interface FlagEnvironmentPatch {
+  enabled?: boolean | undefined;
+  rules?: Array<Omit<Rule, 'id'> & { id?: string | undefined }> | undefined;
+  variants?: StoredFlagConfig['variants'];
+  variantStickiness?: string | undefined;
+  dependencies?: StoredFlagConfig['dependencies'];
+}
+
+export function flagView(row: FlagRow, envs: FlagEnvironmentRow[]) {
+  const environments: Record<string, { enabled: boolean; version: number; ruleCount: number; updatedAt: string }> = {};
+  for (const e of envs) {
+    if (e.flagKey !== row.key) continue;
+    environments[e.environmentKey] = {
+      enabled: e.enabled,
+      version: e.version,
+      ruleCount: e.config.rules?.length ?? 0,
+      updatedAt: e.updatedAt.toISOString(),
+    };
+  }
+  return {
+    key: row.key,
+    name: row.name,
+    description: row.description,
+    kind: row.kind,
+    tags: row.tags,
+    clientVisible: row.clientVisible,
+    archived: row.archivedAt !== null,
+    archivedAt: row.archivedAt?.toISOString() ?? null,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    environments,
+  };
+}
+
+function configView(config: StoredFlagConfig) {
+  return {
+    rules: config.rules ?? [],
+    variants: config.variants ?? [],
+    ...(config.variantStickiness ? { variantStickiness: config.variantStickiness } : {}),
+    dependencies: config.dependencies ?? [],
+  };
+}
+
+export function flagEnvironmentView(row: FlagEnvironmentRow) {
+  return {
+    flag: row.flagKey,
+    environment: row.environmentKey,
+    enabled: row.enabled,
+    ...configView(row.config),
+    version: row.version,
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function configVersionView(row: ConfigVersionRow) {
+  return {
+    version: row.version,
+    enabled: row.enabled,
+    ...configView(row.config),
+    actor: row.actor,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+async function requireFlag(tx: ChangeTx['tx'], key: string): Promise<FlagRow> {
+  const row = await findFlag(tx, key);
+  if (!row) throw new NotFoundError(`Flag ${key}`);
+  return row;
+}
+
+/** Announces a flag's current state to every environment (metadata changes, restore). */
+async function announceEverywhere(c: ChangeTx, flag: FlagRow): Promise<void> {
+  const envs = await flagEnvironmentsOf(c.tx, [flag.key]);
+  const byEnv = new Map(envs.map((e) => [e.environmentKey, e]));
+  await c.appendChangeEverywhere((env) => {
+    const fe = byEnv.get(env);
+    return fe ? { op: 'flag', key: flag.key, flag: toSnapshotFlag(flag.key, fe.enabled, fe.config, flag.clientVisible) } : null;
+  });
+}
+
+export async function createFlag(deps: ChangeDeps, actor: Actor, input: FlagInput) {
+  return runChange(deps, actor, async (c) => {
+    const issues = validateFlagConfig({ key: input.key, enabled: false });
+    if (issues.length > 0) throw new ValidationError('Invalid flag key', issues);
+    if (await findFlag(c.tx, input.key)) throw new ConflictError(`Flag ${input.key} exists already`);
+    const row = await insertFlag(
+      c.tx,
+      {
+        key: input.key,
+        name: input.name ?? input.key,
+        description: input.description ?? '',
+        kind: input.kind ?? 'boolean',
+        tags: [...new Set(input.tags ?? [])],
+        clientVisible: input.clientVisible ?? false,
+      },
+      actorRef(actor),
+    );
+    await announceEverywhere(c, row);
+    const view = flagView(row, await flagEnvironmentsOf(c.tx, [row.key]));
+    await c.audit({ action: 'flag.created', resourceType: 'flag', resourceKey: row.key, after: view });
+    return view;
+  });
+}
+
+export async function updateFlag(deps: ChangeDeps, actor: Actor, key: string, version: number, input: Omit<FlagInput, 'key'>) {
+  return runChange(deps, actor, async (c) => {
+    const before = await requireFlag(c.tx, key);
+    const set: Partial<FlagRow> = {};
+    if (input.name !== undefined) set.name = input.name;
+    if (input.description !== undefined) set.description = input.description;
+    if (input.kind !== undefined) set.kind = input.kind;
+    if (input.tags !== undefined) set.tags = [...new Set(input.tags)];
+    if (input.clientVisible !== undefined) set.clientVisible = input.clientVisible;
+    const row = await updateFlagIfVersion(c.tx, key, version, set);
+    if (!row) throw new VersionMismatchError(before.version);
+    if (row.clientVisible !== before.clientVisible && row.archivedAt === null) await announceEverywhere(c, row);
+    const envs = await flagEnvironmentsOf(c.tx, [key]);
+    const view = flagView(row, envs);
+    await c.audit({ action: 'flag.updated', resourceType: 'flag', resourceKey: key, before: flagView(before, envs), after: view });
+    return view;
+  });
+}
+
+export async function archiveFlag(deps: ChangeDeps, actor: Actor, key: string, archive: boolean) {
+  return runChange(deps, actor, async (c) => {
+    const before = await requireFlag(c.tx, key);
+    if ((before.archivedAt !== null) === archive)
+      throw new ConflictError(archive ? `Flag ${key} is archived already` : `Flag ${key} is not archived`);
+    if (archive) {
+      const dependents = (await dependentsOf(c.tx, key)).filter((k) => k !== key);
+      if (dependents.length > 0)
+        throw new ConflictError(`Flags depend on ${key}; remove those dependencies first`, { flags: dependents }, ErrorCode.InUse);
+    }
+    const row = await updateFlagIfVersion(c.tx, key, before.version, { archivedAt: archive ? new Date() : null });
+    if (!row) throw new VersionMismatchError(before.version);
+    if (archive) await c.appendChangeEverywhere(() => ({ op: 'flag-removed', key }));
+    else await announceEverywhere(c, row);
+    const envs = await flagEnvironmentsOf(c.tx, [key]);
+    const view = flagView(row, envs);
+    await c.audit({
+      action: archive ? 'flag.archived' : 'flag.restored',
+      resourceType: 'flag',
+      resourceKey: key,
+      before: flagView(before, envs),
+      after: view,
+    });
+    return view;
+  });
+}
+
+/** Deleting is for archived flags only, so nothing live disappears by one mistaken request. */
+export async function deleteFlag(deps: ChangeDeps, actor: Actor, key: string) {
+  return runChange(deps, actor, async (c) => {
+    const before = await requireFlag(c.tx, key);
+    if (before.archivedAt === null) throw new ConflictError(`Archive flag ${key} before deleting it`);
+    const envs = await flagEnvironmentsOf(c.tx, [key]);
+    await deleteFlagRow(c.tx, key);
+    await c.audit({
+      action: 'flag.deleted',
+      resourceType: 'flag',
+      resourceKey: key,
+      before: { ...flagView(before, envs), configs: envs.map(flagEnvironmentView) },
+    });
+  });
+}
+
+function withRuleIds(rules: NonNullable<FlagEnvironmentPatch['rules']>): Rule[] {
+  return rules.map((r) => ({ ...r, id: r.id ?? `r_${randomBytes(6).toString('hex')}` }));
+}
+
+/**
+ * Writes a new version of one environment's config after core's validation (the same checks SDKs
+ * rely on), then puts it on the change log for that environment.
+ */
+async function writeConfig(
+  c: ChangeTx,
+  flag: FlagRow,
+  current: FlagEnvironmentRow,
+  version: number,
+  enabled: boolean,
+  config: StoredFlagConfig,
+  action: string,
+) {
+  if (flag.archivedAt !== null) throw new ConflictError(`Flag ${flag.key} is archived; restore it to change its configuration`);
+  const graph = await dependencyGraph(c.tx, current.environmentKey);
+  const issues = validateFlagConfig(
+    { key: flag.key, enabled, ...config },
+    { segments: await segmentKeys(c.tx), dependenciesOf: (k) => (k === flag.key ? [] : graph.get(k)) },
+  );
+  if ((config.dependencies?.length ?? 0) > 0) {
+    // One level deep: a flag others depend on cannot gain dependencies of its own.
+    const children = [...graph].filter(([k, parents]) => k !== flag.key && parents.includes(flag.key)).map(([k]) => k);
+    if (children.length > 0) {
+      issues.push({
+        path: '/dependencies',
+        code: 'TRANSITIVE_DEPENDENCY',
+        message: `Other flags depend on this one (${children.join(', ')}); dependencies are one level deep`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError('The flag configuration is invalid', issues);
+  const row = await updateFlagEnvironmentIfVersion(c.tx, flag.key, current.environmentKey, version, enabled, config, actorRef(c.actor));
+  if (!row) throw new VersionMismatchError(current.version);
+  await c.appendChange(row.environmentKey, {
+    op: 'flag',
+    key: flag.key,
+    flag: toSnapshotFlag(flag.key, row.enabled, row.config, flag.clientVisible),
+  });
+  await c.audit({
+    action,
+    resourceType: 'flag',
+    resourceKey: flag.key,
+    environmentKey: row.environmentKey,
+    before: flagEnvironmentView(current),
+    after: flagEnvironmentView(row),
+  });
+  return row;
+}
+
+async function loadFlagEnvironment(tx: ChangeTx['tx'], key: string, env: string) {
+  const flag = await requireFlag(tx, key);
+  if (!(await findEnvironment(tx, env))) throw new NotFoundError(`Environment ${env}`);
+  const current = await findFlagEnvironment(tx, key, env);
+  if (!current) throw new NotFoundError(`Flag ${key} in ${env}`);
+  return { flag, current };
+}
+
+export async function updateFlagEnvironment(
+  deps: ChangeDeps,
+  actor: Actor,
+  key: string,
+  env: string,
+  version: number,
+  patch: FlagEnvironmentPatch,
+) {
+  return runChange(deps, actor, async (c) => {
+    const { flag, current } = await loadFlagEnvironment(c.tx, key, env);
+    const config: StoredFlagConfig = { ...current.config };
+    if (patch.rules !== undefined) config.rules = withRuleIds(patch.rules);
+    if (patch.variants !== undefined) config.variants = patch.variants;
+    if (patch.variantStickiness !== undefined) config.variantStickiness = patch.variantStickiness;
+    if (patch.dependencies !== undefined) config.dependencies = patch.dependencies;
+    const enabled = patch.enabled ?? current.enabled;
+    const action =
+      patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1
+        ? enabled
+          ? 'flag.enabled'
+          : 'flag.disabled'
+        : 'flag.configured';
+    return flagEnvironmentView(await writeConfig(c, flag, current, version, enabled, config, action));
+  });
+}
+
+/** Restores an earlier version as a new version: history only grows. */
+export async function revertFlagEnvironment(deps: ChangeDeps, actor: Actor, key: string, env: string, version: number, toVersion: number) {
+  return runChange(deps, actor, async (c) => {
+    const { flag, current } = await loadFlagEnvironment(c.tx, key, env);
+    const target = await findConfigVersion(c.tx, key, env, toVersion);
+    if (!target) throw new NotFoundError(`Version ${toVersion} of flag ${key} in ${env}`);
+    return flagEnvironmentView(await writeConfig(c, flag, current, version, target.enabled, target.config, 'flag.reverted'));
+  });
+}

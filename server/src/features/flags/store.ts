@@ -1,0 +1,181 @@
+import { and, asc, count, desc, eq, ilike, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { environments, flagConfigVersions, flagEnvironments, flags, type StoredFlagConfig } from '../../db/schema/index.ts';
+
+export type FlagRow = typeof flags.$inferSelect;
+export type FlagEnvironmentRow = typeof flagEnvironments.$inferSelect;
+export type ConfigVersionRow = typeof flagConfigVersions.$inferSelect;
+
+export async function findFlag(db: Database, key: string): Promise<FlagRow | undefined> {
+  const [row] = await db.select().from(flags).where(eq(flags.key, key)).limit(1);
+  return row;
+}
+
+export function flagEnvironmentsOf(db: Database, keys: string[]): Promise<FlagEnvironmentRow[]> {
+  if (keys.length === 0) return Promise.resolve([]);
+  return db.select().from(flagEnvironments).where(sql`${flagEnvironments.flagKey} in ${keys}`);
+}
+
+export async function findFlagEnvironment(db: Database, flagKey: string, environmentKey: string): Promise<FlagEnvironmentRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(flagEnvironments)
+    .where(and(eq(flagEnvironments.flagKey, flagKey), eq(flagEnvironments.environmentKey, environmentKey)))
+    .limit(1);
+  return row;
+}
+
+export interface FlagFilter {
+  q?: string | undefined;
+  tag?: string | undefined;
+  state?: 'active' | 'archived' | 'all' | undefined;
+  environment?: string | undefined;
+  enabled?: boolean | undefined;
+  limit: number;
+  offset: number;
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export async function listFlags(db: Database, f: FlagFilter): Promise<{ rows: FlagRow[]; total: number }> {
+  const where: SQL[] = [];
+  const state = f.state ?? 'active';
+  if (state === 'active') where.push(isNull(flags.archivedAt));
+  if (state === 'archived') where.push(isNotNull(flags.archivedAt));
+  if (f.q) {
+    const like = `%${escapeLike(f.q)}%`;
+    const match = or(
+      ilike(flags.key, like),
+      ilike(flags.name, like),
+      ilike(flags.description, like),
+      sql`exists (select 1 from unnest(${flags.tags}) t where t ilike ${like})`,
+    );
+    if (match) where.push(match);
+  }
+  if (f.tag) where.push(sql`${f.tag} = any(${flags.tags})`);
+  if (f.environment !== undefined && f.enabled !== undefined) {
+    where.push(
+      sql`exists (select 1 from ${flagEnvironments} fe where fe.flag_key = ${flags.key} and fe.environment_key = ${f.environment} and fe.enabled = ${f.enabled})`,
+    );
+  }
+  const condition = where.length > 0 ? and(...where) : undefined;
+  const rows = await db
+    .select()
+    .from(flags)
+    .where(condition)
+    .orderBy(desc(flags.updatedAt), asc(flags.key))
+    .limit(f.limit)
+    .offset(f.offset);
+  const [total] = await db.select({ n: count() }).from(flags).where(condition);
+  return { rows, total: total?.n ?? 0 };
+}
+
+export async function insertFlag(db: Database, values: typeof flags.$inferInsert, actor: string): Promise<FlagRow> {
+  const [row] = await db.insert(flags).values(values).returning();
+  if (!row) throw new Error('insert returned nothing');
+  const envs = await db.select({ key: environments.key }).from(environments);
+  if (envs.length > 0) {
+    await db.insert(flagEnvironments).values(envs.map((e) => ({ flagKey: row.key, environmentKey: e.key })));
+    await db
+      .insert(flagConfigVersions)
+      .values(envs.map((e) => ({ flagKey: row.key, environmentKey: e.key, version: 1, enabled: false, config: {}, actor })));
+  }
+  return row;
+}
+
+/** Compare-and-set on the flag's version; undefined when the version was stale. */
+export async function updateFlagIfVersion(
+  db: Database,
+  key: string,
+  version: number,
+  set: Partial<typeof flags.$inferInsert>,
+): Promise<FlagRow | undefined> {
+  const [row] = await db
+    .update(flags)
+    .set({ ...set, version: sql`${flags.version} + 1`, updatedAt: new Date() })
+    .where(and(eq(flags.key, key), eq(flags.version, version)))
+    .returning();
+  return row;
+}
+
+/** Compare-and-set on one environment's config, recording the new version in the history. */
+export async function updateFlagEnvironmentIfVersion(
+  db: Database,
+  flagKey: string,
+  environmentKey: string,
+  version: number,
+  enabled: boolean,
+  config: StoredFlagConfig,
+  actor: string,
+): Promise<FlagEnvironmentRow | undefined> {
+  const [row] = await db
+    .update(flagEnvironments)
+    .set({ enabled, config, version: sql`${flagEnvironments.version} + 1`, updatedAt: new Date() })
+    .where(
+      and(
+        eq(flagEnvironments.flagKey, flagKey),
+        eq(flagEnvironments.environmentKey, environmentKey),
+        eq(flagEnvironments.version, version),
+      ),
+    )
+    .returning();
+  if (!row) return undefined;
+  await db.insert(flagConfigVersions).values({ flagKey, environmentKey, version: row.version, enabled, config, actor });
+  await db.update(flags).set({ updatedAt: new Date() }).where(eq(flags.key, flagKey));
+  return row;
+}
+
+export function listConfigVersions(db: Database, flagKey: string, environmentKey: string): Promise<ConfigVersionRow[]> {
+  return db
+    .select()
+    .from(flagConfigVersions)
+    .where(and(eq(flagConfigVersions.flagKey, flagKey), eq(flagConfigVersions.environmentKey, environmentKey)))
+    .orderBy(desc(flagConfigVersions.version));
+}
+
+export async function findConfigVersion(
+  db: Database,
+  flagKey: string,
+  environmentKey: string,
+  version: number,
+): Promise<ConfigVersionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(flagConfigVersions)
+    .where(
+      and(
+        eq(flagConfigVersions.flagKey, flagKey),
+        eq(flagConfigVersions.environmentKey, environmentKey),
+        eq(flagConfigVersions.version, version),
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+/** Flags (active, in any environment) whose config depends on `flagKey`. */
+export async function dependentsOf(db: Database, flagKey: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ key: flagEnvironments.flagKey })
+    .from(flagEnvironments)
+    .innerJoin(flags, eq(flags.key, flagEnvironments.flagKey))
+    .where(and(isNull(flags.archivedAt), sql`${flagEnvironments.config}->'dependencies' @> ${JSON.stringify([{ flag: flagKey }])}::jsonb`));
+  return rows.map((r) => r.key).sort();
+}
+
+/** Every active flag's dependency list in one environment, for validating a new config. */
+export async function dependencyGraph(db: Database, environmentKey: string): Promise<Map<string, string[]>> {
+  const rows = await db
+    .select({ key: flagEnvironments.flagKey, config: flagEnvironments.config })
+    .from(flagEnvironments)
+    .innerJoin(flags, eq(flags.key, flagEnvironments.flagKey))
+    .where(and(eq(flagEnvironments.environmentKey, environmentKey), isNull(flags.archivedAt)));
+  return new Map(rows.map((r) => [r.key, (r.config.dependencies ?? []).map((d) => d.flag)]));
+}
+
+export async function deleteFlagRow(db: Database, key: string): Promise<void> {
+  await db.delete(flagConfigVersions).where(eq(flagConfigVersions.flagKey, key));
+  await db.delete(flags).where(eq(flags.key, key));
+}

@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { UnleashPayload } from '@switchboard/core/unleash';
+import { Type } from 'typebox';
+import { errorResponses, Key } from '../../http/schemas.ts';
+import { actorOf } from '../../plugins/auth.ts';
+import { changeDeps } from '../change-deps.ts';
+import { importUnleashExport } from './service.ts';
+
+// Unleash exports carry many fields we ignore, so items are open objects; sizes stay bounded.
+const UnleashExport = Type.Object({
+  features: Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), enabled: Type.Boolean() }), { maxItems: 5000 }),
+  segments: Type.Optional(
+    Type.Array(Type.Object({ id: Type.Union([Type.Integer(), Type.String({ maxLength: 100 })]) }), { maxItems: 1000 }),
+  ),
+});
+const Names = Type.Object({ created: Type.Array(Type.String()), updated: Type.Array(Type.String()) });
+
+export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/import/unleash',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags: ['import'],
+        body: Type.Object({ environment: Key, data: UnleashExport }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ environment: Type.String(), flags: Names, segments: Names, warnings: Type.Array(Type.String()) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) =>
+      importUnleashExport(changeDeps(app), actorOf(request), request.body.environment, request.body.data as UnleashPayload),
+  );
+};

@@ -1,0 +1,108 @@
+import { importUnleash, type UnleashPayload } from '@switchboard/core/unleash';
+import { type ValidationIssue, validateFlagConfig, validateSegment } from '@switchboard/core/validation';
+import { type Actor, actorRef } from '../../domain/actor.ts';
+import { type ChangeDeps, runChange } from '../../domain/changes.ts';
+import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { findEnvironment } from '../environments/store.ts';
+import { dependencyGraph, findFlag, findFlagEnvironment, insertFlag, updateFlagEnvironmentIfVersion } from '../flags/store.ts';
+import { findSegment, insertSegment, segmentKeys, updateSegmentIfVersion } from '../segments/store.ts';
+
+export interface ImportReport {
+  environment: string;
+  flags: { created: string[]; updated: string[] };
+  segments: { created: string[]; updated: string[] };
+  warnings: string[];
+}
+
+/**
+ * Takes an Unleash export into one environment in one transaction: everything is validated before
+ * the first write, so a bad payload changes nothing.
+ */
+export async function importUnleashExport(
+  deps: ChangeDeps,
+  actor: Actor,
+  environment: string,
+  payload: UnleashPayload,
+): Promise<ImportReport> {
+  return runChange(deps, actor, async (c) => {
+    if (!(await findEnvironment(c.tx, environment))) throw new NotFoundError(`Environment ${environment}`);
+    let imported: ReturnType<typeof importUnleash>;
+    try {
+      imported = importUnleash(payload);
+    } catch (err) {
+      throw new ValidationError(`Not an Unleash export: ${(err as Error).message}`);
+    }
+
+    const issues: ValidationIssue[] = [];
+    imported.segments.forEach((s, i) => {
+      for (const issue of validateSegment(s)) issues.push({ ...issue, path: `/data/segments/${i}${issue.path}` });
+    });
+    const knownSegments = new Set([...(await segmentKeys(c.tx)), ...imported.segments.map((s) => s.key)]);
+    const graph = await dependencyGraph(c.tx, environment);
+    for (const f of imported.flags)
+      graph.set(
+        f.config.key,
+        (f.config.dependencies ?? []).map((d) => d.flag),
+      );
+    imported.flags.forEach((f, i) => {
+      for (const issue of validateFlagConfig(f.config, { segments: knownSegments, dependenciesOf: (k) => graph.get(k) })) {
+        issues.push({ ...issue, path: `/data/features/${i}${issue.path}` });
+      }
+    });
+    if (issues.length > 0) throw new ValidationError('The export cannot be imported as it is', issues);
+
+    const report: ImportReport = {
+      environment,
+      flags: { created: [], updated: [] },
+      segments: { created: [], updated: [] },
+      warnings: imported.warnings,
+    };
+    for (const s of imported.segments) {
+      const existing = await findSegment(c.tx, s.key);
+      if (existing) {
+        await updateSegmentIfVersion(c.tx, s.key, existing.version, { conditions: s.conditions });
+        report.segments.updated.push(s.key);
+      } else {
+        await insertSegment(c.tx, { key: s.key, name: s.key, conditions: s.conditions });
+        report.segments.created.push(s.key);
+      }
+      await c.appendChangeEverywhere(() => ({ op: 'segment', key: s.key, segment: s }));
+    }
+    for (const f of imported.flags) {
+      const { key, enabled, ...config } = f.config;
+      let flag = await findFlag(c.tx, key);
+      if (flag?.archivedAt) throw new ConflictError(`Flag ${key} is archived; restore or delete it before importing`);
+      if (flag) {
+        report.flags.updated.push(key);
+      } else {
+        flag = await insertFlag(
+          c.tx,
+          { key, name: key, description: f.description ?? '', kind: config.variants ? 'multivariate' : 'boolean' },
+          actorRef(actor),
+        );
+        report.flags.created.push(key);
+      }
+      const current = await findFlagEnvironment(c.tx, key, environment);
+      if (!current) throw new Error(`flag ${key} has no config in ${environment}`);
+      const row = await updateFlagEnvironmentIfVersion(c.tx, key, environment, current.version, enabled, config, actorRef(actor));
+      if (!row) throw new Error(`flag ${key} changed during the import`);
+      await c.appendChange(environment, { op: 'flag', key, flag: toSnapshotFlag(key, enabled, config, flag.clientVisible) });
+      await c.audit({
+        action: 'flag.imported',
+        resourceType: 'flag',
+        resourceKey: key,
+        environmentKey: environment,
+        after: { enabled, ...config },
+      });
+    }
+    await c.audit({
+      action: 'import.unleash',
+      resourceType: 'environment',
+      resourceKey: environment,
+      environmentKey: environment,
+      after: report,
+    });
+    return report;
+  });
+}

@@ -1,0 +1,61 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { flagEnvironments, segments } from '../../db/schema/index.ts';
+
+export type SegmentRow = typeof segments.$inferSelect;
+
+export async function segmentKeys(db: Database): Promise<Set<string>> {
+  const rows = await db.select({ key: segments.key }).from(segments);
+  return new Set(rows.map((r) => r.key));
+}
+
+export function listSegments(db: Database): Promise<SegmentRow[]> {
+  return db.select().from(segments).orderBy(asc(segments.key));
+}
+
+export async function findSegment(db: Database, key: string): Promise<SegmentRow | undefined> {
+  const [row] = await db.select().from(segments).where(eq(segments.key, key)).limit(1);
+  return row;
+}
+
+export async function insertSegment(db: Database, values: typeof segments.$inferInsert): Promise<SegmentRow> {
+  const [row] = await db.insert(segments).values(values).returning();
+  if (!row) throw new Error('insert returned nothing');
+  return row;
+}
+
+export async function updateSegmentIfVersion(
+  db: Database,
+  key: string,
+  version: number,
+  set: Partial<typeof segments.$inferInsert>,
+): Promise<SegmentRow | undefined> {
+  const [row] = await db
+    .update(segments)
+    .set({ ...set, version: sql`${segments.version} + 1`, updatedAt: new Date() })
+    .where(and(eq(segments.key, key), eq(segments.version, version)))
+    .returning();
+  return row;
+}
+
+export async function deleteSegmentRow(db: Database, key: string): Promise<void> {
+  await db.delete(segments).where(eq(segments.key, key));
+}
+
+/** Flag keys using each segment, in any environment's rules (archived flags included). */
+export async function segmentUsage(db: Database): Promise<Map<string, string[]>> {
+  // Both drivers (pg and PGlite) answer raw queries with `{ rows }`.
+  const result = (await db.execute(sql`
+    select distinct s.seg as segment, fe.flag_key as flag
+    from ${flagEnvironments} fe,
+      jsonb_array_elements(coalesce(fe.config->'rules', '[]'::jsonb)) r,
+      jsonb_array_elements_text(coalesce(r->'segments', '[]'::jsonb)) s(seg)
+    order by 1, 2`)) as unknown as { rows: Array<{ segment: string; flag: string }> };
+  const usage = new Map<string, string[]>();
+  for (const row of result.rows) {
+    const list = usage.get(row.segment) ?? [];
+    list.push(row.flag);
+    usage.set(row.segment, list);
+  }
+  return usage;
+}

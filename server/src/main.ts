@@ -1,0 +1,47 @@
+import { createServer } from './app.ts';
+import { bootstrap } from './bootstrap.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+
+// `pnpm start`: configure, migrate (the explicit step, run here too), bootstrap, listen.
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+
+const database = await openDatabase(config);
+await runMigrations(database);
+const app = await createServer({ config, database });
+app.addHook('onClose', async () => {
+  await database.close();
+});
+await bootstrap(app);
+await app.listen({ port: config.port, host: config.host });
+app.log.info(
+  `Switchboard on http://${config.host}:${config.port} (database: ${database.kind}${config.databaseUrl ? '' : ` in ${config.dataDir}`}, bus: ${app.bus.kind}); API docs at /docs`,
+);
+
+let closing = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (closing) return;
+    closing = true;
+    app.log.info(`${signal}: closing`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  });
+}
