@@ -27,6 +27,8 @@ export const IssueCode = {
   UnknownFlag: 'UNKNOWN_FLAG',
   DependencyCycle: 'DEPENDENCY_CYCLE',
   TransitiveDependency: 'TRANSITIVE_DEPENDENCY',
+  /** Sensitive attributes travel to browsers as digests, which only equality can compare. */
+  SensitiveAttribute: 'SENSITIVE_ATTRIBUTE',
 } as const;
 export type IssueCode = (typeof IssueCode)[keyof typeof IssueCode];
 
@@ -63,9 +65,12 @@ function isPercentage(n: unknown): boolean {
   return typeof n === 'number' && n >= 0 && n <= 100 && Math.abs(Math.round(n * 100) - n * 100) < 1e-6;
 }
 
-export function validateCondition(c: Condition, path: string): ValidationIssue[] {
+export function validateCondition(c: Condition, path: string, sensitive?: ReadonlySet<string>): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const add = (p: string, code: IssueCode, message: string) => issues.push({ path: path + p, code, message });
+  if (sensitive?.has(c.attribute) && ((c.operator !== Operator.In && c.operator !== Operator.NotIn) || c.caseInsensitive)) {
+    add('/operator', IssueCode.SensitiveAttribute, `${c.attribute} is sensitive: only IN and NOT_IN (case-sensitive) can compare it`);
+  }
   if (typeof c.attribute !== 'string' || c.attribute === '' || c.attribute.length > LIMITS.attributeLength) {
     add('/attribute', IssueCode.Invalid, `attribute must be 1 to ${LIMITS.attributeLength} characters`);
   }
@@ -169,6 +174,8 @@ function validateVariants(variants: WeightedVariant[] | undefined, path: string)
 }
 
 export interface FlagValidationContext {
+  /** Attributes marked sensitive: equality only, and never a stickiness. */
+  sensitiveAttributes?: ReadonlySet<string>;
   /** Keys of the segments that exist; when given, references to others are refused. */
   segments?: ReadonlySet<string>;
   /** Dependencies of every other flag in the environment, for the one-level rule and cycles. */
@@ -199,8 +206,16 @@ export function validateFlagConfig(flag: FlagConfig, context: FlagValidationCont
     if (conditions.length > LIMITS.conditionsPerRule)
       issues.push({ path: `${p}/conditions`, code: IssueCode.Invalid, message: `at most ${LIMITS.conditionsPerRule} conditions` });
     conditions.forEach((c, j) => {
-      issues.push(...validateCondition(c, `${p}/conditions/${j}`));
+      issues.push(...validateCondition(c, `${p}/conditions/${j}`, context.sensitiveAttributes));
     });
+    for (const [field, value] of [
+      ['rollout/stickiness', rule.rollout?.stickiness],
+      ['variantStickiness', rule.variantStickiness],
+    ] as const) {
+      if (value !== undefined && context.sensitiveAttributes?.has(value)) {
+        issues.push({ path: `${p}/${field}`, code: IssueCode.SensitiveAttribute, message: `${value} is sensitive and cannot be a stickiness` });
+      }
+    }
     const segs = rule.segments ?? [];
     if (segs.length > LIMITS.segmentsPerRule)
       issues.push({ path: `${p}/segments`, code: IssueCode.Invalid, message: `at most ${LIMITS.segmentsPerRule} segments` });
@@ -219,6 +234,9 @@ export function validateFlagConfig(flag: FlagConfig, context: FlagValidationCont
     issues.push(...validateVariants(rule.variants, `${p}/variants`));
   });
   issues.push(...validateVariants(flag.variants, '/variants'));
+  if (flag.variantStickiness !== undefined && context.sensitiveAttributes?.has(flag.variantStickiness)) {
+    issues.push({ path: '/variantStickiness', code: IssueCode.SensitiveAttribute, message: `${flag.variantStickiness} is sensitive and cannot be a stickiness` });
+  }
   const deps = flag.dependencies ?? [];
   if (deps.length > LIMITS.dependencies)
     issues.push({ path: '/dependencies', code: IssueCode.Invalid, message: `at most ${LIMITS.dependencies} dependencies` });
@@ -245,7 +263,7 @@ export function validateFlagConfig(flag: FlagConfig, context: FlagValidationCont
   return issues;
 }
 
-export function validateSegment(segment: Segment): ValidationIssue[] {
+export function validateSegment(segment: Segment, sensitiveAttributes?: ReadonlySet<string>): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (!isValidKey(segment.key))
     issues.push({ path: '/key', code: IssueCode.Invalid, message: 'keys are 1 to 100 letters, digits, ".", "_", ":" or "-"' });
@@ -253,7 +271,7 @@ export function validateSegment(segment: Segment): ValidationIssue[] {
   if (conditions.length > LIMITS.conditionsPerRule)
     issues.push({ path: '/conditions', code: IssueCode.Invalid, message: `at most ${LIMITS.conditionsPerRule} conditions` });
   conditions.forEach((c, i) => {
-    issues.push(...validateCondition(c, `/conditions/${i}`));
+    issues.push(...validateCondition(c, `/conditions/${i}`, sensitiveAttributes));
   });
   return issues;
 }

@@ -79,7 +79,8 @@ describe('rollout bucketing', () => {
     for (let i = 0; i < n; i++) {
       const bucket = bucketOf(murmur3(`checkout:user-${i}`, 0));
       if (bucket < 0 || bucket >= BUCKETS) outOfRange++;
-      counts[Math.floor(bucket / 100)]++;
+      const slot = Math.floor(bucket / 100);
+      counts[slot] = (counts[slot] ?? 0) + 1;
     }
     expect(outOfRange).toBe(0);
     const expected = n / 100;

@@ -99,3 +99,28 @@ describe('validation', () => {
     expect(codes(validateSegment({ key: 'a/b', conditions: [] }))).toEqual([IssueCode.Invalid]);
   });
 });
+
+describe('sensitive attributes', () => {
+  const sensitive = new Set(['email']);
+  it('allow only case-sensitive IN and NOT_IN, and never serve as stickiness', () => {
+    const flag: FlagConfig = {
+      key: 'f',
+      enabled: true,
+      rules: [
+        {
+          id: 'r',
+          conditions: [
+            { attribute: 'email', operator: 'IN', values: ['a@b.c'] },
+            { attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@b.c'] },
+            { attribute: 'email', operator: 'NOT_IN', values: ['x@b.c'], caseInsensitive: true },
+          ],
+          rollout: { percentage: 50, stickiness: 'email' },
+        },
+      ],
+    };
+    const issues = validateFlagConfig(flag, { sensitiveAttributes: sensitive });
+    expect(issues.map((i) => i.path)).toEqual(['/rules/0/conditions/1/operator', '/rules/0/conditions/2/operator', '/rules/0/rollout/stickiness']);
+    expect(codes(issues)).toEqual([IssueCode.SensitiveAttribute, IssueCode.SensitiveAttribute, IssueCode.SensitiveAttribute]);
+    expect(codes(validateSegment({ key: 's', conditions: [{ attribute: 'email', operator: 'REGEX', values: ['.*'] }] }, sensitive))).toEqual([IssueCode.SensitiveAttribute]);
+  });
+});

@@ -57,7 +57,7 @@ export async function createServer(opts: AppOptions): Promise<FastifyInstance> {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
     bodyLimit: opts.config.bodyLimit,
-    trustProxy: true,
+    trustProxy: (_address: string, hop: number) => hop < opts.config.trustProxyHops,
     // Ids we hand out (flag keys) may be long; the default of 100 is tight for some keys encoded.
     routerOptions: { maxParamLength: 500 },
   }).withTypeProvider<TypeBoxTypeProvider>();

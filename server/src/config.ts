@@ -19,6 +19,11 @@ export interface Config {
   loginRateLimit: number;
   /** Largest request body in bytes. */
   bodyLimit: number;
+  /**
+   * How many proxy hops to trust for the client address (X-Forwarded-For); 0 trusts none, so the
+   * login rate limit cannot be dodged by forging the header.
+   */
+  trustProxyHops: number;
   /** Folder of the built admin UI, served at `/` when it exists. */
   adminUiDir: string | undefined;
 }
@@ -90,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: bool('SECURE_COOKIES', false),
     loginRateLimit: int('LOGIN_RATE_LIMIT', 10, 1, 10_000),
     bodyLimit: int('BODY_LIMIT', 1_048_576, 1024, 100 * 1_048_576),
+    trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     adminUiDir: str('ADMIN_UI_DIR'),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const environments = pgTable('environments', {
@@ -8,5 +9,10 @@ export const environments = pgTable('environments', {
   /** Optimistic-concurrency version of the environment's own fields. */
   version: integer('version').notNull().default(1),
   sortOrder: integer('sort_order').notNull().default(0),
+  /**
+   * Salt of the digests that stand in for sensitive values in the client view. Browsers receive it,
+   * so it need not be secret, only unique per deployment: it defeats precomputed tables.
+   */
+  clientSalt: text('client_salt').notNull().default(sql`md5(random()::text || clock_timestamp()::text)`),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -1,9 +1,11 @@
 export { apiTokens } from './api-tokens.ts';
 export { auditLog } from './audit-log.ts';
 export { type ChangeOp, changeLog } from './change-log.ts';
+export { contextAttributes } from './context-attributes.ts';
 export { environments } from './environments.ts';
 export { flagConfigVersions } from './flag-config-versions.ts';
 export { flagEnvironments, type StoredFlagConfig } from './flag-environments.ts';
+export { flagUsage } from './flag-usage.ts';
 export { flags } from './flags.ts';
 export { sdkKeys } from './sdk-keys.ts';
 export { segments } from './segments.ts';

@@ -1,0 +1,13 @@
+import { boolean, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+/**
+ * Context attributes people have described. A sensitive one (an email, an account id) never
+ * reaches a browser in clear: the client view carries salted digests of its condition values.
+ */
+export const contextAttributes = pgTable('context_attributes', {
+  name: text('name').primaryKey(),
+  description: text('description').notNull().default(''),
+  sensitive: boolean('sensitive').notNull().default(false),
+  version: integer('version').notNull().default(1),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses } from '../../http/schemas.ts';
+import { actorOf } from '../../plugins/auth.ts';
+import { changeDeps } from '../change-deps.ts';
+import { CreatedToken, CreateTokenBody, Token, TokenParams } from './schemas.ts';
+import { createToken, revokeToken, tokenView } from './service.ts';
+import { listTokens } from './store.ts';
+
+export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const deps = changeDeps(app);
+  const tags = ['tokens'];
+
+  app.get(
+    '/tokens',
+    { config: { role: 'admin' }, schema: { tags, response: { 200: Type.Object({ tokens: Type.Array(Token) }), ...errorResponses } } },
+    async () => ({ tokens: (await listTokens(app.db)).map(tokenView) }),
+  );
+
+  app.post(
+    '/tokens',
+    { config: { role: 'admin' }, schema: { tags, body: CreateTokenBody, response: { 201: CreatedToken, ...errorResponses } } },
+    async (request, reply) => {
+      const { row, secret } = await createToken(deps, actorOf(request), request.body);
+      return reply.status(201).send({ ...tokenView(row), secret });
+    },
+  );
+
+  app.delete(
+    '/tokens/:id',
+    { config: { role: 'admin' }, schema: { tags, params: TokenParams, response: { 200: Token, ...errorResponses } } },
+    async (request) => tokenView(await revokeToken(deps, actorOf(request), request.params.id)),
+  );
+};

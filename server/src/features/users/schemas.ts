@@ -1,0 +1,28 @@
+import { Type } from 'typebox';
+import { Name, RoleSchema, Timestamp, Version } from '../../http/schemas.ts';
+
+/** The same loose shape ADMIN_EMAIL is checked against: `admin@localhost` must pass too. */
+export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' });
+export const Password = Type.String({ minLength: 8, maxLength: 200 });
+
+export const User = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  role: RoleSchema,
+  version: Type.Integer(),
+  createdAt: Timestamp,
+  disabledAt: Type.Union([Timestamp, Type.Null()]),
+});
+
+export const UserParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const CreateUserBody = Type.Object(
+  { email: Email, name: Name, password: Password, role: RoleSchema },
+  { additionalProperties: false },
+);
+
+export const UpdateUserBody = Type.Object(
+  { name: Type.Optional(Name), role: Type.Optional(RoleSchema), password: Type.Optional(Password), version: Type.Optional(Version) },
+  { additionalProperties: false },
+);

@@ -1,0 +1,161 @@
+import { gt, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog } from '../src/db/schema/index.ts';
+import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
+
+const COOKIE = 'sb_session';
+
+function auditHelpers(server: () => TestServer) {
+  return {
+    async mark(): Promise<number> {
+      const [row] = await server()
+        .app.db.select({ id: sql<number>`coalesce(max(${auditLog.id}), 0)::int` })
+        .from(auditLog);
+      return row?.id ?? 0;
+    },
+    since(mark: number) {
+      return server().app.db.select().from(auditLog).where(gt(auditLog.id, mark)).orderBy(auditLog.id);
+    },
+  };
+}
+
+describe.skipIf(!DATABASE_URL)('auth', () => {
+  let server: TestServer;
+  const audit = auditHelpers(() => server);
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('logs in: the user view, a session cookie with safe attributes, one audit row', async () => {
+    const mark = await audit.mark();
+    const res = await server.request('POST', '/api/admin/login', { body: { email: ADMIN.email, password: ADMIN.password } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ id: expect.any(String), email: ADMIN.email, name: expect.any(String), role: 'admin' });
+    expect(res.text).not.toMatch(/argon2|password/i);
+
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(new RegExp(`^${COOKIE}=sbx_[A-Za-z0-9_-]{43};`));
+    const attributes = setCookie.split(';').map((a) => a.trim().toLowerCase());
+    expect(attributes).toContain('httponly');
+    expect(attributes).toContain('samesite=lax');
+    expect(attributes).toContain('path=/');
+    expect(attributes).toContain(`max-age=${7 * 24 * 60 * 60}`);
+    // SECURE_COOKIES is off in tests (plain HTTP).
+    expect(attributes).not.toContain('secure');
+
+    const rows = await audit.since(mark);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      action: 'user.login',
+      resourceType: 'user',
+      resourceKey: res.body.id,
+      actor: `user:${res.body.id}`,
+      actorName: ADMIN.email,
+    });
+  });
+
+  it('compares emails case-insensitively', async () => {
+    const res = await server.request('POST', '/api/admin/login', { body: { email: '  Admin@Example.TEST ', password: ADMIN.password } });
+    expect(res.status).toBe(200);
+  });
+
+  it('answers a wrong password and an unknown email alike, without a cookie or an audit row', async () => {
+    const mark = await audit.mark();
+    const wrong = await server.request('POST', '/api/admin/login', { body: { email: ADMIN.email, password: 'not-the-password' } });
+    const unknown = await server.request('POST', '/api/admin/login', { body: { email: 'nobody@example.test', password: ADMIN.password } });
+    for (const res of [wrong, unknown]) {
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHENTICATED');
+      expect(res.headers.get('set-cookie')).toBeNull();
+    }
+    expect(wrong.body).toEqual(unknown.body);
+    expect(await audit.since(mark)).toHaveLength(0);
+  });
+
+  it('refuses malformed login bodies with 400', async () => {
+    const extra = await server.request('POST', '/api/admin/login', {
+      body: { email: ADMIN.email, password: ADMIN.password, role: 'admin' },
+    });
+    expect(extra.status).toBe(400);
+    const missing = await server.request('POST', '/api/admin/login', { body: { email: ADMIN.email } });
+    expect(missing.status).toBe(400);
+  });
+
+  it('GET /me tells who the cookie belongs to', async () => {
+    const cookie = await server.login();
+    const res = await server.request('GET', '/api/admin/me', { cookie });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ kind: 'user', id: expect.any(String), name: expect.any(String), email: ADMIN.email, role: 'admin' });
+
+    const anonymous = await server.request('GET', '/api/admin/me');
+    expect(anonymous.status).toBe(401);
+    const forged = await server.request('GET', '/api/admin/me', { cookie: `${COOKIE}=sbx_forged` });
+    expect(forged.status).toBe(401);
+  });
+
+  it('GET /me tells who an API token belongs to', async () => {
+    const cookie = await server.login();
+    const created = await server.request('POST', '/api/admin/tokens', { cookie, body: { name: 'ci', role: 'editor' } });
+    expect(created.status).toBe(201);
+    const res = await server.request('GET', '/api/admin/me', { token: created.body.secret });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ kind: 'token', id: created.body.id, name: 'ci', role: 'editor' });
+  });
+
+  it('logout ends the session, clears the cookie and writes one audit row', async () => {
+    const cookie = await server.login();
+    const other = await server.login();
+    const mark = await audit.mark();
+    const res = await server.request('POST', '/api/admin/logout', { cookie });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ok: true });
+    const cleared = (res.headers.get('set-cookie') ?? '').toLowerCase();
+    expect(cleared).toMatch(new RegExp(`^${COOKIE}=;`));
+    expect(cleared).toMatch(/expires=thu, 01 jan 1970|max-age=0/);
+
+    const rows = await audit.since(mark);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ action: 'user.logout', resourceType: 'user' });
+
+    expect((await server.request('GET', '/api/admin/me', { cookie })).status).toBe(401);
+    expect((await server.request('POST', '/api/admin/logout', { cookie })).status).toBe(401);
+    // Only that session ended.
+    expect((await server.request('GET', '/api/admin/me', { cookie: other })).status).toBe(200);
+  });
+});
+
+describe.skipIf(!DATABASE_URL)('login rate limit', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { LOGIN_RATE_LIMIT: '3' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers 429 RATE_LIMITED with Retry-After after LOGIN_RATE_LIMIT attempts a minute, and limits nothing else', async () => {
+    const cookie = await server.login();
+    for (let i = 0; i < 2; i++) {
+      const res = await server.request('POST', '/api/admin/login', { body: { email: ADMIN.email, password: 'wrong-password' } });
+      expect(res.status).toBe(401);
+    }
+    const limited = await server.request('POST', '/api/admin/login', { body: { email: ADMIN.email, password: ADMIN.password } });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/retry/i), details: expect.anything() } });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('set-cookie')).toBeNull();
+
+    // The limit is the login route's own: the rest of the admin API still answers.
+    for (let i = 0; i < 5; i++) {
+      const me = await server.request('GET', '/api/admin/me', { cookie });
+      expect(me.status).toBe(200);
+      expect(me.headers.get('x-ratelimit-limit')).toBeNull();
+    }
+    expect((await server.request('POST', '/api/admin/logout', { cookie })).status).toBe(200);
+  });
+});
