@@ -3,8 +3,10 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
+import { attributeRoutes } from './features/attributes/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { authRoutes } from './features/auth/routes.ts';
+import { deliveryRoutes } from './features/delivery/routes.ts';
 import { environmentRoutes } from './features/environments/routes.ts';
 import { flagRoutes } from './features/flags/routes.ts';
 import { healthRoutes } from './features/health/routes.ts';
@@ -12,6 +14,7 @@ import { importRoutes } from './features/import/routes.ts';
 import { keyRoutes } from './features/keys/routes.ts';
 import { segmentRoutes } from './features/segments/routes.ts';
 import { tokenRoutes } from './features/tokens/routes.ts';
+import { usageRoutes } from './features/usage/routes.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
@@ -33,6 +36,8 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
   await app.register(openapiPlugin);
   await app.register(authPlugin);
   await app.register(healthRoutes);
+  await app.register(deliveryRoutes);
+  await app.register(usageRoutes);
   await app.register(
     async (admin) => {
       await admin.register(authRoutes);
@@ -43,6 +48,7 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
       await admin.register(tokenRoutes);
       await admin.register(userRoutes);
       await admin.register(auditRoutes);
+      await admin.register(attributeRoutes);
       await admin.register(importRoutes);
     },
     { prefix: '/api/admin' },

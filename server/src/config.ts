@@ -26,6 +26,16 @@ export interface Config {
   trustProxyHops: number;
   /** Folder of the built admin UI, served at `/` when it exists. */
   adminUiDir: string | undefined;
+  /** Open SDK streams one replica accepts before answering 429. */
+  maxStreams: number;
+  /** How often a replica compares its revisions with the database and re-checks stream keys. */
+  deliveryCheckMs: number;
+  /** Comment lines keep idle streams (and the proxies between) alive. */
+  heartbeatMs: number;
+  /** Unsent bytes a stream may hold before the consumer counts as too slow and is cut off. */
+  streamBufferBytes: number;
+  /** How often summed SDK usage reports are written to the database. */
+  usageFlushMs: number;
 }
 
 export class ConfigError extends Error {
@@ -97,6 +107,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: int('BODY_LIMIT', 1_048_576, 1024, 100 * 1_048_576),
     trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     adminUiDir: str('ADMIN_UI_DIR'),
+    maxStreams: int('MAX_STREAMS', 20_000, 1, 1_000_000),
+    deliveryCheckMs: int('DELIVERY_CHECK_MS', 2000, 100, 60_000),
+    heartbeatMs: int('HEARTBEAT_MS', 15_000, 100, 300_000),
+    streamBufferBytes: int('STREAM_BUFFER_BYTES', 262_144, 1024, 64 * 1_048_576),
+    usageFlushMs: int('USAGE_FLUSH_MS', 10_000, 100, 600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

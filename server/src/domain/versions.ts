@@ -1,16 +1,19 @@
 import { VersionRequiredError } from '../errors.ts';
 
-/**
- * The version a write edits: from `If-Match: "<n>"` (or W/"<n>"), else from a `version` field.
- * Missing is 428; the caller compares it with the stored one and answers 412 when stale.
- */
-export function requireVersion(ifMatch: string | undefined, bodyVersion: number | undefined): number {
+/** The version a write says it edits: `If-Match: "<n>"` (or W/"<n>"), else a `version` field. */
+export function statedVersion(ifMatch: string | undefined, bodyVersion: number | undefined): number | undefined {
   if (ifMatch !== undefined) {
     const m = /^\s*(?:W\/)?"?(\d{1,10})"?\s*$/.exec(ifMatch);
     if (m) return Number(m[1]);
   }
-  if (bodyVersion !== undefined) return bodyVersion;
-  throw new VersionRequiredError();
+  return bodyVersion;
+}
+
+/** As `statedVersion`, but missing is 428; the caller answers 412 when it is stale. */
+export function requireVersion(ifMatch: string | undefined, bodyVersion: number | undefined): number {
+  const version = statedVersion(ifMatch, bodyVersion);
+  if (version === undefined) throw new VersionRequiredError();
+  return version;
 }
 
 export function etagOf(version: number): string {

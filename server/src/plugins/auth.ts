@@ -63,8 +63,11 @@ export const authPlugin = fp(
   async (app) => {
     await app.register(cookie);
     app.decorateRequest('actor', null);
-    app.addHook('preHandler', async (request) => {
-      if (!request.url.startsWith('/api/admin/')) return;
+    // onRequest: callers are identified before their body is parsed or validated, so an anonymous
+    // request learns nothing about a route but 401. The matched route pattern decides, not the raw
+    // URL, which percent-encoding or an absolute-form target could disguise.
+    app.addHook('onRequest', async (request) => {
+      if (!request.routeOptions.url?.startsWith('/api/admin/')) return;
       const required = request.routeOptions.config.role ?? 'admin';
       if (required === 'public') return;
       const actor = await authenticate(request);
@@ -78,7 +81,7 @@ export const authPlugin = fp(
   { name: 'auth', dependencies: ['infrastructure'] },
 );
 
-/** The authenticated actor of an admin route (the preHandler guarantees one). */
+/** The authenticated actor of an admin route (the onRequest hook guarantees one). */
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new UnauthenticatedError();
   return request.actor;

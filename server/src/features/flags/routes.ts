@@ -6,6 +6,7 @@ import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
 import { findEnvironment } from '../environments/store.ts';
+import { usageOf } from '../usage/store.ts';
 import {
   ConfigVersionView,
   CreateFlagBody,
@@ -42,11 +43,9 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const q = request.query;
       const { rows, total } = await listFlags(app.db, { ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 });
-      const envs = await flagEnvironmentsOf(
-        app.db,
-        rows.map((r) => r.key),
-      );
-      return { flags: rows.map((r) => flagView(r, envs)), total };
+      const keys = rows.map((r) => r.key);
+      const [envs, usage] = await Promise.all([flagEnvironmentsOf(app.db, keys), usageOf(app.db, keys)]);
+      return { flags: rows.map((r) => flagView(r, envs, usage)), total };
     },
   );
 
@@ -66,7 +65,8 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const row = await findFlag(app.db, request.params.key);
       if (!row) throw new NotFoundError(`Flag ${request.params.key}`);
       reply.header('etag', etagOf(row.version));
-      return flagView(row, await flagEnvironmentsOf(app.db, [row.key]));
+      const [envs, usage] = await Promise.all([flagEnvironmentsOf(app.db, [row.key]), usageOf(app.db, [row.key])]);
+      return flagView(row, envs, usage);
     },
   );
 

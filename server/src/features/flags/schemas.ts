@@ -169,6 +169,8 @@ export const FlagEnvironmentSummary = Type.Object({
   version: Type.Integer(),
   ruleCount: Type.Integer(),
   updatedAt: Timestamp,
+  /** From SDK usage reports; null when no SDK has reported evaluating it here. */
+  lastEvaluatedAt: Type.Union([Timestamp, Type.Null()]),
 });
 
 export const FlagView = Type.Object({

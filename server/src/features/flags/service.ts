@@ -6,8 +6,10 @@ import { type Actor, actorRef } from '../../domain/actor.ts';
 import { type ChangeDeps, type ChangeTx, runChange } from '../../domain/changes.ts';
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
+import { sensitiveAttributeNames } from '../attributes/store.ts';
 import { findEnvironment } from '../environments/store.ts';
 import { segmentKeys } from '../segments/store.ts';
+import type { UsageRow } from '../usage/store.ts';
 import {
   type ConfigVersionRow,
   deleteFlagRow,
@@ -42,15 +44,20 @@ export interface FlagEnvironmentPatch {
   dependencies?: StoredFlagConfig['dependencies'];
 }
 
-export function flagView(row: FlagRow, envs: FlagEnvironmentRow[]) {
-  const environments: Record<string, { enabled: boolean; version: number; ruleCount: number; updatedAt: string }> = {};
+export function flagView(row: FlagRow, envs: FlagEnvironmentRow[], usage: UsageRow[] = []) {
+  const environments: Record<
+    string,
+    { enabled: boolean; version: number; ruleCount: number; updatedAt: string; lastEvaluatedAt: string | null }
+  > = {};
   for (const e of envs) {
     if (e.flagKey !== row.key) continue;
+    const used = usage.find((u) => u.flagKey === row.key && u.environmentKey === e.environmentKey);
     environments[e.environmentKey] = {
       enabled: e.enabled,
       version: e.version,
       ruleCount: e.config.rules?.length ?? 0,
       updatedAt: e.updatedAt.toISOString(),
+      lastEvaluatedAt: used?.lastEvaluatedAt.toISOString() ?? null,
     };
   }
   return {
@@ -222,7 +229,11 @@ async function writeConfig(
   const graph = await dependencyGraph(c.tx, current.environmentKey);
   const issues = validateFlagConfig(
     { key: flag.key, enabled, ...config },
-    { segments: await segmentKeys(c.tx), dependenciesOf: (k) => (k === flag.key ? [] : graph.get(k)) },
+    {
+      segments: await segmentKeys(c.tx),
+      sensitiveAttributes: await sensitiveAttributeNames(c.tx),
+      dependenciesOf: (k) => (k === flag.key ? [] : graph.get(k)),
+    },
   );
   if ((config.dependencies?.length ?? 0) > 0) {
     // One level deep: a flag others depend on cannot gain dependencies of its own.

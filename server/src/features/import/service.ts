@@ -4,6 +4,7 @@ import { type Actor, actorRef } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { sensitiveAttributeNames } from '../attributes/store.ts';
 import { findEnvironment } from '../environments/store.ts';
 import { dependencyGraph, findFlag, findFlagEnvironment, insertFlag, updateFlagEnvironmentIfVersion } from '../flags/store.ts';
 import { findSegment, insertSegment, segmentKeys, updateSegmentIfVersion } from '../segments/store.ts';
@@ -35,8 +36,9 @@ export async function importUnleashExport(
     }
 
     const issues: ValidationIssue[] = [];
+    const sensitiveAttributes = await sensitiveAttributeNames(c.tx);
     imported.segments.forEach((s, i) => {
-      for (const issue of validateSegment(s)) issues.push({ ...issue, path: `/data/segments/${i}${issue.path}` });
+      for (const issue of validateSegment(s, sensitiveAttributes)) issues.push({ ...issue, path: `/data/segments/${i}${issue.path}` });
     });
     const knownSegments = new Set([...(await segmentKeys(c.tx)), ...imported.segments.map((s) => s.key)]);
     const graph = await dependencyGraph(c.tx, environment);
@@ -46,7 +48,11 @@ export async function importUnleashExport(
         (f.config.dependencies ?? []).map((d) => d.flag),
       );
     imported.flags.forEach((f, i) => {
-      for (const issue of validateFlagConfig(f.config, { segments: knownSegments, dependenciesOf: (k) => graph.get(k) })) {
+      for (const issue of validateFlagConfig(f.config, {
+        segments: knownSegments,
+        sensitiveAttributes,
+        dependenciesOf: (k) => graph.get(k),
+      })) {
         issues.push({ ...issue, path: `/data/features/${i}${issue.path}` });
       }
     });

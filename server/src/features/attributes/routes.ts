@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { statedVersion } from '../../domain/versions.ts';
+import { errorResponses, IfMatchHeaders, Timestamp, Version } from '../../http/schemas.ts';
+import { actorOf } from '../../plugins/auth.ts';
+import { changeDeps } from '../change-deps.ts';
+import { attributeView, putAttribute } from './service.ts';
+import { listAttributes } from './store.ts';
+
+const Attribute = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  sensitive: Type.Boolean(),
+  version: Type.Integer(),
+  updatedAt: Timestamp,
+});
+
+export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const tags = ['attributes'];
+  app.get(
+    '/attributes',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, response: { 200: Type.Object({ attributes: Type.Array(Attribute) }), ...errorResponses } },
+    },
+    async () => ({ attributes: (await listAttributes(app.db)).map(attributeView) }),
+  );
+
+  app.put(
+    '/attributes/:name',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }),
+        headers: IfMatchHeaders,
+        body: Type.Object(
+          {
+            description: Type.Optional(Type.String({ maxLength: 1000 })),
+            sensitive: Type.Optional(Type.Boolean()),
+            version: Type.Optional(Version),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Attribute, ...errorResponses },
+      },
+    },
+    async (request) => {
+      // Creating needs no version; changing an existing attribute does (checked in the service).
+      const version = statedVersion(request.headers['if-match'], request.body.version);
+      return putAttribute(changeDeps(app), actorOf(request), request.params.name, version, request.body);
+    },
+  );
+};

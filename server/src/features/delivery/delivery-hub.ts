@@ -1,0 +1,265 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Bus, RevisionEvent } from '../../bus/bus.ts';
+import type { Database } from '../../db/client.ts';
+import { EnvironmentState, type RevisionPatch } from './environment-state.ts';
+import { activeKeyIds, environmentRevisions, loadEnvironment, pruneChangeLog, readChanges } from './store.ts';
+import { type Audience, HEARTBEAT, type StreamConnection, sseEvent } from './stream-connection.ts';
+
+export interface HubOptions {
+  db: Database;
+  bus: Bus;
+  log: FastifyBaseLogger;
+  checkIntervalMs: number;
+  heartbeatMs: number;
+  /** Patches kept in memory per environment for resuming streams. */
+  ringSize?: number;
+  /** Change-log rows kept per environment in the database. */
+  changeLogKeep?: number;
+  onStreamCount?: (audience: Audience, delta: number) => void;
+}
+
+interface RingEntry {
+  revision: number;
+  server: string;
+  client: string | null;
+}
+
+const CATCH_UP_BATCH = 500;
+
+/**
+ * The replica's live side: one in-memory state per environment, kept current from the change log
+ * (one read per change, whatever the number of streams), and the SSE connections it fans out to.
+ * A bus message says "go read"; a periodic check of every environment's revision covers lost
+ * messages and Redis outages.
+ */
+export class DeliveryHub {
+  private readonly states = new Map<string, EnvironmentState>();
+  private readonly loading = new Map<string, Promise<EnvironmentState | undefined>>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private readonly rings = new Map<string, RingEntry[]>();
+  private readonly connections = new Map<string, Set<StreamConnection>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | null = null;
+  private closing = false;
+  private checks = 0;
+  streamCount = 0;
+
+  constructor(private readonly o: HubOptions) {}
+
+  start(): void {
+    this.unsubscribe = this.o.bus.subscribe((e) => this.onRevision(e));
+    this.timers.push(
+      setInterval(() => void this.check(), this.o.checkIntervalMs),
+      setInterval(() => this.broadcastAll(HEARTBEAT), this.o.heartbeatMs),
+    );
+    for (const t of this.timers) t.unref();
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** The environment's state, loading it on first use. Throws when the database cannot be read. */
+  async state(environment: string): Promise<EnvironmentState | undefined> {
+    const held = this.states.get(environment);
+    if (held) return held;
+    let pending = this.loading.get(environment);
+    if (!pending) {
+      pending = loadEnvironment(this.o.db, environment)
+        .then((loaded) => {
+          if (!loaded) return undefined;
+          const state = this.states.get(environment) ?? new EnvironmentState(loaded);
+          this.states.set(environment, state);
+          // A change may have been announced while we read: one cheap look closes that gap.
+          void this.requestCatchUp(environment);
+          return state;
+        })
+        .finally(() => this.loading.delete(environment));
+      this.loading.set(environment, pending);
+    }
+    return pending;
+  }
+
+  private onRevision(e: RevisionEvent): void {
+    const state = this.states.get(e.environment);
+    if (state && e.revision > state.revision) this.requestCatchUp(e.environment);
+  }
+
+  /** Runs a catch-up now, or once more after the running one: never two at once per environment. */
+  requestCatchUp(environment: string): Promise<void> {
+    const current = this.running.get(environment);
+    if (current) {
+      this.again.add(environment);
+      return current;
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(environment);
+        try {
+          await this.catchUp(environment);
+        } catch (err) {
+          this.o.log.warn({ err, environment }, 'catch-up failed; the periodic check retries');
+          break;
+        }
+      } while (this.again.has(environment));
+    })().finally(() => this.running.delete(environment));
+    this.running.set(environment, run);
+    return run;
+  }
+
+  private async catchUp(environment: string): Promise<void> {
+    for (;;) {
+      const state = this.states.get(environment);
+      if (!state) return;
+      const rows = await readChanges(this.o.db, environment, state.revision, CATCH_UP_BATCH);
+      if (rows.length === 0) return;
+      if (rows[0]?.revision !== state.revision + 1) {
+        // The rows we need were pruned: start over from a full read.
+        await this.reload(environment);
+        return;
+      }
+      for (const row of rows) {
+        const patch = state.apply(row.revision, row.change);
+        if (patch === null) {
+          await this.reload(environment);
+          return;
+        }
+        this.publish(environment, patch);
+      }
+      if (rows.length < CATCH_UP_BATCH) return;
+    }
+  }
+
+  private publish(environment: string, patch: RevisionPatch): void {
+    const entry: RingEntry = {
+      revision: patch.revision,
+      server: sseEvent('patch', patch.revision, JSON.stringify({ revision: patch.revision, changes: patch.server })),
+      client:
+        patch.client.length > 0
+          ? sseEvent('patch', patch.revision, JSON.stringify({ revision: patch.revision, changes: patch.client }))
+          : null,
+    };
+    const ring = this.rings.get(environment) ?? [];
+    ring.push(entry);
+    if (ring.length > (this.o.ringSize ?? 1000)) ring.shift();
+    this.rings.set(environment, ring);
+    for (const conn of this.connections.get(environment) ?? []) {
+      const chunk = conn.audience === 'server' ? entry.server : entry.client;
+      if (chunk !== null) conn.write(chunk);
+    }
+  }
+
+  /** Replaces an environment's state from the database and sends every stream a fresh snapshot. */
+  private async reload(environment: string): Promise<void> {
+    const loaded = await loadEnvironment(this.o.db, environment);
+    if (!loaded) {
+      this.dropEnvironment(environment);
+      return;
+    }
+    const state = new EnvironmentState(loaded);
+    this.states.set(environment, state);
+    this.rings.set(environment, []);
+    for (const conn of this.connections.get(environment) ?? []) conn.write(this.snapshotEvent(state, conn.audience));
+  }
+
+  private dropEnvironment(environment: string): void {
+    this.states.delete(environment);
+    this.rings.delete(environment);
+    for (const conn of this.connections.get(environment) ?? []) conn.end();
+  }
+
+  snapshotEvent(state: EnvironmentState, audience: Audience): string {
+    return sseEvent('snapshot', state.revision, audience === 'server' ? state.serverSnapshot() : state.clientSnapshot());
+  }
+
+  /**
+   * Starts a stream: exactly the patches after `lastEventId` when this replica still has them,
+   * otherwise (no id, a forged one, or one too old) a full snapshot. Then live patches.
+   */
+  async open(conn: StreamConnection, state: EnvironmentState, lastEventId: string | undefined): Promise<void> {
+    const last = lastEventId !== undefined && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : undefined;
+    if (last !== undefined && last > state.revision) {
+      // The client saw a revision this replica has not heard of yet: catch up before answering.
+      await this.requestCatchUp(state.environment);
+    }
+    const current = this.states.get(state.environment) ?? state;
+    const ring = this.rings.get(state.environment) ?? [];
+    if (last === undefined || last > current.revision) {
+      conn.write(this.snapshotEvent(current, conn.audience));
+    } else if (last < current.revision) {
+      const first = ring[0];
+      if (first !== undefined && first.revision <= last + 1) {
+        for (const entry of ring) {
+          if (entry.revision <= last) continue;
+          const chunk = conn.audience === 'server' ? entry.server : entry.client;
+          if (chunk !== null) conn.write(chunk);
+        }
+      } else {
+        conn.write(this.snapshotEvent(current, conn.audience));
+      }
+    }
+    if (!conn.isOpen) return;
+    let set = this.connections.get(state.environment);
+    if (!set) {
+      set = new Set();
+      this.connections.set(state.environment, set);
+    }
+    set.add(conn);
+    this.streamCount++;
+    this.o.onStreamCount?.(conn.audience, 1);
+  }
+
+  /** Called by a connection when it closes, however it closes. */
+  readonly forget = (conn: StreamConnection): void => {
+    const set = this.connections.get(conn.environment);
+    if (set?.delete(conn)) {
+      this.streamCount--;
+      this.o.onStreamCount?.(conn.audience, -1);
+    }
+  };
+
+  private broadcastAll(chunk: string): void {
+    for (const set of this.connections.values()) for (const conn of set) conn.write(chunk);
+  }
+
+  /** The periodic check: revisions against the database, revoked keys, change-log pruning. */
+  async check(): Promise<void> {
+    if (this.closing) return;
+    try {
+      const revisions = new Map((await environmentRevisions(this.o.db)).map((r) => [r.key, r.revision]));
+      for (const [environment, state] of this.states) {
+        const revision = revisions.get(environment);
+        if (revision === undefined) this.dropEnvironment(environment);
+        else if (revision > state.revision) void this.requestCatchUp(environment);
+      }
+      const keyIds = new Set<string>();
+      for (const set of this.connections.values()) for (const conn of set) keyIds.add(conn.keyId);
+      if (keyIds.size > 0) {
+        const active = await activeKeyIds(this.o.db, [...keyIds]);
+        for (const set of this.connections.values()) for (const conn of set) if (!active.has(conn.keyId)) conn.end();
+      }
+      // Pruning is housekeeping: about once a minute is plenty.
+      if (++this.checks % Math.max(1, Math.round(60_000 / this.o.checkIntervalMs)) === 0) {
+        for (const [environment, revision] of revisions)
+          await pruneChangeLog(this.o.db, environment, revision, this.o.changeLogKeep ?? 10_000);
+      }
+    } catch (err) {
+      this.o.log.warn({ err }, 'delivery check failed; retrying at the next interval');
+    }
+  }
+
+  /** Shutdown: no new streams; every open one is told to come back after a jittered delay. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    for (const t of this.timers) clearInterval(t);
+    this.unsubscribe?.();
+    for (const set of this.connections.values()) {
+      for (const conn of [...set]) {
+        const retryMs = 1000 + Math.floor(Math.random() * 4000);
+        conn.end(`retry: ${retryMs}\nevent: reconnect\ndata: {"retryMs":${retryMs}}\n\n`);
+      }
+    }
+    await Promise.allSettled([...this.running.values()]);
+  }
+}

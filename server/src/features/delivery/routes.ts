@@ -1,0 +1,120 @@
+import cors from '@fastify/cors';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AppError, ErrorCode, NotFoundError } from '../../errors.ts';
+import { ErrorResponse } from '../../http/schemas.ts';
+import { DeliveryHub } from './delivery-hub.ts';
+import type { EnvironmentState } from './environment-state.ts';
+import { SdkKeyAuth } from './sdk-auth.ts';
+import { type Audience, StreamConnection } from './stream-connection.ts';
+
+const Snapshot = Type.Object(
+  {
+    environment: Type.String(),
+    revision: Type.Integer(),
+    flags: Type.Array(Type.Object({ key: Type.String(), enabled: Type.Boolean() }, { additionalProperties: true })),
+  },
+  {
+    additionalProperties: true,
+    description: 'Server keys also get `segments`; client keys get `sensitive: { salt, attributes }` and segments inlined.',
+  },
+);
+const errors = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
+const StreamQuery = Type.Object({ key: Type.Optional(Type.String({ maxLength: 200 })) });
+
+function unavailable(reply: FastifyReply, message: string): never {
+  reply.header('retry-after', String(1 + Math.floor(Math.random() * 5)));
+  throw new AppError(503, ErrorCode.Unavailable, message);
+}
+
+/**
+ * The SDK side: snapshots with ETags and SSE streams, for server keys (`/api/sdk`, full config)
+ * and client keys (`/api/client`, the client view, callable from any origin).
+ */
+export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const config = app.config;
+  const hub = new DeliveryHub({
+    db: app.db,
+    bus: app.bus,
+    log: app.log,
+    checkIntervalMs: config.deliveryCheckMs,
+    heartbeatMs: config.heartbeatMs,
+    onStreamCount: (kind, delta) => app.metrics.connectedStreams.inc({ kind }, delta),
+  });
+  hub.start();
+  // Streams must end before the server can close; clients are told when to come back.
+  app.addHook('preClose', async () => {
+    await hub.shutdown();
+  });
+  const keys = new SdkKeyAuth(app.db);
+
+  async function stateFor(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    audience: Audience,
+  ): Promise<{ state: EnvironmentState; keyId: string }> {
+    let key: Awaited<ReturnType<SdkKeyAuth['authenticate']>>;
+    let state: EnvironmentState | undefined;
+    try {
+      key = await keys.authenticate(request, audience);
+      state = await hub.state(key.environmentKey);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      // The database is out of reach: no data is better than an empty flag set.
+      request.log.warn({ err }, 'environment state unavailable');
+      unavailable(reply, 'This replica has no data for the environment yet; retry shortly');
+    }
+    if (!state) throw new NotFoundError(`Environment ${key.environmentKey}`);
+    return { state, keyId: key.id };
+  }
+
+  function register(scope: FastifyInstance, prefix: '/api/sdk' | '/api/client', audience: Audience) {
+    const tags = [audience === 'server' ? 'sdk' : 'client'];
+    scope.get(
+      `${prefix}/snapshot`,
+      { schema: { tags, querystring: StreamQuery, response: { 200: Snapshot, 304: Type.Null(), ...errors } } },
+      async (request, reply) => {
+        const { state } = await stateFor(request, reply, audience);
+        const etag = `"${state.revision}"`;
+        reply.header('etag', etag).header('cache-control', 'no-cache');
+        if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+        return reply.type('application/json').send(audience === 'server' ? state.serverSnapshot() : state.clientSnapshot());
+      },
+    );
+
+    scope.get(`${prefix}/stream`, { schema: { tags, querystring: StreamQuery, response: errors } }, async (request, reply) => {
+      if (hub.isClosing) unavailable(reply, 'This replica is shutting down; reconnect to another');
+      if (hub.streamCount >= config.maxStreams) {
+        reply.header('retry-after', String(1 + Math.floor(Math.random() * 10)));
+        throw new AppError(429, ErrorCode.RateLimited, 'This replica holds as many streams as it may; retry later');
+      }
+      const { state, keyId } = await stateFor(request, reply, audience);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      request.raw.socket.setNoDelay(true);
+      const conn = new StreamConnection(res, state.environment, audience, keyId, config.streamBufferBytes, hub.forget);
+      const lastEventId = request.headers['last-event-id'];
+      await hub.open(conn, state, typeof lastEventId === 'string' ? lastEventId : undefined);
+    });
+  }
+
+  register(app, '/api/sdk', 'server');
+  await app.register(async (client) => {
+    // Browsers call these from other origins; no cookies are involved, so any origin may.
+    await client.register(cors, {
+      origin: '*',
+      methods: ['GET'],
+      allowedHeaders: ['authorization', 'if-none-match', 'last-event-id'],
+      exposedHeaders: ['etag'],
+    });
+    register(client, '/api/client', 'client');
+  });
+};

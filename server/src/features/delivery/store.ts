@@ -1,0 +1,63 @@
+import type { Segment } from '@switchboard/core';
+import { and, asc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { changeLog, contextAttributes, environments, flagEnvironments, flags, sdkKeys, segments } from '../../db/schema/index.ts';
+import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
+import type { LoadedEnvironment } from './environment-state.ts';
+
+/** One environment's full state, read in one transaction so the revision matches the content. */
+export async function loadEnvironment(db: Database, environment: string): Promise<LoadedEnvironment | undefined> {
+  return db.transaction(
+    async (tx) => {
+      const [env] = await tx.select().from(environments).where(eq(environments.key, environment)).limit(1);
+      if (!env) return undefined;
+      const rows = await tx
+        .select({ key: flags.key, clientVisible: flags.clientVisible, enabled: flagEnvironments.enabled, config: flagEnvironments.config })
+        .from(flagEnvironments)
+        .innerJoin(flags, eq(flags.key, flagEnvironments.flagKey))
+        .where(and(eq(flagEnvironments.environmentKey, environment), isNull(flags.archivedAt)))
+        .orderBy(asc(flags.key));
+      const segs = await tx.select({ key: segments.key, conditions: segments.conditions }).from(segments).orderBy(asc(segments.key));
+      const sensitive = await tx
+        .select({ name: contextAttributes.name })
+        .from(contextAttributes)
+        .where(eq(contextAttributes.sensitive, true));
+      return {
+        environment,
+        revision: env.revision,
+        flags: rows.map((r) => toSnapshotFlag(r.key, r.enabled, r.config, r.clientVisible)),
+        segments: segs as Segment[],
+        policy: { salt: env.clientSalt, attributes: new Set(sensitive.map((s) => s.name)) },
+      };
+    },
+    { isolationLevel: 'repeatable read' },
+  );
+}
+
+export function readChanges(db: Database, environment: string, afterRevision: number, limit: number) {
+  return db
+    .select({ revision: changeLog.revision, change: changeLog.change })
+    .from(changeLog)
+    .where(and(eq(changeLog.environmentKey, environment), gt(changeLog.revision, afterRevision)))
+    .orderBy(asc(changeLog.revision))
+    .limit(limit);
+}
+
+export function environmentRevisions(db: Database): Promise<Array<{ key: string; revision: number }>> {
+  return db.select({ key: environments.key, revision: environments.revision }).from(environments);
+}
+
+/** Of the given key ids, those still active. */
+export async function activeKeyIds(db: Database, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db
+    .select({ id: sdkKeys.id })
+    .from(sdkKeys)
+    .where(and(inArray(sdkKeys.id, ids), isNull(sdkKeys.revokedAt)));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Keeps the newest `keep` revisions of each environment's change log. */
+export async function pruneChangeLog(db: Database, environment: string, currentRevision: number, keep: number): Promise<void> {
+  await db.delete(changeLog).where(and(eq(changeLog.environmentKey, environment), lte(changeLog.revision, sql`${currentRevision - keep}`)));
+}
