@@ -213,7 +213,11 @@ export function validateFlagConfig(flag: FlagConfig, context: FlagValidationCont
       ['variantStickiness', rule.variantStickiness],
     ] as const) {
       if (value !== undefined && context.sensitiveAttributes?.has(value)) {
-        issues.push({ path: `${p}/${field}`, code: IssueCode.SensitiveAttribute, message: `${value} is sensitive and cannot be a stickiness` });
+        issues.push({
+          path: `${p}/${field}`,
+          code: IssueCode.SensitiveAttribute,
+          message: `${value} is sensitive and cannot be a stickiness`,
+        });
       }
     }
     const segs = rule.segments ?? [];
@@ -235,7 +239,11 @@ export function validateFlagConfig(flag: FlagConfig, context: FlagValidationCont
   });
   issues.push(...validateVariants(flag.variants, '/variants'));
   if (flag.variantStickiness !== undefined && context.sensitiveAttributes?.has(flag.variantStickiness)) {
-    issues.push({ path: '/variantStickiness', code: IssueCode.SensitiveAttribute, message: `${flag.variantStickiness} is sensitive and cannot be a stickiness` });
+    issues.push({
+      path: '/variantStickiness',
+      code: IssueCode.SensitiveAttribute,
+      message: `${flag.variantStickiness} is sensitive and cannot be a stickiness`,
+    });
   }
   const deps = flag.dependencies ?? [];
   if (deps.length > LIMITS.dependencies)

@@ -119,8 +119,14 @@ describe('sensitive attributes', () => {
       ],
     };
     const issues = validateFlagConfig(flag, { sensitiveAttributes: sensitive });
-    expect(issues.map((i) => i.path)).toEqual(['/rules/0/conditions/1/operator', '/rules/0/conditions/2/operator', '/rules/0/rollout/stickiness']);
+    expect(issues.map((i) => i.path)).toEqual([
+      '/rules/0/conditions/1/operator',
+      '/rules/0/conditions/2/operator',
+      '/rules/0/rollout/stickiness',
+    ]);
     expect(codes(issues)).toEqual([IssueCode.SensitiveAttribute, IssueCode.SensitiveAttribute, IssueCode.SensitiveAttribute]);
-    expect(codes(validateSegment({ key: 's', conditions: [{ attribute: 'email', operator: 'REGEX', values: ['.*'] }] }, sensitive))).toEqual([IssueCode.SensitiveAttribute]);
+    expect(
+      codes(validateSegment({ key: 's', conditions: [{ attribute: 'email', operator: 'REGEX', values: ['.*'] }] }, sensitive)),
+    ).toEqual([IssueCode.SensitiveAttribute]);
   });
 });
