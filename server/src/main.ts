@@ -22,7 +22,8 @@ const app = await createServer({ config, database });
 app.addHook('onClose', async () => {
   await database.close();
 });
-await bootstrap(app);
+// Replicas starting together take turns, so only one creates the first environments and admin.
+await database.withExclusiveLock(() => bootstrap(app));
 await app.listen({ port: config.port, host: config.host });
 app.log.info(
   `Switchboard on http://${config.host}:${config.port} (database: ${database.kind}${config.databaseUrl ? '' : ` in ${config.dataDir}`}, bus: ${app.bus.kind}); API docs at /docs`,

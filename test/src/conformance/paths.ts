@@ -7,3 +7,6 @@ export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const defaultSpecDir = fileURLToPath(
   new URL('../shared/conformance/unleash-client-specification/specifications', new URL('../../../', import.meta.url)),
 );
+
+/** The same specification as published on npm (6.1.0), with every upstream row. */
+export const upstreamSpecDir = fileURLToPath(new URL('../../node_modules/@unleash/client-specification/specifications', import.meta.url));
