@@ -19,8 +19,8 @@ async function toggle(admin: Admin, flag: string, enabled: boolean): Promise<num
   return res.body.version;
 }
 
-async function snapshotOf(url: string, key: string) {
-  return (await fetch(`${url}/api/sdk/snapshot`, { headers: { authorization: key } })).json();
+async function snapshotOf(url: string, key: string): Promise<{ revision: number; flags: Array<{ key: string; enabled: boolean }> }> {
+  return (await (await fetch(`${url}/api/sdk/snapshot`, { headers: { authorization: key } })).json()) as never;
 }
 
 describe.skipIf(!DATABASE_URL || !REDIS_URL)('delivery across replicas (Postgres + Redis)', () => {
