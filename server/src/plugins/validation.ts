@@ -42,7 +42,10 @@ interface Node {
 function pointerOf(node: Node): string {
   const keys: string[] = [];
   for (let n: Node | undefined = node; n?.key !== undefined; n = n.parent) keys.push(n.key.replaceAll('~', '~0').replaceAll('/', '~1'));
-  return keys.reverse().map((k) => `/${k}`).join('');
+  return keys
+    .reverse()
+    .map((k) => `/${k}`)
+    .join('');
 }
 
 /**

@@ -59,9 +59,10 @@ try {
   const rssBefore = rssKiB(pid);
 
   const connectStart = Date.now();
+  const serverUrl = server.url;
   children = Array.from({ length: processes }, (_, i) => {
     const share = Math.floor(clients / processes) + (i < clients % processes ? 1 : 0);
-    return fork(fileURLToPath(new URL('./fanout-clients.ts', import.meta.url)), [server.url, key, String(share)], {
+    return fork(fileURLToPath(new URL('./fanout-clients.ts', import.meta.url)), [serverUrl, key, String(share)], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
