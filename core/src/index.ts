@@ -4,3 +4,4 @@ export { resolveAttribute } from './context.ts';
 export { type EvaluateOptions, evaluate, evaluateAll } from './evaluate.ts';
 export * from './model.ts';
 export { murmur3 } from './murmur3.ts';
+export * from './protocol.ts';

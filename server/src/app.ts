@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
@@ -66,8 +66,29 @@ export async function createServer(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: (_address: string, hop: number) => hop < opts.config.trustProxyHops,
     // Ids we hand out (flag keys) may be long; the default of 100 is tight for some keys encoded.
     routerOptions: { maxParamLength: 500 },
+    // Errors the router raises before any handler (a malformed URL, an overlong parameter) get the
+    // same JSON shape as the rest, without echoing the URL back.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const body = {
+        error: { code: tooLong ? 'URL_TOO_LONG' : 'BAD_URL', message: tooLong ? 'A path parameter is too long' : 'The URL is malformed' },
+      };
+      (reply as FastifyReply).status(tooLong ? 414 : 400).send(body);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  // An empty body with a JSON content type is no body (many clients always send the header); the
+  // route's schema then decides whether a body was required. Anything else: Fastify's own parser,
+  // prototype-poisoning protection included.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
   // Unencapsulated, so the decorations (db, bus, config) are visible on the instance we return.
   await app.register(fp(switchboardApp, { name: 'switchboard' }), opts);
   return app;

@@ -8,7 +8,14 @@ import { importUnleashExport } from './service.ts';
 
 // Unleash exports carry many fields we ignore, so items are open objects; sizes stay bounded.
 const UnleashExport = Type.Object({
-  features: Type.Array(Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), enabled: Type.Boolean() }), { maxItems: 5000 }),
+  features: Type.Array(
+    Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 100 }),
+      enabled: Type.Boolean(),
+      description: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    }),
+    { maxItems: 5000 },
+  ),
   segments: Type.Optional(
     Type.Array(Type.Object({ id: Type.Union([Type.Integer(), Type.String({ maxLength: 100 })]) }), { maxItems: 1000 }),
   ),

@@ -1,0 +1,451 @@
+import http from 'node:http';
+import { count, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog } from '../src/db/schema/index.ts';
+import { ADMIN, DATABASE_URL, type RequestOptions, startTestServer, type TestServer } from './helpers/test-server.ts';
+
+/**
+ * Roles x routes. Every admin route is a row; every kind of caller is a column. The expected cells
+ * follow the rules of the issue, not the code: viewers read everything and write nothing; editors
+ * cannot manage users, keys, tokens or environments (listing them is managing them); SDK keys never
+ * reach the admin API; nobody grants a role above their own. A forbidden cell answers exactly 401
+ * (no or dead credentials) or 403 (known caller, not allowed) with the matching code, and writes
+ * nothing. An allowed cell only needs to get past authorization (not 401/403).
+ */
+
+type Column = 'anonymous' | 'viewer' | 'editor' | 'admin' | 'serverKey' | 'clientKey' | 'revokedAdmin';
+const COLUMNS: readonly Column[] = ['anonymous', 'viewer', 'editor', 'admin', 'serverKey', 'clientKey', 'revokedAdmin'];
+
+/** Who may call a route: anyone (`public`) or at least this role. */
+type Access = 'public' | 'viewer' | 'editor' | 'admin';
+
+const ROLE_RANK = { viewer: 1, editor: 2, admin: 3 } as const;
+
+type Expected = { allowed: true } | { allowed: false; status: 401 | 403; code: 'UNAUTHENTICATED' | 'FORBIDDEN' };
+
+function expected(access: Access, column: Column): Expected {
+  if (access === 'public') return { allowed: true };
+  switch (column) {
+    case 'anonymous':
+    case 'revokedAdmin':
+      return { allowed: false, status: 401, code: 'UNAUTHENTICATED' };
+    case 'serverKey':
+    case 'clientKey':
+      return { allowed: false, status: 403, code: 'FORBIDDEN' };
+    default:
+      return ROLE_RANK[column] >= ROLE_RANK[access] ? { allowed: true } : { allowed: false, status: 403, code: 'FORBIDDEN' };
+  }
+}
+
+/** One request of a row, built fresh for every cell so that allowed writes never disturb the next cell. */
+interface Prepared {
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface Row {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The route as registered (OpenAPI spelling), under /api/admin. */
+  route: string;
+  /** What this row shows, when one route has several rows. */
+  note?: string;
+  access: Access;
+  prepare: () => Promise<Prepared>;
+}
+
+describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
+  let server: TestServer;
+  let adminCookie: string;
+  const credentials = {} as Record<Column, string | undefined>;
+  let seq = 0;
+  const uniq = (prefix: string) => `${prefix}-${++seq}`;
+
+  /** Setup calls, as the logged-in admin; they must succeed. */
+  async function admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<any> {
+    const res = await server.request(method, `/api/admin${path}`, { cookie: adminCookie, body, headers });
+    if (res.status >= 300) throw new Error(`setup ${method} ${path}: ${res.status} ${res.text}`);
+    return res.body;
+  }
+
+  const newFlag = async () => (await admin('POST', '/flags', { key: uniq('flag') })).key as string;
+  const newArchivedFlag = async () => {
+    const key = await newFlag();
+    await admin('POST', `/flags/${key}/archive`);
+    return key;
+  };
+  const newSegment = async () =>
+    (await admin('POST', '/segments', { key: uniq('segment'), conditions: [{ attribute: 'country', operator: 'IN', values: ['NO'] }] }))
+      .key as string;
+  const newEnvironment = async () => (await admin('POST', '/environments', { key: uniq('env'), name: 'Scratch' })).key as string;
+  const newUser = async (role: 'viewer' | 'editor' | 'admin' = 'viewer') =>
+    (await admin('POST', '/users', { email: `${uniq('user')}@example.test`, name: 'Someone', password: 'a-good-password', role }))
+      .id as string;
+  const newToken = async (role: 'viewer' | 'editor' | 'admin') =>
+    (await admin('POST', '/tokens', { name: uniq(role), role })) as {
+      id: string;
+      secret: string;
+    };
+  const newKey = async (kind: 'server' | 'client') =>
+    (await admin('POST', '/keys', { name: uniq(kind), environment: 'production', kind })) as { id: string; secret: string };
+
+  const ROWS: Row[] = [
+    // auth
+    { method: 'POST', route: '/login', access: 'public', prepare: async () => ({ path: '/login', body: { ...ADMIN } }) },
+    { method: 'POST', route: '/logout', access: 'viewer', prepare: async () => ({ path: '/logout' }) },
+    { method: 'GET', route: '/me', access: 'viewer', prepare: async () => ({ path: '/me' }) },
+    // environments
+    { method: 'GET', route: '/environments', access: 'viewer', prepare: async () => ({ path: '/environments' }) },
+    { method: 'GET', route: '/environments/{env}', access: 'viewer', prepare: async () => ({ path: '/environments/production' }) },
+    {
+      method: 'POST',
+      route: '/environments',
+      access: 'admin',
+      prepare: async () => ({ path: '/environments', body: { key: uniq('env'), name: 'New one' } }),
+    },
+    {
+      method: 'PATCH',
+      route: '/environments/{env}',
+      access: 'admin',
+      prepare: async () => ({ path: `/environments/${await newEnvironment()}`, body: { name: 'Renamed' }, headers: { 'if-match': '"1"' } }),
+    },
+    {
+      method: 'DELETE',
+      route: '/environments/{env}',
+      access: 'admin',
+      prepare: async () => ({ path: `/environments/${await newEnvironment()}` }),
+    },
+    // flags
+    { method: 'GET', route: '/flags', access: 'viewer', prepare: async () => ({ path: '/flags' }) },
+    {
+      method: 'POST',
+      route: '/flags',
+      access: 'editor',
+      prepare: async () => ({ path: '/flags', body: { key: uniq('flag'), name: 'A flag', tags: ['t'] } }),
+    },
+    { method: 'GET', route: '/flags/{key}', access: 'viewer', prepare: async () => ({ path: '/flags/shared' }) },
+    {
+      method: 'PATCH',
+      route: '/flags/{key}',
+      access: 'editor',
+      prepare: async () => ({ path: `/flags/${await newFlag()}`, body: { name: 'Renamed', version: 1 } }),
+    },
+    {
+      method: 'POST',
+      route: '/flags/{key}/archive',
+      access: 'editor',
+      prepare: async () => ({ path: `/flags/${await newFlag()}/archive` }),
+    },
+    {
+      method: 'POST',
+      route: '/flags/{key}/restore',
+      access: 'editor',
+      prepare: async () => ({ path: `/flags/${await newArchivedFlag()}/restore` }),
+    },
+    { method: 'DELETE', route: '/flags/{key}', access: 'editor', prepare: async () => ({ path: `/flags/${await newArchivedFlag()}` }) },
+    {
+      method: 'GET',
+      route: '/flags/{key}/environments/{env}',
+      access: 'viewer',
+      prepare: async () => ({ path: '/flags/shared/environments/production' }),
+    },
+    {
+      method: 'PATCH',
+      route: '/flags/{key}/environments/{env}',
+      access: 'editor',
+      prepare: async () => ({
+        path: `/flags/${await newFlag()}/environments/production`,
+        body: { enabled: true, rules: [{ rollout: { percentage: 50 } }] },
+        headers: { 'if-match': '"1"' },
+      }),
+    },
+    {
+      method: 'GET',
+      route: '/flags/{key}/environments/{env}/versions',
+      access: 'viewer',
+      prepare: async () => ({ path: '/flags/shared/environments/production/versions' }),
+    },
+    {
+      method: 'POST',
+      route: '/flags/{key}/environments/{env}/revert',
+      access: 'editor',
+      prepare: async () => {
+        const key = await newFlag();
+        await admin('PATCH', `/flags/${key}/environments/production`, { enabled: true, version: 1 });
+        return { path: `/flags/${key}/environments/production/revert`, body: { toVersion: 1, version: 2 } };
+      },
+    },
+    // segments
+    { method: 'GET', route: '/segments', access: 'viewer', prepare: async () => ({ path: '/segments' }) },
+    { method: 'GET', route: '/segments/{key}', access: 'viewer', prepare: async () => ({ path: '/segments/shared' }) },
+    {
+      method: 'POST',
+      route: '/segments',
+      access: 'editor',
+      prepare: async () => ({
+        path: '/segments',
+        body: { key: uniq('segment'), conditions: [{ attribute: 'plan', operator: 'IN', values: ['pro'] }] },
+      }),
+    },
+    {
+      method: 'PATCH',
+      route: '/segments/{key}',
+      access: 'editor',
+      prepare: async () => ({ path: `/segments/${await newSegment()}`, body: { name: 'Renamed', version: 1 } }),
+    },
+    { method: 'DELETE', route: '/segments/{key}', access: 'editor', prepare: async () => ({ path: `/segments/${await newSegment()}` }) },
+    // SDK keys
+    { method: 'GET', route: '/keys', access: 'admin', prepare: async () => ({ path: '/keys' }) },
+    {
+      method: 'POST',
+      route: '/keys',
+      access: 'admin',
+      prepare: async () => ({ path: '/keys', body: { name: uniq('key'), environment: 'development', kind: 'server' } }),
+    },
+    { method: 'DELETE', route: '/keys/{id}', access: 'admin', prepare: async () => ({ path: `/keys/${(await newKey('client')).id}` }) },
+    // API tokens
+    { method: 'GET', route: '/tokens', access: 'admin', prepare: async () => ({ path: '/tokens' }) },
+    {
+      method: 'POST',
+      route: '/tokens',
+      note: 'granting admin',
+      access: 'admin',
+      prepare: async () => ({ path: '/tokens', body: { name: uniq('token'), role: 'admin' } }),
+    },
+    {
+      method: 'POST',
+      route: '/tokens',
+      note: 'granting viewer',
+      access: 'admin',
+      prepare: async () => ({ path: '/tokens', body: { name: uniq('token'), role: 'viewer' } }),
+    },
+    {
+      method: 'DELETE',
+      route: '/tokens/{id}',
+      access: 'admin',
+      prepare: async () => ({ path: `/tokens/${(await newToken('viewer')).id}` }),
+    },
+    // users
+    { method: 'GET', route: '/users', access: 'admin', prepare: async () => ({ path: '/users' }) },
+    {
+      method: 'POST',
+      route: '/users',
+      note: 'granting admin',
+      access: 'admin',
+      prepare: async () => ({
+        path: '/users',
+        body: { email: `${uniq('new')}@example.test`, name: 'New', password: 'a-good-password', role: 'admin' },
+      }),
+    },
+    {
+      method: 'POST',
+      route: '/users',
+      note: 'granting viewer',
+      access: 'admin',
+      prepare: async () => ({
+        path: '/users',
+        body: { email: `${uniq('new')}@example.test`, name: 'New', password: 'a-good-password', role: 'viewer' },
+      }),
+    },
+    {
+      method: 'PATCH',
+      route: '/users/{id}',
+      note: 'promoting to admin',
+      access: 'admin',
+      prepare: async () => ({ path: `/users/${await newUser('viewer')}`, body: { role: 'admin', version: 1 } }),
+    },
+    { method: 'DELETE', route: '/users/{id}', access: 'admin', prepare: async () => ({ path: `/users/${await newUser('viewer')}` }) },
+    // audit
+    { method: 'GET', route: '/audit', access: 'viewer', prepare: async () => ({ path: '/audit' }) },
+    { method: 'GET', route: '/flags/{key}/audit', access: 'viewer', prepare: async () => ({ path: '/flags/shared/audit' }) },
+    // context attributes
+    { method: 'GET', route: '/attributes', access: 'viewer', prepare: async () => ({ path: '/attributes' }) },
+    {
+      method: 'PUT',
+      route: '/attributes/{name}',
+      access: 'editor',
+      prepare: async () => ({ path: `/attributes/${uniq('attribute')}`, body: { description: 'Who it is', sensitive: true } }),
+    },
+    // import
+    {
+      method: 'POST',
+      route: '/import/unleash',
+      access: 'editor',
+      prepare: async () => ({
+        path: '/import/unleash',
+        body: {
+          environment: 'development',
+          data: { features: [{ name: uniq('imported'), enabled: true, strategies: [{ name: 'default' }] }] },
+        },
+      }),
+    },
+  ];
+
+  const rowName = (r: Row) => `${r.method} /api/admin${r.route}${r.note ? ` (${r.note})` : ''}`;
+
+  /**
+   * Everything a write could touch, in one value: the audit row count first, then the state of
+   * every table the admin API writes. Equal before and after a request means it wrote nothing.
+   */
+  async function fingerprint(): Promise<string> {
+    const [audit] = await server.app.db.select({ n: count() }).from(auditLog);
+    const res: any = await server.app.db.execute(sql`select json_build_object(
+      'environments', (select json_agg(json_build_array(key, name, revision, version) order by key) from environments),
+      'flags', (select json_build_array(count(*), coalesce(sum(version), 0), count(archived_at)) from flags),
+      'flagEnvironments', (select json_build_array(count(*), coalesce(sum(version), 0)) from flag_environments),
+      'segments', (select json_build_array(count(*), coalesce(sum(version), 0)) from segments),
+      'users', (select json_build_array(count(*), coalesce(sum(version), 0), count(disabled_at)) from users),
+      'sessions', (select count(*) from sessions),
+      'tokens', (select json_build_array(count(*), count(revoked_at)) from api_tokens),
+      'keys', (select json_build_array(count(*), count(revoked_at)) from sdk_keys),
+      'attributes', (select json_build_array(count(*), coalesce(sum(version), 0)) from context_attributes)
+    ) as state`);
+    const rows = Array.isArray(res) ? res : res.rows;
+    return JSON.stringify({ audit: audit?.n, state: rows[0].state });
+  }
+
+  function optionsFor(column: Column, prepared: Prepared): RequestOptions {
+    const token = credentials[column];
+    return { body: prepared.body, headers: prepared.headers, ...(token ? { token } : {}) };
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    adminCookie = await server.login();
+    await admin('POST', '/flags', { key: 'shared' });
+    await admin('POST', '/segments', { key: 'shared', conditions: [{ attribute: 'country', operator: 'IN', values: ['SE'] }] });
+    credentials.anonymous = undefined;
+    credentials.viewer = (await newToken('viewer')).secret;
+    credentials.editor = (await newToken('editor')).secret;
+    credentials.admin = (await newToken('admin')).secret;
+    credentials.serverKey = (await newKey('server')).secret;
+    credentials.clientKey = (await newKey('client')).secret;
+    const revoked = await newToken('admin');
+    await admin('DELETE', `/tokens/${revoked.id}`);
+    credentials.revokedAdmin = revoked.secret;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('has a row for every admin route of the API description, and no row for a route that does not exist', async () => {
+    const doc = (await server.request('GET', '/docs/json')).body as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/admin/'))
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
+    const covered = [...new Set(ROWS.map((r) => `${r.method} /api/admin${r.route}`))].sort();
+    expect(covered).toEqual(documented);
+  });
+
+  it.each(ROWS.map((row) => [rowName(row), row] as const))('%s', async (_name, row) => {
+    for (const column of COLUMNS) {
+      const want = expected(row.access, column);
+      const prepared = await row.prepare();
+      const before = want.allowed ? '' : await fingerprint();
+      const res = await server.request(row.method, `/api/admin${prepared.path}`, optionsFor(column, prepared));
+      const cell = `${column} -> ${res.status} ${res.text.slice(0, 300)}`;
+      if (want.allowed) {
+        expect.soft([401, 403], `${cell}: must be allowed`).not.toContain(res.status);
+        if (column === 'admin') expect.soft(res.status, `${cell}: the row's request must itself be valid`).toBeLessThan(300);
+      } else {
+        expect.soft(res.status, `${cell}: must be refused`).toBe(want.status);
+        expect.soft(res.body?.error?.code, cell).toBe(want.code);
+        expect.soft(await fingerprint(), `${cell}: a refused request must not write`).toBe(before);
+      }
+    }
+  });
+});
+
+/**
+ * Admin routes reached through spellings of the URL that the router still maps to them (a
+ * percent-encoded letter, an absolute-form request target): every one must still be authenticated.
+ * Anonymous callers, reads and writes.
+ */
+describe.skipIf(!DATABASE_URL)('authorization: no way around it through the URL', () => {
+  let server: TestServer;
+  let port: number;
+
+  /** A raw request, so that the request target goes out exactly as written (fetch would normalise it). */
+  function rawRequest(method: string, target: string, headers: Record<string, string> = {}, body?: string) {
+    return new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method, path: target, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    port = Number(new URL(server.url).port);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const REQUESTS: ReadonlyArray<readonly [method: string, path: string, body?: unknown]> = [
+    ...['/me', '/environments', '/flags', '/segments', '/keys', '/tokens', '/users', '/audit', '/attributes'].map(
+      (p) => ['GET', p] as const,
+    ),
+    ['POST', '/tokens', { name: 'sneaky', role: 'admin' }],
+    ['POST', '/flags', { key: 'sneaky' }],
+  ];
+  const spellings = (path: string) => [
+    ['percent-encoded letter', `/api/%61dmin${path}`],
+    ['absolute-form target', `http://127.0.0.1/api/admin${path}`],
+  ];
+
+  it.each(
+    REQUESTS.flatMap(([method, path, body]) =>
+      spellings(path).map(([how, target]) => [`${method} ${target} (${how})`, method, target ?? '', body] as const),
+    ),
+  )('%s', async (_name, method, target, body) => {
+    const [before] = await server.app.db.select({ n: count() }).from(auditLog);
+    const res = await rawRequest(
+      method,
+      target,
+      body === undefined ? {} : { 'content-type': 'application/json' },
+      body === undefined ? undefined : JSON.stringify(body),
+    );
+    expect(res.status, res.text.slice(0, 300)).toBe(401);
+    expect(JSON.parse(res.text).error.code).toBe('UNAUTHENTICATED');
+    const [after] = await server.app.db.select({ n: count() }).from(auditLog);
+    expect(after?.n).toBe(before?.n);
+  });
+});
+
+/**
+ * Credentials are checked before the request's input is looked at: a caller who may not use a route
+ * learns nothing of its schema, and the server does no parsing or validation work for them.
+ */
+describe.skipIf(!DATABASE_URL)('authorization: before input validation', () => {
+  let server: TestServer;
+  let viewer: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const cookie = await server.login();
+    viewer = (await server.request('POST', '/api/admin/tokens', { cookie, body: { name: 'v', role: 'viewer' } })).body.secret;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it.each([
+    ['anonymous GET /flags with an unknown query parameter', 'GET', '/flags?x=1', {}, 401],
+    ['anonymous POST /users with an empty object', 'POST', '/users', { body: {} }, 401],
+    ['anonymous POST /flags with invalid JSON', 'POST', '/flags', { raw: '{"key":' }, 401],
+    ['viewer POST /users with an empty object', 'POST', '/users', { body: {}, viewer: true }, 403],
+  ] as const)('%s', async (_name, method, path, o, status) => {
+    const { viewer: asViewer, ...options } = { viewer: false, ...o };
+    const res = await server.request(method, `/api/admin${path}`, { ...options, ...(asViewer ? { token: viewer } : {}) });
+    expect(res.status, res.text).toBe(status);
+  });
+});

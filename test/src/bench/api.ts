@@ -1,0 +1,388 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+
+// Usage: pnpm bench:api [--flags N] [--concurrency C] [--seconds D] [--json]
+//
+// Starts the server as a child process on a fresh Postgres database (sb_bench_<random> on
+// DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres), creates N flags (default 100),
+// then runs C workers (default 16) for D seconds (default 10). Each worker owns its own flags and
+// repeats: read a flag's production config (GET), update it with that version (PATCH + If-Match).
+// Prints latencies per request kind, updates per second, 412s, errors, and the server's own
+// flag-changes counter as a cross-check. The server is stopped and the database dropped in every
+// case. Exits 1 when a request failed or the counter disagrees with the updates made.
+
+const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: {
+    flags: { type: 'string', default: '100' },
+    concurrency: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const flagCount = Number(args.flags);
+const concurrency = Number(args.concurrency);
+const seconds = Number(args.seconds);
+if (!Number.isInteger(concurrency) || concurrency < 1 || !Number.isInteger(flagCount) || flagCount < concurrency || !(seconds > 0)) {
+  console.error('--concurrency must be a whole number >= 1, --flags a whole number >= --concurrency, and --seconds > 0');
+  process.exit(2);
+}
+
+const ENVIRONMENT = 'production';
+const ADMIN = { email: 'bench@example.test', password: randomBytes(12).toString('base64url') };
+const serverDir = join(dirname(fileURLToPath(import.meta.url)), '../../../server');
+const baseDatabaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+// Progress goes to stderr and only to a terminal, so stdout stays the table or the JSON alone.
+const progress = (message: string) => {
+  if (process.stderr.isTTY) process.stderr.write(`${message}\n`);
+};
+
+// ---- cleanup: undone in reverse order, once, whatever happens (errors, Ctrl-C) ----
+
+const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
+let cleaning: Promise<void> | undefined;
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step.run();
+      } catch (err) {
+        console.error(`cleanup (${step.what}) failed: ${(err as Error).message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+// ---- database and server ----
+
+async function withPostgres(fn: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString: baseDatabaseUrl });
+  await client.connect();
+  try {
+    await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createDatabase(): Promise<string> {
+  const name = `sb_bench_${randomBytes(5).toString('hex')}`;
+  await withPostgres(async (c) => {
+    await c.query(`create database ${name}`);
+  });
+  cleanups.push({
+    what: `drop database ${name}`,
+    run: () =>
+      withPostgres(async (c) => {
+        await c.query(`drop database if exists ${name} with (force)`);
+      }),
+  });
+  const url = new URL(baseDatabaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The last lines the server wrote, for the error message when it fails. */
+const serverOutput: string[] = [];
+function keepOutput(chunk: Buffer): void {
+  serverOutput.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  serverOutput.splice(0, Math.max(0, serverOutput.length - 40));
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function startServer(databaseUrl: string): Promise<string> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'warn',
+  };
+  // One process, no fan-out: what is measured is this server and its database.
+  delete env.REDIS_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: serverDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push({ what: 'stop the server', run: () => stopServer(child) });
+  child.stdout?.on('data', keepOutput);
+  child.stderr?.on('data', keepOutput);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${serverOutput.join('\n')}`);
+    }
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return url;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the server was not ready within 60 s:\n${serverOutput.join('\n')}`);
+}
+
+// ---- HTTP ----
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  cookie: string | undefined,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const res = await fetch(base + path, {
+    method,
+    headers: {
+      ...headers,
+      ...(cookie ? { cookie } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+async function must(answer: Promise<Answer>, what: string): Promise<Answer> {
+  const a = await answer;
+  if (a.status >= 300) throw new Error(`${what}: ${a.status} ${a.text.slice(0, 300)}`);
+  return a;
+}
+
+async function flagChangesCounter(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`switchboard_flag_changes_total{environment="${ENVIRONMENT}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+async function inPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+// ---- measurement ----
+
+interface Tally {
+  latencies: number[];
+  ok: number;
+  stale: number;
+  errors: number;
+}
+const newTally = (): Tally => ({ latencies: [], ok: 0, stale: 0, errors: 0 });
+const errorSamples: string[] = [];
+function recordError(message: string): void {
+  if (errorSamples.length < 10) errorSamples.push(message);
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+function summarise(t: Tally, elapsedSeconds: number) {
+  const sorted = [...t.latencies].sort((a, b) => a - b);
+  const ms = (v: number) => Math.round(v * 100) / 100;
+  return {
+    requests: t.latencies.length,
+    succeeded: t.ok,
+    perSecond: Math.round(t.ok / elapsedSeconds),
+    p50Ms: ms(percentile(sorted, 50)),
+    p95Ms: ms(percentile(sorted, 95)),
+    p99Ms: ms(percentile(sorted, 99)),
+    maxMs: ms(sorted[sorted.length - 1] ?? Number.NaN),
+    stale412: t.stale,
+    errors: t.errors,
+  };
+}
+
+async function run() {
+  progress(`creating a database on ${new URL(baseDatabaseUrl).host}`);
+  const databaseUrl = await createDatabase();
+  progress('starting the server');
+  const base = await startServer(databaseUrl);
+
+  const login = await must(call(base, 'POST', '/api/admin/login', undefined, ADMIN), 'login');
+  const cookie = login.headers.get('set-cookie')?.split(';')[0];
+  if (!cookie) throw new Error('login set no cookie');
+
+  progress(`creating ${flagCount} flags`);
+  const keys = Array.from({ length: flagCount }, (_, i) => `bench-${String(i).padStart(5, '0')}`);
+  await inPool(keys, 8, async (key) => {
+    await must(call(base, 'POST', '/api/admin/flags', cookie, { key, name: `Bench ${key}` }), `create ${key}`);
+  });
+
+  const counterBefore = await flagChangesCounter(base);
+  const reads = newTally();
+  const updates = newTally();
+  progress(`running ${concurrency} workers for ${seconds} s`);
+
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const worker = async (w: number) => {
+    const mine = keys.filter((_, i) => i % concurrency === w);
+    for (let n = 0; performance.now() < deadline; n++) {
+      const key = mine[n % mine.length] as string;
+      const path = `/api/admin/flags/${key}/environments/${ENVIRONMENT}`;
+      let t0 = performance.now();
+      let current: { version: number; enabled: boolean };
+      try {
+        const read = await call(base, 'GET', path, cookie);
+        reads.latencies.push(performance.now() - t0);
+        if (read.status !== 200) {
+          reads.errors++;
+          recordError(`GET ${path}: ${read.status} ${read.text.slice(0, 200)}`);
+          continue;
+        }
+        reads.ok++;
+        current = read.body;
+      } catch (err) {
+        reads.errors++;
+        recordError(`GET ${path}: ${(err as Error).message}`);
+        continue;
+      }
+      t0 = performance.now();
+      try {
+        const res = await call(
+          base,
+          'PATCH',
+          path,
+          cookie,
+          { enabled: !current.enabled, rules: [{ rollout: { percentage: n % 101, stickiness: 'userId' } }] },
+          { 'if-match': `"${current.version}"` },
+        );
+        updates.latencies.push(performance.now() - t0);
+        if (res.status === 200) updates.ok++;
+        else if (res.status === 412) updates.stale++;
+        else {
+          updates.errors++;
+          recordError(`PATCH ${path}: ${res.status} ${res.text.slice(0, 200)}`);
+        }
+      } catch (err) {
+        updates.errors++;
+        recordError(`PATCH ${path}: ${(err as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  const elapsedSeconds = (performance.now() - started) / 1000;
+
+  const counterAfter = await flagChangesCounter(base);
+  const counterDelta = counterAfter - counterBefore;
+  return {
+    node: process.version,
+    database: 'postgres',
+    flags: flagCount,
+    concurrency,
+    seconds,
+    elapsedSeconds: Math.round(elapsedSeconds * 100) / 100,
+    update: summarise(updates, elapsedSeconds),
+    read: summarise(reads, elapsedSeconds),
+    flagChangesCounter: { environment: ENVIRONMENT, delta: counterDelta, matchesUpdates: counterDelta === updates.ok },
+    errorSamples,
+  };
+}
+
+type Result = Awaited<ReturnType<typeof run>>;
+
+function formatTable(r: Result): string {
+  const header = ['request', 'count', 'ok/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', '412', 'errors'];
+  const row = (name: string, s: Result['update']) => [
+    name,
+    String(s.requests),
+    String(s.perSecond),
+    s.p50Ms.toFixed(2),
+    s.p95Ms.toFixed(2),
+    s.p99Ms.toFixed(2),
+    s.maxMs.toFixed(2),
+    String(s.stale412),
+    String(s.errors),
+  ];
+  const body = [row('PATCH (update)', r.update), row('GET (read version)', r.read)];
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const c = r.flagChangesCounter;
+  return [
+    `Switchboard admin API, node ${r.node}, Postgres: ${r.concurrency} workers for ${r.elapsedSeconds} s over ${r.flags} flags,`,
+    `each repeating GET then PATCH (If-Match) of /api/admin/flags/:key/environments/${ENVIRONMENT}`,
+    '',
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map(line),
+    '',
+    `updates/s: ${r.update.perSecond}   412 (stale version): ${r.update.stale412}   errors: ${r.update.errors + r.read.errors}`,
+    `server flag-changes counter (${c.environment}): +${c.delta}, ${c.matchesUpdates ? 'equal to' : 'DIFFERENT FROM'} the ${r.update.succeeded} updates made`,
+    ...(r.errorSamples.length > 0 ? ['', 'first errors:', ...r.errorSamples.map((e) => `  ${e}`)] : []),
+  ].join('\n');
+}
+
+let exitCode = 0;
+try {
+  const result = await run();
+  console.log(args.json ? JSON.stringify(result, null, 2) : formatTable(result));
+  if (result.update.errors + result.read.errors > 0 || !result.flagChangesCounter.matchesUpdates) exitCode = 1;
+} catch (err) {
+  console.error(`bench:api failed: ${(err as Error).message}`);
+  exitCode = 1;
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);
