@@ -12,6 +12,7 @@ import {
   type WeightedVariant,
 } from './model.ts';
 import type { HashPrefix } from './murmur3.ts';
+import type { RegexEngine } from './regex.ts';
 
 /**
  * A snapshot prepared for evaluation: conditions turned into predicates, hash prefixes computed,
@@ -133,6 +134,7 @@ function compileRule(
   segments: ReadonlyMap<string, CompiledCondition[]>,
   flagSplit: CompiledSplit | null,
   reason: Reason,
+  options: CompileOptions,
 ): CompiledRule {
   const conditions: Predicate[] = [];
   let error: string | null = null;
@@ -148,7 +150,7 @@ function compileRule(
     }
   }
   for (const condition of rule.conditions ?? []) {
-    const c = compileCondition(condition);
+    const c = compileCondition(condition, options.regex);
     error ??= c.error;
     conditions.push(c.test);
   }
@@ -173,10 +175,12 @@ function compileRule(
   return { id: rule.id, conditions, threshold, stickiness, prefix, error, split, results, noVariantResult };
 }
 
-function compileFlag(flag: FlagConfig, segments: ReadonlyMap<string, CompiledCondition[]>): CompiledFlag {
+function compileFlag(flag: FlagConfig, segments: ReadonlyMap<string, CompiledCondition[]>, options: CompileOptions): CompiledFlag {
   const flagSplit = compileSplit(flag.variants, flag.variantStickiness || 'default', flag.key);
-  const rules = (Array.isArray(flag.rules) ? flag.rules : []).map((r) => compileRule(flag, r, segments, flagSplit, Reason.RuleMatch));
-  const everyone = rules.length === 0 ? compileRule(flag, { id: '' }, segments, flagSplit, Reason.On) : null;
+  const rules = (Array.isArray(flag.rules) ? flag.rules : []).map((r) =>
+    compileRule(flag, r, segments, flagSplit, Reason.RuleMatch, options),
+  );
+  const everyone = rules.length === 0 ? compileRule(flag, { id: '' }, segments, flagSplit, Reason.On, options) : null;
   const dependencies = (Array.isArray(flag.dependencies) ? flag.dependencies : []).map((d) => ({
     flag: d.flag,
     enabled: d.enabled !== false,
@@ -203,17 +207,26 @@ function compileFlag(flag: FlagConfig, segments: ReadonlyMap<string, CompiledCon
   };
 }
 
+export interface CompileOptions {
+  /** Engine for REGEX conditions (`re2Engine` from `@switchboard/core/regex`); without one they never match. */
+  regex?: RegexEngine;
+}
+
 /** Prepares a snapshot for evaluation. Never throws: malformed parts become rules that never match. */
-export function compileSnapshot(snapshot: Snapshot): CompiledSnapshot {
+export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}): CompiledSnapshot {
   const segments = new Map<string, CompiledCondition[]>();
   for (const s of Array.isArray(snapshot.segments) ? snapshot.segments : []) {
-    if (s && typeof s.key === 'string') segments.set(s.key, (Array.isArray(s.conditions) ? s.conditions : []).map(compileCondition));
+    if (s && typeof s.key === 'string')
+      segments.set(
+        s.key,
+        (Array.isArray(s.conditions) ? s.conditions : []).map((c) => compileCondition(c, options.regex)),
+      );
   }
   const flags = new Map<string, CompiledFlag>();
   for (const f of Array.isArray(snapshot.flags) ? snapshot.flags : []) {
     if (!f || typeof f.key !== 'string') continue;
     try {
-      flags.set(f.key, compileFlag(f, segments));
+      flags.set(f.key, compileFlag(f, segments, options));
     } catch (e) {
       // A flag too broken to compile is kept as one that is always off, with the reason why.
       flags.set(f.key, brokenFlag(f.key, e));

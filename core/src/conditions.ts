@@ -1,7 +1,7 @@
-import { RE2JS } from 're2js';
 import { cidrContains, parseAddress, parseCidr } from './cidr.ts';
 import { resolveAttribute } from './context.ts';
 import { type Condition, type Context, Operator } from './model.ts';
+import type { RegexEngine } from './regex.ts';
 import { compareSemver, parseSemver } from './semver.ts';
 
 /** Clock and randomness, passed in so core stays pure and tests stay deterministic. */
@@ -17,8 +17,6 @@ export interface CompiledCondition {
   /** Why the condition can never match, when it is malformed. */
   error: string | null;
 }
-
-export const MAX_REGEX_LENGTH = 1024;
 
 const never: Predicate = () => false;
 
@@ -43,7 +41,7 @@ function membership(values: string[]): (value: string) => boolean {
   return (value) => values.includes(value);
 }
 
-function compileBase(c: Condition): CompiledCondition {
+function compileBase(c: Condition, regex: RegexEngine | undefined): CompiledCondition {
   const attr = c.attribute;
   const raw = Array.isArray(c.values) ? c.values : [];
   switch (c.operator) {
@@ -165,7 +163,9 @@ function compileBase(c: Condition): CompiledCondition {
       };
     }
     case Operator.Regex: {
-      const re = compileRegex(raw[0], c.caseInsensitive === true);
+      if (!regex) return malformed('REGEX needs a regex engine; pass one to compileSnapshot');
+      if (typeof raw[0] !== 'string') return malformed('REGEX needs a pattern');
+      const re = regex(raw[0], c.caseInsensitive === true);
       if (typeof re === 'string') return malformed(re);
       return {
         test: (ctx) => {
@@ -195,26 +195,12 @@ function compileBase(c: Condition): CompiledCondition {
   }
 }
 
-/**
- * RE2 syntax on a linear-time engine (re2js): no backtracking, so no pattern or input can hang
- * evaluation. Lookaround and backreferences don't exist in RE2 and are rejected, as in Unleash.
- */
-export function compileRegex(pattern: unknown, caseInsensitive: boolean): RE2JS | string {
-  if (typeof pattern !== 'string' || pattern === '') return 'REGEX needs a pattern';
-  if (pattern.length > MAX_REGEX_LENGTH) return `REGEX pattern longer than ${MAX_REGEX_LENGTH} characters`;
-  try {
-    return RE2JS.compile(pattern, caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
-  } catch (e) {
-    return `invalid REGEX pattern: ${e instanceof Error ? e.message : String(e)}`;
-  }
-}
-
 /** A condition as a predicate. Malformed conditions never match, inverted or not. */
-export function compileCondition(c: Condition): CompiledCondition {
+export function compileCondition(c: Condition, regex?: RegexEngine): CompiledCondition {
   if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') {
     return malformed('condition without an attribute');
   }
-  const base = compileBase(c);
+  const base = compileBase(c, regex);
   if (base.error !== null || c.inverted !== true) return base;
   const test = base.test;
   return { test: (ctx, env) => !test(ctx, env), error: null };

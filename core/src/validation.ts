@@ -1,5 +1,4 @@
 import { parseCidr } from './cidr.ts';
-import { compileRegex } from './conditions.ts';
 import {
   type Condition,
   type FlagConfig,
@@ -9,6 +8,7 @@ import {
   type Snapshot,
   type WeightedVariant,
 } from './model.ts';
+import { re2Engine } from './regex.ts';
 import { parseSemver } from './semver.ts';
 
 /**
@@ -110,7 +110,7 @@ export function validateCondition(c: Condition, path: string, sensitive?: Readon
       if (!parseSemver(v)) add('/values/0', IssueCode.BadValue, `${c.operator} needs a semantic version such as 1.2.3`);
       break;
     case Operator.Regex: {
-      const re = compileRegex(v, c.caseInsensitive === true);
+      const re = re2Engine(v, c.caseInsensitive === true);
       if (typeof re === 'string') add('/values/0', IssueCode.UnsafeRegex, re);
       break;
     }

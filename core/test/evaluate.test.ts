@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Context, compileSnapshot, ErrorCode, evaluate, evaluateAll, type FlagConfig, Reason, type Snapshot } from '../src/index.ts';
+import { re2Engine } from '../src/regex.ts';
 
-const snap = (flags: FlagConfig[], segments: Snapshot['segments'] = []) => compileSnapshot({ revision: 3, flags, segments });
+const snap = (flags: FlagConfig[], segments: Snapshot['segments'] = []) =>
+  compileSnapshot({ revision: 3, flags, segments }, { regex: re2Engine });
 
 describe('evaluate', () => {
   it('reports why: off, on for everyone, rule match, no match, not found', () => {
@@ -77,6 +79,14 @@ describe('evaluate', () => {
     expect(miss).toMatchObject({ enabled: false, reason: Reason.NoRuleMatch, errorCode: ErrorCode.InvalidRule });
     expect(miss.errorMessage).toContain('broken');
     expect(miss.errorMessage).toContain('ghost');
+  });
+
+  it('treats REGEX conditions as misses when no engine was given, and says so', () => {
+    const s = compileSnapshot({
+      revision: 1,
+      flags: [{ key: 'r', enabled: true, rules: [{ id: 'x', conditions: [{ attribute: 'u', operator: 'REGEX', values: ['.*'] }] }] }],
+    });
+    expect(evaluate(s, 'r', { u: 'a' })).toMatchObject({ enabled: false, errorCode: ErrorCode.InvalidRule });
   });
 
   it('cannot be hung by a regular expression (linear-time engine)', () => {
