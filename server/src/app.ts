@@ -3,6 +3,8 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRep
 import fp from 'fastify-plugin';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/client.ts';
+import { activityRoutes } from './features/activity/routes.ts';
+import { adminUiRoutes } from './features/admin-ui/routes.ts';
 import { attributeRoutes } from './features/attributes/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { authRoutes } from './features/auth/routes.ts';
@@ -38,6 +40,7 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
   await app.register(healthRoutes);
   await app.register(deliveryRoutes);
   await app.register(usageRoutes);
+  await app.register(adminUiRoutes);
   await app.register(
     async (admin) => {
       await admin.register(authRoutes);
@@ -49,6 +52,7 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
       await admin.register(userRoutes);
       await admin.register(auditRoutes);
       await admin.register(attributeRoutes);
+      await admin.register(activityRoutes);
       await admin.register(importRoutes);
     },
     { prefix: '/api/admin' },

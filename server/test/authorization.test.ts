@@ -334,8 +334,22 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
       .filter(([path]) => path.startsWith('/api/admin/'))
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
-    const covered = [...new Set(ROWS.map((r) => `${r.method} /api/admin${r.route}`))].sort();
+    // The activity stream never ends, so its own test below covers it.
+    const covered = [...new Set([...ROWS.map((r) => `${r.method} /api/admin${r.route}`), 'GET /api/admin/stream'])].sort();
     expect(covered).toEqual(documented);
+  });
+
+  it('GET /stream (activity events): viewers and up may listen, nobody else', async () => {
+    for (const column of COLUMNS) {
+      const want = expected('viewer', column);
+      const token = credentials[column];
+      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      const controller = new AbortController();
+      const res = await fetch(`${server.url}/api/admin/stream`, { headers, signal: controller.signal });
+      controller.abort();
+      if (want.allowed) expect.soft(res.status, column).toBe(200);
+      else expect.soft(res.status, column).toBe(want.status);
+    }
   });
 
   it.each(ROWS.map((row) => [rowName(row), row] as const))('%s', async (_name, row) => {

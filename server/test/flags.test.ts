@@ -151,6 +151,16 @@ describe.skipIf(!DATABASE_URL)('flags on Postgres', () => {
     expect((await req('GET', '/flags/temp')).status).toBe(404);
   });
 
+  it('finds stale flags: older than a week and not evaluated for a week', async () => {
+    const { flags } = await import('../src/db/schema/index.ts');
+    await server.app.db
+      .update(flags)
+      .set({ createdAt: new Date(Date.now() - 30 * 86_400_000) })
+      .where(eq(flags.key, 'dark-mode'));
+    expect((await req('GET', '/flags?stale=true')).body.flags.map((f: { key: string }) => f.key)).toEqual(['dark-mode']);
+    expect((await req('GET', '/flags?stale=false')).body.flags.map((f: { key: string }) => f.key)).not.toContain('dark-mode');
+  });
+
   it('filters by state in an environment', async () => {
     const on = await req('GET', '/flags?environment=production&enabled=true');
     expect(on.body.flags.map((f: { key: string }) => f.key)).toEqual(['new-checkout']);

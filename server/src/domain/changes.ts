@@ -62,6 +62,8 @@ export interface ChangeDeps {
   db: Database;
   /** Told of every revision after its transaction commits (the bus, metrics). */
   onCommitted: (bump: RevisionBump) => Promise<void> | void;
+  /** Told of every audited write after commit (the admin UI's live view). */
+  onActivity?: (entry: AuditEntry, actor: Actor) => Promise<void> | void;
 }
 
 /** A write in progress: its transaction plus the change-log and audit helpers bound to it. */
@@ -79,6 +81,7 @@ export interface ChangeTx {
  */
 export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: ChangeTx) => Promise<T>): Promise<T> {
   const bumps: RevisionBump[] = [];
+  const audited: AuditEntry[] = [];
   const value = await deps.db.transaction(async (tx) => {
     const c: ChangeTx = {
       tx,
@@ -93,10 +96,14 @@ export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: Chang
         bumps.push(...all);
         return all;
       },
-      audit: (entry) => audit(tx, actor, entry),
+      async audit(entry) {
+        await audit(tx, actor, entry);
+        audited.push(entry);
+      },
     };
     return fn(c);
   });
   for (const bump of bumps) await deps.onCommitted(bump);
+  for (const entry of audited) await deps.onActivity?.(entry, actor);
   return value;
 }

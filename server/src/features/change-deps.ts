@@ -7,7 +7,17 @@ export function changeDeps(app: FastifyInstance): ChangeDeps {
     db: app.db,
     onCommitted: async (bump) => {
       app.metrics.flagChanges.inc({ environment: bump.environment });
-      await app.bus.publish(bump);
+      await app.bus.publish('revision', bump);
+    },
+    onActivity: async (entry, actor) => {
+      await app.bus.publish('activity', {
+        action: entry.action,
+        resourceType: entry.resourceType,
+        resourceKey: entry.resourceKey,
+        environment: entry.environmentKey ?? null,
+        actor: actor.name,
+        at: new Date().toISOString(),
+      });
     },
   };
 }

@@ -48,7 +48,7 @@ export class DeliveryHub {
   constructor(private readonly o: HubOptions) {}
 
   start(): void {
-    this.unsubscribe = this.o.bus.subscribe((e) => this.onRevision(e));
+    this.unsubscribe = this.o.bus.subscribe('revision', (e) => this.onRevision(e));
     this.timers.push(
       setInterval(() => void this.check(), this.o.checkIntervalMs),
       setInterval(() => this.broadcastAll(HEARTBEAT), this.o.heartbeatMs),

@@ -126,6 +126,7 @@ export const ListFlagsQuery = Type.Object(
     state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('archived'), Type.Literal('all')])),
     environment: Type.Optional(Key),
     enabled: Type.Optional(Type.Boolean()),
+    stale: Type.Optional(Type.Boolean()),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   },

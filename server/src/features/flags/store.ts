@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ilike, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { environments, flagConfigVersions, flagEnvironments, flags, type StoredFlagConfig } from '../../db/schema/index.ts';
+import { environments, flagConfigVersions, flagEnvironments, flags, flagUsage, type StoredFlagConfig } from '../../db/schema/index.ts';
 
 export type FlagRow = typeof flags.$inferSelect;
 export type FlagEnvironmentRow = typeof flagEnvironments.$inferSelect;
@@ -31,6 +31,8 @@ export interface FlagFilter {
   state?: 'active' | 'archived' | 'all' | undefined;
   environment?: string | undefined;
   enabled?: boolean | undefined;
+  /** Older than a week and not evaluated by any SDK for a week: a candidate for clean-up. */
+  stale?: boolean | undefined;
   limit: number;
   offset: number;
 }
@@ -59,6 +61,10 @@ export async function listFlags(db: Database, f: FlagFilter): Promise<{ rows: Fl
     where.push(
       sql`exists (select 1 from ${flagEnvironments} fe where fe.flag_key = ${flags.key} and fe.environment_key = ${f.environment} and fe.enabled = ${f.enabled})`,
     );
+  }
+  if (f.stale !== undefined) {
+    const stale = sql`(${flags.createdAt} < now() - interval '7 days' and not exists (select 1 from ${flagUsage} u where u.flag_key = ${flags.key} and u.last_evaluated_at > now() - interval '7 days'))`;
+    where.push(f.stale ? stale : sql`not ${stale}`);
   }
   const condition = where.length > 0 ? and(...where) : undefined;
   const rows = await db
