@@ -64,6 +64,8 @@ export interface ChangeDeps {
   onCommitted: (bump: RevisionBump) => Promise<void> | void;
   /** Told of every audited write after commit (the admin UI's live view). */
   onActivity?: (entry: AuditEntry, actor: Actor) => Promise<void> | void;
+  /** Runs inside the write's transaction for every audited write (the webhook outbox). */
+  onAudited?: (tx: Database, entry: AuditEntry, actor: Actor) => Promise<void>;
 }
 
 /** A write in progress: its transaction plus the change-log and audit helpers bound to it. */
@@ -98,6 +100,7 @@ export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: Chang
       },
       async audit(entry) {
         await audit(tx, actor, entry);
+        await deps.onAudited?.(tx, entry, actor);
         audited.push(entry);
       },
     };
