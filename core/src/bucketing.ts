@@ -1,4 +1,4 @@
-import { type HashPrefix, hashPrefix, hashWithPrefix } from './murmur3.ts';
+import { type HashPrefix, hashPrefix } from './murmur3.ts';
 
 /** Seed of the variant hash; Unleash's, so variant assignments survive a migration. */
 export const VARIANT_SEED = 86028157;
@@ -26,13 +26,4 @@ export function rolloutPrefix(groupId: string): HashPrefix {
 
 export function variantPrefix(groupId: string): HashPrefix {
   return hashPrefix(`${groupId}:`, VARIANT_SEED);
-}
-
-export function rolloutBucket(prefix: HashPrefix, stickyValue: string): number {
-  return bucketOf(hashWithPrefix(prefix, stickyValue));
-}
-
-/** Unleash's variant target: in [1, totalWeight]. */
-export function variantTarget(prefix: HashPrefix, stickyValue: string, totalWeight: number): number {
-  return (hashWithPrefix(prefix, stickyValue) % totalWeight) + 1;
 }

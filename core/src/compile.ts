@@ -1,5 +1,13 @@
 import { rolloutPrefix, rolloutThreshold, variantPrefix } from './bucketing.ts';
-import { type CompiledCondition, compileCondition, type Predicate } from './conditions.ts';
+import {
+  type CompiledCondition,
+  chain,
+  compileCondition,
+  conditionError,
+  createInterner,
+  type Interner,
+  neverCondition,
+} from './conditions.ts';
 import {
   DISABLED_VARIANT,
   ErrorCode,
@@ -9,15 +17,16 @@ import {
   type Rule,
   type Snapshot,
   type Stickiness,
+  type VariantOverride,
   type WeightedVariant,
 } from './model.ts';
-import type { HashPrefix } from './murmur3.ts';
+import { type HashPrefix, packPrefix } from './murmur3.ts';
 import type { RegexEngine } from './regex.ts';
 
 /**
- * A snapshot prepared for evaluation: conditions turned into predicates, hash prefixes computed,
- * and every result object an evaluation can return built (and frozen) up front, so evaluating
- * allocates nothing on the common paths.
+ * A snapshot prepared for evaluation: conditions parsed into data, hash prefixes computed, result
+ * objects shared or built once (and frozen). Compact on purpose: an SDK may hold ten thousand
+ * flags, and every field of every object costs eight bytes.
  */
 export interface CompiledSnapshot {
   readonly revision: number;
@@ -29,26 +38,30 @@ export interface CompiledSplit {
   readonly total: number;
   readonly stickiness: Stickiness;
   readonly prefix: HashPrefix;
-  /** Variants with weight > 0, in order, each with its running weight sum. */
-  readonly variants: ReadonlyArray<{ readonly upTo: number; readonly index: number }>;
+  /** Running weight sums of the variants, in order (0 for zero-weight variants, which never win). */
+  readonly upTo: readonly number[];
   readonly overrides: ReadonlyArray<{ readonly attribute: string; readonly values: readonly string[]; readonly index: number }>;
+  /** One result per variant of the split's source, for the rule that owns this split. */
+  readonly results: readonly EvaluationResult[];
+  readonly noVariant: EvaluationResult;
 }
 
 export interface CompiledRule {
+  /** '' for the implicit rule of a flag that is on for everyone. */
   readonly id: string;
-  readonly conditions: readonly Predicate[];
+  /** The first of the rule's conditions (segments' first); a malformed rule starts with one that never matches. */
+  readonly first: CompiledCondition | null;
   /** Bucket bound; -1 when the rule has no rollout (everyone who matches). */
   readonly threshold: number;
   readonly stickiness: Stickiness;
-  readonly prefix: HashPrefix | null;
-  /** Set when the rule can never match (malformed condition, unknown segment). */
-  readonly error: string | null;
+  /** The rollout's hash prefix state, as `packPrefix` gives it. */
+  readonly ph: number;
+  readonly pk: number;
+  readonly pm: number;
   /** The split that applies when this rule matches: its own, else the flag's, else none. */
   readonly split: CompiledSplit | null;
-  /** Indexed like the split's source variants; `[0]` alone when there is no split. */
-  readonly results: readonly EvaluationResult[];
-  /** When the split selects nothing (all weights zero). */
-  readonly noVariantResult: EvaluationResult;
+  /** The result when there is no split; built on first use. */
+  result: EvaluationResult | null;
 }
 
 export interface CompiledDependency {
@@ -57,154 +70,21 @@ export interface CompiledDependency {
   readonly variants: readonly string[] | null;
 }
 
+export const FlagMode = {
+  /** The first matching rule decides; none matching means off. */
+  Rules: 0,
+  /** On with no rules: `rules[0]` is the implicit rule everyone matches. */
+  Everyone: 1,
+  /** Too broken to compile: `noMatch` says why, for every evaluation. */
+  Broken: 2,
+} as const;
+
 export interface CompiledFlag {
-  readonly key: string;
   readonly enabled: boolean;
+  readonly mode: number;
   readonly rules: readonly CompiledRule[];
-  /** Used when the flag is on with no rules: everyone matches. */
-  readonly everyone: CompiledRule | null;
   readonly dependencies: readonly CompiledDependency[];
-  readonly offResult: EvaluationResult;
-  readonly dependencyFailedResult: EvaluationResult;
-  readonly noMatchResult: EvaluationResult;
-}
-
-const OFF: EvaluationResult = Object.freeze({ enabled: false, variant: DISABLED_VARIANT, reason: Reason.Off, ruleId: null });
-const DEPENDENCY_FAILED: EvaluationResult = Object.freeze({
-  enabled: false,
-  variant: DISABLED_VARIANT,
-  reason: Reason.DependencyFailed,
-  ruleId: null,
-});
-const NO_MATCH: EvaluationResult = Object.freeze({
-  enabled: false,
-  variant: DISABLED_VARIANT,
-  reason: Reason.NoRuleMatch,
-  ruleId: null,
-});
-
-function compileSplit(variants: readonly WeightedVariant[] | undefined, stickiness: Stickiness, groupId: string): CompiledSplit | null {
-  if (!Array.isArray(variants) || variants.length === 0) return null;
-  let total = 0;
-  const picks: Array<{ upTo: number; index: number }> = [];
-  const overrides: Array<{ attribute: string; values: string[]; index: number }> = [];
-  variants.forEach((v, index) => {
-    const weight = Number.isFinite(v.weight) && v.weight > 0 ? Math.floor(v.weight) : 0;
-    if (weight > 0) {
-      total += weight;
-      picks.push({ upTo: total, index });
-    }
-    for (const o of v.overrides ?? []) {
-      if (o && typeof o.attribute === 'string' && Array.isArray(o.values)) {
-        overrides.push({ attribute: o.attribute, values: o.values, index });
-      }
-    }
-  });
-  return { total, stickiness, prefix: variantPrefix(groupId), variants: picks, overrides };
-}
-
-function freezeResult(result: EvaluationResult): EvaluationResult {
-  return Object.freeze(result);
-}
-
-function ruleResults(
-  split: CompiledSplit | null,
-  source: readonly WeightedVariant[] | undefined,
-  reason: Reason,
-  ruleId: string | null,
-): { results: EvaluationResult[]; noVariantResult: EvaluationResult } {
-  const noVariantResult = freezeResult({ enabled: true, variant: DISABLED_VARIANT, reason, ruleId });
-  if (!split || !source) return { results: [noVariantResult], noVariantResult };
-  const results = source.map((v) =>
-    freezeResult({
-      enabled: true,
-      variant: Object.freeze(
-        v.payload ? { name: v.name, enabled: true, payload: Object.freeze({ ...v.payload }) } : { name: v.name, enabled: true },
-      ),
-      reason,
-      ruleId,
-    }),
-  );
-  return { results, noVariantResult };
-}
-
-function compileRule(
-  flag: FlagConfig,
-  rule: Rule,
-  segments: ReadonlyMap<string, CompiledCondition[]>,
-  flagSplit: CompiledSplit | null,
-  reason: Reason,
-  options: CompileOptions,
-): CompiledRule {
-  const conditions: Predicate[] = [];
-  let error: string | null = null;
-  for (const key of rule.segments ?? []) {
-    const seg = segments.get(key);
-    if (!seg) {
-      error ??= `unknown segment ${JSON.stringify(key)}`;
-      continue;
-    }
-    for (const c of seg) {
-      error ??= c.error === null ? null : `segment ${JSON.stringify(key)}: ${c.error}`;
-      conditions.push(c.test);
-    }
-  }
-  for (const condition of rule.conditions ?? []) {
-    const c = compileCondition(condition, options.regex);
-    error ??= c.error;
-    conditions.push(c.test);
-  }
-  const rollout = rule.rollout;
-  const stickiness = rollout?.stickiness || 'default';
-  let threshold = -1;
-  let prefix: HashPrefix | null = null;
-  if (rollout) {
-    const pct = Number(rollout.percentage);
-    if (!Number.isFinite(pct)) error ??= `rollout percentage ${JSON.stringify(rollout.percentage)} is not a number`;
-    threshold = Number.isFinite(pct) && pct > 0 ? rolloutThreshold(pct) : 0;
-    prefix = rolloutPrefix(rollout.groupId ?? flag.key);
-  }
-  const ownSplit = compileSplit(rule.variants, rule.variantStickiness || stickiness, rollout?.groupId ?? flag.key);
-  const split = ownSplit ?? flagSplit;
-  const { results, noVariantResult } = ruleResults(
-    split,
-    ownSplit ? rule.variants : flag.variants,
-    reason,
-    reason === Reason.On ? null : rule.id,
-  );
-  return { id: rule.id, conditions, threshold, stickiness, prefix, error, split, results, noVariantResult };
-}
-
-function compileFlag(flag: FlagConfig, segments: ReadonlyMap<string, CompiledCondition[]>, options: CompileOptions): CompiledFlag {
-  const flagSplit = compileSplit(flag.variants, flag.variantStickiness || 'default', flag.key);
-  const rules = (Array.isArray(flag.rules) ? flag.rules : []).map((r) =>
-    compileRule(flag, r, segments, flagSplit, Reason.RuleMatch, options),
-  );
-  const everyone = rules.length === 0 ? compileRule(flag, { id: '' }, segments, flagSplit, Reason.On, options) : null;
-  const dependencies = (Array.isArray(flag.dependencies) ? flag.dependencies : []).map((d) => ({
-    flag: d.flag,
-    enabled: d.enabled !== false,
-    variants: Array.isArray(d.variants) && d.variants.length > 0 ? d.variants : null,
-  }));
-  const invalid = rules.filter((r) => r.error !== null);
-  const noMatchResult =
-    invalid.length === 0
-      ? NO_MATCH
-      : freezeResult({
-          ...NO_MATCH,
-          errorCode: ErrorCode.InvalidRule,
-          errorMessage: invalid.map((r) => `rule ${JSON.stringify(r.id)}: ${r.error}`).join('; '),
-        });
-  return {
-    key: flag.key,
-    enabled: flag.enabled === true,
-    rules,
-    everyone,
-    dependencies,
-    offResult: OFF,
-    dependencyFailedResult: DEPENDENCY_FAILED,
-    noMatchResult,
-  };
+  readonly noMatch: EvaluationResult;
 }
 
 export interface CompileOptions {
@@ -212,44 +92,166 @@ export interface CompileOptions {
   regex?: RegexEngine;
 }
 
-/** Prepares a snapshot for evaluation. Never throws: malformed parts become rules that never match. */
-export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}): CompiledSnapshot {
-  const segments = new Map<string, CompiledCondition[]>();
-  for (const s of Array.isArray(snapshot.segments) ? snapshot.segments : []) {
-    if (s && typeof s.key === 'string')
-      segments.set(
-        s.key,
-        (Array.isArray(s.conditions) ? s.conditions : []).map((c) => compileCondition(c, options.regex)),
-      );
-  }
-  const flags = new Map<string, CompiledFlag>();
-  for (const f of Array.isArray(snapshot.flags) ? snapshot.flags : []) {
-    if (!f || typeof f.key !== 'string') continue;
-    try {
-      flags.set(f.key, compileFlag(f, segments, options));
-    } catch (e) {
-      // A flag too broken to compile is kept as one that is always off, with the reason why.
-      flags.set(f.key, brokenFlag(f.key, e));
-    }
-  }
-  return { revision: Number(snapshot.revision) || 0, environment: snapshot.environment, flags };
+export const OFF_RESULT: EvaluationResult = Object.freeze({ enabled: false, variant: DISABLED_VARIANT, reason: Reason.Off, ruleId: null });
+export const DEPENDENCY_FAILED_RESULT: EvaluationResult = Object.freeze({
+  enabled: false,
+  variant: DISABLED_VARIANT,
+  reason: Reason.DependencyFailed,
+  ruleId: null,
+});
+const NO_MATCH: EvaluationResult = Object.freeze({ enabled: false, variant: DISABLED_VARIANT, reason: Reason.NoRuleMatch, ruleId: null });
+const NONE: readonly never[] = Object.freeze([]);
+const NO_PREFIX: HashPrefix = { h: 0, k: 0, pending: 0, length: 0 };
+
+function matchResult(reason: Reason, ruleId: string | null, variant = DISABLED_VARIANT): EvaluationResult {
+  return Object.freeze({ enabled: true, variant, reason, ruleId });
 }
 
-function brokenFlag(key: string, e: unknown): CompiledFlag {
-  const result = freezeResult({
+function compileSplit(
+  source: readonly WeightedVariant[] | undefined,
+  stickiness: Stickiness,
+  groupId: string,
+  reason: Reason,
+  ruleId: string | null,
+): CompiledSplit | null {
+  if (!Array.isArray(source) || source.length === 0) return null;
+  let total = 0;
+  const upTo = source.map((v) => {
+    const weight = Number.isFinite(v.weight) && v.weight > 0 ? Math.floor(v.weight) : 0;
+    total += weight;
+    return weight > 0 ? total : 0;
+  });
+  const overrides = source.flatMap((v, index) =>
+    (v.overrides ?? [])
+      .filter((o: VariantOverride | null) => o && typeof o.attribute === 'string' && Array.isArray(o.values))
+      .map((o: VariantOverride) => ({ attribute: o.attribute, values: o.values, index })),
+  );
+  const results = source.map((v) =>
+    matchResult(
+      reason,
+      ruleId,
+      Object.freeze(
+        v.payload ? { name: v.name, enabled: true, payload: Object.freeze({ ...v.payload }) } : { name: v.name, enabled: true },
+      ),
+    ),
+  );
+  return { total, stickiness, prefix: variantPrefix(groupId), upTo, overrides, results, noVariant: matchResult(reason, ruleId) };
+}
+
+interface Compiling {
+  segments: ReadonlyMap<string, readonly CompiledCondition[]>;
+  options: CompileOptions;
+  intern: Interner;
+}
+
+/** A rule and, when it can never match, why. */
+function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling): { rule: CompiledRule; error: string | null } {
+  let error: string | null = null;
+  const conditions: CompiledCondition[] = [];
+  for (const key of rule.segments ?? []) {
+    const seg = k.segments.get(key);
+    if (!seg) error ??= `unknown segment ${JSON.stringify(key)}`;
+    for (const c of seg ?? NONE) {
+      const problem = conditionError(c);
+      if (problem !== null) error ??= `segment ${JSON.stringify(key)}: ${problem}`;
+      conditions.push(c);
+    }
+  }
+  let first: CompiledCondition | null = null;
+  if (conditions.length > 0) {
+    first = chain(conditions);
+  }
+  // Conditions of the rule itself are linked in place; only shared segment conditions are copied.
+  let last = first;
+  while (last?.next) last = last.next;
+  for (const raw of Array.isArray(rule.conditions) ? rule.conditions : NONE) {
+    const c = compileCondition(raw, k.options.regex, k.intern);
+    error ??= conditionError(c);
+    if (last) last.next = c;
+    else first = c;
+    last = c;
+  }
+  const rollout = rule.rollout;
+  const stickiness = k.intern(rollout?.stickiness || 'default');
+  let threshold = -1;
+  let prefix = NO_PREFIX;
+  if (rollout) {
+    const pct = Number(rollout.percentage);
+    if (!Number.isFinite(pct)) error ??= `rollout percentage ${JSON.stringify(rollout.percentage)} is not a number`;
+    threshold = Number.isFinite(pct) && pct > 0 ? rolloutThreshold(pct) : 0;
+    prefix = rolloutPrefix(rollout.groupId ?? flag.key);
+  }
+  if (error !== null) first = { ...neverCondition(error), next: first };
+  const ruleId = reason === Reason.On ? null : rule.id;
+  const split =
+    compileSplit(rule.variants, rule.variantStickiness || stickiness, rollout?.groupId ?? flag.key, reason, ruleId) ??
+    compileSplit(flag.variants, flag.variantStickiness || 'default', flag.key, reason, ruleId);
+  const [ph, pk, pm] = packPrefix(prefix);
+  return { rule: { id: k.intern(rule.id), first, threshold, stickiness, ph, pk, pm, split, result: null }, error };
+}
+
+function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
+  const enabled = flag.enabled === true;
+  const dependencies =
+    Array.isArray(flag.dependencies) && flag.dependencies.length > 0
+      ? flag.dependencies.map((d) => ({
+          flag: d.flag,
+          enabled: d.enabled !== false,
+          variants: Array.isArray(d.variants) && d.variants.length > 0 ? d.variants : null,
+        }))
+      : NONE;
+  if (!Array.isArray(flag.rules) || flag.rules.length === 0) {
+    const { rule } = compileRule(flag, { id: '' }, Reason.On, k);
+    return { enabled, mode: FlagMode.Everyone, rules: [rule], dependencies, noMatch: NO_MATCH };
+  }
+  const compiled = flag.rules.map((r) => compileRule(flag, r, Reason.RuleMatch, k));
+  const problems = compiled.filter((c) => c.error !== null).map((c) => `rule ${JSON.stringify(c.rule.id)}: ${c.error}`);
+  const noMatch =
+    problems.length === 0 ? NO_MATCH : Object.freeze({ ...NO_MATCH, errorCode: ErrorCode.InvalidRule, errorMessage: problems.join('; ') });
+  return { enabled, mode: FlagMode.Rules, rules: compiled.map((c) => c.rule), dependencies, noMatch };
+}
+
+function brokenFlag(e: unknown): CompiledFlag {
+  const noMatch = Object.freeze({
     ...NO_MATCH,
     reason: Reason.Error,
     errorCode: ErrorCode.General,
     errorMessage: `flag could not be compiled: ${e instanceof Error ? e.message : String(e)}`,
   });
-  return {
-    key,
-    enabled: true,
-    rules: [],
-    everyone: null,
-    dependencies: [],
-    offResult: result,
-    dependencyFailedResult: result,
-    noMatchResult: result,
-  };
+  return { enabled: true, mode: FlagMode.Broken, rules: NONE, dependencies: NONE, noMatch };
+}
+
+/** Prepares a snapshot for evaluation. Never throws: malformed parts become rules that never match. */
+export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}): CompiledSnapshot {
+  const intern = createInterner();
+  const segments = new Map<string, readonly CompiledCondition[]>();
+  for (const s of Array.isArray(snapshot.segments) ? snapshot.segments : []) {
+    if (s && typeof s.key === 'string')
+      segments.set(
+        s.key,
+        (Array.isArray(s.conditions) ? s.conditions : []).map((c) => compileCondition(c, options.regex, intern)),
+      );
+  }
+  const k: Compiling = { segments, options, intern };
+  const flags = new Map<string, CompiledFlag>();
+  for (const f of Array.isArray(snapshot.flags) ? snapshot.flags : []) {
+    if (!f || typeof f.key !== 'string') continue;
+    try {
+      flags.set(f.key, compileFlag(f, k));
+    } catch (e) {
+      // A flag too broken to compile is kept as one that is always off, with the reason why.
+      flags.set(f.key, brokenFlag(e));
+    }
+  }
+  return { revision: Number(snapshot.revision) || 0, environment: snapshot.environment, flags };
+}
+
+/** The result of a matched rule without a split, built once. */
+export function ruleResult(rule: CompiledRule): EvaluationResult {
+  let result = rule.result;
+  if (result === null) {
+    result = rule.id === '' ? matchResult(Reason.On, null) : matchResult(Reason.RuleMatch, rule.id);
+    rule.result = result;
+  }
+  return result;
 }

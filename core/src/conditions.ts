@@ -1,8 +1,8 @@
-import { cidrContains, parseAddress, parseCidr } from './cidr.ts';
+import { type CidrRange, cidrContains, parseAddress, parseCidr } from './cidr.ts';
 import { resolveAttribute } from './context.ts';
-import { type Condition, type Context, Operator } from './model.ts';
-import type { RegexEngine } from './regex.ts';
-import { compareSemver, parseSemver } from './semver.ts';
+import type { Condition, Context } from './model.ts';
+import type { CompiledRegex, RegexEngine } from './regex.ts';
+import { compareSemver, parseSemver, type SemVer } from './semver.ts';
 
 /** Clock and randomness, passed in so core stays pure and tests stay deterministic. */
 export interface EvalEnv {
@@ -10,198 +10,282 @@ export interface EvalEnv {
   random: () => number;
 }
 
-export type Predicate = (ctx: Context, env: EvalEnv) => boolean;
+/** Operator codes: a switch over small integers beats a closure per condition in speed and memory. */
+const Code = {
+  Never: 0,
+  In: 1,
+  NotIn: 2,
+  StartsWith: 3,
+  EndsWith: 4,
+  Contains: 5,
+  NumEq: 6,
+  NumGt: 7,
+  NumGte: 8,
+  NumLt: 9,
+  NumLte: 10,
+  DateAfter: 11,
+  DateBefore: 12,
+  SemverEq: 13,
+  SemverGt: 14,
+  SemverGte: 15,
+  SemverLt: 16,
+  SemverLte: 17,
+  Regex: 18,
+  InCidr: 19,
+} as const;
 
+const CODES: Readonly<Record<string, number>> = {
+  IN: Code.In,
+  NOT_IN: Code.NotIn,
+  STR_STARTS_WITH: Code.StartsWith,
+  STR_ENDS_WITH: Code.EndsWith,
+  STR_CONTAINS: Code.Contains,
+  NUM_EQ: Code.NumEq,
+  NUM_GT: Code.NumGt,
+  NUM_GTE: Code.NumGte,
+  NUM_LT: Code.NumLt,
+  NUM_LTE: Code.NumLte,
+  DATE_AFTER: Code.DateAfter,
+  DATE_BEFORE: Code.DateBefore,
+  SEMVER_EQ: Code.SemverEq,
+  SEMVER_GT: Code.SemverGt,
+  SEMVER_GTE: Code.SemverGte,
+  SEMVER_LT: Code.SemverLt,
+  SEMVER_LTE: Code.SemverLte,
+  REGEX: Code.Regex,
+  IN_CIDR: Code.InCidr,
+};
+
+/**
+ * A condition prepared for evaluation: plain data of one small shape for every operator, chained
+ * to the next condition of its rule. Small matters: an SDK may hold ten thousand flags, and one
+ * shape keeps the evaluator's property accesses monomorphic.
+ */
 export interface CompiledCondition {
-  test: Predicate;
-  /** Why the condition can never match, when it is malformed. */
-  error: string | null;
+  /** The operator code, plus INVERTED and CASE_INSENSITIVE bits above it. */
+  readonly op: number;
+  readonly attribute: string;
+  /**
+   * IN, NOT_IN and STR_*: the cleaned values (lower-cased when case-insensitive). A short list of
+   * IN/NOT_IN values is one string joined with SEP (a third of the memory of an array of strings,
+   * and searched without allocating); a long one is a Set.
+   */
+  readonly values: string | readonly string[] | ReadonlySet<string> | null;
+  /**
+   * NUM_* and DATE_*: the number or time compared with; SEMVER_*: the version; REGEX: the compiled
+   * pattern; IN_CIDR: the ranges; a malformed condition: why it can never match.
+   */
+  readonly arg: number | SemVer | CompiledRegex | readonly CidrRange[] | string | null;
+  /** The rule's next condition. */
+  next: CompiledCondition | null;
 }
 
-const never: Predicate = () => false;
+const NO_VALUES: readonly unknown[] = Object.freeze([]);
+const CODE_MASK = 31;
+const INVERTED = 32;
+const CASE_INSENSITIVE = 64;
+const SEP = '\u0001';
 
-function malformed(error: string): CompiledCondition {
-  return { test: never, error };
+/** Shares equal strings within one compile, as JSON.parse does for short ones. */
+export type Interner = (s: string) => string;
+
+export function createInterner(): Interner {
+  const seen = new Map<string, string>();
+  return (s) => {
+    const hit = seen.get(s);
+    if (hit !== undefined) return hit;
+    seen.set(s, s);
+    return s;
+  };
 }
 
-/** Unleash trims list values and drops empty ones. */
-function cleanValues(values: readonly unknown[]): string[] {
+const identity: Interner = (s) => s;
+
+function condition(
+  c: Condition,
+  code: number,
+  values: CompiledCondition['values'],
+  arg: CompiledCondition['arg'],
+  intern: Interner,
+): CompiledCondition {
+  const op = code | (c.inverted === true ? INVERTED : 0) | (c.caseInsensitive === true ? CASE_INSENSITIVE : 0);
+  return { op, attribute: intern(c.attribute), values, arg, next: null };
+}
+
+function malformed(c: Condition, error: string): CompiledCondition {
+  return { op: Code.Never, attribute: typeof c.attribute === 'string' ? c.attribute : '', values: null, arg: error, next: null };
+}
+
+/** A condition that never matches, carrying why. */
+export function neverCondition(error: string): CompiledCondition {
+  return { op: Code.Never, attribute: '', values: null, arg: error, next: null };
+}
+
+/** Why a compiled condition can never match, or null. */
+export function conditionError(c: CompiledCondition): string | null {
+  return (c.op & CODE_MASK) === Code.Never ? (c.arg as string) : null;
+}
+
+/** IN/NOT_IN values in their most compact searchable form. */
+function membershipValues(values: string[]): CompiledCondition['values'] {
+  if (values.length > 8) return new Set(values);
+  if (values.some((v) => v.includes(SEP))) return values;
+  // One join yields a flat string; concatenating pieces would leave a rope of several objects.
+  return ['', ...values, ''].join(SEP);
+}
+
+/** Unleash trims list values and drops empty ones. The result is sized exactly (no growth slack). */
+function cleanValues(values: readonly unknown[], intern: Interner): string[] {
+  if (values.every((v) => typeof v === 'string' && v !== '')) return values.map((v) => intern((v as string).trim()));
   const out: string[] = [];
-  for (const v of values) {
-    if (typeof v === 'string' && v !== '') out.push(v.trim());
-  }
-  return out;
+  for (const v of values) if (typeof v === 'string' && v !== '') out.push(intern(v.trim()));
+  return out.slice();
 }
 
-function membership(values: string[]): (value: string) => boolean {
-  if (values.length > 8) {
-    const set = new Set(values);
-    return (value) => set.has(value);
-  }
-  return (value) => values.includes(value);
-}
-
-function compileBase(c: Condition, regex: RegexEngine | undefined): CompiledCondition {
-  const attr = c.attribute;
-  const raw = Array.isArray(c.values) ? c.values : [];
-  switch (c.operator) {
-    case Operator.In:
-    case Operator.NotIn: {
-      const has = membership(cleanValues(raw));
-      const isIn = c.operator === Operator.In;
-      return {
-        test: (ctx) => {
-          const v = resolveAttribute(ctx, attr);
-          return (v !== undefined && has(v)) === isIn;
-        },
-        error: null,
-      };
-    }
-    case Operator.StrStartsWith:
-    case Operator.StrEndsWith:
-    case Operator.StrContains: {
-      const ci = c.caseInsensitive === true;
-      const values = cleanValues(raw).map((v) => (ci ? v.toLowerCase() : v));
-      const op = c.operator;
-      return {
-        test: (ctx) => {
-          let v = resolveAttribute(ctx, attr);
-          if (v === undefined) return false;
-          if (ci) v = v.toLowerCase();
-          for (const candidate of values) {
-            if (
-              op === Operator.StrStartsWith
-                ? v.startsWith(candidate)
-                : op === Operator.StrEndsWith
-                  ? v.endsWith(candidate)
-                  : v.includes(candidate)
-            ) {
-              return true;
-            }
-          }
-          return false;
-        },
-        error: null,
-      };
-    }
-    case Operator.NumEq:
-    case Operator.NumGt:
-    case Operator.NumGte:
-    case Operator.NumLt:
-    case Operator.NumLte: {
-      const target = typeof raw[0] === 'string' && raw[0].trim() !== '' ? Number(raw[0]) : Number.NaN;
-      if (Number.isNaN(target)) return malformed(`${c.operator} needs a number, got ${JSON.stringify(raw[0])}`);
-      const op = c.operator;
-      return {
-        test: (ctx) => {
-          const s = resolveAttribute(ctx, attr);
-          if (s === undefined) return false;
-          const n = Number(s);
-          if (Number.isNaN(n)) return false;
-          switch (op) {
-            case Operator.NumEq:
-              return n === target;
-            case Operator.NumGt:
-              return n > target;
-            case Operator.NumGte:
-              return n >= target;
-            case Operator.NumLt:
-              return n < target;
-            default:
-              return n <= target;
-          }
-        },
-        error: null,
-      };
-    }
-    case Operator.DateAfter:
-    case Operator.DateBefore: {
-      const target = typeof raw[0] === 'string' ? Date.parse(raw[0]) : Number.NaN;
-      if (Number.isNaN(target)) return malformed(`${c.operator} needs an ISO date, got ${JSON.stringify(raw[0])}`);
-      const after = c.operator === Operator.DateAfter;
-      return {
-        test: (ctx, env) => {
-          const s = resolveAttribute(ctx, attr);
-          let t: number;
-          if (s !== undefined) t = Date.parse(s);
-          else if (attr === 'currentTime') t = env.now();
-          else return false;
-          if (Number.isNaN(t)) return false;
-          return after ? t > target : t < target;
-        },
-        error: null,
-      };
-    }
-    case Operator.SemverEq:
-    case Operator.SemverGt:
-    case Operator.SemverGte:
-    case Operator.SemverLt:
-    case Operator.SemverLte: {
-      const target = typeof raw[0] === 'string' ? parseSemver(raw[0]) : null;
-      if (!target) return malformed(`${c.operator} needs a semantic version, got ${JSON.stringify(raw[0])}`);
-      const op = c.operator;
-      return {
-        test: (ctx) => {
-          const s = resolveAttribute(ctx, attr);
-          const v = s === undefined ? null : parseSemver(s);
-          if (!v) return false;
-          const cmp = compareSemver(v, target);
-          switch (op) {
-            case Operator.SemverEq:
-              return cmp === 0;
-            case Operator.SemverGt:
-              return cmp > 0;
-            case Operator.SemverGte:
-              return cmp >= 0;
-            case Operator.SemverLt:
-              return cmp < 0;
-            default:
-              return cmp <= 0;
-          }
-        },
-        error: null,
-      };
-    }
-    case Operator.Regex: {
-      if (!regex) return malformed('REGEX needs a regex engine; pass one to compileSnapshot');
-      if (typeof raw[0] !== 'string') return malformed('REGEX needs a pattern');
-      const re = regex(raw[0], c.caseInsensitive === true);
-      if (typeof re === 'string') return malformed(re);
-      return {
-        test: (ctx) => {
-          const s = resolveAttribute(ctx, attr);
-          return s !== undefined && re.test(s);
-        },
-        error: null,
-      };
-    }
-    case Operator.InCidr: {
-      const ranges = cleanValues(raw)
-        .map(parseCidr)
-        .filter((r) => r !== null);
-      return {
-        test: (ctx) => {
-          const s = resolveAttribute(ctx, attr);
-          const address = s === undefined ? null : parseAddress(s);
-          if (!address) return false;
-          for (const range of ranges) if (cidrContains(range, address)) return true;
-          return false;
-        },
-        error: null,
-      };
-    }
-    default:
-      return malformed(`unknown operator ${JSON.stringify(c.operator)}`);
-  }
-}
-
-/** A condition as a predicate. Malformed conditions never match, inverted or not. */
-export function compileCondition(c: Condition, regex?: RegexEngine): CompiledCondition {
+/** A condition as data. Malformed ones never match, inverted or not. */
+export function compileCondition(c: Condition, regex?: RegexEngine, intern: Interner = identity): CompiledCondition {
   if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') {
-    return malformed('condition without an attribute');
+    return malformed({ attribute: '', operator: 'IN', values: [] }, 'condition without an attribute');
   }
-  const base = compileBase(c, regex);
-  if (base.error !== null || c.inverted !== true) return base;
-  const test = base.test;
-  return { test: (ctx, env) => !test(ctx, env), error: null };
+  const code = CODES[c.operator as string];
+  if (code === undefined) return malformed(c, `unknown operator ${JSON.stringify(c.operator)}`);
+  const raw: readonly unknown[] = Array.isArray(c.values) ? c.values : NO_VALUES;
+  const first = raw[0];
+  switch (code) {
+    case Code.In:
+    case Code.NotIn: {
+      return condition(c, code, membershipValues(cleanValues(raw, intern)), null, intern);
+    }
+    case Code.StartsWith:
+    case Code.EndsWith:
+    case Code.Contains: {
+      const values = cleanValues(raw, intern);
+      return condition(c, code, c.caseInsensitive ? values.map((v) => v.toLowerCase()) : values, null, intern);
+    }
+    case Code.NumEq:
+    case Code.NumGt:
+    case Code.NumGte:
+    case Code.NumLt:
+    case Code.NumLte: {
+      const n = typeof first === 'string' && first.trim() !== '' ? Number(first) : Number.NaN;
+      if (Number.isNaN(n)) return malformed(c, `${c.operator} needs a number, got ${JSON.stringify(first)}`);
+      return condition(c, code, null, n, intern);
+    }
+    case Code.DateAfter:
+    case Code.DateBefore: {
+      const t = typeof first === 'string' ? Date.parse(first) : Number.NaN;
+      if (Number.isNaN(t)) return malformed(c, `${c.operator} needs an ISO date, got ${JSON.stringify(first)}`);
+      return condition(c, code, null, t, intern);
+    }
+    case Code.Regex: {
+      if (!regex) return malformed(c, 'REGEX needs a regex engine; pass one to compileSnapshot');
+      if (typeof first !== 'string') return malformed(c, 'REGEX needs a pattern');
+      const re = regex(first, c.caseInsensitive === true);
+      return typeof re === 'string' ? malformed(c, re) : condition(c, code, null, re, intern);
+    }
+    case Code.InCidr:
+      return condition(
+        c,
+        code,
+        null,
+        cleanValues(raw, identity)
+          .map(parseCidr)
+          .filter((r) => r !== null),
+        intern,
+      );
+    default: {
+      const v = typeof first === 'string' ? parseSemver(first) : null;
+      if (!v) return malformed(c, `${c.operator} needs a semantic version, got ${JSON.stringify(first)}`);
+      return condition(c, code, null, v, intern);
+    }
+  }
+}
+
+function hasValue(c: CompiledCondition, v: string): boolean {
+  const values = c.values;
+  if (typeof values === 'string') {
+    // Find v between two separators, without building a string to search for. A v that holds a
+    // separator itself could straddle two values, so a hit counts only when it holds none.
+    const n = v.length;
+    for (let at = values.indexOf(v, 1); at >= 0; at = values.indexOf(v, at + 1)) {
+      if (values.charCodeAt(at - 1) === 1 && values.charCodeAt(at + n) === 1) return !v.includes(SEP);
+    }
+    return false;
+  }
+  return Array.isArray(values) ? values.includes(v) : (values as ReadonlySet<string>).has(v);
+}
+
+function testBase(c: CompiledCondition, ctx: Context, env: EvalEnv): boolean {
+  const code = c.op & CODE_MASK;
+  if (code === Code.In) {
+    const v = resolveAttribute(ctx, c.attribute);
+    return v !== undefined && hasValue(c, v);
+  }
+  if (code === Code.NotIn) {
+    const v = resolveAttribute(ctx, c.attribute);
+    return v === undefined || !hasValue(c, v);
+  }
+  if (code === Code.DateAfter || code === Code.DateBefore) {
+    const s = resolveAttribute(ctx, c.attribute);
+    const t = s !== undefined ? Date.parse(s) : c.attribute === 'currentTime' ? env.now() : Number.NaN;
+    if (Number.isNaN(t)) return false;
+    return code === Code.DateAfter ? t > (c.arg as number) : t < (c.arg as number);
+  }
+  let v = resolveAttribute(ctx, c.attribute);
+  if (v === undefined) return false;
+  switch (code) {
+    case Code.StartsWith:
+    case Code.EndsWith:
+    case Code.Contains: {
+      if (c.op & CASE_INSENSITIVE) v = v.toLowerCase();
+      for (const candidate of c.values as readonly string[]) {
+        if (code === Code.StartsWith ? v.startsWith(candidate) : code === Code.EndsWith ? v.endsWith(candidate) : v.includes(candidate))
+          return true;
+      }
+      return false;
+    }
+    case Code.NumEq:
+    case Code.NumGt:
+    case Code.NumGte:
+    case Code.NumLt:
+    case Code.NumLte: {
+      const n = Number(v);
+      const target = c.arg as number;
+      if (Number.isNaN(n)) return false;
+      if (code === Code.NumEq) return n === target;
+      if (code === Code.NumGt) return n > target;
+      if (code === Code.NumGte) return n >= target;
+      return code === Code.NumLt ? n < target : n <= target;
+    }
+    case Code.Regex:
+      return (c.arg as CompiledRegex).test(v);
+    case Code.InCidr: {
+      const address = parseAddress(v);
+      if (!address) return false;
+      for (const range of c.arg as readonly CidrRange[]) if (cidrContains(range, address)) return true;
+      return false;
+    }
+    default: {
+      const version = parseSemver(v);
+      if (!version) return false;
+      const cmp = compareSemver(version, c.arg as SemVer);
+      if (code === Code.SemverEq) return cmp === 0;
+      if (code === Code.SemverGt) return cmp > 0;
+      if (code === Code.SemverGte) return cmp >= 0;
+      return code === Code.SemverLt ? cmp < 0 : cmp <= 0;
+    }
+  }
+}
+
+export function testCondition(c: CompiledCondition, ctx: Context, env: EvalEnv): boolean {
+  if ((c.op & CODE_MASK) === Code.Never) return false;
+  const result = testBase(c, ctx, env);
+  return c.op & INVERTED ? !result : result;
+}
+
+/** A copy of a chain (segment conditions are shared; each rule needs its own links). */
+export function chain(conditions: readonly CompiledCondition[]): CompiledCondition | null {
+  let head: CompiledCondition | null = null;
+  for (let i = conditions.length - 1; i >= 0; i--) head = { ...(conditions[i] as CompiledCondition), next: head };
+  return head;
 }

@@ -15,7 +15,9 @@ export function resolveAttribute(ctx: Context, attribute: string): string | unde
   }
   const props = ctx.properties;
   if (props == null || typeof props !== 'object') return undefined;
-  const value = Object.hasOwn(props, attribute) ? props[attribute] : undefined;
+  // Inherited members (toString, constructor, __proto__) are functions or objects, never scalars,
+  // so the type checks below keep them out without a slower own-property test.
+  const value = props[attribute];
   if (typeof value === 'string') return value === '' ? undefined : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;

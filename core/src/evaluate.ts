@@ -1,8 +1,18 @@
-import { BUCKETS, rolloutBucket, variantTarget } from './bucketing.ts';
-import type { CompiledFlag, CompiledRule, CompiledSnapshot, CompiledSplit } from './compile.ts';
-import type { EvalEnv } from './conditions.ts';
+import { BUCKETS, bucketOf } from './bucketing.ts';
+import {
+  type CompiledFlag,
+  type CompiledRule,
+  type CompiledSnapshot,
+  type CompiledSplit,
+  DEPENDENCY_FAILED_RESULT,
+  FlagMode,
+  OFF_RESULT,
+  ruleResult,
+} from './compile.ts';
+import { type EvalEnv, testCondition } from './conditions.ts';
 import { resolveAttribute } from './context.ts';
 import { type Context, DISABLED_VARIANT, ErrorCode, type EvaluationResult, Reason } from './model.ts';
+import { hashWithPrefix, hashWithState } from './murmur3.ts';
 
 export interface EvaluateOptions {
   /** Milliseconds since the epoch, for DATE conditions on `currentTime`; defaults to Date.now. */
@@ -24,35 +34,26 @@ const NOT_FOUND: EvaluationResult = Object.freeze({
 const EMPTY_CONTEXT: Context = Object.freeze({});
 
 function stickyId(stickiness: string, ctx: Context): string | undefined {
-  switch (stickiness) {
-    case 'default':
-      return resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId');
-    case 'random':
-      return undefined;
-    default:
-      return resolveAttribute(ctx, stickiness);
-  }
+  if (stickiness === 'default') return resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId');
+  return stickiness === 'random' ? undefined : resolveAttribute(ctx, stickiness);
 }
 
 function inRollout(rule: CompiledRule, ctx: Context, env: EvalEnv): boolean {
   const threshold = rule.threshold;
   if (threshold < 0) return true;
-  if (threshold === 0 || rule.prefix === null) return false;
+  if (threshold === 0) return false;
   const id = stickyId(rule.stickiness, ctx);
   if (id === undefined) {
     // No id to stick to: `default` and `random` fall back to a coin toss; a named attribute is a miss.
     if (rule.stickiness !== 'default' && rule.stickiness !== 'random') return false;
     return threshold >= BUCKETS || Math.floor(env.random() * BUCKETS) < threshold;
   }
-  return threshold >= BUCKETS || rolloutBucket(rule.prefix, id) < threshold;
+  return threshold >= BUCKETS || bucketOf(hashWithState(rule.ph, rule.pk, rule.pm, id)) < threshold;
 }
 
 function matches(rule: CompiledRule, ctx: Context, env: EvalEnv): boolean {
-  const conditions = rule.conditions;
-  for (let i = 0; i < conditions.length; i++) {
-    if (!(conditions[i] as (c: Context, e: EvalEnv) => boolean)(ctx, env)) return false;
-  }
-  return rule.error === null && inRollout(rule, ctx, env);
+  for (let c = rule.first; c !== null; c = c.next) if (!testCondition(c, ctx, env)) return false;
+  return inRollout(rule, ctx, env);
 }
 
 function variantSeed(split: CompiledSplit, ctx: Context): string | undefined {
@@ -62,35 +63,36 @@ function variantSeed(split: CompiledSplit, ctx: Context): string | undefined {
   return split.stickiness === 'random' ? undefined : resolveAttribute(ctx, split.stickiness);
 }
 
-function pickVariant(rule: CompiledRule, split: CompiledSplit, ctx: Context, env: EvalEnv): EvaluationResult {
+function pickVariant(split: CompiledSplit, ctx: Context, env: EvalEnv): EvaluationResult {
   for (const o of split.overrides) {
     const v = resolveAttribute(ctx, o.attribute);
-    if (v !== undefined && o.values.includes(v)) return rule.results[o.index] ?? rule.noVariantResult;
+    if (v !== undefined && o.values.includes(v)) return split.results[o.index] ?? split.noVariant;
   }
-  if (split.total <= 0) return rule.noVariantResult;
+  if (split.total <= 0) return split.noVariant;
   const seed = variantSeed(split, ctx);
-  const target = seed === undefined ? Math.floor(env.random() * split.total) + 1 : variantTarget(split.prefix, seed, split.total);
-  for (const v of split.variants) {
-    if (v.upTo >= target) return rule.results[v.index] ?? rule.noVariantResult;
+  const target = seed === undefined ? Math.floor(env.random() * split.total) + 1 : (hashWithPrefix(split.prefix, seed) % split.total) + 1;
+  const upTo = split.upTo;
+  for (let i = 0; i < upTo.length; i++) {
+    if ((upTo[i] as number) >= target) return split.results[i] ?? split.noVariant;
   }
-  return rule.noVariantResult;
+  return split.noVariant;
 }
 
 function resultOf(rule: CompiledRule, ctx: Context, env: EvalEnv): EvaluationResult {
-  const split = rule.split;
-  return split === null ? (rule.results[0] as EvaluationResult) : pickVariant(rule, split, ctx, env);
+  return rule.split === null ? ruleResult(rule) : pickVariant(rule.split, ctx, env);
 }
 
 /** Evaluates a flag ignoring its dependencies. */
 function evaluateOwn(flag: CompiledFlag, ctx: Context, env: EvalEnv): EvaluationResult {
-  if (!flag.enabled) return flag.offResult;
-  if (flag.everyone !== null) return resultOf(flag.everyone, ctx, env);
+  if (flag.mode === FlagMode.Broken) return flag.noMatch;
+  if (!flag.enabled) return OFF_RESULT;
   const rules = flag.rules;
+  if (flag.mode === FlagMode.Everyone) return resultOf(rules[0] as CompiledRule, ctx, env);
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i] as CompiledRule;
     if (matches(rule, ctx, env)) return resultOf(rule, ctx, env);
   }
-  return flag.noMatchResult;
+  return flag.noMatch;
 }
 
 /**
@@ -115,8 +117,9 @@ function dependenciesHold(snapshot: CompiledSnapshot, flag: CompiledFlag, ctx: C
 function evaluateFlag(snapshot: CompiledSnapshot, flagKey: string, ctx: Context, env: EvalEnv): EvaluationResult {
   const flag = snapshot.flags.get(flagKey);
   if (flag === undefined) return NOT_FOUND;
-  if (!flag.enabled) return flag.offResult;
-  if (flag.dependencies.length > 0 && !dependenciesHold(snapshot, flag, ctx, env)) return flag.dependencyFailedResult;
+  if (flag.mode === FlagMode.Broken) return flag.noMatch;
+  if (!flag.enabled) return OFF_RESULT;
+  if (flag.dependencies.length > 0 && !dependenciesHold(snapshot, flag, ctx, env)) return DEPENDENCY_FAILED_RESULT;
   return evaluateOwn(flag, ctx, env);
 }
 

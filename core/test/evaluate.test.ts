@@ -89,6 +89,27 @@ describe('evaluate', () => {
     expect(evaluate(s, 'r', { u: 'a' })).toMatchObject({ enabled: false, errorCode: ErrorCode.InvalidRule });
   });
 
+  it('matches IN lists exactly, whatever characters a context value holds', () => {
+    const values = Array.from({ length: 5 }, (_, i) => `v${i}`);
+    const many = Array.from({ length: 20 }, (_, i) => `w${i}`);
+    const s = snap([
+      { key: 'short', enabled: true, rules: [{ id: 'r', conditions: [{ attribute: 'x', operator: 'IN', values }] }] },
+      { key: 'long', enabled: true, rules: [{ id: 'r', conditions: [{ attribute: 'x', operator: 'NOT_IN', values: many }] }] },
+    ]);
+    for (const [x, expected] of [
+      ['v1', true],
+      ['v', false],
+      ['1', false],
+      ['v1\u0001v2', false],
+      ['\u0001v1', false],
+      ['', false],
+    ] as const) {
+      expect(evaluate(s, 'short', { properties: { x } }).enabled, JSON.stringify(x)).toBe(expected);
+    }
+    expect(evaluate(s, 'long', { properties: { x: 'w7' } }).enabled).toBe(false);
+    expect(evaluate(s, 'long', { properties: { x: 'w77' } }).enabled).toBe(true);
+  });
+
   it('cannot be hung by a regular expression (linear-time engine)', () => {
     const s = snap([
       {
