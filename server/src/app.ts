@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
@@ -14,16 +15,30 @@ import { flagRoutes } from './features/flags/routes.ts';
 import { healthRoutes } from './features/health/routes.ts';
 import { importRoutes } from './features/import/routes.ts';
 import { keyRoutes } from './features/keys/routes.ts';
+import { rampRoutes } from './features/ramps/routes.ts';
+import { schedulerPlugin } from './features/scheduler/scheduler.ts';
+import { scheduleRoutes } from './features/schedules/routes.ts';
 import { segmentRoutes } from './features/segments/routes.ts';
 import { tokenRoutes } from './features/tokens/routes.ts';
+import { transferRoutes } from './features/transfer/routes.ts';
 import { usageRoutes } from './features/usage/routes.ts';
 import { userRoutes } from './features/users/routes.ts';
+import { webhookRoutes } from './features/webhooks/routes.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { infrastructurePlugin } from './plugins/infrastructure.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { validatorCompiler } from './plugins/validation.ts';
+
+/** Preflights are cached; `retry-after` and `etag` are readable by pages. */
+const SDK_CORS = {
+  origin: '*',
+  methods: ['GET', 'POST'],
+  allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'last-event-id'],
+  exposedHeaders: ['etag', 'retry-after'],
+  maxAge: 600,
+};
 
 export interface AppOptions {
   config: Config;
@@ -38,9 +53,14 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
   await app.register(openapiPlugin);
   await app.register(authPlugin);
   await app.register(healthRoutes);
-  await app.register(deliveryRoutes);
-  await app.register(usageRoutes);
+  await app.register(async (sdk) => {
+    // SDK routes are called from browsers on any origin (client keys); no cookies are involved.
+    await sdk.register(cors, SDK_CORS);
+    await sdk.register(deliveryRoutes);
+    await sdk.register(usageRoutes);
+  });
   await app.register(adminUiRoutes);
+  await app.register(schedulerPlugin);
   await app.register(
     async (admin) => {
       await admin.register(authRoutes);
@@ -53,7 +73,11 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
       await admin.register(auditRoutes);
       await admin.register(attributeRoutes);
       await admin.register(activityRoutes);
+      await admin.register(rampRoutes);
+      await admin.register(scheduleRoutes);
+      await admin.register(transferRoutes);
       await admin.register(importRoutes);
+      await admin.register(webhookRoutes);
     },
     { prefix: '/api/admin' },
   );

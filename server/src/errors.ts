@@ -17,6 +17,9 @@ export const ErrorCode = {
   VersionMismatch: 'VERSION_MISMATCH',
   VersionRequired: 'VERSION_REQUIRED',
   RateLimited: 'RATE_LIMITED',
+  /** A webhook URL that resolves to loopback, link-local or private addresses. */
+  PrivateTarget: 'PRIVATE_TARGET',
+  UnresolvableTarget: 'UNRESOLVABLE_TARGET',
   Unavailable: 'UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;

@@ -19,9 +19,6 @@ try {
 const database = await openDatabase(config);
 await runMigrations(database);
 const app = await createServer({ config, database });
-app.addHook('onClose', async () => {
-  await database.close();
-});
 // Replicas starting together take turns, so only one creates the first environments and admin.
 await database.withExclusiveLock(() => bootstrap(app));
 await app.listen({ port: config.port, host: config.host });
@@ -37,8 +34,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     app.log.info(`${signal}: closing`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    // The database closes after the app, whose plugins may still write on their way out.
     app.close().then(
-      () => process.exit(0),
+      () => database.close().then(() => process.exit(0)),
       (err) => {
         app.log.error({ err }, 'error while closing');
         process.exit(1);

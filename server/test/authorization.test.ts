@@ -69,6 +69,26 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
   }
 
   const newFlag = async () => (await admin('POST', '/flags', { key: uniq('flag') })).key as string;
+  const newRampableFlag = async () => {
+    const key = await newFlag();
+    await admin(
+      'PATCH',
+      `/flags/${key}/environments/production`,
+      { rules: [{ id: 'main', rollout: { percentage: 1 } }] },
+      { 'if-match': '"1"' },
+    );
+    return key;
+  };
+  const newRamp = async (started = false) => {
+    const ramp = await admin('POST', '/ramps', {
+      flag: await newRampableFlag(),
+      environment: 'production',
+      ruleId: 'main',
+      steps: [{ percentage: 5, holdSeconds: 3600 }],
+    });
+    if (started) await admin('POST', `/ramps/${ramp.id}/start`);
+    return ramp.id as string;
+  };
   const newArchivedFlag = async () => {
     const key = await newFlag();
     await admin('POST', `/flags/${key}/archive`);
@@ -88,6 +108,9 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
     };
   const newKey = async (kind: 'server' | 'client') =>
     (await admin('POST', '/keys', { name: uniq(kind), environment: 'production', kind })) as { id: string; secret: string };
+  const newWebhook = async () =>
+    (await admin('POST', '/webhooks', { name: uniq('webhook'), url: 'http://127.0.0.1:9/hook', events: ['flag.*'], allowPrivate: true }))
+      .id as string;
 
   const ROWS: Row[] = [
     // auth
@@ -278,6 +301,104 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
           data: { features: [{ name: uniq('imported'), enabled: true, strategies: [{ name: 'default' }] }] },
         },
       }),
+    },
+    // webhooks
+    { method: 'GET', route: '/webhooks', access: 'admin', prepare: async () => ({ path: '/webhooks' }) },
+    {
+      method: 'POST',
+      route: '/webhooks',
+      access: 'admin',
+      prepare: async () => ({
+        path: '/webhooks',
+        body: { name: uniq('webhook'), url: 'http://127.0.0.1:9/hook', events: ['flag.enabled'], allowPrivate: true },
+      }),
+    },
+    {
+      method: 'PATCH',
+      route: '/webhooks/{id}',
+      access: 'admin',
+      prepare: async () => ({ path: `/webhooks/${await newWebhook()}`, body: { enabled: false }, headers: { 'if-match': '"1"' } }),
+    },
+    { method: 'DELETE', route: '/webhooks/{id}', access: 'admin', prepare: async () => ({ path: `/webhooks/${await newWebhook()}` }) },
+    {
+      method: 'GET',
+      route: '/webhooks/{id}/deliveries',
+      access: 'admin',
+      prepare: async () => ({ path: `/webhooks/${await newWebhook()}/deliveries` }),
+    },
+    {
+      method: 'POST',
+      route: '/webhooks/{id}/test',
+      access: 'admin',
+      prepare: async () => ({ path: `/webhooks/${await newWebhook()}/test` }),
+    },
+    // ramps: each row gets a flag of its own with a rule to ramp
+    { method: 'GET', route: '/ramps', access: 'viewer', prepare: async () => ({ path: '/ramps' }) },
+    { method: 'GET', route: '/ramps/{id}', access: 'viewer', prepare: async () => ({ path: `/ramps/${await newRamp()}` }) },
+    {
+      method: 'POST',
+      route: '/ramps',
+      access: 'editor',
+      prepare: async () => ({
+        path: '/ramps',
+        body: { flag: await newRampableFlag(), environment: 'production', ruleId: 'main', steps: [{ percentage: 5, holdSeconds: 60 }] },
+      }),
+    },
+    { method: 'POST', route: '/ramps/{id}/start', access: 'editor', prepare: async () => ({ path: `/ramps/${await newRamp()}/start` }) },
+    {
+      method: 'POST',
+      route: '/ramps/{id}/pause',
+      access: 'editor',
+      prepare: async () => ({ path: `/ramps/${await newRamp(true)}/pause` }),
+    },
+    {
+      method: 'POST',
+      route: '/ramps/{id}/resume',
+      access: 'editor',
+      prepare: async () => {
+        const id = await newRamp(true);
+        await admin('POST', `/ramps/${id}/pause`);
+        return { path: `/ramps/${id}/resume` };
+      },
+    },
+    {
+      method: 'POST',
+      route: '/ramps/{id}/abort',
+      access: 'editor',
+      prepare: async () => ({ path: `/ramps/${await newRamp(true)}/abort`, body: { to: 'zero' } }),
+    },
+    {
+      method: 'POST',
+      route: '/ramps/{id}/signals',
+      access: 'editor',
+      prepare: async () => ({ path: `/ramps/${await newRamp(true)}/signals`, body: { metric: 'error_rate', value: 0.5 } }),
+    },
+    // schedules
+    {
+      method: 'POST',
+      route: '/flags/{key}/environments/{env}/schedule',
+      access: 'editor',
+      prepare: async () => ({
+        path: `/flags/${await newFlag()}/environments/staging/schedule`,
+        body: { at: '2099-01-01T00:00:00Z', patch: { enabled: true } },
+      }),
+    },
+    { method: 'GET', route: '/schedules', access: 'viewer', prepare: async () => ({ path: '/schedules' }) },
+    {
+      method: 'DELETE',
+      route: '/schedules/{id}',
+      access: 'editor',
+      prepare: async () => ({
+        path: `/schedules/${(await admin('POST', `/flags/${await newFlag()}/environments/staging/schedule`, { at: '2099-01-01T00:00:00Z', patch: { enabled: true } })).id}`,
+      }),
+    },
+    // export and import
+    { method: 'GET', route: '/export', access: 'viewer', prepare: async () => ({ path: '/export' }) },
+    {
+      method: 'POST',
+      route: '/import',
+      access: 'editor',
+      prepare: async () => ({ path: '/import', body: { document: { version: 1, flags: [], segments: [] } } }),
     },
   ];
 

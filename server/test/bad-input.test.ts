@@ -25,6 +25,8 @@ interface WriteRoute {
   body?: JsonObject;
   /** Objects (JSON pointers) whose schema accepts unknown properties. */
   openObjects?: string[];
+  /** Numbers (JSON pointers) that may be negative, such as a metric's value. */
+  signedNumbers?: string[];
   /** The route reads If-Match. */
   ifMatch?: boolean;
   /** Send the session cookie instead of the admin token (logout ends the session it is sent with). */
@@ -57,7 +59,14 @@ const condition = (): JsonObject => ({
 });
 
 /** The write routes; ids are filled in by beforeAll. */
-function writeRoutes(ids: { keyId: string; tokenId: string; userId: string }): WriteRoute[] {
+function writeRoutes(ids: {
+  keyId: string;
+  tokenId: string;
+  userId: string;
+  webhookId: string;
+  ramps: { pending: string; toPause: string; toResume: string; toAbort: string; forSignals: string };
+  scheduleId: string;
+}): WriteRoute[] {
   return [
     { method: 'POST', route: '/login', body: { email: ADMIN.email, password: ADMIN.password } },
     { method: 'POST', route: '/logout', session: true },
@@ -161,6 +170,44 @@ function writeRoutes(ids: { keyId: string; tokenId: string; userId: string }): W
       body: { environment: 'development', data: { features: [{ name: 'fuzz-imported', enabled: true }] } },
       openObjects: ['/data', '/data/features/0'],
     },
+    {
+      method: 'POST',
+      route: '/webhooks',
+      body: { name: 'Fuzz hook', url: 'http://127.0.0.1:9/hook', events: ['flag.enabled', 'segment.*'], allowPrivate: true },
+    },
+    {
+      method: 'PATCH',
+      route: '/webhooks/{id}',
+      params: { id: ids.webhookId },
+      body: { name: 'Fuzz renamed', url: 'http://127.0.0.1:9/other', events: ['*'], enabled: true, allowPrivate: true, version: 1 },
+      ifMatch: true,
+    },
+    { method: 'DELETE', route: '/webhooks/{id}', params: { id: ids.webhookId } },
+    { method: 'POST', route: '/webhooks/{id}/test', params: { id: ids.webhookId } },
+    {
+      method: 'POST',
+      route: '/ramps',
+      body: { flag: 'fuzz-ramp-0', environment: 'production', ruleId: 'main', steps: [{ percentage: 5, holdSeconds: 60 }] },
+    },
+    { method: 'POST', route: '/ramps/{id}/start', params: { id: ids.ramps.pending } },
+    { method: 'POST', route: '/ramps/{id}/pause', params: { id: ids.ramps.toPause } },
+    { method: 'POST', route: '/ramps/{id}/resume', params: { id: ids.ramps.toResume } },
+    { method: 'POST', route: '/ramps/{id}/abort', params: { id: ids.ramps.toAbort }, body: { to: 'zero' } },
+    {
+      method: 'POST',
+      route: '/ramps/{id}/signals',
+      params: { id: ids.ramps.forSignals },
+      body: { metric: 'error_rate', value: 0.01, variant: 'on' },
+      signedNumbers: ['/value'],
+    },
+    {
+      method: 'POST',
+      route: '/flags/{key}/environments/{env}/schedule',
+      params: { key: 'fuzz-flag', env: 'staging' },
+      body: { at: '2099-01-01T00:00:00.000Z', patch: { enabled: true } },
+    },
+    { method: 'DELETE', route: '/schedules/{id}', params: { id: ids.scheduleId } },
+    { method: 'POST', route: '/import', body: { document: { version: 1, flags: [], segments: [] }, dryRun: true } },
   ];
 }
 
@@ -202,7 +249,7 @@ function wrongValues(value: Json, pointer: string, route: WriteRoute): Array<[st
       ['a numeric string', String(value)],
       ['a boolean', true],
       ['null', null],
-      ['negative', -1],
+      ...(route.signedNumbers?.includes(pointer) ? [] : ([['negative', -1]] as Array<[string, Json]>)),
       ['1e20', 1e20],
     ];
   }
@@ -434,7 +481,36 @@ describe.skipIf(!DATABASE_URL)('bad input to every write route', () => {
     const tokenId = (await admin('POST', '/tokens', { name: 'spare', role: 'viewer' })).id;
     const userId = (await admin('POST', '/users', { email: 'fuzz@example.test', name: 'F', password: 'a-good-password', role: 'viewer' }))
       .id;
-    routes = writeRoutes({ keyId, tokenId, userId });
+    const webhookId = (
+      await admin('POST', '/webhooks', { name: 'Fuzz', url: 'http://127.0.0.1:9/hook', events: ['flag.*'], allowPrivate: true })
+    ).id;
+    // One flag per ramp: a rule has at most one live ramp.
+    const ramps: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      await admin('POST', '/flags', { key: `fuzz-ramp-${i}` });
+      await admin('PATCH', `/flags/fuzz-ramp-${i}/environments/production`, {
+        rules: [{ id: 'main', rollout: { percentage: 1 } }],
+        version: 1,
+      });
+      if (i > 0)
+        ramps.push(
+          (
+            await admin('POST', '/ramps', {
+              flag: `fuzz-ramp-${i}`,
+              environment: 'production',
+              ruleId: 'main',
+              steps: [{ percentage: 5, holdSeconds: 3600 }],
+            })
+          ).id,
+        );
+    }
+    const [pending, toPause, toResume, toAbort, forSignals] = ramps as [string, string, string, string, string];
+    for (const id of [toPause, toResume, toAbort, forSignals]) await admin('POST', `/ramps/${id}/start`);
+    await admin('POST', `/ramps/${toResume}/pause`);
+    const scheduleId = (
+      await admin('POST', '/flags/fuzz-flag/environments/staging/schedule', { at: '2099-01-01T00:00:00.000Z', patch: { enabled: true } })
+    ).id;
+    routes = writeRoutes({ keyId, tokenId, userId, webhookId, ramps: { pending, toPause, toResume, toAbort, forSignals }, scheduleId });
     initialState = await fingerprint();
   });
   afterAll(async () => {
@@ -453,7 +529,14 @@ describe.skipIf(!DATABASE_URL)('bad input to every write route', () => {
 
   // One test per route. The ids in the table exist only once beforeAll ran, so tests are named
   // from a copy without them and pick their route by index.
-  const NAMES = writeRoutes({ keyId: '', tokenId: '', userId: '' }).map(routeName);
+  const NAMES = writeRoutes({
+    keyId: '',
+    tokenId: '',
+    userId: '',
+    webhookId: '',
+    ramps: { pending: '', toPause: '', toResume: '', toAbort: '', forSignals: '' },
+    scheduleId: '',
+  }).map(routeName);
   it.each(NAMES.map((name, i) => [name, i] as const))(
     '%s refuses malformed input with a 4xx JSON error and writes nothing',
     async (name, i) => {
@@ -486,7 +569,8 @@ describe.skipIf(!DATABASE_URL)('bad input to every write route', () => {
       ['PUT', '/api/admin/flags/fuzz-flag', { name: 'x' }],
       ['DELETE', '/api/admin/flags', undefined],
       ['PATCH', '/api/admin/flags/fuzz-flag/environments', { enabled: true }],
-      ['GET', '/nope', undefined],
+      // Outside /api, unknown paths belong to the admin UI (its index.html), not to this check.
+      ['GET', '/api/nope', undefined],
     ] as const) {
       const res = await server.request(method, path, { token: adminToken, body });
       expect(res.status, `${method} ${path}: ${res.text}`).toBe(404);

@@ -42,4 +42,27 @@ describe.skipIf(!DATABASE_URL)('SDK usage metrics', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ flagKey: 'used', environmentKey: 'production', yes: 6, no: 2, variants: { a: 4 } });
   });
+
+  it('lets pages on other origins report usage (preflight and response headers)', async () => {
+    const preflight = await fetch(`${server.url}/api/sdk/metrics`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('content-type');
+    expect(Number(preflight.headers.get('access-control-max-age'))).toBeGreaterThan(0);
+    const post = await fetch(`${server.url}/api/sdk/metrics?key=nope`, {
+      method: 'POST',
+      headers: { origin: 'https://shop.example', 'content-type': 'application/json' },
+      body: '{"flags":{}}',
+    });
+    expect(post.status).toBe(401);
+    expect(post.headers.get('access-control-allow-origin')).toBe('*');
+    expect(post.headers.get('access-control-expose-headers')).toContain('retry-after');
+  });
 });

@@ -83,7 +83,7 @@ export interface ChangeTx {
  */
 export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: ChangeTx) => Promise<T>): Promise<T> {
   const bumps: RevisionBump[] = [];
-  const audited: AuditEntry[] = [];
+  const audited: Array<{ entry: AuditEntry; actor: Actor }> = [];
   const value = await deps.db.transaction(async (tx) => {
     const c: ChangeTx = {
       tx,
@@ -98,15 +98,16 @@ export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: Chang
         bumps.push(...all);
         return all;
       },
+      // The actor may be refined during the write (a scheduled change acts for its author).
       async audit(entry) {
-        await audit(tx, actor, entry);
-        await deps.onAudited?.(tx, entry, actor);
-        audited.push(entry);
+        await audit(tx, c.actor, entry);
+        await deps.onAudited?.(tx, entry, c.actor);
+        audited.push({ entry, actor: c.actor });
       },
     };
     return fn(c);
   });
   for (const bump of bumps) await deps.onCommitted(bump);
-  for (const entry of audited) await deps.onActivity?.(entry, actor);
+  for (const a of audited) await deps.onActivity?.(a.entry, a.actor);
   return value;
 }

@@ -29,8 +29,11 @@ export async function openStream(url: string, headers: Record<string, string> = 
   const closed = (async () => {
     if (!res.body) return;
     try {
-      for await (const chunk of res.body) {
-        const s = decoder.decode(chunk as Uint8Array, { stream: true });
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done: ended, value } = await reader.read();
+        if (ended) break;
+        const s = decoder.decode(value, { stream: true });
         text += s;
         parser.feed(s);
       }

@@ -1,4 +1,3 @@
-import cors from '@fastify/cors';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -21,7 +20,11 @@ const Snapshot = Type.Object(
   },
 );
 const errors = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
-const StreamQuery = Type.Object({ key: Type.Optional(Type.String({ maxLength: 200 })) });
+const StreamQuery = Type.Object({
+  key: Type.Optional(Type.String({ maxLength: 200 })),
+  /** For a page resuming from its cache: EventSource sends Last-Event-ID only on its own reconnects. */
+  lastEventId: Type.Optional(Type.String({ maxLength: 20 })),
+});
 
 function unavailable(reply: FastifyReply, message: string): never {
   reply.header('retry-after', String(1 + Math.floor(Math.random() * 5)));
@@ -101,20 +104,11 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
       request.raw.socket.setNoDelay(true);
       const conn = new StreamConnection(res, state.environment, audience, keyId, config.streamBufferBytes, hub.forget);
-      const lastEventId = request.headers['last-event-id'];
-      await hub.open(conn, state, typeof lastEventId === 'string' ? lastEventId : undefined);
+      const header = request.headers['last-event-id'];
+      await hub.open(conn, state, typeof header === 'string' ? header : (request.query as { lastEventId?: string }).lastEventId);
     });
   }
 
   register(app, '/api/sdk', 'server');
-  await app.register(async (client) => {
-    // Browsers call these from other origins; no cookies are involved, so any origin may.
-    await client.register(cors, {
-      origin: '*',
-      methods: ['GET'],
-      allowedHeaders: ['authorization', 'if-none-match', 'last-event-id'],
-      exposedHeaders: ['etag'],
-    });
-    register(client, '/api/client', 'client');
-  });
+  register(app, '/api/client', 'client');
 };

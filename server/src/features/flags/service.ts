@@ -216,22 +216,21 @@ function withRuleIds(rules: NonNullable<FlagEnvironmentPatch['rules']>): Rule[] 
  * Writes a new version of one environment's config after core's validation (the same checks SDKs
  * rely on), then puts it on the change log for that environment.
  */
-async function writeConfig(
-  c: ChangeTx,
+/** Core's validation of a configuration in its environment, plus the one-level dependency rule. */
+async function checkConfig(
+  tx: ChangeTx['tx'],
   flag: FlagRow,
-  current: FlagEnvironmentRow,
-  version: number,
+  environmentKey: string,
   enabled: boolean,
   config: StoredFlagConfig,
-  action: string,
-) {
+): Promise<void> {
   if (flag.archivedAt !== null) throw new ConflictError(`Flag ${flag.key} is archived; restore it to change its configuration`);
-  const graph = await dependencyGraph(c.tx, current.environmentKey);
+  const graph = await dependencyGraph(tx, environmentKey);
   const issues = validateFlagConfig(
     { key: flag.key, enabled, ...config },
     {
-      segments: await segmentKeys(c.tx),
-      sensitiveAttributes: await sensitiveAttributeNames(c.tx),
+      segments: await segmentKeys(tx),
+      sensitiveAttributes: await sensitiveAttributeNames(tx),
       dependenciesOf: (k) => (k === flag.key ? [] : graph.get(k)),
     },
   );
@@ -247,6 +246,18 @@ async function writeConfig(
     }
   }
   if (issues.length > 0) throw new ValidationError('The flag configuration is invalid', issues);
+}
+
+async function writeConfig(
+  c: ChangeTx,
+  flag: FlagRow,
+  current: FlagEnvironmentRow,
+  version: number,
+  enabled: boolean,
+  config: StoredFlagConfig,
+  action: string,
+) {
+  await checkConfig(c.tx, flag, current.environmentKey, enabled, config);
   const row = await updateFlagEnvironmentIfVersion(c.tx, flag.key, current.environmentKey, version, enabled, config, actorRef(c.actor));
   if (!row) throw new VersionMismatchError(current.version);
   await c.appendChange(row.environmentKey, {
@@ -273,6 +284,47 @@ async function loadFlagEnvironment(tx: ChangeTx['tx'], key: string, env: string)
   return { flag, current };
 }
 
+/**
+ * Applies a change to one environment's config inside a write already in progress. `version` is
+ * the one the caller edited; scheduled and ramped changes pass none and edit whatever is current
+ * (their transaction still detects a concurrent edit and rolls back).
+ */
+function mergePatch(current: FlagEnvironmentRow, patch: FlagEnvironmentPatch): { enabled: boolean; config: StoredFlagConfig } {
+  const config: StoredFlagConfig = { ...current.config };
+  if (patch.rules !== undefined) config.rules = withRuleIds(patch.rules);
+  if (patch.variants !== undefined) config.variants = patch.variants;
+  if (patch.variantStickiness !== undefined) config.variantStickiness = patch.variantStickiness;
+  if (patch.dependencies !== undefined) config.dependencies = patch.dependencies;
+  return { enabled: patch.enabled ?? current.enabled, config };
+}
+
+/**
+ * Applies a change to one environment's config inside a write already in progress. `version` is
+ * the one the caller edited; scheduled and ramped changes pass none and edit whatever is current
+ * (their transaction still detects a concurrent edit and rolls back).
+ */
+export async function patchFlagEnvironment(
+  c: ChangeTx,
+  key: string,
+  env: string,
+  version: number | undefined,
+  patch: FlagEnvironmentPatch,
+  action?: string,
+) {
+  const { flag, current } = await loadFlagEnvironment(c.tx, key, env);
+  const { enabled, config } = mergePatch(current, patch);
+  const onlyToggle = patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1;
+  const name = action ?? (onlyToggle ? (enabled ? 'flag.enabled' : 'flag.disabled') : 'flag.configured');
+  return writeConfig(c, flag, current, version ?? current.version, enabled, config, name);
+}
+
+/** Checks a change against the current config without writing it (for changes scheduled later). */
+export async function checkFlagEnvironmentPatch(c: ChangeTx, key: string, env: string, patch: FlagEnvironmentPatch): Promise<void> {
+  const { flag, current } = await loadFlagEnvironment(c.tx, key, env);
+  const { enabled, config } = mergePatch(current, patch);
+  await checkConfig(c.tx, flag, env, enabled, config);
+}
+
 export async function updateFlagEnvironment(
   deps: ChangeDeps,
   actor: Actor,
@@ -281,22 +333,7 @@ export async function updateFlagEnvironment(
   version: number,
   patch: FlagEnvironmentPatch,
 ) {
-  return runChange(deps, actor, async (c) => {
-    const { flag, current } = await loadFlagEnvironment(c.tx, key, env);
-    const config: StoredFlagConfig = { ...current.config };
-    if (patch.rules !== undefined) config.rules = withRuleIds(patch.rules);
-    if (patch.variants !== undefined) config.variants = patch.variants;
-    if (patch.variantStickiness !== undefined) config.variantStickiness = patch.variantStickiness;
-    if (patch.dependencies !== undefined) config.dependencies = patch.dependencies;
-    const enabled = patch.enabled ?? current.enabled;
-    const action =
-      patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1
-        ? enabled
-          ? 'flag.enabled'
-          : 'flag.disabled'
-        : 'flag.configured';
-    return flagEnvironmentView(await writeConfig(c, flag, current, version, enabled, config, action));
-  });
+  return runChange(deps, actor, async (c) => flagEnvironmentView(await patchFlagEnvironment(c, key, env, version, patch)));
 }
 
 /** Restores an earlier version as a new version: history only grows. */

@@ -28,7 +28,7 @@ const MetricsBody = Type.Object(
 export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const aggregator = new UsageAggregator(app.db, (err) => app.log.warn({ err }, 'writing usage failed'));
   aggregator.start(app.config.usageFlushMs);
-  app.addHook('onClose', async () => {
+  app.addHook('preClose', async () => {
     await aggregator.stop().catch((err) => app.log.warn({ err }, 'final usage flush failed'));
   });
   const keys = new SdkKeyAuth(app.db);

@@ -1,0 +1,26 @@
+import { GOAL_BYTES, measureEntries, measureOwnCode, measureRegexChunk } from './measure-size.ts';
+
+/** `pnpm size`: the gzipped size of each entry against its budget; exits 1 when one is over. */
+const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
+const reports = await measureEntries();
+let over = false;
+for (const r of reports) {
+  const ok = r.gzipped <= r.budget;
+  over ||= !ok;
+  console.log(
+    `${ok ? 'ok  ' : 'OVER'} ${r.name.padEnd(14)} ${kb(r.gzipped).padStart(9)} gzipped (budget ${kb(r.budget)}), ${kb(r.minified)} minified`,
+  );
+}
+const main = reports[0];
+if (main) {
+  console.log(
+    `\nGoal for ".": ${kb(GOAL_BYTES)} (${main.gzipped <= GOAL_BYTES ? 'met' : `not met yet: ${kb(main.gzipped - GOAL_BYTES)} over`})`,
+  );
+  console.log(`\n"." without core: ${kb(await measureOwnCode())} gzipped. Minified bytes per file of ".":`);
+  for (const i of main.inputs) console.log(`  ${String(i.bytes).padStart(6)}  ${i.file}`);
+}
+console.log(`\nREGEX engine, loaded on demand: ${kb(await measureRegexChunk())} gzipped`);
+if (over) {
+  console.error('\nA size budget is exceeded.');
+  process.exitCode = 1;
+}

@@ -1,0 +1,223 @@
+import {
+  type CompiledSnapshot,
+  type Context,
+  DISABLED_VARIANT,
+  ErrorCode,
+  type EvaluationResult,
+  evaluate,
+  type FlagConfig,
+  Reason,
+  type VariantResult,
+} from '@switchboard/core';
+import { createEmitter } from './emitter.ts';
+import { hashContext, needsHashing, specKey, withoutSensitive } from './hash-context.ts';
+import { type ClientOptions, resolveOptions } from './options.ts';
+import { acquireConnection } from './shared-connection.ts';
+
+export interface ClientStatus {
+  /** Flags have been evaluated for the current context (from the network, the cache or a bootstrap). */
+  readonly ready: boolean;
+  /** Delivery is interrupted: the flags held may be out of date. */
+  readonly stale: boolean;
+  readonly error: Error | null;
+}
+
+export interface ClientEvents {
+  /** Flags became usable; again each time delivery recovers after `stale` or `error`. */
+  ready: () => void;
+  /** Flags whose value or variant changed for this client's context. */
+  change: (flags: string[]) => void;
+  stale: (error: Error) => void;
+  error: (error: Error) => void;
+}
+
+export interface Client {
+  /** Evaluation switches to `context` once its sensitive values are digested; the promise says when. */
+  setContext(context: Context): Promise<void>;
+  /** The same as `setContext`. */
+  identify(context: Context): Promise<void>;
+  /** Whether the flag is on; `fallback` when it is unknown, not loaded yet, or could not be evaluated. */
+  isEnabled(flag: string, fallback?: boolean): boolean;
+  variant(flag: string): VariantResult;
+  evaluate(flag: string): EvaluationResult;
+  /** The current result without counting it as a use (for bindings that read on every render). */
+  peek(flag: string): EvaluationResult | undefined;
+  allFlags(): Record<string, EvaluationResult>;
+  /** The same object until something in it changes. */
+  status(): ClientStatus;
+  /** Resolves when ready; rejects when delivery gave up (a refused key) before that. */
+  whenReady(): Promise<void>;
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;
+  close(): void;
+}
+
+const NOT_FOUND: EvaluationResult = Object.freeze({
+  enabled: false,
+  variant: DISABLED_VARIANT,
+  reason: Reason.NotFound,
+  ruleId: null,
+  errorCode: ErrorCode.FlagNotFound,
+});
+
+const sameValue = (a: EvaluationResult | undefined, b: EvaluationResult | undefined) =>
+  a?.enabled === b?.enabled && JSON.stringify(a?.variant) === JSON.stringify(b?.variant);
+
+/** Keys plus the flags that depend on them (dependencies are one level deep). */
+function withDependents(keys: Iterable<string>, flags: readonly FlagConfig[]): Set<string> {
+  const out = new Set(keys);
+  for (const f of flags) if (f.dependencies?.some((d) => out.has(d.flag))) out.add(f.key);
+  return out;
+}
+
+/**
+ * A browser client: flags evaluated locally with core on the client view, for one context.
+ * Every result is computed when the view or the context changes, so reads are lookups, a flag
+ * answers the same until something changes (also under random stickiness), and `change` names
+ * exactly the flags whose answer changed.
+ */
+export function createClient(options: ClientOptions): Client {
+  const o = resolveOptions(options);
+  const events = createEmitter<ClientEvents>();
+  const evalOptions = { now: o.now, random: o.random };
+  let raw: Context = options.context ?? {};
+  let contextVersion = 0;
+  /** What `hashed` was computed for, and what the results were: context version + salt and attributes. */
+  let hashedFor = '';
+  let appliedFor = '';
+  let hashed: Context = {};
+  let pending: { for: string; done: Promise<void> } | null = null;
+  let view: CompiledSnapshot | null = null;
+  const results: Record<string, EvaluationResult> = {};
+  let status: ClientStatus = { ready: false, stale: false, error: null };
+  let closed = false;
+
+  const setStatus = (next: Partial<ClientStatus>) => {
+    status = { ...status, ...next };
+  };
+
+  function ready(): void {
+    setStatus({ ready: true, stale: connection.stale, error: connection.fatal });
+    // Deferred, so that listeners added right after createClient hear a bootstrap's `ready`.
+    queueMicrotask(() => !closed && events.emit('ready'));
+  }
+
+  function fail(error: Error): void {
+    setStatus({ error });
+    events.emit('error', error);
+  }
+
+  /** Brings results up to date with the connection's view and the context; resolves when they are. */
+  function sync(changed?: string[]): Promise<void> {
+    const v = connection.view;
+    if (closed || !v) return Promise.resolve();
+    const spec = v.payload.sensitive;
+    const want = `${contextVersion} ${specKey(spec)}`;
+    if (want !== hashedFor) {
+      if (spec && needsHashing(raw, spec)) {
+        // Until the digests are ready, evaluation stays on the last hashed context and view.
+        if (pending?.for !== want) {
+          const ctx = raw;
+          const done = hashContext(ctx, spec, o.subtle)
+            .catch((error: Error) => {
+              fail(error);
+              return withoutSensitive(ctx, spec);
+            })
+            .then((h) => {
+              if (pending?.for !== want) return;
+              pending = null;
+              hashed = h;
+              hashedFor = want;
+              void sync();
+            });
+          pending = { for: want, done };
+        }
+        return pending.done;
+      }
+      pending = null;
+      hashed = raw;
+      hashedFor = want;
+    }
+    const contextChanged = want !== appliedFor;
+    if (!contextChanged && view === v.compiled) return Promise.resolve();
+    appliedFor = want;
+    // A new context can change any flag; a new view only the flags it changed and their dependents.
+    const keys =
+      contextChanged || !view || !changed
+        ? new Set([...Object.keys(results), ...v.compiled.flags.keys()])
+        : withDependents(changed, v.payload.flags);
+    view = v.compiled;
+    const differ: string[] = [];
+    for (const key of keys) {
+      const before = results[key];
+      const after = view.flags.has(key) ? evaluate(view, key, hashed, evalOptions) : undefined;
+      if (after) results[key] = after;
+      else delete results[key];
+      if (!sameValue(before, after)) differ.push(key);
+    }
+    if (!status.ready) ready();
+    else if (differ.length > 0) events.emit('change', differ);
+    return Promise.resolve();
+  }
+
+  const { connection, release } = acquireConnection(o, (type, detail) => {
+    if (type === 'update') void sync(detail as string[] | undefined);
+    else if (type === 'error') fail(detail as Error);
+    else if (type === 'stale') {
+      setStatus({ stale: true });
+      events.emit('stale', detail as Error);
+    } else if (status.ready) ready();
+  });
+  connection.offer(options.bootstrap);
+  if (connection.stale) setStatus({ stale: true });
+  void sync();
+
+  const counted = (flag: string) => {
+    const r = results[flag];
+    if (r) connection.count(flag, r);
+    return r ?? NOT_FOUND;
+  };
+  const setContext = (context: Context) => {
+    raw = context ?? {};
+    contextVersion++;
+    return sync();
+  };
+
+  return {
+    setContext,
+    identify: setContext,
+    isEnabled(flag, fallback = false) {
+      const r = counted(flag);
+      return r.reason === Reason.NotFound || r.reason === Reason.Error ? fallback : r.enabled;
+    },
+    variant: (flag) => counted(flag).variant,
+    evaluate: counted,
+    peek: (flag) => results[flag],
+    allFlags: () => ({ ...results }),
+    status: () => status,
+    whenReady() {
+      return new Promise((resolve, reject) => {
+        if (status.ready) return resolve();
+        if (connection.fatal) return reject(connection.fatal);
+        const offs = [
+          events.on('ready', () => {
+            for (const off of offs) off();
+            resolve();
+          }),
+          events.on('error', (error) => {
+            if (connection.fatal) {
+              for (const off of offs) off();
+              reject(error);
+            }
+          }),
+        ];
+      });
+    },
+    on: events.on,
+    close() {
+      if (closed) return;
+      closed = true;
+      events.clear();
+      release();
+    },
+  };
+}

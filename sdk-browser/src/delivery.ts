@@ -1,0 +1,124 @@
+import { backoffDelay, RetryPolicy, retryPolicyFor } from '@switchboard/core';
+import type { EventSourceConstructor, EventSourceLike, Resolved } from './options.ts';
+
+export interface DeliveryHandlers {
+  /** The revision held, for `If-None-Match`; null when nothing is held. */
+  revision(): number | null;
+  data(kind: 'snapshot' | 'patch', value: unknown): void;
+  fresh(): void;
+  stale(error: Error): void;
+  fatal(error: Error): void;
+}
+
+/** Stream errors in a row, without an `open` between them, after which the stream counts as broken. */
+const MAX_STREAM_ERRORS = 3;
+const CLOSED = 2;
+
+function parse(text: unknown): unknown {
+  try {
+    return JSON.parse(String(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keeps one environment's client view current: an EventSource on `/api/client/stream` while it
+ * works, the snapshot with `If-None-Match` when it does not (or there is no EventSource), with
+ * core's backoff between failed rounds. Returns `stop`.
+ *
+ * Short drops are left to the EventSource itself, because only its own reconnect sends
+ * `Last-Event-ID` (and so gets just the missed patches). A stream refused outright (any HTTP
+ * error closes it for good) or failing again and again is replaced by a snapshot request, which
+ * also tells a bad key (fatal) from an overloaded server (retry later).
+ */
+export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
+  const query = `?key=${encodeURIComponent(o.clientKey)}`;
+  let source: EventSourceLike | null = null;
+  let timer: unknown;
+  let attempt = 0;
+  let errors = 0;
+  let planned = false;
+  let stopped = false;
+
+  const later = (run: () => void, ms: number) => {
+    o.timers.clear(timer);
+    timer = o.timers.set(run, ms);
+  };
+  const backoff = () => backoffDelay(attempt++, { random: o.random });
+
+  function stream(): void {
+    let s: EventSourceLike;
+    try {
+      // No EventSource, or one that throws (a Content-Security-Policy without the server in connect-src): poll.
+      s = new (o.EventSource as EventSourceConstructor)(`${o.url}/api/client/stream${query}`);
+    } catch {
+      return void poll();
+    }
+    source = s;
+    s.addEventListener('open', () => {
+      errors = attempt = 0;
+      on.fresh();
+    });
+    s.addEventListener('snapshot', (e) => on.data('snapshot', parse(e.data)));
+    s.addEventListener('patch', (e) => on.data('patch', parse(e.data)));
+    // The server is going away and said when to come back; the EventSource waits that long itself.
+    s.addEventListener('reconnect', () => {
+      planned = true;
+    });
+    s.addEventListener('error', () => {
+      if (stopped) return;
+      if (planned && s.readyState !== CLOSED) {
+        planned = false;
+        return;
+      }
+      on.stale(new Error('Stream interrupted'));
+      if (s.readyState === CLOSED || ++errors >= MAX_STREAM_ERRORS) {
+        s.close();
+        source = null;
+        errors = 0;
+        void poll();
+      }
+    });
+  }
+
+  async function poll(): Promise<void> {
+    let retryAfterMs = 0;
+    try {
+      const revision = on.revision();
+      const res = await o.fetch(
+        `${o.url}/api/client/snapshot${query}`,
+        revision === null ? {} : { headers: { 'if-none-match': `"${revision}"` } },
+      );
+      if (stopped) return;
+      if (res.ok || res.status === 304) {
+        if (res.status !== 304) on.data('snapshot', await res.json().catch(() => undefined));
+        on.fresh();
+        // Polling is the fallback: the stream gets another chance, later each time it fails again.
+        if (o.EventSource) later(stream, backoff());
+        else later(poll, o.pollInterval);
+        return;
+      }
+      if (retryPolicyFor(res.status) === RetryPolicy.Fatal) {
+        stop();
+        on.fatal(new Error(`Client key or URL refused (HTTP ${res.status})`));
+        return;
+      }
+      retryAfterMs = 1000 * (Number(res.headers.get('retry-after')) || 0);
+      throw new Error(`HTTP ${res.status}`);
+    } catch (e) {
+      if (stopped) return;
+      on.stale(e instanceof Error ? e : new Error(String(e)));
+      later(poll, Math.max(retryAfterMs, backoff()));
+    }
+  }
+
+  function stop(): void {
+    stopped = true;
+    source?.close();
+    o.timers.clear(timer);
+  }
+
+  stream();
+  return stop;
+}

@@ -1,0 +1,2 @@
+export { SwitchboardProvider } from './switchboard-provider.ts';
+export { toContext } from './to-context.ts';

@@ -1,0 +1,2 @@
+export { FlagProvider, type FlagProviderProps, useFlagsClient } from './flag-provider.ts';
+export { useFlag, useFlagsStatus, useVariant } from './hooks.ts';

@@ -1,0 +1,64 @@
+import type { EvaluationResult } from '@switchboard/core';
+import type { Resolved } from './options.ts';
+
+interface FlagCount {
+  yes: number;
+  no: number;
+  variants?: Record<string, number>;
+}
+
+export interface UsageMetrics {
+  count(flag: string, result: EvaluationResult): void;
+  /** Sends what was counted since the last send, if anything; stops the timer when `last`. */
+  flush(last?: boolean): void;
+}
+
+/**
+ * Evaluation counts per flag and variant, sent to `POST /api/sdk/metrics` every `metricsInterval`
+ * (one report per shared connection, whatever the number of clients). Best effort: a report that
+ * fails is dropped, never retried, and never reported as an error.
+ */
+export function usageMetrics(o: Resolved): UsageMetrics {
+  let flags: Record<string, FlagCount> = {};
+  let start = o.now();
+  let timer: unknown;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const schedule = () => {
+    if (o.metricsInterval > 0) timer = o.timers.set(tick, o.metricsInterval);
+  };
+  const tick = () => {
+    flush();
+    schedule();
+  };
+
+  function flush(last = false): void {
+    if (last) o.timers.clear(timer);
+    if (Object.keys(flags).length === 0) return;
+    const body = JSON.stringify({ start: iso(start), stop: iso(o.now()), flags });
+    flags = {};
+    start = o.now();
+    try {
+      // keepalive lets the last report of a page that is closing still go out.
+      o.fetch(`${o.url}/api/sdk/metrics?key=${encodeURIComponent(o.clientKey)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        keepalive: true,
+      }).catch(() => {});
+    } catch {}
+  }
+
+  schedule();
+  return {
+    count(flag, result) {
+      if (o.metricsInterval <= 0) return;
+      const c = flags[flag] ?? { yes: 0, no: 0, variants: {} };
+      flags[flag] = c;
+      if (result.enabled) c.yes++;
+      else c.no++;
+      const variants = c.variants as Record<string, number>;
+      variants[result.variant.name] = (variants[result.variant.name] ?? 0) + 1;
+    },
+    flush,
+  };
+}

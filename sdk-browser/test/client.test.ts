@@ -1,0 +1,133 @@
+import type { FlagConfig } from '@switchboard/core';
+import { describe, expect, it, vi } from 'vitest';
+import { createClient } from '../src/index.ts';
+import { settle, snapshot, testOptions } from './helpers/fake-platform.ts';
+
+const beta: FlagConfig = {
+  key: 'beta',
+  enabled: true,
+  rules: [{ id: 'staff', conditions: [{ attribute: 'team', operator: 'IN', values: ['staff'] }] }],
+};
+const banner: FlagConfig = {
+  key: 'banner',
+  enabled: true,
+  variants: [
+    { name: 'red', weight: 1, payload: { type: 'string', value: '#f00' } },
+    { name: 'blue', weight: 0 },
+  ],
+};
+const everyone: FlagConfig = { key: 'everyone', enabled: true };
+
+describe('createClient', () => {
+  it('evaluates a bootstrap synchronously and says ready to listeners added afterwards', async () => {
+    const { options } = testOptions();
+    const client = createClient({ ...options, context: { properties: { team: 'staff' } }, bootstrap: snapshot(3, [beta, banner]) });
+    const ready = vi.fn();
+    client.on('ready', ready);
+    expect(client.status()).toMatchObject({ ready: true, stale: false, error: null });
+    expect(client.isEnabled('beta')).toBe(true);
+    expect(client.variant('banner')).toEqual({ name: 'red', enabled: true, payload: { type: 'string', value: '#f00' } });
+    expect(client.evaluate('beta')).toMatchObject({ enabled: true, reason: 'RULE_MATCH', ruleId: 'staff' });
+    expect(Object.keys(client.allFlags()).sort()).toEqual(['banner', 'beta']);
+    expect(client.isEnabled('unknown')).toBe(false);
+    expect(client.isEnabled('unknown', true)).toBe(true);
+    expect(client.evaluate('unknown')).toMatchObject({ reason: 'FLAG_NOT_FOUND', errorCode: 'FLAG_NOT_FOUND' });
+    await settle(1);
+    expect(ready).toHaveBeenCalledTimes(1);
+    client.close();
+  });
+
+  it('answers fallbacks until the first view arrives, then becomes ready from the stream', async () => {
+    const { options, es } = testOptions();
+    const client = createClient({ ...options, context: { properties: { team: 'staff' } } });
+    expect(client.isEnabled('beta', true)).toBe(true);
+    expect(client.variant('banner').name).toBe('disabled');
+    expect(client.status().ready).toBe(false);
+    const whenReady = client.whenReady();
+    expect(es.latest().url).toBe(`${options.url}/api/client/stream?key=sbc_test`);
+    es.latest().open();
+    es.latest().snapshot(snapshot(1, [beta]));
+    await whenReady;
+    expect(client.isEnabled('beta', false)).toBe(true);
+    client.close();
+  });
+
+  it('applies only newer patches and names exactly the flags whose answer changed', async () => {
+    const { options, es } = testOptions();
+    const client = createClient({ ...options, context: { userId: 'u1', properties: { team: 'guests' } } });
+    es.latest().snapshot(snapshot(5, [beta, everyone, banner]));
+    const changes: string[][] = [];
+    client.on('change', (keys) => changes.push(keys));
+    // beta gains a rule the guest does not match: the config changed, the answer did not.
+    const vip = { id: 'vip', conditions: [{ attribute: 'team', operator: 'IN' as const, values: ['vip'] }] };
+    es.latest().patch({ revision: 6, changes: [{ op: 'flag', flag: { ...beta, rules: [...(beta.rules ?? []), vip] } }] });
+    expect(changes).toEqual([]);
+    es.latest().patch({ revision: 7, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
+    expect(changes).toEqual([['everyone']]);
+    expect(client.isEnabled('everyone')).toBe(false);
+    // Replayed and older revisions change nothing.
+    es.latest().patch({ revision: 7, changes: [{ op: 'flag', flag: everyone }] });
+    es.latest().patch({ revision: 4, changes: [{ op: 'flag', flag: everyone }] });
+    expect(client.isEnabled('everyone')).toBe(false);
+    es.latest().patch({ revision: 8, changes: [{ op: 'flag-removed', key: 'banner' }] });
+    expect(changes.at(-1)).toEqual(['banner']);
+    expect(client.variant('banner').name).toBe('disabled');
+    client.close();
+  });
+
+  it('reports dependents of a changed flag', () => {
+    const { options, es } = testOptions();
+    const child: FlagConfig = { key: 'child', enabled: true, dependencies: [{ flag: 'everyone' }] };
+    const client = createClient({ ...options, context: {} });
+    es.latest().snapshot(snapshot(1, [everyone, child]));
+    expect(client.isEnabled('child')).toBe(true);
+    const changes: string[][] = [];
+    client.on('change', (keys) => changes.push(keys));
+    es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
+    expect(changes).toEqual([['everyone', 'child']]);
+    expect(client.isEnabled('child')).toBe(false);
+    client.close();
+  });
+
+  it('switches context, reporting the flags whose answer moved', async () => {
+    const { options, es } = testOptions();
+    const client = createClient({ ...options, context: { properties: { team: 'guests' } } });
+    es.latest().snapshot(snapshot(1, [beta, everyone]));
+    const changes: string[][] = [];
+    client.on('change', (keys) => changes.push(keys));
+    await client.setContext({ properties: { team: 'staff' } });
+    expect(client.isEnabled('beta')).toBe(true);
+    await client.identify({ properties: { team: 'staff' }, userId: 'someone' });
+    expect(changes).toEqual([['beta']]);
+    client.close();
+  });
+
+  it('keeps a random-stickiness answer until the view or the context changes', async () => {
+    let r = 0;
+    const { options, es } = testOptions({ random: () => r });
+    const coin: FlagConfig = { key: 'coin', enabled: true, rules: [{ id: 'half', rollout: { percentage: 50, stickiness: 'random' } }] };
+    const client = createClient({ ...options });
+    es.latest().snapshot(snapshot(1, [coin, everyone]));
+    const first = client.isEnabled('coin');
+    r = 0.99;
+    expect(client.isEnabled('coin')).toBe(first);
+    // A patch to another flag leaves it alone.
+    es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
+    expect(client.isEnabled('coin')).toBe(first);
+    await client.setContext({});
+    expect(client.isEnabled('coin')).toBe(!first);
+    client.close();
+  });
+
+  it('stops hearing the stream when closed', () => {
+    const { options, es } = testOptions();
+    const client = createClient(options);
+    const change = vi.fn();
+    client.on('change', change);
+    es.latest().snapshot(snapshot(1, [everyone]));
+    client.close();
+    expect(es.latest().readyState).toBe(2);
+    es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
+    expect(change).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,109 @@
+import type { Condition, Rule, Variant } from './types.ts';
+
+/** Where results go: stdout for the answer (what a script pipes on), stderr for everything else. */
+export interface Output {
+  /** Prints a line of human output. */
+  line(text?: string): void;
+  /** Prints a value as JSON, the `--json` output. */
+  json(value: unknown): void;
+  /** Progress and warnings, kept off stdout so `--json` output stays parseable. */
+  note(text: string): void;
+}
+
+export function processOutput(): Output {
+  return {
+    line: (text = '') => process.stdout.write(`${text}\n`),
+    json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    note: (text) => process.stderr.write(`${text}\n`),
+  };
+}
+
+/** Left-aligned columns two spaces apart; no colours or box drawing, so CI logs stay readable. */
+export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const format = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [format(headers), ...rows.map(format)].join('\n');
+}
+
+/** `2025-11-26 14:02:11Z`: UTC, to the second, the same on every runner whatever its time zone. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+export function onOff(enabled: boolean | undefined): string {
+  if (enabled === undefined) return '-';
+  return enabled ? 'on' : 'off';
+}
+
+/** `90`, `5m`, `1h30m`: hold times as people write them. */
+export function formatDuration(seconds: number): string {
+  if (seconds === 0) return '0s';
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('');
+}
+
+function describeCondition(c: Condition): string {
+  const values = c.values.length > 5 ? `${c.values.slice(0, 5).join(', ')}, ... (${c.values.length} values)` : c.values.join(', ');
+  return `${c.attribute} ${c.inverted ? 'NOT ' : ''}${c.operator} ${values}${c.caseInsensitive ? ' (any case)' : ''}`;
+}
+
+export function describeVariants(variants: readonly Variant[]): string {
+  return variants.map((v) => `${v.name}=${v.weight}`).join(', ');
+}
+
+/** One line per rule: who it matches, then how much of them get the flag. */
+export function describeRule(rule: Rule): string {
+  const who: string[] = [];
+  if (rule.segments?.length) who.push(`segment ${rule.segments.join(', ')}`);
+  for (const c of rule.conditions ?? []) who.push(describeCondition(c));
+  let text = who.length > 0 ? who.join(' AND ') : 'everyone';
+  if (rule.rollout) {
+    text += ` -> ${rule.rollout.percentage}%`;
+    if (rule.rollout.stickiness) text += ` by ${rule.rollout.stickiness}`;
+  } else {
+    text += ' -> 100%';
+  }
+  if (rule.variants?.length) text += `; variants ${describeVariants(rule.variants)}`;
+  if (rule.description) text += `  # ${rule.description}`;
+  return text;
+}
+
+/** Error details as lines: validation issues by JSON path, anything else as compact JSON. */
+export function describeDetails(details: unknown): string[] {
+  if (details === undefined || details === null) return [];
+  if (Array.isArray(details)) {
+    return details.map((d) => {
+      if (d && typeof d === 'object') {
+        const { path, message, code } = d as { path?: unknown; message?: unknown; code?: unknown };
+        if (typeof message === 'string') {
+          const where = typeof path === 'string' && path !== '' ? `${path}: ` : '';
+          return `${where}${message}${typeof code === 'string' ? ` (${code})` : ''}`;
+        }
+      }
+      return JSON.stringify(d);
+    });
+  }
+  if (typeof details === 'object') {
+    return Object.entries(details as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+  return [String(details)];
+}

@@ -1,0 +1,108 @@
+/**
+ * The parts of the admin API's answers the CLI reads. Written out here rather than imported from
+ * the server's schemas: the CLI is a client of the wire format, which may come from another version
+ * of the server, and it only relies on these fields.
+ */
+
+export interface EnvironmentSummary {
+  enabled: boolean;
+  version: number;
+  ruleCount: number;
+  updatedAt: string;
+  lastEvaluatedAt: string | null;
+}
+
+export interface FlagView {
+  key: string;
+  name: string;
+  description: string;
+  kind: string;
+  tags: string[];
+  clientVisible: boolean;
+  archived: boolean;
+  version: number;
+  updatedAt: string;
+  environments: Record<string, EnvironmentSummary>;
+}
+
+export interface FlagList {
+  flags: FlagView[];
+  total: number;
+}
+
+export interface Environment {
+  key: string;
+  name: string;
+}
+
+export interface Condition {
+  attribute: string;
+  operator: string;
+  values: string[];
+  inverted?: boolean;
+  caseInsensitive?: boolean;
+}
+
+export interface Variant {
+  name: string;
+  weight: number;
+}
+
+export interface Rollout {
+  percentage: number;
+  stickiness?: string;
+  groupId?: string;
+}
+
+export interface Rule {
+  id: string;
+  description?: string;
+  segments?: string[];
+  conditions?: Condition[];
+  rollout?: Rollout;
+  variants?: Variant[];
+  variantStickiness?: string;
+}
+
+export interface Dependency {
+  flag: string;
+  enabled?: boolean;
+  variants?: string[];
+}
+
+export interface FlagEnvironmentView {
+  flag: string;
+  environment: string;
+  enabled: boolean;
+  rules: Rule[];
+  variants: Variant[];
+  dependencies: Dependency[];
+  version: number;
+  updatedAt: string;
+}
+
+export interface RampStep {
+  percentage: number;
+  holdSeconds: number;
+}
+
+export interface RampGuard {
+  metric: string;
+  comparator: 'gt' | 'lt';
+  threshold: number;
+  action: 'pause' | 'rollback';
+}
+
+export interface RampView {
+  id: string;
+  flag: string;
+  environment: string;
+  ruleId: string;
+  steps: RampStep[];
+  guard: RampGuard | null;
+  state: string;
+  currentStep: number;
+  previousPercentage: number | null;
+  nextStepAt: string | null;
+  reason: string | null;
+}

@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses } from '../../http/schemas.ts';
+import { actorOf } from '../../plugins/auth.ts';
+import { changeDeps } from '../change-deps.ts';
+import { AbortBody, CreateRampBody, RampParams, RampQuery, RampView, SignalBody } from './schemas.ts';
+import { abortRamp, createRamp, getRamp, pauseRamp, rampView, receiveSignal, resumeRamp, startRamp } from './service.ts';
+import { listRamps } from './store.ts';
+
+export const rampRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const deps = changeDeps(app);
+  const tags = ['ramps'];
+
+  app.get(
+    '/ramps',
+    {
+      config: { role: 'viewer' },
+      schema: { tags, querystring: RampQuery, response: { 200: Type.Object({ ramps: Type.Array(RampView) }), ...errorResponses } },
+    },
+    async (request) => ({ ramps: (await listRamps(app.db, request.query)).map(rampView) }),
+  );
+  app.get(
+    '/ramps/:id',
+    { config: { role: 'viewer' }, schema: { tags, params: RampParams, response: { 200: RampView, ...errorResponses } } },
+    async (request) => getRamp(deps, request.params.id),
+  );
+  app.post(
+    '/ramps',
+    { config: { role: 'editor' }, schema: { tags, body: CreateRampBody, response: { 201: RampView, ...errorResponses } } },
+    async (request, reply) => reply.status(201).send(await createRamp(deps, actorOf(request), request.body)),
+  );
+  for (const [verb, run] of [
+    ['start', startRamp],
+    ['pause', pauseRamp],
+    ['resume', resumeRamp],
+  ] as const) {
+    app.post(
+      `/ramps/:id/${verb}`,
+      { config: { role: 'editor' }, schema: { tags, params: RampParams, response: { 200: RampView, ...errorResponses } } },
+      async (request) => run(deps, actorOf(request), request.params.id),
+    );
+  }
+  app.post(
+    '/ramps/:id/abort',
+    { config: { role: 'editor' }, schema: { tags, params: RampParams, body: AbortBody, response: { 200: RampView, ...errorResponses } } },
+    async (request) => abortRamp(deps, actorOf(request), request.params.id, request.body?.to ?? 'previous'),
+  );
+  app.post(
+    '/ramps/:id/signals',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        params: RampParams,
+        body: SignalBody,
+        response: { 200: Type.Object({ tripped: Type.Boolean(), ramp: RampView }), ...errorResponses },
+      },
+    },
+    async (request) => receiveSignal(deps, actorOf(request), request.params.id, request.body),
+  );
+};

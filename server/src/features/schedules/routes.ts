@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses, Key, Timestamp } from '../../http/schemas.ts';
+import { actorOf } from '../../plugins/auth.ts';
+import { changeDeps } from '../change-deps.ts';
+import { DependencySchema, RuleSchema, VariantSchema } from '../flags/schemas.ts';
+import { cancelSchedule, scheduleChange, scheduleView } from './service.ts';
+import { listSchedules } from './store.ts';
+
+const Patch = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    rules: Type.Optional(Type.Array(RuleSchema, { maxItems: 200 })),
+    variants: Type.Optional(Type.Array(VariantSchema, { maxItems: 50 })),
+    dependencies: Type.Optional(Type.Array(DependencySchema, { maxItems: 20 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const ScheduleView = Type.Object({
+  id: Type.String(),
+  flag: Type.String(),
+  environment: Type.String(),
+  patch: Type.Unknown(),
+  runAt: Timestamp,
+  state: Type.String(),
+  appliedAt: Type.Union([Timestamp, Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Type.String(),
+  createdAt: Timestamp,
+});
+
+export const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const deps = changeDeps(app);
+  const tags = ['schedules'];
+
+  app.post(
+    '/flags/:key/environments/:env/schedule',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        params: Type.Object({ key: Key, env: Key }),
+        body: Type.Object({ at: Type.String({ format: 'date-time' }), patch: Patch }, { additionalProperties: false }),
+        response: { 201: ScheduleView, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { key, env } = request.params;
+      return reply.status(201).send(await scheduleChange(deps, actorOf(request), key, env, new Date(request.body.at), request.body.patch));
+    },
+  );
+
+  app.get(
+    '/schedules',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        querystring: Type.Object(
+          { flag: Type.Optional(Key), environment: Type.Optional(Key), state: Type.Optional(Type.String({ maxLength: 20 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ schedules: Type.Array(ScheduleView) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ schedules: (await listSchedules(app.db, request.query)).map(scheduleView) }),
+  );
+
+  app.delete(
+    '/schedules/:id',
+    {
+      config: { role: 'editor' },
+      schema: { tags, params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: ScheduleView, ...errorResponses } },
+    },
+    async (request) => cancelSchedule(deps, actorOf(request), request.params.id),
+  );
+};

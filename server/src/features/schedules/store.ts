@@ -1,0 +1,50 @@
+import { and, desc, eq, lte, type SQL } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { scheduledChanges } from '../../db/schema/index.ts';
+
+export type ScheduleRow = typeof scheduledChanges.$inferSelect;
+
+export async function insertSchedule(db: Database, values: typeof scheduledChanges.$inferInsert): Promise<ScheduleRow> {
+  const [row] = await db.insert(scheduledChanges).values(values).returning();
+  if (!row) throw new Error('insert returned nothing');
+  return row;
+}
+
+export function listSchedules(
+  db: Database,
+  f: { flag?: string | undefined; environment?: string | undefined; state?: string | undefined },
+): Promise<ScheduleRow[]> {
+  const where: SQL[] = [];
+  if (f.flag) where.push(eq(scheduledChanges.flagKey, f.flag));
+  if (f.environment) where.push(eq(scheduledChanges.environmentKey, f.environment));
+  if (f.state) where.push(eq(scheduledChanges.state, f.state));
+  return db
+    .select()
+    .from(scheduledChanges)
+    .where(where.length > 0 ? and(...where) : undefined)
+    .orderBy(desc(scheduledChanges.runAt))
+    .limit(200);
+}
+
+export async function lockSchedule(db: Database, id: string): Promise<ScheduleRow | undefined> {
+  const [row] = await db.select().from(scheduledChanges).where(eq(scheduledChanges.id, id)).for('update').limit(1);
+  return row;
+}
+
+export async function setScheduleState(db: Database, id: string, set: Partial<typeof scheduledChanges.$inferInsert>): Promise<ScheduleRow> {
+  const [row] = await db.update(scheduledChanges).set(set).where(eq(scheduledChanges.id, id)).returning();
+  if (!row) throw new Error(`schedule ${id} vanished`);
+  return row;
+}
+
+/** The next due change, locked so that exactly one replica applies it; others skip past it. */
+export async function claimDueSchedule(db: Database, now: Date): Promise<ScheduleRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(scheduledChanges)
+    .where(and(eq(scheduledChanges.state, 'pending'), lte(scheduledChanges.runAt, now)))
+    .orderBy(scheduledChanges.runAt)
+    .limit(1)
+    .for('update', { skipLocked: true });
+  return row;
+}

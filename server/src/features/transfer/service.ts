@@ -1,0 +1,139 @@
+import type { Condition } from '@switchboard/core';
+import { asc, eq, isNull } from 'drizzle-orm';
+import type { Database } from '../../db/client.ts';
+import { flagEnvironments, flags, type StoredFlagConfig, segments } from '../../db/schema/index.ts';
+import { type Actor, actorRef } from '../../domain/actor.ts';
+import { type ChangeDeps, runChange } from '../../domain/changes.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
+import { listEnvironments } from '../environments/store.ts';
+import { patchFlagEnvironment } from '../flags/service.ts';
+import { findFlag, insertFlag, updateFlagIfVersion } from '../flags/store.ts';
+import { findSegment, insertSegment, updateSegmentIfVersion } from '../segments/store.ts';
+
+/** Flags and segments as a portable JSON document: for backups, reviews and moving between servers. */
+export interface ExportDocument {
+  version: 1;
+  exportedAt: string;
+  flags: Array<{
+    key: string;
+    name: string;
+    description: string;
+    kind: string;
+    tags: string[];
+    clientVisible: boolean;
+    environments: Record<string, StoredFlagConfig & { enabled: boolean }>;
+  }>;
+  segments: Array<{ key: string; name: string; description: string; conditions: Condition[] }>;
+}
+
+export async function exportDocument(db: Database, environment?: string): Promise<ExportDocument> {
+  const flagRows = await db.select().from(flags).where(isNull(flags.archivedAt)).orderBy(asc(flags.key));
+  const configRows = await db
+    .select()
+    .from(flagEnvironments)
+    .where(environment ? eq(flagEnvironments.environmentKey, environment) : undefined);
+  const segmentRows = await db.select().from(segments).orderBy(asc(segments.key));
+  return {
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    flags: flagRows.map((f) => ({
+      key: f.key,
+      name: f.name,
+      description: f.description,
+      kind: f.kind,
+      tags: f.tags,
+      clientVisible: f.clientVisible,
+      environments: Object.fromEntries(
+        configRows.filter((c) => c.flagKey === f.key).map((c) => [c.environmentKey, { enabled: c.enabled, ...c.config }]),
+      ),
+    })),
+    segments: segmentRows.map((s) => ({ key: s.key, name: s.name, description: s.description, conditions: s.conditions })),
+  };
+}
+
+export interface ImportReport {
+  dryRun: boolean;
+  flags: { created: string[]; updated: string[] };
+  segments: { created: string[]; updated: string[] };
+  environments: string[];
+  skippedEnvironments: string[];
+}
+
+class DryRun extends Error {
+  constructor(readonly report: ImportReport) {
+    super('dry run');
+  }
+}
+
+/**
+ * Applies a document in one transaction: segments first, then flags and their configurations, each
+ * through the same validation and history as an edit. With `dryRun` the transaction is rolled back
+ * after everything was checked, so the report says what would happen.
+ */
+export async function importDocument(
+  deps: ChangeDeps,
+  actor: Actor,
+  doc: ExportDocument,
+  options: { environment?: string | undefined; dryRun?: boolean | undefined },
+) {
+  try {
+    return await runChange(deps, actor, async (c) => {
+      const known = new Set((await listEnvironments(c.tx)).map((e) => e.key));
+      if (options.environment && !known.has(options.environment)) throw new NotFoundError(`Environment ${options.environment}`);
+      const report: ImportReport = {
+        dryRun: options.dryRun === true,
+        flags: { created: [], updated: [] },
+        segments: { created: [], updated: [] },
+        environments: [],
+        skippedEnvironments: [],
+      };
+      for (const s of doc.segments) {
+        const existing = await findSegment(c.tx, s.key);
+        if (existing) {
+          await updateSegmentIfVersion(c.tx, s.key, existing.version, {
+            name: s.name,
+            description: s.description,
+            conditions: s.conditions,
+          });
+          report.segments.updated.push(s.key);
+        } else {
+          await insertSegment(c.tx, { key: s.key, name: s.name, description: s.description, conditions: s.conditions });
+          report.segments.created.push(s.key);
+        }
+        await c.appendChangeEverywhere(() => ({ op: 'segment', key: s.key, segment: { key: s.key, conditions: s.conditions } }));
+      }
+      // Metadata first, so dependencies between imported flags resolve whatever their order.
+      for (const f of doc.flags) {
+        const existing = await findFlag(c.tx, f.key);
+        if (existing?.archivedAt) throw new ValidationError(`Flag ${f.key} is archived here; restore or delete it before importing`);
+        const meta = { name: f.name, description: f.description, kind: f.kind, tags: f.tags, clientVisible: f.clientVisible };
+        if (existing) {
+          await updateFlagIfVersion(c.tx, f.key, existing.version, meta);
+          report.flags.updated.push(f.key);
+        } else {
+          await insertFlag(c.tx, { key: f.key, ...meta }, actorRef(actor));
+          report.flags.created.push(f.key);
+        }
+      }
+      const seen = new Set<string>();
+      for (const f of doc.flags) {
+        for (const [env, { enabled, ...config }] of Object.entries(f.environments)) {
+          if (options.environment && env !== options.environment) continue;
+          if (!known.has(env)) {
+            if (!report.skippedEnvironments.includes(env)) report.skippedEnvironments.push(env);
+            continue;
+          }
+          seen.add(env);
+          await patchFlagEnvironment(c, f.key, env, undefined, { enabled, ...config }, 'flag.imported');
+        }
+      }
+      report.environments = [...seen].sort();
+      await c.audit({ action: 'import.document', resourceType: 'import', resourceKey: options.environment ?? '*', after: report });
+      if (options.dryRun) throw new DryRun(report);
+      return report;
+    });
+  } catch (err) {
+    if (err instanceof DryRun) return err.report;
+    throw err;
+  }
+}

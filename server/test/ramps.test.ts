@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
+
+describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
+  let server: TestServer;
+  let cookie: string;
+  const req = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+    server.request(method, `/api/admin${path}`, { body, cookie, headers });
+  const percentage = async (flag: string, env = 'production') =>
+    (await req('GET', `/flags/${flag}/environments/${env}`)).body.rules[0].rollout?.percentage;
+  const until = async (check: () => Promise<boolean>, ms = 5000) => {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { SCHEDULER_INTERVAL_MS: '100' } });
+    cookie = await server.login();
+    for (const key of ['checkout', 'search']) {
+      await req('POST', '/flags', { key });
+      await req(
+        'PATCH',
+        `/flags/${key}/environments/production`,
+        { enabled: true, rules: [{ id: 'main', rollout: { percentage: 0.5 } }] },
+        { 'if-match': '"1"' },
+      );
+    }
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('walks a rule through its steps as versioned changes, then completes', async () => {
+    const created = await req('POST', '/ramps', {
+      flag: 'checkout',
+      environment: 'production',
+      ruleId: 'main',
+      steps: [
+        { percentage: 1, holdSeconds: 0 },
+        { percentage: 5, holdSeconds: 0 },
+        { percentage: 25, holdSeconds: 1 },
+      ],
+    });
+    expect(created.status).toBe(201);
+    expect(
+      (
+        await req('POST', '/ramps', {
+          flag: 'checkout',
+          environment: 'production',
+          ruleId: 'main',
+          steps: [{ percentage: 2, holdSeconds: 0 }],
+        })
+      ).status,
+    ).toBe(409);
+    const started = await req('POST', `/ramps/${created.body.id}/start`);
+    expect(started.body).toMatchObject({ state: 'running', currentStep: 0, previousPercentage: 0.5 });
+    await until(async () => (await req('GET', `/ramps/${created.body.id}`)).body.state === 'completed');
+    expect(await percentage('checkout')).toBe(25);
+    const history = (await req('GET', '/flags/checkout/audit?environment=production')).body.entries.map(
+      (e: { action: string }) => e.action,
+    );
+    expect(history.filter((a: string) => a === 'ramp.step')).toHaveLength(3);
+    const versions = (await req('GET', '/flags/checkout/environments/production/versions')).body.versions.map(
+      (v: { rules: Array<{ rollout?: { percentage: number } }> }) => v.rules[0]?.rollout?.percentage,
+    );
+    expect(versions.slice(0, 3)).toEqual([25, 5, 1]);
+  });
+
+  it('refuses steps that go down, and aborts back to where it started', async () => {
+    expect(
+      (
+        await req('POST', '/ramps', {
+          flag: 'search',
+          environment: 'production',
+          ruleId: 'main',
+          steps: [
+            { percentage: 10, holdSeconds: 0 },
+            { percentage: 5, holdSeconds: 0 },
+          ],
+        })
+      ).status,
+    ).toBe(400);
+    const plan = (
+      await req('POST', '/ramps', {
+        flag: 'search',
+        environment: 'production',
+        ruleId: 'main',
+        steps: [
+          { percentage: 10, holdSeconds: 3600 },
+          { percentage: 50, holdSeconds: 0 },
+        ],
+      })
+    ).body;
+    await req('POST', `/ramps/${plan.id}/start`);
+    expect(await percentage('search')).toBe(10);
+    expect((await req('POST', `/ramps/${plan.id}/pause`)).body.state).toBe('paused');
+    expect((await req('POST', `/ramps/${plan.id}/resume`)).body.state).toBe('running');
+    const aborted = await req('POST', `/ramps/${plan.id}/abort`, { to: 'previous' });
+    expect(aborted.body).toMatchObject({ state: 'aborted' });
+    expect(await percentage('search')).toBe(0.5);
+  });
+
+  it('rolls back by itself when a guard signal passes its threshold', async () => {
+    const plan = (
+      await req('POST', '/ramps', {
+        flag: 'search',
+        environment: 'production',
+        ruleId: 'main',
+        steps: [{ percentage: 20, holdSeconds: 3600 }],
+        guard: { metric: 'error_rate', comparator: 'gt', threshold: 0.05, action: 'rollback' },
+      })
+    ).body;
+    await req('POST', `/ramps/${plan.id}/start`);
+    expect(await percentage('search')).toBe(20);
+    const calm = await req('POST', `/ramps/${plan.id}/signals`, { metric: 'error_rate', value: 0.01, variant: 'on' });
+    expect(calm.body.tripped).toBe(false);
+    const alarm = await req('POST', `/ramps/${plan.id}/signals`, { metric: 'error_rate', value: 0.09, variant: 'on' });
+    expect(alarm.body).toMatchObject({ tripped: true, ramp: { state: 'rolled_back' } });
+    expect(alarm.body.ramp.reason).toContain('error_rate 0.09 > 0.05');
+    expect(await percentage('search')).toBe(0.5);
+  });
+
+  it('applies a scheduled change once when it falls due, and cancels pending ones', async () => {
+    const soon = new Date(Date.now() + 300).toISOString();
+    const scheduled = await req('POST', '/flags/search/environments/staging/schedule', { at: soon, patch: { enabled: true } });
+    expect(scheduled.status).toBe(201);
+    const later = await req('POST', '/flags/search/environments/staging/schedule', {
+      at: new Date(Date.now() + 3_600_000).toISOString(),
+      patch: { enabled: false },
+    });
+    expect((await req('DELETE', `/schedules/${later.body.id}`)).body.state).toBe('cancelled');
+    await until(async () =>
+      (await req('GET', `/schedules?flag=search`)).body.schedules.some(
+        (s: { id: string; state: string }) => s.id === scheduled.body.id && s.state === 'applied',
+      ),
+    );
+    expect((await req('GET', '/flags/search/environments/staging')).body.enabled).toBe(true);
+    const entries = (await req('GET', '/flags/search/audit?environment=staging')).body.entries;
+    expect(entries.filter((e: { action: string }) => e.action === 'flag.scheduled_change')).toHaveLength(1);
+    expect(entries[0].actorName).toBe('scheduler (for admin@example.test)');
+  });
+
+  it('exports flags as JSON and imports them back, with a dry run first', async () => {
+    const doc = (await req('GET', '/export')).body;
+    expect(doc.flags.map((f: { key: string }) => f.key)).toEqual(['checkout', 'search']);
+    await req('POST', '/environments', { key: 'qa', name: 'QA' });
+    const renamed = {
+      ...doc,
+      flags: doc.flags.map((f: { key: string; environments: Record<string, unknown> }) => ({
+        ...f,
+        environments: { qa: f.environments.production },
+      })),
+    };
+    const dry = await req('POST', '/import', { document: renamed, dryRun: true });
+    expect(dry.body).toMatchObject({ dryRun: true, environments: ['qa'], flags: { updated: ['checkout', 'search'] } });
+    expect((await req('GET', '/flags/checkout/environments/qa')).body.enabled).toBe(false);
+    const real = await req('POST', '/import', { document: renamed });
+    expect(real.body.dryRun).toBe(false);
+    expect((await req('GET', '/flags/checkout/environments/qa')).body).toMatchObject({
+      enabled: true,
+      rules: [{ id: 'main', rollout: { percentage: 25 } }],
+    });
+  });
+});
