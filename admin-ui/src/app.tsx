@@ -1,0 +1,222 @@
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, api, onUnauthenticated } from './api.ts';
+import { Badge, Button, Loading, ToastProvider } from './components/ui.tsx';
+import { AppDataProvider } from './data.tsx';
+import { startLive, stopLive, useLiveStatus } from './live.ts';
+import { AuditPage } from './pages/audit.tsx';
+import { EnvironmentsPage } from './pages/environments.tsx';
+import { FlagPage } from './pages/flag.tsx';
+import { FlagsPage } from './pages/flags.tsx';
+import { LoginPage } from './pages/login.tsx';
+import { NewFlagPage } from './pages/new-flag.tsx';
+import { SegmentPage, SegmentsPage } from './pages/segments.tsx';
+import { TokensPage } from './pages/tokens.tsx';
+import { UsersPage } from './pages/users.tsx';
+import { Link, type Location, match, navigate, useLocation } from './router.tsx';
+import { SessionContext } from './session.tsx';
+import type { Me } from './types.ts';
+
+export function App() {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [startupError, setStartupError] = useState<string | null>(null);
+
+  const loadMe = useCallback(async () => {
+    try {
+      setMe(await api.get<Me>('/me', { quiet401: true }));
+      setStartupError(null);
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setMe(null);
+      else setStartupError(err instanceof Error ? err.message : String(err));
+    }
+  }, []);
+
+  useEffect(() => {
+    void loadMe();
+    return onUnauthenticated(() => setMe(null));
+  }, [loadMe]);
+
+  useEffect(() => {
+    if (!me) return;
+    startLive();
+    return () => stopLive();
+  }, [me]);
+
+  const logout = useCallback(async () => {
+    try {
+      await api.post('/logout');
+    } finally {
+      setMe(null);
+      navigate('/login', { force: true });
+    }
+  }, []);
+
+  if (startupError) {
+    return (
+      <main className="center-page">
+        <div className="card narrow">
+          <h1>Switchboard cannot reach its server</h1>
+          <p>{startupError}</p>
+          <Button variant="primary" onClick={() => void loadMe()}>
+            Try again
+          </Button>
+        </div>
+      </main>
+    );
+  }
+  if (me === undefined) return <Loading label="Starting…" />;
+  return (
+    <ToastProvider>
+      {me === null ? (
+        <LoginPage onLoggedIn={setMe} />
+      ) : (
+        <SessionContext.Provider value={{ me, logout }}>
+          <AppDataProvider>
+            <Shell me={me} logout={logout} />
+          </AppDataProvider>
+        </SessionContext.Provider>
+      )}
+    </ToastProvider>
+  );
+}
+
+const NAV = [
+  { to: '/flags', label: 'Flags', prefix: '/flags' },
+  { to: '/segments', label: 'Segments', prefix: '/segments' },
+  { to: '/environments', label: 'Environments & keys', prefix: '/environments' },
+  { to: '/tokens', label: 'API tokens', prefix: '/tokens' },
+  { to: '/users', label: 'Users', prefix: '/users' },
+  { to: '/audit', label: 'Audit log', prefix: '/audit' },
+];
+
+function LiveIndicator() {
+  const status = useLiveStatus();
+  const text = status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Offline';
+  return (
+    <span
+      className={`live live-${status}`}
+      title={status === 'live' ? 'Changes by others appear as they happen' : 'Live updates paused; reconnecting'}
+    >
+      <span className="live-dot" aria-hidden="true" />
+      <span>{text}</span>
+    </span>
+  );
+}
+
+function Shell({ me, logout }: { me: Me; logout: () => Promise<void> }) {
+  const location = useLocation();
+  const mainRef = useRef<HTMLElement>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [loggingOut, setLoggingOut] = useState(false);
+
+  // A login page URL left in the address bar after logging in goes to the flags.
+  useEffect(() => {
+    if (location.path === '/' || location.path === '/login') {
+      const next = location.query.get('next');
+      navigate(next?.startsWith('/') && !next.startsWith('//') ? next : '/flags', { replace: true, force: true });
+    }
+  }, [location.path, location.query]);
+
+  // Move focus to the page on navigation, so keyboard and screen reader users start at its top.
+  const lastPath = useRef(location.path);
+  useEffect(() => {
+    if (lastPath.current !== location.path) {
+      lastPath.current = location.path;
+      setMenuOpen(false);
+      mainRef.current?.focus({ preventScroll: true });
+    }
+  }, [location.path]);
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/flags" className="brand" aria-label="Switchboard home">
+          <span className="brand-mark" aria-hidden="true" />
+          <span className="brand-text">Switchboard</span>
+        </Link>
+        <button
+          type="button"
+          className="menu-toggle btn btn-ghost btn-small"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          Menu
+        </button>
+        <div className="topbar-right">
+          <LiveIndicator />
+          <div className="whoami">
+            <span className="whoami-name">{me.name}</span>
+            {me.email && me.email !== me.name ? <span className="whoami-email">{me.email}</span> : null}
+          </div>
+          <Badge tone={me.role === 'admin' ? 'accent' : me.role === 'editor' ? 'info' : 'neutral'} title={`Your role is ${me.role}`}>
+            <span className="visually-hidden">Role: </span>
+            {me.role}
+          </Badge>
+          <Button
+            size="small"
+            busy={loggingOut}
+            onClick={async () => {
+              setLoggingOut(true);
+              await logout();
+            }}
+          >
+            Log out
+          </Button>
+        </div>
+      </header>
+      <nav id="main-nav" className={`sidebar ${menuOpen ? 'open' : ''}`} aria-label="Main">
+        <ul>
+          {NAV.map((n) => {
+            const active = location.path === n.prefix || location.path.startsWith(`${n.prefix}/`);
+            return (
+              <li key={n.to}>
+                <Link to={n.to} aria-current={active ? 'page' : undefined} className={active ? 'active' : ''}>
+                  {n.label}
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+      <main id="main" ref={mainRef} tabIndex={-1} className="main">
+        <Routes location={location} />
+      </main>
+    </div>
+  );
+}
+
+const ROUTES: Array<[string, (p: Record<string, string>) => ReactNode]> = [
+  ['/', () => <FlagsPage />],
+  ['/login', () => <FlagsPage />],
+  ['/flags', () => <FlagsPage />],
+  ['/flags/new', () => <NewFlagPage />],
+  ['/flags/:key', (p) => <FlagPage flagKey={p.key ?? ''} tab="targeting" />],
+  ['/flags/:key/history', (p) => <FlagPage flagKey={p.key ?? ''} tab="history" />],
+  ['/flags/:key/settings', (p) => <FlagPage flagKey={p.key ?? ''} tab="settings" />],
+  ['/segments', () => <SegmentsPage />],
+  ['/segments/new', () => <SegmentPage segmentKey={null} />],
+  ['/segments/:key', (p) => <SegmentPage segmentKey={p.key ?? ''} />],
+  ['/environments', () => <EnvironmentsPage />],
+  ['/tokens', () => <TokensPage />],
+  ['/users', () => <UsersPage />],
+  ['/audit', () => <AuditPage />],
+];
+
+function Routes({ location }: { location: Location }) {
+  const path = location.path.replace(/\/+$/, '') || '/';
+  for (const [pattern, render] of ROUTES) {
+    const params = match(pattern, path);
+    if (params) return <>{render(params)}</>;
+  }
+  return (
+    <div className="page">
+      <h1>Page not found</h1>
+      <p>
+        Nothing lives at <code>{path}</code>. <Link to="/flags">Go to the flags</Link>.
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,320 @@
+import { useEffect, useState } from 'react';
+import { ApiError, api, messageOf, seg } from '../api.ts';
+import { ChangeList } from '../components/changes.tsx';
+import { Badge, Button, ConfirmDialog, EmptyState, ErrorState, Field, Loading, ReadOnlyNotice, useToast } from '../components/ui.tsx';
+import { useAppData } from '../data.tsx';
+import { type Change, describeAction, diffConfig, diffRecord, isFlagConfig } from '../describe.ts';
+import { dateTime, isProduction, timeAgo } from '../format.ts';
+import { useActivity } from '../live.ts';
+import { Link, setQuery, useLocation } from '../router.tsx';
+import { type Permission, usePermission } from '../session.tsx';
+import type { AuditEntry, AuditPage, ConfigVersion, Flag, FlagEnvironment } from '../types.ts';
+
+/** The readable changes one audit entry made. */
+export function changesOf(entry: AuditEntry): Change[] {
+  if ((entry.action === 'flag.initial' || entry.action === 'flag.version') && isFlagConfig(entry.after)) {
+    const status: Change = { kind: 'added', label: 'Status', after: entry.after.enabled ? 'On' : 'Off' };
+    return [status, ...diffConfig({ rules: [], variants: [], dependencies: [] }, entry.after)];
+  }
+  if (isFlagConfig(entry.before) || isFlagConfig(entry.after)) {
+    return diffConfig(isFlagConfig(entry.before) ? entry.before : null, isFlagConfig(entry.after) ? entry.after : null);
+  }
+  if (entry.action.endsWith('.created') && entry.before == null) {
+    const after = (entry.after ?? {}) as Record<string, unknown>;
+    return diffRecord({}, after).filter((c) => c.after !== '(none)' && c.after !== '(empty)' && c.after !== 'no');
+  }
+  if (entry.action.endsWith('.deleted') && entry.after == null) return [];
+  return diffRecord(entry.before, entry.after);
+}
+
+const RESOURCE_NAMES: Record<string, string> = { sdk_key: 'SDK key', token: 'API token' };
+
+/** Users and keys are stored by id; their email or name reads better. */
+function resourceLabel(entry: AuditEntry): string {
+  const data = (entry.after ?? entry.before ?? {}) as Record<string, unknown>;
+  if (entry.resourceType === 'user' && typeof data.email === 'string') return data.email;
+  if (entry.action === 'user.login' || entry.action === 'user.logout') return entry.actorName;
+  if ((entry.resourceType === 'sdk_key' || entry.resourceType === 'token') && typeof data.name === 'string') return data.name;
+  return entry.resourceKey;
+}
+
+/** Saved versions of one environment that no audit entry shows, as entries of their own. */
+function untracked(entries: AuditEntry[], versions: ConfigVersion[], env: string, flagKey: string): AuditEntry[] {
+  const covered = new Set(entries.filter((e) => e.environment === env).map((e) => versionOf(e.after)));
+  const creator = entries.find((e) => e.action === 'flag.created')?.actorName;
+  return versions
+    .filter((v) => !covered.has(v.version))
+    .map((v) => ({
+      id: -v.version,
+      actor: v.actor,
+      actorName: v.version === 1 ? (creator ?? '') : v.actor.startsWith('system') ? 'system' : 'someone',
+      action: v.version === 1 ? 'flag.initial' : 'flag.version',
+      resourceType: 'flag',
+      resourceKey: flagKey,
+      environment: env,
+      before: null,
+      after: { ...v, flag: flagKey, environment: env },
+      createdAt: v.createdAt,
+    }));
+}
+
+function versionOf(v: unknown): number | undefined {
+  const n = (v as { version?: unknown } | null)?.version;
+  return typeof n === 'number' ? n : undefined;
+}
+
+export function AuditEntryView({
+  entry,
+  showResource,
+  revert,
+}: {
+  entry: AuditEntry;
+  showResource?: boolean;
+  revert?: { current: number | undefined; perm: Permission; onRevert: (entry: AuditEntry, version: number) => void };
+}) {
+  const version = isFlagConfig(entry.after) ? versionOf(entry.after) : undefined;
+  const changes = changesOf(entry);
+  const isCurrent = version !== undefined && revert?.current === version;
+  return (
+    <article
+      className="entry"
+      aria-label={`${entry.actorName} ${describeAction(entry.action, entry.resourceType, entry.resourceKey, entry.environment)}`}
+    >
+      <header className="entry-header">
+        <div>
+          <strong className="entry-actor">{entry.actorName}</strong>{' '}
+          {showResource ? (
+            <>
+              <span className="muted">{RESOURCE_NAMES[entry.resourceType] ?? entry.resourceType}</span>{' '}
+              {entry.resourceType === 'flag' && !entry.action.endsWith('.deleted') ? (
+                <Link to={`/flags/${encodeURIComponent(entry.resourceKey)}/history`} className="key">
+                  {entry.resourceKey}
+                </Link>
+              ) : entry.resourceType === 'segment' && !entry.action.endsWith('.deleted') ? (
+                <Link to={`/segments/${encodeURIComponent(entry.resourceKey)}`} className="key">
+                  {entry.resourceKey}
+                </Link>
+              ) : (
+                <code className="key">{resourceLabel(entry)}</code>
+              )}
+              :{' '}
+            </>
+          ) : null}
+          <span>{describeAction(entry.action, entry.resourceType, entry.resourceKey, entry.environment)}</span>
+          {entry.action === 'flag.reverted' && version !== undefined ? <span className="muted"> (saved as version {version})</span> : null}
+        </div>
+        <div className="entry-meta">
+          {entry.environment ? (
+            <Badge tone={isProduction({ key: entry.environment }) ? 'danger' : 'neutral'}>{entry.environment}</Badge>
+          ) : null}
+          {version !== undefined ? <Badge tone="info">v{version}</Badge> : null}
+          <time dateTime={entry.createdAt} title={dateTime(entry.createdAt)}>
+            {timeAgo(entry.createdAt)}
+          </time>
+        </div>
+      </header>
+      <ChangeList changes={changes} empty={entry.action.endsWith('.deleted') ? 'Deleted.' : 'No visible change.'} />
+      {revert && version !== undefined && entry.environment ? (
+        <div className="entry-actions">
+          {isCurrent ? (
+            <Badge tone="success">current version</Badge>
+          ) : (
+            <Button
+              size="small"
+              perm={revert.perm}
+              onClick={() => revert.onRevert(entry, version)}
+              aria-label={`Revert ${entry.environment} to version ${version}`}
+            >
+              Revert to this version
+            </Button>
+          )}
+        </div>
+      ) : null}
+    </article>
+  );
+}
+
+interface RevertTarget {
+  env: string;
+  version: number;
+  target: FlagEnvironment;
+  current: FlagEnvironment | null;
+}
+
+export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => void }) {
+  const { environments } = useAppData();
+  const { query } = useLocation();
+  const perm = usePermission('editor', 'revert flags');
+  const revertPerm: Permission = flag.archived ? { allowed: false, reason: 'Archived flags cannot be reverted; restore it first' } : perm;
+  const notify = useToast();
+  const env = query.get('env') ?? '';
+  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
+  const [next, setNext] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [versions, setVersions] = useState<ConfigVersion[] | null>(null);
+  const [reverting, setReverting] = useState<RevertTarget | null>(null);
+  const [revertBusy, setRevertBusy] = useState(false);
+  const [revertError, setRevertError] = useState<string | undefined>(undefined);
+
+  const load = async (before?: number) => {
+    const page = await api.get<AuditPage>(`/flags/${seg(flag.key)}/audit`, { query: { environment: env || undefined, limit: 50, before } });
+    return page;
+  };
+  const refresh = async () => {
+    try {
+      const [page, saved] = await Promise.all([
+        load(),
+        env ? api.get<{ versions: ConfigVersion[] }>(`/flags/${seg(flag.key)}/environments/${seg(env)}/versions`).catch(() => null) : null,
+      ]);
+      setEntries(page.entries);
+      setNext(page.nextBefore);
+      setVersions(saved?.versions ?? null);
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refetch when the flag or the filter changes
+  useEffect(() => {
+    setEntries(null);
+    void refresh();
+  }, [flag.key, env]);
+  useActivity(
+    (a) => a.resourceType === 'flag' && a.resourceKey === flag.key,
+    () => void refresh(),
+  );
+
+  const startRevert = async (entry: AuditEntry, version: number) => {
+    if (!entry.environment || !isFlagConfig(entry.after)) return;
+    setRevertError(undefined);
+    const target = entry.after as unknown as FlagEnvironment;
+    setReverting({ env: entry.environment, version, target, current: null });
+    try {
+      const current = await api.get<FlagEnvironment>(`/flags/${seg(flag.key)}/environments/${seg(entry.environment)}`);
+      setReverting({ env: entry.environment, version, target, current });
+    } catch (err) {
+      setRevertError(messageOf(err));
+    }
+  };
+
+  const confirmRevert = async () => {
+    if (!reverting?.current) return;
+    setRevertBusy(true);
+    setRevertError(undefined);
+    const { env: e, version, current } = reverting;
+    try {
+      const saved = await api.post<FlagEnvironment>(
+        `/flags/${seg(flag.key)}/environments/${seg(e)}/revert`,
+        { toVersion: version },
+        { version: current.version },
+      );
+      setReverting(null);
+      notify(`Reverted ${flag.key} in ${e} to version ${version} (saved as version ${saved.version})`, 'success');
+      onChanged();
+      void refresh();
+    } catch (err) {
+      if (err instanceof ApiError && err.isConflict) {
+        const fresh = await api.get<FlagEnvironment>(`/flags/${seg(flag.key)}/environments/${seg(e)}`).catch(() => null);
+        setReverting({ ...reverting, current: fresh });
+        setRevertError('Someone changed this flag a moment ago. The comparison now shows the latest version; confirm again to revert it.');
+      } else setRevertError(messageOf(err));
+    } finally {
+      setRevertBusy(false);
+    }
+  };
+
+  const envName = (key: string) => environments.find((x) => x.key === key)?.name ?? key;
+  // Versions without an audit entry of their own (the first one, made with the flag): listed too, so
+  // any version can be reverted to. Only once the whole trail is loaded, or older pages would repeat.
+  const shown = entries && env && versions && next === null ? [...entries, ...untracked(entries, versions, env, flag.key)] : entries;
+
+  return (
+    <div className="history">
+      <ReadOnlyNotice reason={perm.reason} />
+      <div className="filters">
+        <Field label="Environment">
+          {(p) => (
+            <select {...p} className="input" value={env} onChange={(e) => setQuery({ env: e.target.value })}>
+              <option value="">All environments</option>
+              {environments.map((e) => (
+                <option key={e.key} value={e.key}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      {error ? <ErrorState error={error} onRetry={() => void refresh()} /> : null}
+      {entries === null && !error ? <Loading /> : null}
+      {entries && entries.length === 0 ? <EmptyState title="No changes yet" /> : null}
+      {entries && entries.length > 0 ? (
+        <ol className="timeline" aria-label={`Changes to ${flag.key}, newest first`}>
+          {(shown ?? entries).map((entry) => (
+            <li key={entry.id}>
+              <AuditEntryView
+                entry={entry}
+                revert={{
+                  current: entry.environment ? flag.environments[entry.environment]?.version : undefined,
+                  perm: revertPerm,
+                  onRevert: (en, v) => void startRevert(en, v),
+                }}
+              />
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      {next !== null && entries ? (
+        <Button
+          busy={loadingMore}
+          onClick={async () => {
+            setLoadingMore(true);
+            try {
+              const page = await load(next);
+              setEntries([...entries, ...page.entries]);
+              setNext(page.nextBefore);
+            } catch (err) {
+              setError(err);
+            } finally {
+              setLoadingMore(false);
+            }
+          }}
+        >
+          Show older changes
+        </Button>
+      ) : null}
+      <ConfirmDialog
+        open={reverting !== null}
+        wide
+        title={reverting ? `Revert ${flag.key} in ${envName(reverting.env)} to version ${reverting.version}?` : ''}
+        confirmLabel={reverting ? `Revert ${envName(reverting.env)} to version ${reverting.version}` : 'Revert'}
+        danger={reverting ? isProduction({ key: reverting.env, name: envName(reverting.env) }) : false}
+        busy={revertBusy}
+        confirmDisabled={!reverting?.current}
+        error={revertError}
+        onCancel={() => setReverting(null)}
+        onConfirm={() => void confirmRevert()}
+      >
+        {reverting ? (
+          <>
+            <p>
+              Version {reverting.version} becomes the current configuration again, saved as a new version: nothing in the history is lost,
+              and the revert itself appears in it.
+            </p>
+            {reverting.current ? (
+              <>
+                <h3 className="h4">
+                  What changes (version {reverting.current.version} → as in version {reverting.version})
+                </h3>
+                <ChangeList changes={diffConfig(reverting.current, reverting.target)} empty="It is the same as the current version." />
+              </>
+            ) : (
+              <Loading label="Loading the current version…" />
+            )}
+          </>
+        ) : null}
+      </ConfirmDialog>
+    </div>
+  );
+}

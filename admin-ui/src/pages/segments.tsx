@@ -1,0 +1,424 @@
+import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
+import { ApiError, api, messageOf, seg } from '../api.ts';
+import { ChangeList } from '../components/changes.tsx';
+import { type AttributeHints, ConditionsEditor, newCondition } from '../components/conditions.tsx';
+import {
+  Banner,
+  Button,
+  ConfirmDialog,
+  EmptyState,
+  ErrorState,
+  Field,
+  Loading,
+  PageHeader,
+  ReadOnlyNotice,
+  useToast,
+} from '../components/ui.tsx';
+import { useAppData } from '../data.tsx';
+import { describeCondition, diffRecord } from '../describe.ts';
+import { dateTime, plural, timeAgo } from '../format.ts';
+import { useBeforeUnload, useDocumentTitle, useResource } from '../hooks.ts';
+import { describePath, Issues } from '../issues.ts';
+import { useActivity } from '../live.ts';
+import { WELL_KNOWN_ATTRIBUTES } from '../operators.ts';
+import { Link, navigate } from '../router.tsx';
+import { usePermission } from '../session.tsx';
+import type { Condition, Segment } from '../types.ts';
+import { checkConditions } from '../validate.ts';
+
+export function SegmentsPage() {
+  useDocumentTitle('Segments');
+  const perm = usePermission('editor', 'create segments');
+  const list = useResource(() => api.get<{ segments: Segment[] }>('/segments'), []);
+  useActivity(
+    (a) => a.resourceType === 'segment' || a.resourceType === 'flag',
+    () => void list.reload(),
+  );
+  const segments = list.data?.segments ?? [];
+  return (
+    <div className="page">
+      <PageHeader
+        title="Segments"
+        subtitle="Named groups of users (beta testers, internal staff, a region) that rules in any flag can target."
+        actions={
+          <Button variant="primary" perm={perm} onClick={() => navigate('/segments/new')}>
+            <span aria-hidden="true">+</span> New segment
+          </Button>
+        }
+      />
+      {list.error ? <ErrorState error={list.error} onRetry={() => void list.reload()} /> : null}
+      {!list.data && !list.error ? <Loading /> : null}
+      {list.data && segments.length === 0 ? (
+        <EmptyState title="No segments yet">
+          <p>Define a group once, then use it in the rules of many flags.</p>
+          <Button variant="primary" perm={perm} onClick={() => navigate('/segments/new')}>
+            Create a segment
+          </Button>
+        </EmptyState>
+      ) : null}
+      {segments.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table">
+            <caption className="visually-hidden">Segments</caption>
+            <thead>
+              <tr>
+                <th scope="col">Segment</th>
+                <th scope="col">Who is in it</th>
+                <th scope="col">Used by</th>
+                <th scope="col">Last changed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {segments.map((s) => (
+                <tr key={s.key}>
+                  <th scope="row">
+                    <Link to={`/segments/${encodeURIComponent(s.key)}`} className="flag-link">
+                      {s.name}
+                    </Link>
+                    <div className="flag-meta">
+                      <code className="key">{s.key}</code>
+                    </div>
+                    {s.description ? <p className="muted small">{s.description}</p> : null}
+                  </th>
+                  <td data-label="Who is in it">
+                    {s.conditions.length === 0 ? (
+                      <span className="muted">everyone</span>
+                    ) : (
+                      <ul className="plain-list small">
+                        {s.conditions.map((c, i) => (
+                          // biome-ignore lint/suspicious/noArrayIndexKey: display only
+                          <li key={i}>{describeCondition(c)}</li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td data-label="Used by">
+                    {s.usedBy.length === 0 ? (
+                      <span className="muted">no flags</span>
+                    ) : (
+                      <ul className="plain-list">
+                        {s.usedBy.map((k) => (
+                          <li key={k}>
+                            <Link to={`/flags/${encodeURIComponent(k)}`}>{k}</Link>
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </td>
+                  <td data-label="Last changed" title={dateTime(s.updatedAt)}>
+                    {timeAgo(s.updatedAt)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+interface Form {
+  key: string;
+  name: string;
+  description: string;
+  conditions: Condition[];
+}
+
+function formOf(s: Segment): Form {
+  return { key: s.key, name: s.name, description: s.description, conditions: s.conditions };
+}
+
+const EMPTY: Form = { key: '', name: '', description: '', conditions: [newCondition()] };
+
+export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
+  const isNew = segmentKey === null;
+  useDocumentTitle(isNew ? 'New segment' : `Segment ${segmentKey}`);
+  const perm = usePermission('editor', 'change segments');
+  const readOnlyId = useId();
+  const notify = useToast();
+  const { attributes } = useAppData();
+  const segment = useResource(() => (segmentKey ? api.get<Segment>(`/segments/${seg(segmentKey)}`) : Promise.resolve(null)), [segmentKey]);
+  const [form, setForm] = useState<Form | null>(isNew ? EMPTY : null);
+  const [base, setBase] = useState<Segment | null>(null);
+  const [serverIssues, setServerIssues] = useState(new Issues());
+  const [error, setError] = useState<string | null>(null);
+  const [conflict, setConflict] = useState<Segment | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [submitted, setSubmitted] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | undefined>(undefined);
+  const [deleting, setDeleting] = useState(false);
+
+  const dirty =
+    form !== null &&
+    (isNew ? JSON.stringify(form) !== JSON.stringify(EMPTY) : base !== null && JSON.stringify(form) !== JSON.stringify(formOf(base)));
+  useBeforeUnload(dirty);
+
+  // Load, and follow live changes while nothing is being edited.
+  useEffect(() => {
+    const s = segment.data;
+    if (!s) return;
+    if (!base) {
+      setBase(s);
+      setForm(formOf(s));
+    } else if (s.version !== base.version && !dirty) {
+      setBase(s);
+      setForm(formOf(s));
+    } else if (s.version === base.version && s.usedBy.join() !== base.usedBy.join()) {
+      setBase(s);
+    }
+  }, [segment.data, base, dirty]);
+  const behind = dirty && base !== null && segment.data != null && segment.data.version !== base.version;
+  useActivity(
+    (a) => (a.resourceType === 'segment' && a.resourceKey === segmentKey) || a.resourceType === 'flag',
+    () => void segment.reload(),
+  );
+
+  const hints: AttributeHints = useMemo(
+    () => ({
+      names: [...new Set([...WELL_KNOWN_ATTRIBUTES, ...attributes.map((a) => a.name)])],
+      sensitive: new Set(attributes.filter((a) => a.sensitive).map((a) => a.name)),
+    }),
+    [attributes],
+  );
+
+  if (segment.error instanceof ApiError && segment.error.status === 404) {
+    return (
+      <div className="page">
+        <h1>Segment not found</h1>
+        <p>
+          There is no segment <code>{segmentKey}</code>. <Link to="/segments">Back to the segments</Link>
+        </p>
+      </div>
+    );
+  }
+  if (segment.error && !segment.data) return <ErrorState error={segment.error} onRetry={() => void segment.reload()} />;
+  if (!form) return <Loading />;
+
+  const localIssues = new Issues([
+    ...(isNew && submitted && form.key.trim() === '' ? [{ path: '/key', message: 'Give the segment a key' }] : []),
+    ...(submitted || !isNew ? checkConditions(form.conditions, '/conditions') : []),
+  ]);
+  const issues = localIssues.concat(serverIssues);
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setSubmitted(true);
+    if (new Issues(checkConditions(form.conditions, '/conditions')).size > 0 || (isNew && form.key.trim() === '')) return;
+    setBusy(true);
+    setError(null);
+    setServerIssues(new Issues());
+    try {
+      if (isNew) {
+        const created = await api.post<Segment>('/segments', {
+          key: form.key.trim(),
+          name: form.name.trim() || form.key.trim(),
+          description: form.description,
+          conditions: form.conditions,
+        });
+        notify(`Created segment ${created.key}`, 'success');
+        navigate(`/segments/${encodeURIComponent(created.key)}`, { force: true });
+        return;
+      }
+      if (!base) return;
+      const saved = await api.patch<Segment>(
+        `/segments/${seg(base.key)}`,
+        { name: form.name.trim() || base.key, description: form.description, conditions: form.conditions },
+        { version: base.version },
+      );
+      setBase(saved);
+      setForm(formOf(saved));
+      setConflict(null);
+      segment.set(saved);
+      notify(`Saved segment ${saved.key}`, 'success');
+    } catch (err) {
+      if (err instanceof ApiError && err.isConflict && segmentKey) {
+        setConflict(await api.get<Segment>(`/segments/${seg(segmentKey)}`));
+      } else if (err instanceof ApiError) {
+        setServerIssues(new Issues(err.code === 'CONFLICT' ? [{ path: '/key', message: 'This key is taken' }] : err.issues));
+        setError(err.message);
+      } else setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    if (!base) return;
+    setDeleting(true);
+    setDeleteError(undefined);
+    try {
+      await api.del(`/segments/${seg(base.key)}`);
+      notify(`Deleted segment ${base.key}`, 'success');
+      setConfirmDelete(false);
+      navigate('/segments', { force: true });
+    } catch (err) {
+      const flags = err instanceof ApiError ? (err.details as { flags?: string[] } | undefined)?.flags : undefined;
+      setDeleteError(flags ? `${messageOf(err)}: ${flags.join(', ')}` : messageOf(err));
+    } finally {
+      setDeleting(false);
+    }
+  };
+
+  return (
+    <div className="page page-narrow">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/segments">Segments</Link> <span aria-hidden="true">/</span>{' '}
+        <span aria-current="page">{isNew ? 'New segment' : segmentKey}</span>
+      </nav>
+      <PageHeader
+        title={isNew ? 'New segment' : (base?.name ?? segmentKey)}
+        subtitle={
+          base ? `Version ${base.version}, changed ${timeAgo(base.updatedAt)}` : 'A user is in the segment when every condition holds.'
+        }
+      />
+      <ReadOnlyNotice reason={perm.reason} id={readOnlyId} />
+      {conflict && base ? (
+        <Banner tone="danger" role="alert" title="Not saved: someone else changed this segment meanwhile">
+          <p>Their change:</p>
+          <ChangeList changes={diffRecord(formOf(base), formOf(conflict))} />
+          <p>Your change:</p>
+          <ChangeList changes={diffRecord(formOf(base), form)} />
+          <div className="row gap-small">
+            <Button
+              variant="primary"
+              onClick={() => {
+                setBase(conflict);
+                setConflict(null);
+              }}
+            >
+              Keep my version and review
+            </Button>
+            <Button
+              onClick={() => {
+                setBase(conflict);
+                setForm(formOf(conflict));
+                setConflict(null);
+              }}
+            >
+              Discard mine, show theirs
+            </Button>
+          </div>
+        </Banner>
+      ) : null}
+      {behind && !conflict ? (
+        <Banner tone="warning" role="status" title="Someone else saved this segment while you were editing">
+          <p>Saving will show you both changes before anything is overwritten.</p>
+        </Banner>
+      ) : null}
+      <form className="card form" onSubmit={save} noValidate>
+        <fieldset className="plain" disabled={!perm.allowed} title={perm.reason} aria-describedby={perm.allowed ? undefined : readOnlyId}>
+          {isNew ? (
+            <Field label="Key" hint="How rules refer to it; it cannot change later." error={issues.at('/key')}>
+              {(p) => (
+                <input
+                  {...p}
+                  className="input mono"
+                  value={form.key}
+                  onChange={(e) => setForm({ ...form, key: e.target.value })}
+                  // biome-ignore lint/a11y/noAutofocus: the first field of a form the user just opened
+                  autoFocus
+                />
+              )}
+            </Field>
+          ) : null}
+          <Field label="Name" error={issues.at('/name')}>
+            {(p) => <input {...p} className="input" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
+          </Field>
+          <Field label="Description" error={issues.at('/description')}>
+            {(p) => (
+              <textarea
+                {...p}
+                className="input"
+                rows={2}
+                value={form.description}
+                onChange={(e) => setForm({ ...form, description: e.target.value })}
+              />
+            )}
+          </Field>
+          <fieldset className="subsection">
+            <legend className="h3">Conditions</legend>
+            <p className="muted small">A user is in the segment when all of these hold.</p>
+            <ConditionsEditor
+              conditions={form.conditions}
+              onChange={(conditions) => setForm({ ...form, conditions })}
+              path="/conditions"
+              issues={issues}
+              hints={hints}
+              context="the segment"
+            />
+          </fieldset>
+        </fieldset>
+        {error ? (
+          <Banner tone="danger" role="alert" title="Not saved">
+            <p>{error}</p>
+            {serverIssues.size > 0 ? (
+              <ul>
+                {serverIssues.list.map((i) => (
+                  <li key={i.path + i.message}>
+                    {describePath(i.path)}: {i.message}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </Banner>
+        ) : null}
+        <div className="form-actions">
+          {isNew ? (
+            <Button onClick={() => navigate('/segments')}>Cancel</Button>
+          ) : (
+            <Button onClick={() => base && setForm(formOf(base))} disabled={!dirty || busy}>
+              Undo changes
+            </Button>
+          )}
+          <Button type="submit" variant="primary" busy={busy} perm={perm} disabled={!isNew && !dirty}>
+            {isNew ? 'Create segment' : 'Save segment'}
+          </Button>
+        </div>
+      </form>
+
+      {base ? (
+        <section className="card" aria-labelledby="used-title">
+          <h2 id="used-title" className="h3">
+            Used by {plural(base.usedBy.length, 'flag')}
+          </h2>
+          {base.usedBy.length === 0 ? (
+            <p className="muted">No rule uses this segment yet.</p>
+          ) : (
+            <ul className="plain-list">
+              {base.usedBy.map((k) => (
+                <li key={k}>
+                  <Link to={`/flags/${encodeURIComponent(k)}`}>{k}</Link>
+                </li>
+              ))}
+            </ul>
+          )}
+          <div className="danger-zone-inline">
+            <Button
+              variant="danger"
+              perm={
+                base.usedBy.length > 0 && perm.allowed ? { allowed: false, reason: 'Remove it from the rules that use it first' } : perm
+              }
+              onClick={() => setConfirmDelete(true)}
+            >
+              Delete segment
+            </Button>
+          </div>
+        </section>
+      ) : null}
+      <ConfirmDialog
+        open={confirmDelete}
+        title={`Delete segment ${base?.key ?? ''}?`}
+        confirmLabel="Delete segment"
+        danger
+        busy={deleting}
+        error={deleteError}
+        onCancel={() => setConfirmDelete(false)}
+        onConfirm={() => void remove()}
+      >
+        <p>No flag uses it. Its history stays in the audit log.</p>
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+import { createContext, useContext } from 'react';
+import type { Me, Role } from './types.ts';
+
+const ORDER: Role[] = ['viewer', 'editor', 'admin'];
+
+export function roleAtLeast(role: Role, required: Role): boolean {
+  return ORDER.indexOf(role) >= ORDER.indexOf(required);
+}
+
+export interface Session {
+  me: Me;
+  logout: () => Promise<void>;
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error('useSession outside of a logged-in view');
+  return s;
+}
+
+export interface Permission {
+  allowed: boolean;
+  /** Why not, in words a control can carry as its description. */
+  reason: string | undefined;
+}
+
+const ROLE_NAMES: Record<Role, string> = { viewer: 'Viewers', editor: 'Editors', admin: 'Admins' };
+
+/**
+ * Whether the current user may do something that needs `required`; `what` completes the reason,
+ * e.g. permission('editor', 'change flags') gives "Viewers cannot change flags".
+ */
+export function usePermission(required: Role, what: string): Permission {
+  const { me } = useSession();
+  if (roleAtLeast(me.role, required)) return { allowed: true, reason: undefined };
+  return { allowed: false, reason: `${ROLE_NAMES[me.role]} cannot ${what}` };
+}
