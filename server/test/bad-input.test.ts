@@ -27,6 +27,8 @@ interface WriteRoute {
   openObjects?: string[];
   /** Numbers (JSON pointers) that may be negative, such as a metric's value. */
   signedNumbers?: string[];
+  /** Fields (JSON pointers) where null is a value (it clears them). */
+  nullable?: string[];
   /** The route reads If-Match. */
   ifMatch?: boolean;
   /** Send the session cookie instead of the admin token (logout ends the session it is sent with). */
@@ -119,6 +121,7 @@ function writeRoutes(ids: {
         version: 1,
       },
       ifMatch: true,
+      nullable: ['/variantStickiness'],
     },
     {
       method: 'POST',
@@ -236,7 +239,7 @@ function wrongValues(value: Json, pointer: string, route: WriteRoute): Array<[st
     return [
       ['a number', 12345],
       ['a boolean', true],
-      ['null', null],
+      ...(route.nullable?.includes(pointer) ? [] : ([['null', null]] as Array<[string, Json]>)),
       ['an object', {}],
       ['an array', [value]],
       ['100,000 characters', 'x'.repeat(100_000)],

@@ -138,6 +138,33 @@ describe.skipIf(!DATABASE_URL)('flags on Postgres', () => {
     expect((await req('GET', '/flags/dark-mode/environments/staging')).body.version).toBe(current + 1);
   });
 
+  it('creates a multivariate flag with its variants in every environment, and clears a variant stickiness', async () => {
+    const created = await req('POST', '/flags', {
+      key: 'pricing',
+      kind: 'multivariate',
+      variants: [
+        { name: 'low', weight: 500, payload: { type: 'number', value: '9' } },
+        { name: 'high', weight: 500, payload: { type: 'number', value: '12' } },
+      ],
+      variantStickiness: 'accountId',
+    });
+    expect(created.status).toBe(201);
+    for (const env of ['development', 'staging', 'production']) {
+      expect((await req('GET', `/flags/pricing/environments/${env}`)).body).toMatchObject({
+        version: 1,
+        variantStickiness: 'accountId',
+        variants: [{ name: 'low' }, { name: 'high' }],
+      });
+    }
+    const cleared = await req('PATCH', '/flags/pricing/environments/staging', { variantStickiness: null }, { 'if-match': '"1"' });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.variantStickiness).toBeUndefined();
+    expect(
+      (await req('POST', '/flags', { key: 'bad-json', variants: [{ name: 'x', weight: 1, payload: { type: 'json', value: '{' } }] }))
+        .status,
+    ).toBe(400);
+  });
+
   it('archives, restores, and deletes only archived flags', async () => {
     await req('POST', '/flags', { key: 'temp' });
     expect((await req('DELETE', '/flags/temp')).status).toBe(409);
@@ -165,7 +192,7 @@ describe.skipIf(!DATABASE_URL)('flags on Postgres', () => {
     const on = await req('GET', '/flags?environment=production&enabled=true');
     expect(on.body.flags.map((f: { key: string }) => f.key)).toEqual(['new-checkout']);
     const off = await req('GET', '/flags?environment=production&enabled=false');
-    expect(off.body.flags.map((f: { key: string }) => f.key)).toEqual(['dark-mode']);
+    expect(off.body.flags.map((f: { key: string }) => f.key).sort()).toEqual(['dark-mode', 'pricing']);
   });
 
   it('keeps dependencies one level deep and refuses cycles', async () => {

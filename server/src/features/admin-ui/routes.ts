@@ -24,7 +24,9 @@ export const adminUiRoutes: FastifyPluginAsync = async (app) => {
   }
   await app.register(fastifyStatic, { root: dir, wildcard: false, index: ['index.html'] });
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
-    if (request.url.startsWith('/api/')) return reply.callNotFound();
+    // Unknown API paths stay JSON 404s; so do missing build assets (after a rebuild the old file
+    // list is stale, and serving index.html as JavaScript would hide that).
+    if (request.url.startsWith('/api/') || request.url.startsWith('/assets/')) return reply.callNotFound();
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });
 };

@@ -89,6 +89,9 @@ export const CreateFlagBody = Type.Object(
     kind: Type.Optional(FlagKind),
     tags: Type.Optional(Tags),
     clientVisible: Type.Optional(Type.Boolean()),
+    /** A multivariate flag's variants, set in every environment at creation. */
+    variants: Type.Optional(Type.Array(VariantSchema, { maxItems: 50 })),
+    variantStickiness: Type.Optional(Stickiness),
   },
   { additionalProperties: false },
 );
@@ -110,7 +113,8 @@ export const UpdateFlagEnvironmentBody = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     rules: Type.Optional(Type.Array(RuleSchema, { maxItems: 200 })),
     variants: Type.Optional(Type.Array(VariantSchema, { maxItems: 50 })),
-    variantStickiness: Type.Optional(Stickiness),
+    /** null goes back to the default stickiness. */
+    variantStickiness: Type.Optional(Type.Union([Stickiness, Type.Null()])),
     dependencies: Type.Optional(Type.Array(DependencySchema, { maxItems: 20 })),
     version: Type.Optional(Version),
   },

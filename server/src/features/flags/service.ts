@@ -33,6 +33,8 @@ export interface FlagInput {
   kind?: 'boolean' | 'multivariate' | undefined;
   tags?: string[] | undefined;
   clientVisible?: boolean | undefined;
+  variants?: StoredFlagConfig['variants'];
+  variantStickiness?: string | undefined;
 }
 
 /** A change to one environment's config; absent fields stay as they are. */
@@ -40,7 +42,7 @@ export interface FlagEnvironmentPatch {
   enabled?: boolean | undefined;
   rules?: Array<Omit<Rule, 'id'> & { id?: string | undefined }> | undefined;
   variants?: StoredFlagConfig['variants'];
-  variantStickiness?: string | undefined;
+  variantStickiness?: string | null | undefined;
   dependencies?: StoredFlagConfig['dependencies'];
 }
 
@@ -124,8 +126,14 @@ async function announceEverywhere(c: ChangeTx, flag: FlagRow): Promise<void> {
 
 export async function createFlag(deps: ChangeDeps, actor: Actor, input: FlagInput) {
   return runChange(deps, actor, async (c) => {
-    const issues = validateFlagConfig({ key: input.key, enabled: false });
-    if (issues.length > 0) throw new ValidationError('Invalid flag key', issues);
+    const initial: StoredFlagConfig = {};
+    if (input.variants) initial.variants = input.variants;
+    if (input.variantStickiness) initial.variantStickiness = input.variantStickiness;
+    const issues = validateFlagConfig(
+      { key: input.key, enabled: false, ...initial },
+      { sensitiveAttributes: await sensitiveAttributeNames(c.tx) },
+    );
+    if (issues.length > 0) throw new ValidationError('The flag is invalid', issues);
     if (await findFlag(c.tx, input.key)) throw new ConflictError(`Flag ${input.key} exists already`);
     const row = await insertFlag(
       c.tx,
@@ -138,6 +146,7 @@ export async function createFlag(deps: ChangeDeps, actor: Actor, input: FlagInpu
         clientVisible: input.clientVisible ?? false,
       },
       actorRef(actor),
+      initial,
     );
     await announceEverywhere(c, row);
     const view = flagView(row, await flagEnvironmentsOf(c.tx, [row.key]));
@@ -293,7 +302,8 @@ function mergePatch(current: FlagEnvironmentRow, patch: FlagEnvironmentPatch): {
   const config: StoredFlagConfig = { ...current.config };
   if (patch.rules !== undefined) config.rules = withRuleIds(patch.rules);
   if (patch.variants !== undefined) config.variants = patch.variants;
-  if (patch.variantStickiness !== undefined) config.variantStickiness = patch.variantStickiness;
+  if (patch.variantStickiness === null) delete config.variantStickiness;
+  else if (patch.variantStickiness !== undefined) config.variantStickiness = patch.variantStickiness;
   if (patch.dependencies !== undefined) config.dependencies = patch.dependencies;
   return { enabled: patch.enabled ?? current.enabled, config };
 }

@@ -78,15 +78,21 @@ export async function listFlags(db: Database, f: FlagFilter): Promise<{ rows: Fl
   return { rows, total: total?.n ?? 0 };
 }
 
-export async function insertFlag(db: Database, values: typeof flags.$inferInsert, actor: string): Promise<FlagRow> {
+/** A new flag, switched off in every environment, each with `config` (variants, say) as version 1. */
+export async function insertFlag(
+  db: Database,
+  values: typeof flags.$inferInsert,
+  actor: string,
+  config: StoredFlagConfig = {},
+): Promise<FlagRow> {
   const [row] = await db.insert(flags).values(values).returning();
   if (!row) throw new Error('insert returned nothing');
   const envs = await db.select({ key: environments.key }).from(environments);
   if (envs.length > 0) {
-    await db.insert(flagEnvironments).values(envs.map((e) => ({ flagKey: row.key, environmentKey: e.key })));
+    await db.insert(flagEnvironments).values(envs.map((e) => ({ flagKey: row.key, environmentKey: e.key, config })));
     await db
       .insert(flagConfigVersions)
-      .values(envs.map((e) => ({ flagKey: row.key, environmentKey: e.key, version: 1, enabled: false, config: {}, actor })));
+      .values(envs.map((e) => ({ flagKey: row.key, environmentKey: e.key, version: 1, enabled: false, config, actor })));
   }
   return row;
 }
