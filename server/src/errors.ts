@@ -82,3 +82,12 @@ export class VersionRequiredError extends AppError {
     super(428, ErrorCode.VersionRequired, 'Send the version you edit in an If-Match header or a version field');
   }
 }
+
+/** The Postgres SQLSTATE of a database error (drizzle wraps the driver's error in `cause`). */
+export function sqlState(err: unknown): string | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}

@@ -188,11 +188,37 @@ describe.skipIf(!DATABASE_URL)('flags on Postgres', () => {
     expect((await req('GET', '/flags?stale=false')).body.flags.map((f: { key: string }) => f.key)).not.toContain('dark-mode');
   });
 
+  it('answers 409, not 500, when two creates of one key race, and serializes dependency checks', async () => {
+    const [a, b] = await Promise.all([req('POST', '/flags', { key: 'racy' }), req('POST', '/flags', { key: 'racy' })]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    for (const k of ['rx', 'ry', 'rz']) await req('POST', '/flags', { key: k });
+    const [x, y] = await Promise.all([
+      req('PATCH', '/flags/rx/environments/staging', { dependencies: [{ flag: 'ry' }] }, { 'if-match': '"1"' }),
+      req('PATCH', '/flags/ry/environments/staging', { dependencies: [{ flag: 'rz' }] }, { 'if-match': '"1"' }),
+    ]);
+    // One of them must see the other's dependency and refuse: dependencies stay one level deep.
+    expect([x.status, y.status].sort()).toEqual([200, 400]);
+  });
+
+  it('lets an environment be deleted and created again under the same key', async () => {
+    await req('POST', '/environments', { key: 'qa', name: 'QA' });
+    expect((await req('PATCH', '/flags/dark-mode/environments/qa', { enabled: true }, { 'if-match': '"1"' })).status).toBe(200);
+    expect((await req('DELETE', '/environments/qa')).status).toBe(200);
+    await req('POST', '/environments', { key: 'qa', name: 'QA again' });
+    expect((await req('POST', '/flags', { key: 'after-qa' })).status).toBe(201);
+    expect((await req('PATCH', '/flags/dark-mode/environments/qa', { enabled: true }, { 'if-match': '"1"' })).status).toBe(200);
+    const versions = (await req('GET', '/flags/dark-mode/environments/qa/versions')).body.versions.map(
+      (v: { version: number }) => v.version,
+    );
+    expect(versions).toEqual([2, 1]);
+  });
+
   it('filters by state in an environment', async () => {
     const on = await req('GET', '/flags?environment=production&enabled=true');
     expect(on.body.flags.map((f: { key: string }) => f.key)).toEqual(['new-checkout']);
     const off = await req('GET', '/flags?environment=production&enabled=false');
-    expect(off.body.flags.map((f: { key: string }) => f.key).sort()).toEqual(['dark-mode', 'pricing']);
+    expect(off.body.flags.map((f: { key: string }) => f.key)).toContain('dark-mode');
+    expect(off.body.flags.map((f: { key: string }) => f.key)).not.toContain('new-checkout');
   });
 
   it('keeps dependencies one level deep and refuses cycles', async () => {

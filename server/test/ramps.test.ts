@@ -69,6 +69,17 @@ describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
     expect(versions.slice(0, 3)).toEqual([25, 5, 1]);
   });
 
+  it('refuses to start a plan below where the rule stands (it would take users out)', async () => {
+    await req('POST', '/flags', { key: 'wide' });
+    await req('PATCH', '/flags/wide/environments/production', { enabled: true, rules: [{ id: 'main' }] }, { 'if-match': '"1"' });
+    const plan = (
+      await req('POST', '/ramps', { flag: 'wide', environment: 'production', ruleId: 'main', steps: [{ percentage: 5, holdSeconds: 0 }] })
+    ).body;
+    const refused = await req('POST', `/ramps/${plan.id}/start`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain('100%');
+  });
+
   it('refuses steps that go down, and aborts back to where it started', async () => {
     expect(
       (
@@ -145,7 +156,7 @@ describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
 
   it('exports flags as JSON and imports them back, with a dry run first', async () => {
     const doc = (await req('GET', '/export')).body;
-    expect(doc.flags.map((f: { key: string }) => f.key)).toEqual(['checkout', 'search']);
+    expect(doc.flags.map((f: { key: string }) => f.key)).toEqual(['checkout', 'search', 'wide']);
     await req('POST', '/environments', { key: 'qa', name: 'QA' });
     const renamed = {
       ...doc,
@@ -155,7 +166,7 @@ describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
       })),
     };
     const dry = await req('POST', '/import', { document: renamed, dryRun: true });
-    expect(dry.body).toMatchObject({ dryRun: true, environments: ['qa'], flags: { updated: ['checkout', 'search'] } });
+    expect(dry.body).toMatchObject({ dryRun: true, environments: ['qa'], flags: { updated: ['checkout', 'search', 'wide'] } });
     expect((await req('GET', '/flags/checkout/environments/qa')).body.enabled).toBe(false);
     const real = await req('POST', '/import', { document: renamed });
     expect(real.body.dryRun).toBe(false);

@@ -35,6 +35,20 @@ export async function appendChangeEverywhere(tx: Database, change: (environmentK
   return bumps;
 }
 
+/**
+ * Takes the environment's row lock up front, so a write validates against state that cannot
+ * change under it (two dependencies added at once, a segment deleted while a rule starts using it).
+ * Writes to one environment queue here; the revision bump later needs the same lock anyway.
+ */
+export async function lockEnvironment(tx: Database, environmentKey: string): Promise<void> {
+  await tx.select({ key: environments.key }).from(environments).where(eq(environments.key, environmentKey)).for('update');
+}
+
+/** Every environment's lock, in key order (the order `appendChangeEverywhere` bumps them in). */
+export async function lockAllEnvironments(tx: Database): Promise<void> {
+  await tx.select({ key: environments.key }).from(environments).orderBy(environments.key).for('update');
+}
+
 export interface AuditEntry {
   action: string;
   resourceType: string;

@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, ErrorCode } from '../errors.ts';
+import { AppError, ErrorCode, sqlState } from '../errors.ts';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -55,6 +55,17 @@ export const errorsPlugin = fp(
       }
       const known = fromFastify(err);
       if (known) return reply.status(known.status).send(known.body);
+      // Races the pre-checks lost: two creates of one key, or two writes that deadlocked.
+      const state = sqlState(err);
+      if (state === '23505') {
+        return reply.status(409).send({
+          error: { code: ErrorCode.Conflict, message: 'Something with that key was created at the same moment; reload and retry' },
+        });
+      }
+      if (state === '40P01' || state === '40001') {
+        reply.header('retry-after', '1');
+        return reply.status(503).send({ error: { code: ErrorCode.Unavailable, message: 'A concurrent change got in the way; retry' } });
+      }
       request.log.error({ err }, 'unhandled error');
       return reply.status(500).send({ error: { code: ErrorCode.Internal, message: 'Internal server error' } });
     });

@@ -2,7 +2,7 @@ import { validateFlagConfig, validateSegment } from '@switchboard/core/validatio
 import { asc, eq, isNull } from 'drizzle-orm';
 import { flagEnvironments, flags, segments } from '../../db/schema/index.ts';
 import type { Actor } from '../../domain/actor.ts';
-import { type ChangeDeps, type ChangeTx, runChange } from '../../domain/changes.ts';
+import { type ChangeDeps, type ChangeTx, lockAllEnvironments, runChange } from '../../domain/changes.ts';
 import { ConflictError, ErrorCode, VersionMismatchError, VersionRequiredError } from '../../errors.ts';
 import { type AttributeRow, findAttribute, insertAttribute, updateAttributeIfVersion } from './store.ts';
 
@@ -54,6 +54,7 @@ export interface AttributeInput {
  */
 export async function putAttribute(deps: ChangeDeps, actor: Actor, name: string, version: number | undefined, input: AttributeInput) {
   return runChange(deps, actor, async (c) => {
+    await lockAllEnvironments(c.tx);
     const before = await findAttribute(c.tx, name);
     const sensitive = input.sensitive ?? before?.sensitive ?? false;
     if (sensitive && !before?.sensitive) {

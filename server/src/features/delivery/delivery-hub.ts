@@ -232,6 +232,9 @@ export class DeliveryHub {
         const revision = revisions.get(environment);
         if (revision === undefined) this.dropEnvironment(environment);
         else if (revision > state.revision) void this.requestCatchUp(environment);
+        // Lower than ours: the environment was deleted and created again under the same key.
+        else if (revision < state.revision)
+          void this.reload(environment).catch((err) => this.o.log.warn({ err, environment }, 'reload failed'));
       }
       const keyIds = new Set<string>();
       for (const set of this.connections.values()) for (const conn of set) keyIds.add(conn.keyId);

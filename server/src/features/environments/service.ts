@@ -3,7 +3,7 @@ import { environments } from '../../db/schema/index.ts';
 import type { Actor } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import { ConflictError, NotFoundError, VersionMismatchError } from '../../errors.ts';
-import { type EnvironmentRow, findEnvironment, insertEnvironment, listEnvironments } from './store.ts';
+import { deleteEnvironmentData, type EnvironmentRow, findEnvironment, insertEnvironment, listEnvironments } from './store.ts';
 
 export const DEFAULT_ENVIRONMENTS = [
   { key: 'development', name: 'Development' },
@@ -51,7 +51,9 @@ export async function deleteEnvironment(deps: ChangeDeps, actor: Actor, key: str
     const before = await findEnvironment(c.tx, key);
     if (!before) throw new NotFoundError(`Environment ${key}`);
     if ((await listEnvironments(c.tx)).length <= 1) throw new ConflictError('The last environment cannot be deleted');
-    // Flag configs and SDK keys of the environment go with it (foreign keys cascade).
+    // Flag configs and SDK keys go with it (foreign keys cascade); so does everything else keyed by
+    // it, or an environment created later under the same key would inherit its history.
+    await deleteEnvironmentData(c.tx, key);
     await c.tx.delete(environments).where(eq(environments.key, key));
     await c.audit({ action: 'environment.deleted', resourceType: 'environment', resourceKey: key, before: environmentView(before) });
   });

@@ -1,6 +1,15 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { environments, flagEnvironments, flags } from '../../db/schema/index.ts';
+import {
+  changeLog,
+  environments,
+  flagConfigVersions,
+  flagEnvironments,
+  flags,
+  flagUsage,
+  rampPlans,
+  scheduledChanges,
+} from '../../db/schema/index.ts';
 
 export type EnvironmentRow = typeof environments.$inferSelect;
 
@@ -16,10 +25,24 @@ export async function findEnvironment(db: Database, key: string): Promise<Enviro
 export async function insertEnvironment(db: Database, key: string, name: string, sortOrder: number): Promise<EnvironmentRow> {
   const [row] = await db.insert(environments).values({ key, name, sortOrder }).returning();
   if (!row) throw new Error('insert returned nothing');
-  // Every existing flag gets a config here, switched off.
+  // Every existing flag gets a config here, switched off, as its version 1.
   const flagKeys = await db.select({ key: flags.key }).from(flags);
   if (flagKeys.length > 0) {
     await db.insert(flagEnvironments).values(flagKeys.map((f) => ({ flagKey: f.key, environmentKey: key })));
+    await db
+      .insert(flagConfigVersions)
+      .values(
+        flagKeys.map((f) => ({ flagKey: f.key, environmentKey: key, version: 1, enabled: false, config: {}, actor: 'system:environment' })),
+      );
   }
   return row;
+}
+
+/** What is keyed by an environment without a foreign key to it: history, change log, usage, plans. */
+export async function deleteEnvironmentData(db: Database, key: string): Promise<void> {
+  await db.delete(changeLog).where(eq(changeLog.environmentKey, key));
+  await db.delete(flagConfigVersions).where(eq(flagConfigVersions.environmentKey, key));
+  await db.delete(flagUsage).where(eq(flagUsage.environmentKey, key));
+  await db.delete(rampPlans).where(eq(rampPlans.environmentKey, key));
+  await db.delete(scheduledChanges).where(eq(scheduledChanges.environmentKey, key));
 }

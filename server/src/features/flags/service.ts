@@ -3,7 +3,7 @@ import type { Rule } from '@switchboard/core';
 import { validateFlagConfig } from '@switchboard/core/validation';
 import type { StoredFlagConfig } from '../../db/schema/index.ts';
 import { type Actor, actorRef } from '../../domain/actor.ts';
-import { type ChangeDeps, type ChangeTx, runChange } from '../../domain/changes.ts';
+import { type ChangeDeps, type ChangeTx, lockAllEnvironments, lockEnvironment, runChange } from '../../domain/changes.ts';
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
 import { sensitiveAttributeNames } from '../attributes/store.ts';
@@ -114,8 +114,8 @@ async function requireFlag(tx: ChangeTx['tx'], key: string): Promise<FlagRow> {
   return row;
 }
 
-/** Announces a flag's current state to every environment (metadata changes, restore). */
-async function announceEverywhere(c: ChangeTx, flag: FlagRow): Promise<void> {
+/** Announces a flag's current state to every environment (metadata changes, restore, imports). */
+export async function announceEverywhere(c: ChangeTx, flag: FlagRow): Promise<void> {
   const envs = await flagEnvironmentsOf(c.tx, [flag.key]);
   const byEnv = new Map(envs.map((e) => [e.environmentKey, e]));
   await c.appendChangeEverywhere((env) => {
@@ -126,6 +126,7 @@ async function announceEverywhere(c: ChangeTx, flag: FlagRow): Promise<void> {
 
 export async function createFlag(deps: ChangeDeps, actor: Actor, input: FlagInput) {
   return runChange(deps, actor, async (c) => {
+    await lockAllEnvironments(c.tx);
     const initial: StoredFlagConfig = {};
     if (input.variants) initial.variants = input.variants;
     if (input.variantStickiness) initial.variantStickiness = input.variantStickiness;
@@ -157,6 +158,7 @@ export async function createFlag(deps: ChangeDeps, actor: Actor, input: FlagInpu
 
 export async function updateFlag(deps: ChangeDeps, actor: Actor, key: string, version: number, input: Omit<FlagInput, 'key'>) {
   return runChange(deps, actor, async (c) => {
+    await lockAllEnvironments(c.tx);
     const before = await requireFlag(c.tx, key);
     const set: Partial<FlagRow> = {};
     if (input.name !== undefined) set.name = input.name;
@@ -176,6 +178,7 @@ export async function updateFlag(deps: ChangeDeps, actor: Actor, key: string, ve
 
 export async function archiveFlag(deps: ChangeDeps, actor: Actor, key: string, archive: boolean) {
   return runChange(deps, actor, async (c) => {
+    await lockAllEnvironments(c.tx);
     const before = await requireFlag(c.tx, key);
     if ((before.archivedAt !== null) === archive)
       throw new ConflictError(archive ? `Flag ${key} is archived already` : `Flag ${key} is not archived`);
@@ -266,6 +269,7 @@ async function writeConfig(
   config: StoredFlagConfig,
   action: string,
 ) {
+  await lockEnvironment(c.tx, current.environmentKey);
   await checkConfig(c.tx, flag, current.environmentKey, enabled, config);
   const row = await updateFlagEnvironmentIfVersion(c.tx, flag.key, current.environmentKey, version, enabled, config, actorRef(c.actor));
   if (!row) throw new VersionMismatchError(current.version);

@@ -1,11 +1,12 @@
 import { importUnleash, type UnleashPayload } from '@switchboard/core/unleash';
 import { type ValidationIssue, validateFlagConfig, validateSegment } from '@switchboard/core/validation';
 import { type Actor, actorRef } from '../../domain/actor.ts';
-import { type ChangeDeps, runChange } from '../../domain/changes.ts';
+import { type ChangeDeps, lockAllEnvironments, runChange } from '../../domain/changes.ts';
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { sensitiveAttributeNames } from '../attributes/store.ts';
 import { findEnvironment } from '../environments/store.ts';
+import { announceEverywhere } from '../flags/service.ts';
 import { dependencyGraph, findFlag, findFlagEnvironment, insertFlag, updateFlagEnvironmentIfVersion } from '../flags/store.ts';
 import { findSegment, insertSegment, segmentKeys, updateSegmentIfVersion } from '../segments/store.ts';
 
@@ -27,6 +28,7 @@ export async function importUnleashExport(
   payload: UnleashPayload,
 ): Promise<ImportReport> {
   return runChange(deps, actor, async (c) => {
+    await lockAllEnvironments(c.tx);
     if (!(await findEnvironment(c.tx, environment))) throw new NotFoundError(`Environment ${environment}`);
     let imported: ReturnType<typeof importUnleash>;
     try {
@@ -88,6 +90,8 @@ export async function importUnleashExport(
           actorRef(actor),
         );
         report.flags.created.push(key);
+        // The other environments hear of the new flag (off there) like any created flag.
+        await announceEverywhere(c, flag);
       }
       const current = await findFlagEnvironment(c.tx, key, environment);
       if (!current) throw new Error(`flag ${key} has no config in ${environment}`);

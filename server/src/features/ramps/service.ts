@@ -1,7 +1,7 @@
 import type { Rollout, Rule } from '@switchboard/core';
 import type { RampGuard, RampStep } from '../../db/schema/index.ts';
 import type { Actor } from '../../domain/actor.ts';
-import { type ChangeDeps, type ChangeTx, runChange } from '../../domain/changes.ts';
+import { type ChangeDeps, type ChangeTx, lockEnvironment, runChange } from '../../domain/changes.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { patchFlagEnvironment } from '../flags/service.ts';
 import { findFlagEnvironment } from '../flags/store.ts';
@@ -93,6 +93,8 @@ export interface RampInput {
 export async function createRamp(deps: ChangeDeps, actor: Actor, input: RampInput) {
   return runChange(deps, actor, async (c) => {
     validateSteps(input.steps);
+    // One live plan per rule: the environment lock makes the check below hold until commit.
+    await lockEnvironment(c.tx, input.environment);
     await ruleOf(c, input.flag, input.environment, input.ruleId);
     const live = await liveRampOnRule(c.tx, input.flag, input.environment, input.ruleId);
     if (live) throw new ConflictError(`Rule ${input.ruleId} already has a ${live.state} ramp (${live.id})`, { ramp: live.id });
@@ -158,6 +160,16 @@ export function startRamp(deps: ChangeDeps, actor: Actor, id: string) {
   return transition(deps, actor, id, 'ramp.started', async (c, row) => {
     requireState(row, [RampState.Pending], 'start');
     const rule = await ruleOf(c, row.flagKey, row.environmentKey, row.ruleId);
+    // A plan only ever adds users: starting below where the rule stands would take some out, and
+    // rolling back would then put them back in. A rule without a rollout is at 100%.
+    const current = rule.rollout ? rule.rollout.percentage : 100;
+    const first = row.steps[0]?.percentage ?? 0;
+    if (first <= current) {
+      throw new ConflictError(`The rule is at ${current}% already; a plan must start above that (its first step is ${first}%)`, {
+        current,
+        first,
+      });
+    }
     const started = await updateRamp(c.tx, row.id, { previousPercentage: rule.rollout ? rule.rollout.percentage : null });
     return enterStep(c, started, 0, new Date());
   });

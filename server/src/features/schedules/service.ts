@@ -1,7 +1,7 @@
 import type { ScheduledPatch } from '../../db/schema/index.ts';
 import { type Actor, Role } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { checkFlagEnvironmentPatch, type FlagEnvironmentPatch, patchFlagEnvironment } from '../flags/service.ts';
 import { claimDueSchedule, insertSchedule, lockSchedule, type ScheduleRow, setScheduleState } from './store.ts';
 
@@ -93,6 +93,9 @@ export async function applyDueSchedules(deps: ChangeDeps, now: Date): Promise<nu
       applied++;
     } catch (err) {
       if (!claimed) throw err;
+      // A refusal (invalid by now, flag gone) is final; a lost race or a database hiccup is not,
+      // and the change stays pending for the next pass.
+      if (!(err instanceof AppError) || err.statusCode === 412) throw err;
       const failed = claimed;
       await runChange(deps, schedulerActor(failed.createdBy), async (c) => {
         const row = await lockSchedule(c.tx, failed.id);

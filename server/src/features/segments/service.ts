@@ -1,7 +1,7 @@
 import type { Condition } from '@switchboard/core';
 import { validateSegment } from '@switchboard/core/validation';
 import type { Actor } from '../../domain/actor.ts';
-import { type ChangeDeps, type ChangeTx, runChange } from '../../domain/changes.ts';
+import { type ChangeDeps, type ChangeTx, lockAllEnvironments, runChange } from '../../domain/changes.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
 import { sensitiveAttributeNames } from '../attributes/store.ts';
 import { deleteSegmentRow, findSegment, insertSegment, type SegmentRow, segmentUsage, updateSegmentIfVersion } from './store.ts';
@@ -33,6 +33,7 @@ async function validate(tx: ChangeTx['tx'], key: string, conditions: Condition[]
 
 export async function createSegment(deps: ChangeDeps, actor: Actor, input: SegmentInput) {
   return runChange(deps, actor, async (c) => {
+    await lockAllEnvironments(c.tx);
     await validate(c.tx, input.key, input.conditions);
     if (await findSegment(c.tx, input.key)) throw new ConflictError(`Segment ${input.key} exists already`);
     const row = await insertSegment(c.tx, {
@@ -56,6 +57,7 @@ export async function updateSegment(
   input: Partial<Omit<SegmentInput, 'key'>>,
 ) {
   return runChange(deps, actor, async (c) => {
+    await lockAllEnvironments(c.tx);
     const before = await findSegment(c.tx, key);
     if (!before) throw new NotFoundError(`Segment ${key}`);
     if (input.conditions) await validate(c.tx, key, input.conditions);
@@ -82,6 +84,7 @@ export async function updateSegment(
 /** Refused while any flag's rules use the segment, naming those flags. */
 export async function deleteSegment(deps: ChangeDeps, actor: Actor, key: string) {
   return runChange(deps, actor, async (c) => {
+    await lockAllEnvironments(c.tx);
     const before = await findSegment(c.tx, key);
     if (!before) throw new NotFoundError(`Segment ${key}`);
     const usedBy = (await segmentUsage(c.tx)).get(key) ?? [];

@@ -1,12 +1,14 @@
 import type { Condition } from '@switchboard/core';
+import { validateSegment } from '@switchboard/core/validation';
 import { asc, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { flagEnvironments, flags, type StoredFlagConfig, segments } from '../../db/schema/index.ts';
 import { type Actor, actorRef } from '../../domain/actor.ts';
-import { type ChangeDeps, runChange } from '../../domain/changes.ts';
+import { type ChangeDeps, lockAllEnvironments, runChange } from '../../domain/changes.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
+import { sensitiveAttributeNames } from '../attributes/store.ts';
 import { listEnvironments } from '../environments/store.ts';
-import { patchFlagEnvironment } from '../flags/service.ts';
+import { announceEverywhere, patchFlagEnvironment } from '../flags/service.ts';
 import { findFlag, insertFlag, updateFlagIfVersion } from '../flags/store.ts';
 import { findSegment, insertSegment, updateSegmentIfVersion } from '../segments/store.ts';
 
@@ -78,6 +80,7 @@ export async function importDocument(
 ) {
   try {
     return await runChange(deps, actor, async (c) => {
+      await lockAllEnvironments(c.tx);
       const known = new Set((await listEnvironments(c.tx)).map((e) => e.key));
       if (options.environment && !known.has(options.environment)) throw new NotFoundError(`Environment ${options.environment}`);
       const report: ImportReport = {
@@ -87,6 +90,11 @@ export async function importDocument(
         environments: [],
         skippedEnvironments: [],
       };
+      const sensitive = await sensitiveAttributeNames(c.tx);
+      const issues = doc.segments.flatMap((s, i) =>
+        validateSegment(s, sensitive).map((issue) => ({ ...issue, path: `/document/segments/${i}${issue.path}` })),
+      );
+      if (issues.length > 0) throw new ValidationError('The document holds invalid segments', issues);
       for (const s of doc.segments) {
         const existing = await findSegment(c.tx, s.key);
         if (existing) {
@@ -107,13 +115,12 @@ export async function importDocument(
         const existing = await findFlag(c.tx, f.key);
         if (existing?.archivedAt) throw new ValidationError(`Flag ${f.key} is archived here; restore or delete it before importing`);
         const meta = { name: f.name, description: f.description, kind: f.kind, tags: f.tags, clientVisible: f.clientVisible };
-        if (existing) {
-          await updateFlagIfVersion(c.tx, f.key, existing.version, meta);
-          report.flags.updated.push(f.key);
-        } else {
-          await insertFlag(c.tx, { key: f.key, ...meta }, actorRef(actor));
-          report.flags.created.push(f.key);
-        }
+        const row = existing
+          ? await updateFlagIfVersion(c.tx, f.key, existing.version, meta)
+          : await insertFlag(c.tx, { key: f.key, ...meta }, actorRef(actor));
+        (existing ? report.flags.updated : report.flags.created).push(f.key);
+        // Environments the document leaves out still hear of a new flag or a change of visibility.
+        if (row && (!existing || existing.clientVisible !== row.clientVisible)) await announceEverywhere(c, row);
       }
       const seen = new Set<string>();
       for (const f of doc.flags) {

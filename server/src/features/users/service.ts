@@ -4,7 +4,7 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
 import { type Actor, Role, roleAtLeast, SYSTEM_ACTOR } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, sqlState, ValidationError, VersionMismatchError } from '../../errors.ts';
 import { hashPassword } from './passwords.ts';
 import {
   countUsers,
@@ -59,10 +59,7 @@ function emailTaken(email: string): ConflictError {
 
 /** Postgres unique violation, raw or wrapped by drizzle: two creations of one email racing. */
 function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
+  return sqlState(err) === '23505';
 }
 
 export interface CreateUserInput {
