@@ -10,6 +10,7 @@ import { attributeRoutes } from './features/attributes/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { authRoutes } from './features/auth/routes.ts';
 import { deliveryRoutes } from './features/delivery/routes.ts';
+import { SdkKeyAuth } from './features/delivery/sdk-auth.ts';
 import { environmentRoutes } from './features/environments/routes.ts';
 import { flagRoutes } from './features/flags/routes.ts';
 import { healthRoutes } from './features/health/routes.ts';
@@ -56,6 +57,8 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
   await app.register(async (sdk) => {
     // SDK routes are called from browsers on any origin (client keys); no cookies are involved.
     await sdk.register(cors, SDK_CORS);
+    // One key cache for streams, snapshots and usage reports alike.
+    sdk.decorate('sdkKeys', new SdkKeyAuth(sdk.db));
     await sdk.register(deliveryRoutes);
     await sdk.register(usageRoutes);
   });

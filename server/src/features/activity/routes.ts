@@ -10,7 +10,7 @@ const MAX_BUFFER = 256 * 1024;
  */
 export const activityRoutes: FastifyPluginAsync = async (app) => {
   const open = new Set<ServerResponse>();
-  const send = (res: ServerResponse, chunk: string) => {
+  const send = (res: ServerResponse, chunk: string | Buffer) => {
     // A tab that stopped reading is dropped, not buffered for.
     if (res.writableLength > MAX_BUFFER) res.destroy();
     else res.write(chunk);

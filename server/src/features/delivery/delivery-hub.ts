@@ -20,8 +20,8 @@ export interface HubOptions {
 
 interface RingEntry {
   revision: number;
-  server: string;
-  client: string | null;
+  server: Buffer;
+  client: Buffer | null;
 }
 
 const CATCH_UP_BATCH = 500;
@@ -160,7 +160,8 @@ export class DeliveryHub {
     const state = new EnvironmentState(loaded);
     this.states.set(environment, state);
     this.rings.set(environment, []);
-    for (const conn of this.connections.get(environment) ?? []) conn.write(this.snapshotEvent(state, conn.audience));
+    const events = { server: this.snapshotEvent(state, 'server'), client: this.snapshotEvent(state, 'client') };
+    for (const conn of this.connections.get(environment) ?? []) conn.write(events[conn.audience]);
   }
 
   private dropEnvironment(environment: string): void {
@@ -169,7 +170,7 @@ export class DeliveryHub {
     for (const conn of this.connections.get(environment) ?? []) conn.end();
   }
 
-  snapshotEvent(state: EnvironmentState, audience: Audience): string {
+  snapshotEvent(state: EnvironmentState, audience: Audience): Buffer {
     return sseEvent('snapshot', state.revision, audience === 'server' ? state.serverSnapshot() : state.clientSnapshot());
   }
 
@@ -219,7 +220,7 @@ export class DeliveryHub {
     }
   };
 
-  private broadcastAll(chunk: string): void {
+  private broadcastAll(chunk: Buffer): void {
     for (const set of this.connections.values()) for (const conn of set) conn.write(chunk);
   }
 

@@ -5,7 +5,7 @@ import { AppError, ErrorCode, NotFoundError } from '../../errors.ts';
 import { ErrorResponse } from '../../http/schemas.ts';
 import { DeliveryHub } from './delivery-hub.ts';
 import type { EnvironmentState } from './environment-state.ts';
-import { SdkKeyAuth } from './sdk-auth.ts';
+import type { SdkKeyAuth } from './sdk-auth.ts';
 import { type Audience, StreamConnection } from './stream-connection.ts';
 
 const Snapshot = Type.Object(
@@ -50,7 +50,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('preClose', async () => {
     await hub.shutdown();
   });
-  const keys = new SdkKeyAuth(app.db);
+  const keys = app.sdkKeys;
 
   async function stateFor(
     request: FastifyRequest,

@@ -4,6 +4,13 @@ import { ForbiddenError, UnauthenticatedError } from '../../errors.ts';
 import { type ActiveKey, findActiveKey } from '../keys/store.ts';
 import type { Audience } from './stream-connection.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set on the SDK routes' scope. */
+    sdkKeys: SdkKeyAuth;
+  }
+}
+
 const CACHE_MS = 2000;
 const CACHE_MAX = 10_000;
 

@@ -22,7 +22,7 @@ export class StreamConnection {
   }
 
   /** Writes a preformatted chunk; false when the connection is (now) closed. */
-  write(chunk: string): boolean {
+  write(chunk: string | Buffer): boolean {
     if (this.closed) return false;
     // Unsent bytes pile up in memory when a client stops reading: past the bound it must go.
     if (this.res.writableLength > this.maxBufferBytes) {
@@ -48,8 +48,10 @@ export class StreamConnection {
   }
 }
 
-export function sseEvent(event: string, id: number, data: string): string {
-  return `id: ${id}\nevent: ${event}\ndata: ${data}\n\n`;
+/** An SSE event as bytes, encoded once however many streams it goes to. */
+export function sseEvent(event: string, id: number, data: string): Buffer {
+  return Buffer.from(`id: ${id}\nevent: ${event}\ndata: ${data}\n\n`);
 }
 
-export const HEARTBEAT = ':\n\n';
+/** Encoded once: the same bytes go to every stream. */
+export const HEARTBEAT = Buffer.from(':\n\n');

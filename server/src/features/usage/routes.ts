@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ErrorResponse } from '../../http/schemas.ts';
-import { SdkKeyAuth } from '../delivery/sdk-auth.ts';
 import { UsageAggregator } from './usage-aggregator.ts';
 
 const Count = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
@@ -31,7 +30,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('preClose', async () => {
     await aggregator.stop().catch((err) => app.log.warn({ err }, 'final usage flush failed'));
   });
-  const keys = new SdkKeyAuth(app.db);
+  const keys = app.sdkKeys;
 
   app.post(
     '/api/sdk/metrics',

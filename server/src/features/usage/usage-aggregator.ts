@@ -39,6 +39,8 @@ export class UsageAggregator {
 
   add(environmentKey: string, counts: Record<string, FlagCounts>, at: Date): void {
     for (const [flagKey, c] of Object.entries(counts)) {
+      // Nothing evaluated is no evidence of use (it would hide a stale flag).
+      if (c.yes + c.no === 0) continue;
       const id = `${environmentKey}\u0000${flagKey}`;
       let p = this.pending.get(id);
       if (!p) {
