@@ -29,14 +29,30 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { role: 'editor' },
       schema: {
         tags: ['import'],
-        body: Type.Object({ environment: Key, data: UnleashExport }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            environment: Key,
+            data: UnleashExport,
+            /** Import what validates and report the rest, instead of refusing the whole export. */
+            skipInvalid: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
         response: {
-          200: Type.Object({ environment: Type.String(), flags: Names, segments: Names, warnings: Type.Array(Type.String()) }),
+          200: Type.Object({
+            environment: Type.String(),
+            flags: Names,
+            segments: Names,
+            skipped: Type.Array(Type.Object({ key: Type.String(), issues: Type.Array(Type.Unknown()) })),
+            warnings: Type.Array(Type.String()),
+          }),
           ...errorResponses,
         },
       },
     },
     async (request) =>
-      importUnleashExport(changeDeps(app), actorOf(request), request.body.environment, request.body.data as UnleashPayload),
+      importUnleashExport(changeDeps(app), actorOf(request), request.body.environment, request.body.data as UnleashPayload, {
+        skipInvalid: request.body.skipInvalid,
+      }),
   );
 };

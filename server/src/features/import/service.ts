@@ -14,6 +14,8 @@ export interface ImportReport {
   environment: string;
   flags: { created: string[]; updated: string[] };
   segments: { created: string[]; updated: string[] };
+  /** Flags left out because they do not validate (only with `skipInvalid`). */
+  skipped: Array<{ key: string; issues: ValidationIssue[] }>;
   warnings: string[];
 }
 
@@ -26,6 +28,7 @@ export async function importUnleashExport(
   actor: Actor,
   environment: string,
   payload: UnleashPayload,
+  options: { skipInvalid?: boolean | undefined } = {},
 ): Promise<ImportReport> {
   return runChange(deps, actor, async (c) => {
     await lockAllEnvironments(c.tx);
@@ -43,27 +46,44 @@ export async function importUnleashExport(
       for (const issue of validateSegment(s, sensitiveAttributes)) issues.push({ ...issue, path: `/data/segments/${i}${issue.path}` });
     });
     const knownSegments = new Set([...(await segmentKeys(c.tx)), ...imported.segments.map((s) => s.key)]);
-    const graph = await dependencyGraph(c.tx, environment);
-    for (const f of imported.flags)
-      graph.set(
-        f.config.key,
-        (f.config.dependencies ?? []).map((d) => d.flag),
-      );
-    imported.flags.forEach((f, i) => {
-      for (const issue of validateFlagConfig(f.config, {
-        segments: knownSegments,
-        sensitiveAttributes,
-        dependenciesOf: (k) => graph.get(k),
-      })) {
-        issues.push({ ...issue, path: `/data/features/${i}${issue.path}` });
-      }
-    });
     if (issues.length > 0) throw new ValidationError('The export cannot be imported as it is', issues);
+
+    // Flags are checked against each other (dependencies); with `skipInvalid`, the invalid ones are
+    // left out, which may in turn invalidate flags that depend on them: repeat until stable.
+    let flags = imported.flags;
+    const skipped: ImportReport['skipped'] = [];
+    for (;;) {
+      const graph = await dependencyGraph(c.tx, environment);
+      for (const f of flags)
+        graph.set(
+          f.config.key,
+          (f.config.dependencies ?? []).map((d) => d.flag),
+        );
+      const problems = flags.map((f, i) => ({
+        flag: f,
+        issues: validateFlagConfig(f.config, { segments: knownSegments, sensitiveAttributes, dependenciesOf: (k) => graph.get(k) }).map(
+          (issue) => ({
+            ...issue,
+            path: `/data/features/${i}${issue.path}`,
+          }),
+        ),
+      }));
+      const invalid = problems.filter((p) => p.issues.length > 0);
+      if (invalid.length === 0) break;
+      if (!options.skipInvalid)
+        throw new ValidationError(
+          'The export cannot be imported as it is',
+          invalid.flatMap((p) => p.issues),
+        );
+      for (const p of invalid) skipped.push({ key: p.flag.config.key, issues: p.issues });
+      flags = flags.filter((f) => !invalid.some((p) => p.flag === f));
+    }
 
     const report: ImportReport = {
       environment,
       flags: { created: [], updated: [] },
       segments: { created: [], updated: [] },
+      skipped,
       warnings: imported.warnings,
     };
     for (const s of imported.segments) {
@@ -77,7 +97,7 @@ export async function importUnleashExport(
       }
       await c.appendChangeEverywhere(() => ({ op: 'segment', key: s.key, segment: s }));
     }
-    for (const f of imported.flags) {
+    for (const f of flags) {
       const { key, enabled, ...config } = f.config;
       let flag = await findFlag(c.tx, key);
       if (flag?.archivedAt) throw new ConflictError(`Flag ${key} is archived; restore or delete it before importing`);
