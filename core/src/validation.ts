@@ -121,7 +121,7 @@ export function validateCondition(c: Condition, path: string, sensitive?: Readon
       });
       break;
     default:
-      if (values.length === 0) add('/values', IssueCode.BadValue, `${c.operator} needs at least one value`);
+    // An empty list is meaningful (IN [] matches nobody, NOT_IN [] everybody), as in Unleash.
   }
   return issues;
 }

@@ -1,3 +1,4 @@
+import { parseCidr } from '../cidr.ts';
 import {
   type Condition,
   type FlagConfig,
@@ -20,6 +21,18 @@ export interface UnleashImport {
   segments: Segment[];
   /** What could not be carried over exactly (unknown strategies become rules that never match). */
   warnings: string[];
+}
+
+/** IN_CIDR entries that are not addresses or ranges match nothing in Unleash; leave them out. */
+function withoutBadRanges(condition: Condition, where: string, warnings: string[]): Condition {
+  if (condition.operator !== Operator.InCidr) return condition;
+  const good = condition.values.filter((v) => parseCidr(v.trim()) !== null);
+  if (good.length < condition.values.length) {
+    warnings.push(
+      `${where}: left out values that are not IP addresses or ranges: ${condition.values.filter((v) => !good.includes(v)).join(', ')}`,
+    );
+  }
+  return { ...condition, values: good };
 }
 
 function toCondition(c: UnleashConstraint): Condition {
@@ -110,7 +123,7 @@ export function importUnleash(payload: UnleashPayload): UnleashImport {
   for (const s of payload.segments ?? []) {
     const key = s.name ? s.name : `segment-${s.id}`;
     segmentKeys.set(String(s.id), key);
-    segments.push({ key, conditions: (s.constraints ?? []).map(toCondition) });
+    segments.push({ key, conditions: (s.constraints ?? []).map(toCondition).map((c) => withoutBadRanges(c, `segment ${key}`, warnings)) });
   }
 
   const flags = (payload.features ?? []).map((feature): ImportedFlag => {
@@ -123,7 +136,10 @@ export function importUnleash(payload: UnleashPayload): UnleashImport {
         warnings.push(`${feature.name}: strategy ${JSON.stringify(s.name)} is not supported; imported as a rule that matches nobody`);
         shape = { conditions: [], rollout: { percentage: 0 } };
       }
-      const rule: Rule = { id, conditions: [...shape.conditions, ...(s.constraints ?? []).map(toCondition)] };
+      const conditions = [...shape.conditions, ...(s.constraints ?? []).map(toCondition)].map((c) =>
+        withoutBadRanges(c, `${feature.name}, strategy ${id}`, warnings),
+      );
+      const rule: Rule = { id, conditions };
       if (shape.rollout) rule.rollout = shape.rollout;
       const refs = s.segments ?? [];
       const segs = refs.map((ref) => segmentKeys.get(String(ref))).filter((k) => k !== undefined);

@@ -1,0 +1,16 @@
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+
+/** The file operations the cache and a bootstrap file need; injected so tests need no real failures. */
+export interface FileSystem {
+  readFile(path: string): Promise<string>;
+  writeFile(path: string, data: string, mode: number): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+}
+
+export const nodeFileSystem: FileSystem = {
+  readFile: (path) => readFile(path, 'utf8'),
+  writeFile: (path, data, mode) => writeFile(path, data, { encoding: 'utf8', mode }),
+  rename: (from, to) => rename(from, to),
+  unlink: (path) => unlink(path),
+};

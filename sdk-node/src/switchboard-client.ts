@@ -1,0 +1,527 @@
+import {
+  type CompiledSnapshot,
+  type Context,
+  Reason as CoreReason,
+  DISABLED_VARIANT,
+  type EvaluateOptions,
+  type EvaluationResult,
+  evaluate,
+  evaluateAll,
+  type PatchPayload,
+  resolveAttribute,
+  type SnapshotPayload,
+  type VariantResult,
+} from '@switchboard/core';
+import { re2Engine } from '@switchboard/core/regex';
+import { type ClientOptions, type ResolvedOptions, resolveOptions } from './client-options.ts';
+import { type Evaluation, NOT_READY } from './evaluation.ts';
+import { ExposureTracker } from './exposure-tracker.ts';
+import { cacheSource, FileCache } from './file-cache.ts';
+import { DataSource, FlagStore } from './flag-store.ts';
+import type { SafeLogger } from './logger.ts';
+import { MetricsReporter } from './metrics-reporter.ts';
+import { parseBootstrap } from './parse-bootstrap.ts';
+import { SafeEmitter } from './safe-emitter.ts';
+import { stickinessOf } from './stickiness-of.ts';
+import { SwitchboardError, SwitchboardErrorCode } from './switchboard-error.ts';
+import { PatchVerdict, Synchronizer } from './synchronizer.ts';
+import { UsageCounter } from './usage-counter.ts';
+
+export interface ChangeEvent {
+  /** Keys of the flags whose configuration changed (added, removed, edited, or using a changed segment). */
+  flags: string[];
+  revision: number;
+  source: DataSource;
+}
+
+export interface StaleEvent {
+  /** How long the client has gone without word from the server. */
+  sinceMs: number;
+}
+
+export interface ClientEvents {
+  /** The first data is in (bootstrap, cache or server): evaluations use it from now on. */
+  ready: [];
+  change: [ChangeEvent];
+  /** A delivery failure; `fatal` ones (wrong key or URL) end all contact with the server. */
+  error: [SwitchboardError];
+  /** No confirmed-current data for `staleAfterMs`: the client serves what it last had. */
+  stale: [StaleEvent];
+  /** The server is heard from again after `stale`. */
+  recovered: [];
+}
+
+export interface ReadyOptions {
+  /** Default 10 s; `Infinity` waits for as long as it takes. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_READY_TIMEOUT_MS = 10_000;
+
+/**
+ * A client for one environment. Evaluation is core's, on the compiled snapshot held in memory: no
+ * call on the evaluation path touches the network, and none throws. Delivery, the cache, usage
+ * metrics and exposures run in the background and report through events and the logger.
+ */
+export class SwitchboardClient {
+  private readonly o: ResolvedOptions;
+  private readonly log: SafeLogger;
+  private readonly events: SafeEmitter<ClientEvents>;
+  private readonly store = new FlagStore({ regex: re2Engine });
+  private readonly evaluateOptions: EvaluateOptions | undefined;
+  private readonly counter: UsageCounter | null = null;
+  private readonly reporter: MetricsReporter | null = null;
+  private readonly exposures: ExposureTracker | null = null;
+  private readonly cache: FileCache | null = null;
+  private readonly sync: Synchronizer | null = null;
+  private readonly cached: Promise<SnapshotPayload | null> | null = null;
+  private readonly waiters = new Set<(ready: boolean) => void>();
+  private readonly background = new Set<Promise<void>>();
+  private pendingLoads = 0;
+  private cacheTried = false;
+  private serverRevision: number | null = null;
+  private fatalError: SwitchboardError | null = null;
+  private closing: Promise<void> | null = null;
+  private stale = false;
+  private lastConfirmedAt: number;
+  private staleTimer: unknown;
+  private notReadyLogged = false;
+  private failing = false;
+  /** The store's compiled snapshot, mirrored here: one field load on the evaluation path. */
+  private compiled: CompiledSnapshot | null = null;
+
+  constructor(options: ClientOptions = {}) {
+    this.o = resolveOptions(options);
+    const o = this.o;
+    this.log = o.log;
+    this.events = new SafeEmitter((event, error) => this.log.error(`a "${event}" listener failed; the client carries on`, error));
+    this.evaluateOptions = o.random === undefined ? undefined : { random: o.random };
+    this.lastConfirmedAt = o.timers.now();
+    const now = () => o.timers.now();
+
+    if (o.onExposure) {
+      this.exposures = new ExposureTracker(o.onExposure, { windowMs: o.exposureWindowMs, maxEntries: o.maxExposureEntries }, now, (error) =>
+        this.log.error('onExposure failed; the client carries on', error),
+      );
+    }
+    if (o.cacheFile !== undefined) {
+      // In offline mode (or misconfigured) nothing identifies the environment: the file is taken as given.
+      const source = o.url !== null && o.sdkKey !== null ? cacheSource(o.url, o.sdkKey) : null;
+      this.cache = new FileCache(o.cacheFile, source, o.fileSystem, this.log);
+      this.cached = this.cache.read();
+    }
+    this.loadBootstrap();
+
+    if (!o.offline && o.url !== null && o.sdkKey !== null) {
+      if (o.metrics) {
+        this.counter = new UsageCounter({ maxFlags: o.maxMetricsFlags, maxVariantsPerFlag: 50 }, now);
+        this.reporter = new MetricsReporter({
+          url: `${o.url}/api/sdk/metrics`,
+          sdkKey: o.sdkKey,
+          fetch: o.fetch,
+          timers: o.timers,
+          intervalMs: o.metricsIntervalMs,
+          timeoutMs: o.requestTimeoutMs,
+          counter: this.counter,
+          log: this.log,
+        });
+        this.reporter.start();
+      }
+      this.sync = new Synchronizer(
+        {
+          url: o.url,
+          sdkKey: o.sdkKey,
+          mode: o.mode,
+          fetch: o.fetch,
+          timers: o.timers,
+          random: o.random ?? Math.random,
+          log: this.log,
+          requestTimeoutMs: o.requestTimeoutMs,
+          heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+          maxEventBytes: o.maxEventBytes,
+          pollIntervalMs: o.pollIntervalMs,
+          backoffInitialMs: o.backoffInitialMs,
+          backoffMaxMs: o.backoffMaxMs,
+          backoffResetMs: o.backoffResetMs,
+        },
+        {
+          heldRevision: () => (this.store.source === DataSource.Server ? this.serverRevision : null),
+          snapshot: (snapshot) => this.apply(snapshot, DataSource.Server),
+          patch: (patch) => this.applyPatch(patch),
+          confirmed: () => this.confirmed(),
+          failed: (error) => this.failed(error),
+        },
+      );
+      this.sync.start();
+      this.armStaleTimer();
+    } else if (o.configurationError !== null) {
+      const error = new SwitchboardError(SwitchboardErrorCode.Configuration, o.configurationError, { fatal: true });
+      // After the caller's synchronous code, so listeners attached right after createClient hear it.
+      queueMicrotask(() => this.failed(error));
+    } else {
+      this.useCache();
+    }
+  }
+
+  /**
+   * Resolves true once there is data to evaluate (bootstrap, cache or server), false when the time
+   * is up, the client is closed, or nothing can come (a refused key and no cache). Never rejects.
+   */
+  ready(options: ReadyOptions = {}): Promise<boolean> {
+    if (this.compiled !== null) return Promise.resolve(true);
+    if (this.closing !== null || this.hopeless()) return Promise.resolve(false);
+    const requested = options?.timeoutMs;
+    const timeoutMs = typeof requested === 'number' && requested >= 0 ? requested : DEFAULT_READY_TIMEOUT_MS;
+    return new Promise((resolve) => {
+      let timer: unknown;
+      const settle = (ready: boolean) => {
+        this.waiters.delete(settle);
+        if (timer !== undefined) this.o.timers.clearTimeout(timer);
+        resolve(ready);
+      };
+      this.waiters.add(settle);
+      if (Number.isFinite(timeoutMs)) timer = this.o.timers.setTimeout(() => settle(false), timeoutMs);
+    });
+  }
+
+  /*
+   * The evaluation path. Core's `evaluate` never throws, and counting cannot; exposures call the
+   * application and are guarded where they do. So no try/catch here, which keeps this path as short
+   * as core's own (a bench compares them).
+   */
+
+  /** Whether the flag is on for this context; `fallback` when nothing is known yet or the flag does not exist. */
+  isEnabled(flag: string, context?: Context | null, fallback = false): boolean {
+    const compiled = this.compiled;
+    if (compiled === null) {
+      this.notReady(flag, 'isEnabled', fallback);
+      return fallback;
+    }
+    const result = evaluate(compiled, flag, context, this.evaluateOptions);
+    // Only a false answer can be a missing or broken flag, and only a true fallback changes it: the
+    // common calls skip the reason comparisons.
+    const reason = result.reason;
+    const value = result.enabled || (fallback && (reason === CoreReason.NotFound || reason === CoreReason.Error));
+    if (this.counter !== null) this.counter.count(flag, value, result.variant);
+    if (this.exposures !== null) this.expose(flag, context, result, value);
+    return value;
+  }
+
+  /** The variant this context gets; `fallback` (the `disabled` variant by default) when it gets none. */
+  variant(flag: string, context?: Context | null, fallback: VariantResult = DISABLED_VARIANT): VariantResult {
+    const compiled = this.compiled;
+    if (compiled === null) {
+      this.notReady(flag, 'variant', false);
+      return fallback;
+    }
+    const result = evaluate(compiled, flag, context, this.evaluateOptions);
+    if (this.counter !== null) this.counter.count(flag, result.enabled, result.variant);
+    if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
+    return result.enabled && result.variant.enabled ? result.variant : fallback;
+  }
+
+  /** The full outcome: enabled, variant, reason, the rule that matched, and an error code when there was one. */
+  evaluate(flag: string, context?: Context | null): Evaluation {
+    const compiled = this.compiled;
+    if (compiled === null) {
+      this.notReady(flag, 'evaluate', false);
+      return NOT_READY;
+    }
+    const result = evaluate(compiled, flag, context, this.evaluateOptions);
+    if (this.counter !== null) this.counter.count(flag, result.enabled, result.variant);
+    if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
+    return result;
+  }
+
+  /** Every flag for one context (to hand to a front end, say). Not counted in usage metrics or exposures. */
+  allFlags(context?: Context | null): Record<string, Evaluation> {
+    try {
+      const compiled = this.compiled;
+      return compiled === null ? {} : evaluateAll(compiled, context, this.evaluateOptions);
+    } catch (error) {
+      this.unexpected(error);
+      return {};
+    }
+  }
+
+  on<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => unknown): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  once<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => unknown): this {
+    this.events.once(event, listener);
+    return this;
+  }
+
+  off<E extends keyof ClientEvents>(event: E, listener: (...args: ClientEvents[E]) => unknown): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  get isReady(): boolean {
+    return this.compiled !== null;
+  }
+
+  /** True while the client has gone `staleAfterMs` without word from the server, or after a fatal error. */
+  get isStale(): boolean {
+    return this.stale;
+  }
+
+  /** The revision evaluated, and where it came from; null before any data. */
+  get revision(): number | null {
+    return this.store.snapshot?.revision ?? null;
+  }
+
+  get source(): DataSource | null {
+    return this.store.source;
+  }
+
+  /** The error that ended contact with the server, if one did. */
+  get fatal(): SwitchboardError | null {
+    return this.fatalError;
+  }
+
+  /**
+   * Stops delivery, sends the last usage report (waiting at most `closeTimeoutMs`) and waits for the
+   * cache write under way. Leaves no timer or socket behind. Never rejects; calling it again returns
+   * the same promise. Evaluations keep answering from the data held.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown().catch((error) => this.log.error('close did not finish cleanly', error));
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.clearStaleTimer();
+    for (const settle of [...this.waiters]) settle(this.compiled !== null);
+    await this.sync?.stop();
+    await this.reporter?.close(this.o.closeTimeoutMs);
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    await this.cache?.flush();
+  }
+
+  private expose(flag: string, context: Context | null | undefined, result: EvaluationResult, enabled: boolean): void {
+    if (result.reason === CoreReason.NotFound || result.reason === CoreReason.Error) return;
+    try {
+      const ctx = context ?? {};
+      this.exposures?.track(flag, enabled, result.variant.name, result.reason, result.ruleId, this.stickinessId(flag, result, ctx), ctx);
+    } catch (error) {
+      // A context whose getters throw, say: the evaluation stands, the exposure is lost.
+      this.log.error('an exposure could not be recorded', error);
+    }
+  }
+
+  /** The id the outcome sticks to: the deciding stickiness attribute, else userId, sessionId or remoteAddress. */
+  private stickinessId(flag: string, result: EvaluationResult, ctx: Context): string | undefined {
+    const config = this.store.flag(flag);
+    const stickiness = config === undefined ? 'default' : stickinessOf(config, result.ruleId);
+    if (stickiness !== 'default' && stickiness !== 'random') {
+      const id = resolveAttribute(ctx, stickiness);
+      if (id !== undefined) return id;
+    }
+    return resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId') ?? resolveAttribute(ctx, 'remoteAddress');
+  }
+
+  /** Before any data: counted as an evaluation, logged once. */
+  private notReady(flag: string, method: string, answer: boolean): void {
+    this.counter?.count(flag, answer, DISABLED_VARIANT);
+    if (!this.notReadyLogged) {
+      this.notReadyLogged = true;
+      this.log.warn(
+        `${method}(${JSON.stringify(flag)}) was called before any flag data arrived: returning the fallback (reason NOT_READY). ` +
+          'Await client.ready(), or pass `bootstrap` or `cacheFile`. (Logged once.)',
+      );
+    }
+  }
+
+  private unexpected(error: unknown): void {
+    this.log.error('unexpected failure in an evaluation; returned the fallback', error);
+  }
+
+  /** Takes a snapshot unless what is held comes from a better source (server > cache > bootstrap). */
+  private apply(snapshot: SnapshotPayload, source: DataSource): void {
+    const held = this.store.source;
+    if (this.closing !== null && source !== DataSource.Server) return;
+    if (held === DataSource.Server && source !== DataSource.Server) return;
+    if (held !== null && source === DataSource.Bootstrap) return;
+    let changed: string[];
+    try {
+      changed = this.store.replace(snapshot, source);
+    } catch (error) {
+      this.log.error(`a ${source} snapshot could not be compiled; keeping the data held`, error);
+      return;
+    }
+    this.compiled = this.store.compiled;
+    if (source === DataSource.Server) {
+      this.serverRevision = snapshot.revision;
+      this.cache?.save(snapshot);
+    }
+    this.updated(changed, held === null, source);
+  }
+
+  private applyPatch(patch: PatchPayload): PatchVerdict {
+    const held = this.serverRevision;
+    // Patches build on server data only; anything else is resolved by a fresh snapshot.
+    if (held === null || this.store.source !== DataSource.Server) return PatchVerdict.Gap;
+    if (patch.revision <= held) return PatchVerdict.Old;
+    if (patch.revision !== held + 1) return PatchVerdict.Gap;
+    let changed: string[] | null;
+    try {
+      changed = this.store.patch(patch);
+    } catch (error) {
+      this.log.error(`patch ${patch.revision} could not be compiled; resynchronizing`, error);
+      return PatchVerdict.Gap;
+    }
+    if (changed === null) return PatchVerdict.Old;
+    this.compiled = this.store.compiled;
+    this.serverRevision = patch.revision;
+    const snapshot = this.store.snapshot;
+    if (snapshot !== null) this.cache?.save(snapshot);
+    this.updated(changed, false, DataSource.Server);
+    return PatchVerdict.Applied;
+  }
+
+  private updated(changed: string[], first: boolean, source: DataSource): void {
+    if (first) {
+      this.log.debug(`ready with ${source} data at revision ${this.revision}`);
+      this.events.emit('ready');
+      for (const settle of [...this.waiters]) settle(true);
+    } else if (changed.length > 0) {
+      this.events.emit('change', { flags: changed, revision: this.revision ?? 0, source });
+    }
+  }
+
+  private confirmed(): void {
+    this.lastConfirmedAt = this.o.timers.now();
+    if (this.failing) {
+      this.failing = false;
+      this.log.info('connected to the server again');
+    }
+    if (this.stale && this.fatalError === null) {
+      this.stale = false;
+      this.events.emit('recovered');
+      this.armStaleTimer();
+    }
+  }
+
+  private failed(error: SwitchboardError): void {
+    if (this.closing !== null) return;
+    if (error.fatal) {
+      this.fatalError = error;
+      this.log.error(`${error.message}: the client stops contacting the server and serves the data it holds (check url and sdkKey)`);
+      this.reporter?.stop();
+      this.clearStaleTimer();
+      this.markStale(this.o.timers.now() - this.lastConfirmedAt);
+    } else if (!this.failing) {
+      // The first failure of a run is a warning; its retries are detail.
+      this.failing = true;
+      this.log.warn(`${error.message}; retrying in ${error.retryInMs} ms`);
+    } else {
+      this.log.debug(`${error.message}; retrying in ${error.retryInMs} ms`);
+    }
+    this.events.emit('error', error);
+    this.useCache();
+  }
+
+  /** The cache is for when the server cannot be reached: taken at the first failure (or at once, offline). */
+  private useCache(): void {
+    if (this.cacheTried) {
+      this.settleIfHopeless();
+      return;
+    }
+    this.cacheTried = true;
+    const cached = this.cached;
+    if (cached === null) {
+      this.settleIfHopeless();
+      return;
+    }
+    this.pendingLoads++;
+    this.keep(
+      cached
+        .then((snapshot) => {
+          if (snapshot !== null) this.apply(snapshot, DataSource.Cache);
+        })
+        .finally(() => {
+          this.pendingLoads--;
+          this.settleIfHopeless();
+        }),
+    );
+  }
+
+  private loadBootstrap(): void {
+    const bootstrap = this.o.bootstrap;
+    if (bootstrap === undefined) return;
+    if (typeof bootstrap !== 'string') {
+      let snapshot: SnapshotPayload | null = null;
+      try {
+        // A copy: the caller's object may change later; what was served must not.
+        snapshot = parseBootstrap(structuredClone(bootstrap));
+      } catch {
+        // Not cloneable: not a snapshot either.
+      }
+      if (snapshot === null) this.log.warn('option bootstrap is not a valid snapshot; ignored');
+      else this.apply(snapshot, DataSource.Bootstrap);
+      return;
+    }
+    this.pendingLoads++;
+    this.keep(
+      this.o.fileSystem
+        .readFile(bootstrap)
+        .then((text) => {
+          const snapshot = parseBootstrap(JSON.parse(text));
+          if (snapshot === null) this.log.warn(`bootstrap file ${bootstrap} does not hold a valid snapshot; ignored`);
+          else this.apply(snapshot, DataSource.Bootstrap);
+        })
+        .catch((error) => this.log.warn(`bootstrap file ${bootstrap} cannot be read; ignored`, error))
+        .finally(() => {
+          this.pendingLoads--;
+          this.settleIfHopeless();
+        }),
+    );
+  }
+
+  /** No data, and none can come: offline or refused, with nothing left to load. */
+  private hopeless(): boolean {
+    if (this.compiled !== null || this.pendingLoads > 0) return false;
+    const noServer = this.o.offline || this.fatalError !== null;
+    return noServer && (this.cacheTried || this.cached === null);
+  }
+
+  private settleIfHopeless(): void {
+    if (this.hopeless()) for (const settle of [...this.waiters]) settle(false);
+  }
+
+  private armStaleTimer(): void {
+    if (this.staleTimer !== undefined || this.closing !== null || this.fatalError !== null) return;
+    const { timers, staleAfterMs } = this.o;
+    const check = () => {
+      this.staleTimer = undefined;
+      const idle = timers.now() - this.lastConfirmedAt;
+      // Once stale, the next confirmation re-arms the check.
+      if (idle >= staleAfterMs) this.markStale(idle);
+      else this.staleTimer = timers.setTimeout(check, staleAfterMs - idle);
+    };
+    this.staleTimer = timers.setTimeout(check, staleAfterMs - (timers.now() - this.lastConfirmedAt));
+  }
+
+  private clearStaleTimer(): void {
+    if (this.staleTimer !== undefined) this.o.timers.clearTimeout(this.staleTimer);
+    this.staleTimer = undefined;
+  }
+
+  private markStale(sinceMs: number): void {
+    if (this.stale) return;
+    this.stale = true;
+    this.log.warn(
+      `no word from the server for ${sinceMs} ms: serving the data held (revision ${this.revision ?? 'none'}), which may be stale`,
+    );
+    this.events.emit('stale', { sinceMs });
+  }
+
+  private keep(work: Promise<void>): void {
+    const guarded = work.catch((error) => this.log.error('background work failed', error));
+    this.background.add(guarded);
+    void guarded.finally(() => this.background.delete(guarded));
+  }
+}

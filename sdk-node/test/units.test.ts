@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { EventSizeGuard } from '../src/event-size-guard.ts';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../src/retry-after.ts';
+import { UsageCounter } from '../src/usage-counter.ts';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe('EventSizeGuard', () => {
+  it('bounds the bytes since the last blank line, across chunks and line endings', () => {
+    const guard = new EventSizeGuard(10);
+    expect(guard.accept(bytes('data: 12345'))).toBe(false);
+    const g2 = new EventSizeGuard(12);
+    expect(g2.accept(bytes('data: 1\n'))).toBe(true);
+    expect(g2.accept(bytes('\ndata: 123'))).toBe(true);
+    expect(g2.accept(bytes('4\n'))).toBe(true);
+    expect(g2.accept(bytes('\r\n\r\n'))).toBe(true);
+    expect(g2.accept(bytes('data: 12\r\r'))).toBe(true);
+    expect(g2.accept(bytes('x'.repeat(12)))).toBe(true);
+    expect(g2.accept(bytes('x'))).toBe(false);
+  });
+
+  it('counts heartbeats as event ends, so a quiet stream never grows toward the bound', () => {
+    const guard = new EventSizeGuard(8);
+    for (let i = 0; i < 1000; i++) expect(guard.accept(bytes(':\n\n'))).toBe(true);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates, and caps what it is told', () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    expect(parseRetryAfter('3', now)).toBe(3000);
+    expect(parseRetryAfter('0.5', now)).toBe(500);
+    expect(parseRetryAfter('Tue, 01 Jan 2030 00:00:10 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('Mon, 31 Dec 2029 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('99999999', now)).toBe(MAX_RETRY_AFTER_MS);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+    expect(parseRetryAfter('-1', now)).toBeUndefined();
+  });
+});
+
+describe('UsageCounter', () => {
+  const variant = (name: string) => ({ name, enabled: true });
+  const NONE = { name: 'disabled', enabled: false };
+
+  it('counts within the server bounds: names, counts and variants per flag', () => {
+    const counter = new UsageCounter({ maxFlags: 10, maxVariantsPerFlag: 2 }, () => 0);
+    for (const v of ['a', 'b', 'c', 'a']) counter.count('f', true, variant(v));
+    counter.count('', true, NONE);
+    counter.count('x'.repeat(101), true, NONE);
+    counter.count('g', true, variant('v'.repeat(101)));
+    const report = counter.take();
+    expect(report?.flags).toEqual({ f: { yes: 4, no: 0, variants: { a: 2, b: 1 } }, g: { yes: 1, no: 0, variants: {} } });
+    expect(counter.dropped).toBe(4);
+    expect(counter.take()).toBeNull();
+  });
+
+  it('merges a report back, saturating at the largest count the server takes', () => {
+    const counter = new UsageCounter({ maxFlags: 10, maxVariantsPerFlag: 50 }, () => 0);
+    counter.restore({ start: new Date(0).toISOString(), stop: new Date(0).toISOString(), flags: { f: { yes: 999_999_999, no: 0 } } });
+    counter.count('f', true, NONE);
+    counter.count('f', true, NONE);
+    expect(counter.take()?.flags.f?.yes).toBe(1_000_000_000);
+  });
+});
