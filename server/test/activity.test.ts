@@ -6,7 +6,7 @@ describe.skipIf(!DATABASE_URL)('admin activity stream and UI hosting', () => {
   let server: TestServer;
   let cookie: string;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ env: { HEARTBEAT_MS: '200' } });
     cookie = await server.login();
   });
   afterAll(async () => {
@@ -31,6 +31,15 @@ describe.skipIf(!DATABASE_URL)('admin activity stream and UI hosting', () => {
     });
     expect(stream.events.map((e) => JSON.parse(e.data).action)).toContain('flag.created');
     stream.close();
+  });
+
+  it('lets a listener go once its session has ended', async () => {
+    const other = await server.login();
+    const stream = await openStream(`${server.url}/api/admin/stream`, { cookie: other });
+    expect(stream.status).toBe(200);
+    await server.request('POST', '/api/admin/logout', { cookie: other });
+    await stream.closed;
+    expect(stream.raw()).toContain(':');
   });
 
   it('keeps unknown API paths JSON while the UI owns the rest', async () => {

@@ -32,7 +32,7 @@ function bearer(request: FastifyRequest): string | undefined {
 }
 
 /** Resolves who calls the admin API: a bearer API token or the session cookie. */
-async function authenticate(request: FastifyRequest): Promise<Actor | null> {
+export async function authenticate(request: FastifyRequest): Promise<Actor | null> {
   const db = request.server.db;
   const token = bearer(request);
   if (token !== undefined) {

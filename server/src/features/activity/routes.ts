@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { authenticate } from '../../plugins/auth.ts';
 import { HEARTBEAT } from '../delivery/stream-connection.ts';
 
 const MAX_BUFFER = 256 * 1024;
@@ -9,7 +10,8 @@ const MAX_BUFFER = 256 * 1024;
  * any replica, so two people editing see each other's changes as they happen.
  */
 export const activityRoutes: FastifyPluginAsync = async (app) => {
-  const open = new Set<ServerResponse>();
+  // Each listener with the request that opened it, so its credentials can be checked again.
+  const open = new Map<ServerResponse, FastifyRequest>();
   const send = (res: ServerResponse, chunk: string | Buffer) => {
     // A tab that stopped reading is dropped, not buffered for.
     if (res.writableLength > MAX_BUFFER) res.destroy();
@@ -17,16 +19,25 @@ export const activityRoutes: FastifyPluginAsync = async (app) => {
   };
   const unsubscribe = app.bus.subscribe('activity', (event) => {
     const chunk = `event: activity\ndata: ${JSON.stringify(event)}\n\n`;
-    for (const res of open) send(res, chunk);
+    for (const res of open.keys()) send(res, chunk);
   });
+  // With every heartbeat, listeners whose session ended or token was revoked are let go.
   const heartbeat = setInterval(() => {
-    for (const res of open) send(res, HEARTBEAT);
+    for (const [res, request] of open) {
+      send(res, HEARTBEAT);
+      authenticate(request).then(
+        (actor) => {
+          if (!actor) res.end();
+        },
+        () => res.end(),
+      );
+    }
   }, app.config.heartbeatMs);
   heartbeat.unref();
   app.addHook('preClose', async () => {
     clearInterval(heartbeat);
     unsubscribe();
-    for (const res of open) res.end('retry: 3000\nevent: reconnect\ndata: {}\n\n');
+    for (const res of open.keys()) res.end('retry: 3000\nevent: reconnect\ndata: {}\n\n');
   });
 
   app.get(
@@ -42,7 +53,7 @@ export const activityRoutes: FastifyPluginAsync = async (app) => {
         'x-accel-buffering': 'no',
       });
       res.write(': connected\n\n');
-      open.add(res);
+      open.set(res, request);
       request.raw.socket.setNoDelay(true);
       res.on('close', () => open.delete(res));
     },

@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Redis } from 'ioredis';
 import { AppError, ErrorCode, UnauthenticatedError } from '../../errors.ts';
 import { ErrorResponse, errorResponses, Ok } from '../../http/schemas.ts';
 import { actorOf, SESSION_COOKIE } from '../../plugins/auth.ts';
@@ -14,8 +15,18 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const cookieOptions = { httpOnly: true, sameSite: 'lax', path: '/', secure: app.config.secureCookies } as const;
 
   // Registered here, not globally, and switched on per route: only password guessing is limited.
+  // With Redis the count is shared by every replica, so N replicas do not mean N times the attempts.
+  const redis = app.config.redisUrl
+    ? new Redis(app.config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+    : undefined;
+  redis?.on('error', (err) => app.log.warn({ err }, 'rate-limit redis error'));
+  app.addHook('onClose', async () => {
+    redis?.disconnect();
+  });
   await app.register(rateLimit, {
     global: false,
+    // When Redis is unreachable, logins stay possible (limited by nothing) rather than all refused.
+    ...(redis ? { redis, skipOnError: true } : {}),
     // Thrown as an AppError so the one error handler shapes it like every other error; the plugin
     // sets Retry-After before throwing.
     errorResponseBuilder: (_request, context) =>

@@ -60,6 +60,20 @@ export class UsageAggregator {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    try {
+      await this.write(batch);
+    } catch (err) {
+      // Counted evaluations are not thrown away for a failed write: they wait for the next one.
+      for (const p of batch) this.add(p.environmentKey, { [p.flagKey]: p }, p.lastEvaluatedAt);
+      throw err;
+    }
+  }
+
+  /**
+   * One statement for the whole batch, rows in a fixed order: replicas flushing overlapping flags
+   * lock them in the same order and cannot deadlock.
+   */
+  private async write(batch: Pending[]): Promise<void> {
     const known = new Set(
       (
         await this.db
@@ -68,28 +82,28 @@ export class UsageAggregator {
           .where(sql`${flags.key} in ${[...new Set(batch.map((p) => p.flagKey))]}`)
       ).map((r) => r.key),
     );
-    const rows = batch.filter((p) => known.has(p.flagKey));
+    const rows = batch
+      .filter((p) => known.has(p.flagKey))
+      .sort((a, b) =>
+        a.environmentKey === b.environmentKey ? a.flagKey.localeCompare(b.flagKey) : a.environmentKey.localeCompare(b.environmentKey),
+      );
     if (rows.length === 0) return;
-    await this.db.transaction(async (tx) => {
-      for (const p of rows) {
-        await tx
-          .insert(flagUsage)
-          .values(p)
-          .onConflictDoUpdate({
-            target: [flagUsage.flagKey, flagUsage.environmentKey],
-            set: {
-              yes: sql`${flagUsage.yes} + ${p.yes}`,
-              no: sql`${flagUsage.no} + ${p.no}`,
-              variants: sql`(select coalesce(jsonb_object_agg(k, v), '{}'::jsonb) from (
-                select k, sum(v::bigint) as v from (
-                  select key as k, value::text as v from jsonb_each_text(${flagUsage.variants})
-                  union all select key, value::text from jsonb_each_text(${JSON.stringify(p.variants)}::jsonb)
-                ) both_ group by k) summed)`,
-              lastEvaluatedAt: sql`greatest(${flagUsage.lastEvaluatedAt}, ${p.lastEvaluatedAt.toISOString()}::timestamptz)`,
-            },
-          });
-      }
-    });
+    await this.db
+      .insert(flagUsage)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [flagUsage.flagKey, flagUsage.environmentKey],
+        set: {
+          yes: sql`${flagUsage.yes} + excluded.yes`,
+          no: sql`${flagUsage.no} + excluded.no`,
+          variants: sql`(select coalesce(jsonb_object_agg(k, v), '{}'::jsonb) from (
+            select k, sum(v::bigint) as v from (
+              select key as k, value as v from jsonb_each_text(${flagUsage.variants})
+              union all select key, value from jsonb_each_text(excluded.variants)
+            ) both_ group by k) summed)`,
+          lastEvaluatedAt: sql`greatest(${flagUsage.lastEvaluatedAt}, excluded.last_evaluated_at)`,
+        },
+      });
   }
 
   async stop(): Promise<void> {
