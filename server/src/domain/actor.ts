@@ -1,3 +1,5 @@
+import { ForbiddenError } from '../errors.ts';
+
 /** Who is making a request to the admin API. */
 
 export const Role = {
@@ -25,4 +27,9 @@ export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'system', name: 'system
 
 export function actorRef(actor: Actor): string {
   return `${actor.kind}:${actor.id}`;
+}
+
+/** Nobody hands out more power than they hold, whatever the route's own role check allows. */
+export function assertMayGrant(actor: Actor, role: Role): void {
+  if (!roleAtLeast(actor.role, role)) throw new ForbiddenError(`You cannot grant the ${role} role; yours is ${actor.role}`);
 }

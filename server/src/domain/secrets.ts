@@ -1,5 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
+/** Prefixes tell a secret's kind at a glance (and let the admin API turn SDK keys away early). */
+export const TOKEN_PREFIX = { apiToken: 'sbt_', serverKey: 'sbs_', clientKey: 'sbc_', session: 'sbx_' } as const;
+
 /** Random secrets with a readable prefix (`sbt_`, `sbs_`, `sbc_`, ...): 32 bytes of entropy. */
 export function newSecret(prefix: string): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;

@@ -4,11 +4,10 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { apiTokens, sessions, users } from '../db/schema/index.ts';
 import { type Actor, type Role, roleAtLeast } from '../domain/actor.ts';
-import { hashSecret } from '../domain/secrets.ts';
+import { hashSecret, TOKEN_PREFIX } from '../domain/secrets.ts';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 
 export const SESSION_COOKIE = 'sb_session';
-export const TOKEN_PREFIX = { apiToken: 'sbt_', serverKey: 'sbs_', clientKey: 'sbc_', session: 'sbx_' } as const;
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,8 +1,7 @@
 import type { Actor, Role } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
-import { hashSecret, newSecret } from '../../domain/secrets.ts';
+import { hashSecret, newSecret, TOKEN_PREFIX } from '../../domain/secrets.ts';
 import { UnauthenticatedError } from '../../errors.ts';
-import { TOKEN_PREFIX } from '../../plugins/auth.ts';
 import { verifyAgainstDummy, verifyPassword } from '../users/passwords.ts';
 import { normaliseEmail } from '../users/service.ts';
 import { findUserByEmail, type UserRow } from '../users/store.ts';

@@ -1,8 +1,7 @@
 import { type Actor, actorRef } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
-import { hashSecret, newSecret, secretPrefix } from '../../domain/secrets.ts';
+import { hashSecret, newSecret, secretPrefix, TOKEN_PREFIX } from '../../domain/secrets.ts';
 import { NotFoundError } from '../../errors.ts';
-import { TOKEN_PREFIX } from '../../plugins/auth.ts';
 import { findEnvironment } from '../environments/store.ts';
 import { findKey, insertKey, type KeyKind, type KeyRow, revokeKeyRow } from './store.ts';
 

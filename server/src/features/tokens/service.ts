@@ -1,9 +1,7 @@
-import { type Actor, actorRef, type Role } from '../../domain/actor.ts';
+import { type Actor, actorRef, assertMayGrant, type Role } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
-import { hashSecret, newSecret, secretPrefix } from '../../domain/secrets.ts';
+import { hashSecret, newSecret, secretPrefix, TOKEN_PREFIX } from '../../domain/secrets.ts';
 import { NotFoundError } from '../../errors.ts';
-import { TOKEN_PREFIX } from '../../plugins/auth.ts';
-import { assertMayGrant } from '../users/service.ts';
 import { findToken, insertToken, revokeTokenRow, type TokenRow } from './store.ts';
 
 /** What lists show of a token: never its secret or hash. */

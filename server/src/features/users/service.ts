@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
-import { type Actor, Role, roleAtLeast, SYSTEM_ACTOR } from '../../domain/actor.ts';
+import { type Actor, assertMayGrant, Role, roleAtLeast, SYSTEM_ACTOR } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import { ConflictError, ForbiddenError, NotFoundError, sqlState, ValidationError, VersionMismatchError } from '../../errors.ts';
 import { hashPassword } from './passwords.ts';
@@ -35,11 +35,6 @@ export function userView(row: UserRow) {
 /** Emails are compared case-insensitively, so they are stored lower-cased. */
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-/** Nobody hands out more power than they hold, whatever the route's own role check allows. */
-export function assertMayGrant(actor: Actor, role: Role): void {
-  if (!roleAtLeast(actor.role, role)) throw new ForbiddenError(`You cannot grant the ${role} role; yours is ${actor.role}`);
 }
 
 function assertMayManage(actor: Actor, target: UserRow): void {
