@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
-import { Button, EmptyState, ErrorState, Field, Loading, PageHeader } from '../components/ui.tsx';
-import { useAppData } from '../data.tsx';
+import { AuditTimeline } from '../components/audit-timeline.tsx';
+import { EnvironmentFilter } from '../components/environment-filter.tsx';
+import { Field, PageHeader } from '../components/ui.tsx';
 import { useDocumentTitle } from '../hooks.ts';
 import { useActivity } from '../live.ts';
 import { setQuery, useLocation } from '../router.tsx';
@@ -22,14 +23,12 @@ const TYPES = [
 /** Every audited change across the workspace, newest first, updating live. */
 export function AuditPage() {
   useDocumentTitle('Audit log');
-  const { environments } = useAppData();
   const { query } = useLocation();
   const type = query.get('type') ?? '';
   const env = query.get('env') ?? '';
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [more, setMore] = useState(false);
 
   const load = (before?: number) =>
     api.get<Page>('/audit', { query: { resourceType: type || undefined, environment: env || undefined, limit: 50, before } });
@@ -69,48 +68,25 @@ export function AuditPage() {
             </select>
           )}
         </Field>
-        <Field label="Environment">
-          {(p) => (
-            <select {...p} className="input" value={env} onChange={(e) => setQuery({ env: e.target.value })}>
-              <option value="">All environments</option>
-              {environments.map((e) => (
-                <option key={e.key} value={e.key}>
-                  {e.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <EnvironmentFilter value={env} />
       </div>
-      {error ? <ErrorState error={error} onRetry={() => void refresh()} /> : null}
-      {entries === null && !error ? <Loading /> : null}
-      {entries && entries.length === 0 ? <EmptyState title="Nothing here yet" /> : null}
-      {entries && entries.length > 0 ? (
-        <ol className="timeline" aria-label="Changes, newest first">
-          {entries.map((e) => (
-            <li key={e.id}>
-              <AuditEntryView entry={e} showResource />
-            </li>
-          ))}
-        </ol>
-      ) : null}
-      {next !== null && entries ? (
-        <Button
-          busy={more}
-          onClick={async () => {
-            setMore(true);
-            try {
-              const page = await load(next);
-              setEntries([...entries, ...page.entries]);
-              setNext(page.nextBefore);
-            } finally {
-              setMore(false);
-            }
-          }}
-        >
-          Show older changes
-        </Button>
-      ) : null}
+      <AuditTimeline
+        entries={entries}
+        error={error}
+        onRetry={() => void refresh()}
+        emptyTitle="Nothing here yet"
+        label="Changes, newest first"
+        renderEntry={(e) => <AuditEntryView entry={e} showResource />}
+        onOlder={
+          next !== null && entries
+            ? async () => {
+                const page = await load(next);
+                setEntries([...entries, ...page.entries]);
+                setNext(page.nextBefore);
+              }
+            : undefined
+        }
+      />
     </div>
   );
 }

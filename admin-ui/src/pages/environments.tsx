@@ -1,5 +1,7 @@
-import { type FormEvent, useState } from 'react';
-import { ApiError, api, messageOf, seg } from '../api.ts';
+import { useState } from 'react';
+import { api, seg } from '../api.ts';
+import { FormError } from '../components/form-error.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
 import {
   Badge,
   Banner,
@@ -16,10 +18,11 @@ import {
 import { useAppData } from '../data.tsx';
 import { dateTime, isProduction, timeAgo } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
-import { Issues } from '../issues.ts';
 import { useActivity } from '../live.ts';
 import { usePermission } from '../session.tsx';
 import type { SdkKey, User } from '../types.ts';
+import { submitWith, useAction } from '../use-action.ts';
+import { useConfirm } from '../use-confirm.ts';
 
 /** `user:<id>` → the user's email when known. */
 export function useCreators(enabled: boolean) {
@@ -40,13 +43,7 @@ export function EnvironmentsPage() {
   const notify = useToast();
 
   const [envForm, setEnvForm] = useState({ key: '', name: '' });
-  const [envIssues, setEnvIssues] = useState(new Issues());
-  const [envError, setEnvError] = useState<string | null>(null);
-  const [envBusy, setEnvBusy] = useState(false);
-  const [deleting, setDeleting] = useState<string | null>(null);
   const [deleteTyped, setDeleteTyped] = useState('');
-  const [deleteError, setDeleteError] = useState<string | undefined>(undefined);
-  const [deleteBusy, setDeleteBusy] = useState(false);
 
   const keys = useResource(
     () => (keyPerm.allowed ? api.get<{ keys: SdkKey[] }>('/keys') : Promise.resolve({ keys: [] as SdkKey[] })),
@@ -59,20 +56,10 @@ export function EnvironmentsPage() {
   const creator = useCreators(keyPerm.allowed);
 
   const [keyForm, setKeyForm] = useState({ name: '', environment: '', kind: 'server' as 'server' | 'client' });
-  const [keyIssues, setKeyIssues] = useState(new Issues());
-  const [keyError, setKeyError] = useState<string | null>(null);
-  const [keyBusy, setKeyBusy] = useState(false);
   const [secret, setSecret] = useState<SdkKey | null>(null);
-  const [revoking, setRevoking] = useState<SdkKey | null>(null);
-  const [revokeBusy, setRevokeBusy] = useState(false);
-  const [revokeError, setRevokeError] = useState<string | undefined>(undefined);
 
-  const createEnv = async (e: FormEvent) => {
-    e.preventDefault();
-    setEnvBusy(true);
-    setEnvError(null);
-    setEnvIssues(new Issues());
-    try {
+  const createEnv = useAction(
+    async () => {
       const created = await api.post<{ key: string; name: string }>('/environments', {
         key: envForm.key.trim(),
         name: envForm.name.trim() || envForm.key.trim(),
@@ -80,68 +67,29 @@ export function EnvironmentsPage() {
       notify(`Created environment ${created.name}`, 'success');
       setEnvForm({ key: '', name: '' });
       reloadEnvironments();
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setEnvIssues(new Issues(err.code === 'CONFLICT' ? [{ path: '/key', message: 'This key is taken' }] : err.issues));
-        setEnvError(err.message);
-      } else setEnvError(messageOf(err));
-    } finally {
-      setEnvBusy(false);
-    }
-  };
+    },
+    { issuesOf: (err) => (err.code === 'CONFLICT' ? [{ path: '/key', message: 'This key is taken' }] : err.issues) },
+  );
 
-  const deleteEnv = async () => {
-    if (!deleting) return;
-    setDeleteBusy(true);
-    setDeleteError(undefined);
-    try {
-      await api.del(`/environments/${seg(deleting)}`);
-      notify(`Deleted environment ${deleting}`, 'success');
-      setDeleting(null);
-      reloadEnvironments();
-    } catch (err) {
-      setDeleteError(messageOf(err));
-    } finally {
-      setDeleteBusy(false);
-    }
-  };
+  const deleting = useConfirm(async (key: string) => {
+    await api.del(`/environments/${seg(key)}`);
+    notify(`Deleted environment ${key}`, 'success');
+    reloadEnvironments();
+  });
 
-  const createKey = async (e: FormEvent) => {
-    e.preventDefault();
+  const createKey = useAction(async () => {
     const environment = keyForm.environment || environments[0]?.key || '';
-    setKeyBusy(true);
-    setKeyError(null);
-    setKeyIssues(new Issues());
-    try {
-      const created = await api.post<SdkKey>('/keys', { name: keyForm.name.trim(), environment, kind: keyForm.kind });
-      setSecret(created);
-      setKeyForm({ ...keyForm, name: '' });
-      void keys.reload();
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setKeyIssues(new Issues(err.issues));
-        setKeyError(err.message);
-      } else setKeyError(messageOf(err));
-    } finally {
-      setKeyBusy(false);
-    }
-  };
+    const created = await api.post<SdkKey>('/keys', { name: keyForm.name.trim(), environment, kind: keyForm.kind });
+    setSecret(created);
+    setKeyForm({ ...keyForm, name: '' });
+    void keys.reload();
+  });
 
-  const revoke = async () => {
-    if (!revoking) return;
-    setRevokeBusy(true);
-    setRevokeError(undefined);
-    try {
-      await api.del(`/keys/${seg(revoking.id)}`);
-      notify(`Revoked key ${revoking.name}`, 'success');
-      setRevoking(null);
-      void keys.reload();
-    } catch (err) {
-      setRevokeError(messageOf(err));
-    } finally {
-      setRevokeBusy(false);
-    }
-  };
+  const revoking = useConfirm(async (k: SdkKey) => {
+    await api.del(`/keys/${seg(k.id)}`);
+    notify(`Revoked key ${k.name}`, 'success');
+    void keys.reload();
+  });
 
   const allKeys = keys.data?.keys ?? [];
 
@@ -191,9 +139,8 @@ export function EnvironmentsPage() {
                       variant="ghost"
                       perm={adminPerm}
                       onClick={() => {
-                        setDeleting(env.key);
+                        deleting.open(env.key);
                         setDeleteTyped('');
-                        setDeleteError(undefined);
                       }}
                       aria-label={`Delete environment ${env.name}`}
                     >
@@ -206,10 +153,10 @@ export function EnvironmentsPage() {
           </table>
         </div>
         {adminPerm.allowed ? (
-          <form className="card form inline-form" onSubmit={createEnv} noValidate>
+          <form className="card form inline-form" onSubmit={submitWith(createEnv)} noValidate>
             <h3 className="h4">New environment</h3>
             <div className="form-row">
-              <Field label="Environment key" hint="Lowercase letters, digits, - and _" error={envIssues.at('/key')}>
+              <Field label="Environment key" hint="Lowercase letters, digits, - and _" error={createEnv.issues.at('/key')}>
                 {(p) => (
                   <input
                     {...p}
@@ -219,20 +166,16 @@ export function EnvironmentsPage() {
                   />
                 )}
               </Field>
-              <Field label="Environment name" error={envIssues.at('/name')}>
+              <Field label="Environment name" error={createEnv.issues.at('/name')}>
                 {(p) => (
                   <input {...p} className="input" value={envForm.name} onChange={(e) => setEnvForm({ ...envForm, name: e.target.value })} />
                 )}
               </Field>
-              <Button type="submit" variant="primary" busy={envBusy} disabled={!envForm.key.trim()} className="align-end">
+              <Button type="submit" variant="primary" busy={createEnv.busy} disabled={!envForm.key.trim()} className="align-end">
                 Create environment
               </Button>
             </div>
-            {envError && envIssues.size === 0 ? (
-              <p className="field-error" role="alert">
-                {envError}
-              </p>
-            ) : null}
+            <FormError error={createEnv.error} issues={createEnv.issues} />
           </form>
         ) : (
           <p className="readonly-note">Only admins can create or delete environments.</p>
@@ -256,10 +199,10 @@ export function EnvironmentsPage() {
                 onDone={() => setSecret(null)}
               />
             ) : null}
-            <form className="card form inline-form" onSubmit={createKey} noValidate>
+            <form className="card form inline-form" onSubmit={submitWith(createKey)} noValidate>
               <h3 className="h4">New SDK key</h3>
               <div className="form-row">
-                <Field label="Key name" hint="Where it is used, e.g. checkout-service" error={keyIssues.at('/name')}>
+                <Field label="Key name" hint="Where it is used, e.g. checkout-service" error={createKey.issues.at('/name')}>
                   {(p) => (
                     <input
                       {...p}
@@ -269,7 +212,7 @@ export function EnvironmentsPage() {
                     />
                   )}
                 </Field>
-                <Field label="Key environment" error={keyIssues.at('/environment')}>
+                <Field label="Key environment" error={createKey.issues.at('/environment')}>
                   {(p) => (
                     <select
                       {...p}
@@ -285,7 +228,7 @@ export function EnvironmentsPage() {
                     </select>
                   )}
                 </Field>
-                <Field label="Key kind" error={keyIssues.at('/kind')}>
+                <Field label="Key kind" error={createKey.issues.at('/kind')}>
                   {(p) => (
                     <select
                       {...p}
@@ -298,15 +241,11 @@ export function EnvironmentsPage() {
                     </select>
                   )}
                 </Field>
-                <Button type="submit" variant="primary" busy={keyBusy} disabled={!keyForm.name.trim()} className="align-end">
+                <Button type="submit" variant="primary" busy={createKey.busy} disabled={!keyForm.name.trim()} className="align-end">
                   Create key
                 </Button>
               </div>
-              {keyError && keyIssues.size === 0 ? (
-                <p className="field-error" role="alert">
-                  {keyError}
-                </p>
-              ) : null}
+              <FormError error={createKey.error} issues={createKey.issues} />
             </form>
             {keys.error ? <ErrorState error={keys.error} onRetry={() => void keys.reload()} /> : null}
             {!keys.data && !keys.error ? <Loading /> : null}
@@ -345,25 +284,11 @@ export function EnvironmentsPage() {
                           {timeAgo(k.createdAt)} by {creator(k.createdBy)}
                         </td>
                         <td data-label="Status">
-                          {k.revokedAt ? (
-                            <Badge tone="warning" title={dateTime(k.revokedAt)}>
-                              revoked
-                            </Badge>
-                          ) : (
-                            <Badge tone="success">active</Badge>
-                          )}
+                          <StatusBadge endedAt={k.revokedAt} ended="revoked" />
                         </td>
                         <td className="actions">
                           {k.revokedAt ? null : (
-                            <Button
-                              size="small"
-                              variant="danger"
-                              onClick={() => {
-                                setRevoking(k);
-                                setRevokeError(undefined);
-                              }}
-                              aria-label={`Revoke key ${k.name}`}
-                            >
+                            <Button size="small" variant="danger" onClick={() => revoking.open(k)} aria-label={`Revoke key ${k.name}`}>
                               Revoke
                             </Button>
                           )}
@@ -378,36 +303,23 @@ export function EnvironmentsPage() {
         )}
       </section>
 
-      <ConfirmDialog
-        open={revoking !== null}
-        title={`Revoke the key “${revoking?.name ?? ''}”?`}
-        confirmLabel="Revoke key"
-        danger
-        busy={revokeBusy}
-        error={revokeError}
-        onCancel={() => setRevoking(null)}
-        onConfirm={() => void revoke()}
-      >
+      <ConfirmDialog {...revoking.dialog} title={`Revoke the key “${revoking.target?.name ?? ''}”?`} confirmLabel="Revoke key" danger>
         <p>
-          SDKs using it ({revoking?.kind} key for {revoking?.environment}, starting {revoking?.prefix}) lose access at once and keep their
-          last flags until they get a new key.
+          SDKs using it ({revoking.target?.kind} key for {revoking.target?.environment}, starting {revoking.target?.prefix}) lose access at
+          once and keep their last flags until they get a new key.
         </p>
       </ConfirmDialog>
       <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete the environment ${deleting ?? ''}?`}
+        {...deleting.dialog}
+        title={`Delete the environment ${deleting.target ?? ''}?`}
         confirmLabel="Delete environment"
         danger
-        busy={deleteBusy}
-        error={deleteError}
-        confirmDisabled={deleteTyped !== deleting}
-        onCancel={() => setDeleting(null)}
-        onConfirm={() => void deleteEnv()}
+        confirmDisabled={deleteTyped !== deleting.target}
       >
         <Banner tone="danger">
           <p>Every flag loses its configuration in this environment, and its SDK keys stop working.</p>
         </Banner>
-        <Field label={`Type ${deleting ?? ''} to confirm`}>
+        <Field label={`Type ${deleting.target ?? ''} to confirm`}>
           {(p) => (
             <input {...p} className="input mono" value={deleteTyped} onChange={(e) => setDeleteTyped(e.target.value)} autoComplete="off" />
           )}

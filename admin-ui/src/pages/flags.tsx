@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api.ts';
+import { EnvironmentFilter } from '../components/environment-filter.tsx';
 import { Badge, Button, EmptyState, ErrorState, Field, Loading, PageHeader, StatusPill } from '../components/ui.tsx';
 import { useAppData } from '../data.tsx';
 import { dateTime, plural, timeAgo } from '../format.ts';
@@ -97,18 +98,7 @@ export function FlagsPage() {
             />
           )}
         </Field>
-        <Field label="Environment">
-          {(p) => (
-            <select {...p} className="input" value={env} onChange={(e) => setQuery({ env: e.target.value })}>
-              <option value="">All environments</option>
-              {environments.map((e) => (
-                <option key={e.key} value={e.key}>
-                  {e.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <EnvironmentFilter value={env} />
         <Field label="On or off" hint={env ? undefined : 'Pick an environment first'}>
           {(p) => (
             <select {...p} className="input" value={status} disabled={!env} onChange={(e) => setQuery({ status: e.target.value })}>

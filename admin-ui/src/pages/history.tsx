@@ -1,12 +1,14 @@
 import { useEffect, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
+import { AuditTimeline } from '../components/audit-timeline.tsx';
 import { ChangeList } from '../components/changes.tsx';
-import { Badge, Button, ConfirmDialog, EmptyState, ErrorState, Field, Loading, ReadOnlyNotice, useToast } from '../components/ui.tsx';
+import { EnvironmentFilter } from '../components/environment-filter.tsx';
+import { Badge, Button, ConfirmDialog, Loading, ReadOnlyNotice, useToast } from '../components/ui.tsx';
 import { useAppData } from '../data.tsx';
 import { type Change, describeAction, diffConfig, diffRecord, isFlagConfig } from '../describe.ts';
 import { dateTime, isProduction, timeAgo } from '../format.ts';
 import { useActivity } from '../live.ts';
-import { Link, setQuery, useLocation } from '../router.tsx';
+import { Link, useLocation } from '../router.tsx';
 import { type Permission, usePermission } from '../session.tsx';
 import type { AuditEntry, AuditPage, ConfigVersion, Flag, FlagEnvironment } from '../types.ts';
 
@@ -151,7 +153,6 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
   const [versions, setVersions] = useState<ConfigVersion[] | null>(null);
   const [reverting, setReverting] = useState<RevertTarget | null>(null);
   const [revertBusy, setRevertBusy] = useState(false);
@@ -233,57 +234,39 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
     <div className="history">
       <ReadOnlyNotice reason={perm.reason} />
       <div className="filters">
-        <Field label="Environment">
-          {(p) => (
-            <select {...p} className="input" value={env} onChange={(e) => setQuery({ env: e.target.value })}>
-              <option value="">All environments</option>
-              {environments.map((e) => (
-                <option key={e.key} value={e.key}>
-                  {e.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <EnvironmentFilter value={env} />
       </div>
-      {error ? <ErrorState error={error} onRetry={() => void refresh()} /> : null}
-      {entries === null && !error ? <Loading /> : null}
-      {entries && entries.length === 0 ? <EmptyState title="No changes yet" /> : null}
-      {entries && entries.length > 0 ? (
-        <ol className="timeline" aria-label={`Changes to ${flag.key}, newest first`}>
-          {(shown ?? entries).map((entry) => (
-            <li key={entry.id}>
-              <AuditEntryView
-                entry={entry}
-                revert={{
-                  current: entry.environment ? flag.environments[entry.environment]?.version : undefined,
-                  perm: revertPerm,
-                  onRevert: (en, v) => void startRevert(en, v),
-                }}
-              />
-            </li>
-          ))}
-        </ol>
-      ) : null}
-      {next !== null && entries ? (
-        <Button
-          busy={loadingMore}
-          onClick={async () => {
-            setLoadingMore(true);
-            try {
-              const page = await load(next);
-              setEntries([...entries, ...page.entries]);
-              setNext(page.nextBefore);
-            } catch (err) {
-              setError(err);
-            } finally {
-              setLoadingMore(false);
-            }
-          }}
-        >
-          Show older changes
-        </Button>
-      ) : null}
+      <AuditTimeline
+        entries={entries}
+        shown={shown}
+        error={error}
+        onRetry={() => void refresh()}
+        emptyTitle="No changes yet"
+        label={`Changes to ${flag.key}, newest first`}
+        renderEntry={(entry) => (
+          <AuditEntryView
+            entry={entry}
+            revert={{
+              current: entry.environment ? flag.environments[entry.environment]?.version : undefined,
+              perm: revertPerm,
+              onRevert: (en, v) => void startRevert(en, v),
+            }}
+          />
+        )}
+        onOlder={
+          next !== null && entries
+            ? async () => {
+                try {
+                  const page = await load(next);
+                  setEntries([...entries, ...page.entries]);
+                  setNext(page.nextBefore);
+                } catch (err) {
+                  setError(err);
+                }
+              }
+            : undefined
+        }
+      />
       <ConfirmDialog
         open={reverting !== null}
         wide

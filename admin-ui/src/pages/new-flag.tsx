@@ -1,15 +1,17 @@
 import { type FormEvent, useId, useState } from 'react';
 import { ApiError, api, seg } from '../api.ts';
 import { TagsInput } from '../components/inputs.tsx';
-import { Banner, Button, Field, PageHeader, ReadOnlyNotice, useToast } from '../components/ui.tsx';
+import { IssuesBanner } from '../components/issues-banner.tsx';
+import { Button, Field, PageHeader, ReadOnlyNotice, useToast } from '../components/ui.tsx';
 import { defaultVariants, VariantsEditor } from '../components/variants.tsx';
 import { useAppData } from '../data.tsx';
 import { slugify } from '../format.ts';
 import { useDocumentTitle } from '../hooks.ts';
-import { describePath, Issues } from '../issues.ts';
+import { Issues } from '../issues.ts';
 import { Link, navigate } from '../router.tsx';
 import { usePermission } from '../session.tsx';
 import type { Flag, FlagEnvironment, Variant } from '../types.ts';
+import { useAction } from '../use-action.ts';
 import { checkVariants } from '../validate.ts';
 
 const KEY = /^[\p{L}\p{N}\p{S}][\p{L}\p{M}\p{N}\p{S}._:-]*$/u;
@@ -28,9 +30,6 @@ export function NewFlagPage() {
   const [variants, setVariants] = useState<Variant[]>(defaultVariants());
   const [tags, setTags] = useState<string[]>([]);
   const [clientVisible, setClientVisible] = useState(false);
-  const [serverIssues, setServerIssues] = useState(new Issues());
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [submitted, setSubmitted] = useState(false);
 
   const effectiveKey = keyTouched ? key : slugify(name);
@@ -44,16 +43,9 @@ export function NewFlagPage() {
     ...(keyProblem && (submitted || keyTouched) ? [{ path: '/key', message: keyProblem }] : []),
     ...(kind === 'multivariate' ? checkVariants(variants, '/variants') : []),
   ]);
-  const issues = local.concat(serverIssues);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setSubmitted(true);
-    if (keyProblem || (kind === 'multivariate' && checkVariants(variants, '/variants').length > 0)) return;
-    setBusy(true);
-    setError(null);
-    setServerIssues(new Issues());
-    try {
+  const create = useAction(
+    async () => {
       const flag = await api.post<Flag>('/flags', {
         key: effectiveKey,
         name: name.trim() || effectiveKey,
@@ -71,15 +63,28 @@ export function NewFlagPage() {
       }
       notify(`Created ${flag.name}`, 'success');
       navigate(`/flags/${encodeURIComponent(flag.key)}`, { force: true });
-    } catch (err) {
-      setBusy(false);
-      if (err instanceof ApiError) {
-        const mapped = err.issues.map((i) => ({ ...i, path: i.path === '/' ? '' : i.path }));
-        setServerIssues(new Issues(mapped));
-        setError(err.code === 'CONFLICT' ? `A flag with the key ${effectiveKey} exists already. Pick another key.` : err.message);
-        if (err.code === 'CONFLICT') setServerIssues(new Issues([{ path: '/key', message: 'This key is taken' }]));
-      } else setError(String(err));
-    }
+    },
+    {
+      issuesOf: (err) =>
+        err.code === 'CONFLICT'
+          ? [{ path: '/key', message: 'This key is taken' }]
+          : err.issues.map((i) => ({ ...i, path: i.path === '/' ? '' : i.path })),
+      messageOf: (err) =>
+        err instanceof ApiError
+          ? err.code === 'CONFLICT'
+            ? `A flag with the key ${effectiveKey} exists already. Pick another key.`
+            : err.message
+          : String(err),
+    },
+  );
+  const serverIssues = create.issues;
+  const issues = local.concat(serverIssues);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setSubmitted(true);
+    if (keyProblem || (kind === 'multivariate' && checkVariants(variants, '/variants').length > 0)) return;
+    void create.run();
   };
 
   const otherIssues = serverIssues.list.filter((i) => !['/key', '/name', '/description', '/tags'].some((p) => i.path.startsWith(p)));
@@ -169,23 +174,10 @@ export function NewFlagPage() {
             </span>
           </label>
         </fieldset>
-        {error ? (
-          <Banner tone="danger" role="alert" title="The flag was not created">
-            <p>{error}</p>
-            {otherIssues.length > 0 ? (
-              <ul>
-                {otherIssues.map((i) => (
-                  <li key={i.path + i.message}>
-                    {describePath(i.path)}: {i.message}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-          </Banner>
-        ) : null}
+        <IssuesBanner title="The flag was not created" error={create.error} issues={otherIssues} />
         <div className="form-actions">
           <Button onClick={() => navigate('/flags')}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={busy} perm={perm}>
+          <Button type="submit" variant="primary" busy={create.busy} perm={perm}>
             Create flag
           </Button>
         </div>

@@ -1,7 +1,8 @@
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
-import { ChangeList } from '../components/changes.tsx';
 import { type AttributeHints, ConditionsEditor, newCondition } from '../components/conditions.tsx';
+import { ConflictBanner } from '../components/conflict-banner.tsx';
+import { IssuesBanner } from '../components/issues-banner.tsx';
 import {
   Banner,
   Button,
@@ -18,12 +19,14 @@ import { useAppData } from '../data.tsx';
 import { describeCondition, diffRecord } from '../describe.ts';
 import { dateTime, plural, timeAgo } from '../format.ts';
 import { useBeforeUnload, useDocumentTitle, useResource } from '../hooks.ts';
-import { describePath, Issues } from '../issues.ts';
+import { Issues } from '../issues.ts';
 import { useActivity } from '../live.ts';
 import { WELL_KNOWN_ATTRIBUTES } from '../operators.ts';
 import { Link, navigate } from '../router.tsx';
 import { usePermission } from '../session.tsx';
 import type { Condition, Segment } from '../types.ts';
+import { useAction } from '../use-action.ts';
+import { useConfirm } from '../use-confirm.ts';
 import { checkConditions } from '../validate.ts';
 
 export function SegmentsPage() {
@@ -141,14 +144,8 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
   const segment = useResource(() => (segmentKey ? api.get<Segment>(`/segments/${seg(segmentKey)}`) : Promise.resolve(null)), [segmentKey]);
   const [form, setForm] = useState<Form | null>(isNew ? EMPTY : null);
   const [base, setBase] = useState<Segment | null>(null);
-  const [serverIssues, setServerIssues] = useState(new Issues());
-  const [error, setError] = useState<string | null>(null);
   const [conflict, setConflict] = useState<Segment | null>(null);
-  const [busy, setBusy] = useState(false);
   const [submitted, setSubmitted] = useState(false);
-  const [confirmDelete, setConfirmDelete] = useState(false);
-  const [deleteError, setDeleteError] = useState<string | undefined>(undefined);
-  const [deleting, setDeleting] = useState(false);
 
   const dirty =
     form !== null &&
@@ -183,6 +180,59 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
     [attributes],
   );
 
+  const save = useAction(
+    async () => {
+      if (!form) return;
+      if (isNew) {
+        const created = await api.post<Segment>('/segments', {
+          key: form.key.trim(),
+          name: form.name.trim() || form.key.trim(),
+          description: form.description,
+          conditions: form.conditions,
+        });
+        notify(`Created segment ${created.key}`, 'success');
+        navigate(`/segments/${encodeURIComponent(created.key)}`, { force: true });
+        return;
+      }
+      if (!base) return;
+      let saved: Segment;
+      try {
+        saved = await api.patch<Segment>(
+          `/segments/${seg(base.key)}`,
+          { name: form.name.trim() || base.key, description: form.description, conditions: form.conditions },
+          { version: base.version },
+        );
+      } catch (err) {
+        // Someone else saved first: show both changes instead of an error.
+        if (err instanceof ApiError && err.isConflict && segmentKey) {
+          setConflict(await api.get<Segment>(`/segments/${seg(segmentKey)}`));
+          return;
+        }
+        throw err;
+      }
+      setBase(saved);
+      setForm(formOf(saved));
+      setConflict(null);
+      segment.set(saved);
+      notify(`Saved segment ${saved.key}`, 'success');
+    },
+    { issuesOf: (err) => (err.code === 'CONFLICT' ? [{ path: '/key', message: 'This key is taken' }] : err.issues) },
+  );
+
+  const deleting = useConfirm(
+    async (s: Segment) => {
+      await api.del(`/segments/${seg(s.key)}`);
+      notify(`Deleted segment ${s.key}`, 'success');
+      navigate('/segments', { force: true });
+    },
+    {
+      messageOf: (err) => {
+        const flags = err instanceof ApiError ? (err.details as { flags?: string[] } | undefined)?.flags : undefined;
+        return flags ? `${messageOf(err)}: ${flags.join(', ')}` : messageOf(err);
+      },
+    },
+  );
+
   if (segment.error instanceof ApiError && segment.error.status === 404) {
     return (
       <div className="page">
@@ -200,65 +250,13 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
     ...(isNew && submitted && form.key.trim() === '' ? [{ path: '/key', message: 'Give the segment a key' }] : []),
     ...(submitted || !isNew ? checkConditions(form.conditions, '/conditions') : []),
   ]);
-  const issues = localIssues.concat(serverIssues);
+  const issues = localIssues.concat(save.issues);
 
-  const save = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
     if (new Issues(checkConditions(form.conditions, '/conditions')).size > 0 || (isNew && form.key.trim() === '')) return;
-    setBusy(true);
-    setError(null);
-    setServerIssues(new Issues());
-    try {
-      if (isNew) {
-        const created = await api.post<Segment>('/segments', {
-          key: form.key.trim(),
-          name: form.name.trim() || form.key.trim(),
-          description: form.description,
-          conditions: form.conditions,
-        });
-        notify(`Created segment ${created.key}`, 'success');
-        navigate(`/segments/${encodeURIComponent(created.key)}`, { force: true });
-        return;
-      }
-      if (!base) return;
-      const saved = await api.patch<Segment>(
-        `/segments/${seg(base.key)}`,
-        { name: form.name.trim() || base.key, description: form.description, conditions: form.conditions },
-        { version: base.version },
-      );
-      setBase(saved);
-      setForm(formOf(saved));
-      setConflict(null);
-      segment.set(saved);
-      notify(`Saved segment ${saved.key}`, 'success');
-    } catch (err) {
-      if (err instanceof ApiError && err.isConflict && segmentKey) {
-        setConflict(await api.get<Segment>(`/segments/${seg(segmentKey)}`));
-      } else if (err instanceof ApiError) {
-        setServerIssues(new Issues(err.code === 'CONFLICT' ? [{ path: '/key', message: 'This key is taken' }] : err.issues));
-        setError(err.message);
-      } else setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const remove = async () => {
-    if (!base) return;
-    setDeleting(true);
-    setDeleteError(undefined);
-    try {
-      await api.del(`/segments/${seg(base.key)}`);
-      notify(`Deleted segment ${base.key}`, 'success');
-      setConfirmDelete(false);
-      navigate('/segments', { force: true });
-    } catch (err) {
-      const flags = err instanceof ApiError ? (err.details as { flags?: string[] } | undefined)?.flags : undefined;
-      setDeleteError(flags ? `${messageOf(err)}: ${flags.join(', ')}` : messageOf(err));
-    } finally {
-      setDeleting(false);
-    }
+    void save.run();
   };
 
   return (
@@ -275,39 +273,28 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
       />
       <ReadOnlyNotice reason={perm.reason} id={readOnlyId} />
       {conflict && base ? (
-        <Banner tone="danger" role="alert" title="Not saved: someone else changed this segment meanwhile">
-          <p>Their change:</p>
-          <ChangeList changes={diffRecord(formOf(base), formOf(conflict))} />
-          <p>Your change:</p>
-          <ChangeList changes={diffRecord(formOf(base), form)} />
-          <div className="row gap-small">
-            <Button
-              variant="primary"
-              onClick={() => {
-                setBase(conflict);
-                setConflict(null);
-              }}
-            >
-              Keep my version and review
-            </Button>
-            <Button
-              onClick={() => {
-                setBase(conflict);
-                setForm(formOf(conflict));
-                setConflict(null);
-              }}
-            >
-              Discard mine, show theirs
-            </Button>
-          </div>
-        </Banner>
+        <ConflictBanner
+          title="Not saved: someone else changed this segment meanwhile"
+          theirs={diffRecord(formOf(base), formOf(conflict))}
+          mine={diffRecord(formOf(base), form)}
+          keepLabel="Keep my version and review"
+          onKeep={() => {
+            setBase(conflict);
+            setConflict(null);
+          }}
+          onDiscard={() => {
+            setBase(conflict);
+            setForm(formOf(conflict));
+            setConflict(null);
+          }}
+        />
       ) : null}
       {behind && !conflict ? (
         <Banner tone="warning" role="status" title="Someone else saved this segment while you were editing">
           <p>Saving will show you both changes before anything is overwritten.</p>
         </Banner>
       ) : null}
-      <form className="card form" onSubmit={save} noValidate>
+      <form className="card form" onSubmit={submit} noValidate>
         <fieldset className="plain" disabled={!perm.allowed} title={perm.reason} aria-describedby={perm.allowed ? undefined : readOnlyId}>
           {isNew ? (
             <Field label="Key" hint="How rules refer to it; it cannot change later." error={issues.at('/key')}>
@@ -350,29 +337,16 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
             />
           </fieldset>
         </fieldset>
-        {error ? (
-          <Banner tone="danger" role="alert" title="Not saved">
-            <p>{error}</p>
-            {serverIssues.size > 0 ? (
-              <ul>
-                {serverIssues.list.map((i) => (
-                  <li key={i.path + i.message}>
-                    {describePath(i.path)}: {i.message}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-          </Banner>
-        ) : null}
+        <IssuesBanner title="Not saved" error={save.error} issues={save.issues.list} />
         <div className="form-actions">
           {isNew ? (
             <Button onClick={() => navigate('/segments')}>Cancel</Button>
           ) : (
-            <Button onClick={() => base && setForm(formOf(base))} disabled={!dirty || busy}>
+            <Button onClick={() => base && setForm(formOf(base))} disabled={!dirty || save.busy}>
               Undo changes
             </Button>
           )}
-          <Button type="submit" variant="primary" busy={busy} perm={perm} disabled={!isNew && !dirty}>
+          <Button type="submit" variant="primary" busy={save.busy} perm={perm} disabled={!isNew && !dirty}>
             {isNew ? 'Create segment' : 'Save segment'}
           </Button>
         </div>
@@ -400,23 +374,14 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
               perm={
                 base.usedBy.length > 0 && perm.allowed ? { allowed: false, reason: 'Remove it from the rules that use it first' } : perm
               }
-              onClick={() => setConfirmDelete(true)}
+              onClick={() => deleting.open(base)}
             >
               Delete segment
             </Button>
           </div>
         </section>
       ) : null}
-      <ConfirmDialog
-        open={confirmDelete}
-        title={`Delete segment ${base?.key ?? ''}?`}
-        confirmLabel="Delete segment"
-        danger
-        busy={deleting}
-        error={deleteError}
-        onCancel={() => setConfirmDelete(false)}
-        onConfirm={() => void remove()}
-      >
+      <ConfirmDialog {...deleting.dialog} title={`Delete segment ${base?.key ?? ''}?`} confirmLabel="Delete segment" danger>
         <p>No flag uses it. Its history stays in the audit log.</p>
       </ConfirmDialog>
     </div>

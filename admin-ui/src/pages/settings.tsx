@@ -1,13 +1,15 @@
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
-import { ChangeList } from '../components/changes.tsx';
+import { ConflictBanner } from '../components/conflict-banner.tsx';
+import { FormError } from '../components/form-error.tsx';
 import { TagsInput } from '../components/inputs.tsx';
-import { Banner, Button, ConfirmDialog, Field, ReadOnlyNotice, useToast } from '../components/ui.tsx';
+import { Button, ConfirmDialog, Field, ReadOnlyNotice, useToast } from '../components/ui.tsx';
 import { diffRecord } from '../describe.ts';
-import { Issues } from '../issues.ts';
 import { navigate } from '../router.tsx';
 import { usePermission } from '../session.tsx';
 import type { Flag } from '../types.ts';
+import { submitWith, useAction } from '../use-action.ts';
+import { useConfirm } from '../use-confirm.ts';
 
 interface Form {
   name: string;
@@ -27,13 +29,7 @@ export function FlagSettings({ flag, onSaved, onChanged }: { flag: Flag; onSaved
   const notify = useToast();
   const [form, setForm] = useState<Form>(formOf(flag));
   const [base, setBase] = useState<Flag>(flag);
-  const [issues, setIssues] = useState(new Issues());
-  const [error, setError] = useState<string | null>(null);
   const [conflict, setConflict] = useState<Flag | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [confirm, setConfirm] = useState<'archive' | 'restore' | 'delete' | null>(null);
-  const [actionBusy, setActionBusy] = useState(false);
-  const [actionError, setActionError] = useState<string | undefined>(undefined);
   const dirty = JSON.stringify(form) !== JSON.stringify(formOf(base));
 
   // Follow live changes while nothing is being edited.
@@ -44,39 +40,27 @@ export function FlagSettings({ flag, onSaved, onChanged }: { flag: Flag; onSaved
     }
   }, [flag, base.version, dirty]);
 
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setIssues(new Issues());
+  const save = useAction(async () => {
+    let saved: Flag;
     try {
-      const saved = await api.patch<Flag>(
-        `/flags/${seg(flag.key)}`,
-        { ...form, name: form.name.trim() || flag.key },
-        { version: base.version },
-      );
-      setBase(saved);
-      setForm(formOf(saved));
-      setConflict(null);
-      onSaved(saved);
-      notify('Settings saved', 'success');
+      saved = await api.patch<Flag>(`/flags/${seg(flag.key)}`, { ...form, name: form.name.trim() || flag.key }, { version: base.version });
     } catch (err) {
+      // Someone else saved first: show both changes instead of an error.
       if (err instanceof ApiError && err.isConflict) {
         setConflict(await api.get<Flag>(`/flags/${seg(flag.key)}`));
-      } else if (err instanceof ApiError) {
-        setIssues(new Issues(err.issues));
-        setError(err.message);
-      } else setError(messageOf(err));
-    } finally {
-      setBusy(false);
+        return;
+      }
+      throw err;
     }
-  };
+    setBase(saved);
+    setForm(formOf(saved));
+    setConflict(null);
+    onSaved(saved);
+    notify('Settings saved', 'success');
+  });
 
-  const runAction = async () => {
-    if (!confirm) return;
-    setActionBusy(true);
-    setActionError(undefined);
-    try {
+  const lifecycle = useConfirm(
+    async (confirm: 'archive' | 'restore' | 'delete') => {
       if (confirm === 'delete') {
         await api.del(`/flags/${seg(flag.key)}`);
         notify(`Deleted ${flag.key}`, 'success');
@@ -88,55 +72,45 @@ export function FlagSettings({ flag, onSaved, onChanged }: { flag: Flag; onSaved
       setBase(next);
       setForm(formOf(next));
       notify(confirm === 'archive' ? `Archived ${flag.key}` : `Restored ${flag.key}`, 'success');
-      setConfirm(null);
       onChanged();
-    } catch (err) {
-      const details = err instanceof ApiError ? (err.details as { flags?: string[] } | undefined) : undefined;
-      setActionError(details?.flags ? `${messageOf(err)}: ${details.flags.join(', ')}` : messageOf(err));
-    } finally {
-      setActionBusy(false);
-    }
-  };
+    },
+    {
+      messageOf: (err) => {
+        const details = err instanceof ApiError ? (err.details as { flags?: string[] } | undefined) : undefined;
+        return details?.flags ? `${messageOf(err)}: ${details.flags.join(', ')}` : messageOf(err);
+      },
+    },
+  );
+  const confirm = lifecycle.target;
 
   return (
     <div className="settings page-narrow">
       <ReadOnlyNotice reason={perm.reason} id={readOnlyId} />
       {conflict ? (
-        <Banner tone="danger" role="alert" title="Not saved: someone else changed these settings meanwhile">
-          <p>Their change:</p>
-          <ChangeList changes={diffRecord(formOf(base), formOf(conflict))} />
-          <p>Your change:</p>
-          <ChangeList changes={diffRecord(formOf(base), form)} />
-          <div className="row gap-small">
-            <Button
-              variant="primary"
-              onClick={() => {
-                setBase(conflict);
-                setConflict(null);
-              }}
-            >
-              Keep my values and review
-            </Button>
-            <Button
-              onClick={() => {
-                setBase(conflict);
-                setForm(formOf(conflict));
-                setConflict(null);
-                onSaved(conflict);
-              }}
-            >
-              Discard mine, show theirs
-            </Button>
-          </div>
-        </Banner>
+        <ConflictBanner
+          title="Not saved: someone else changed these settings meanwhile"
+          theirs={diffRecord(formOf(base), formOf(conflict))}
+          mine={diffRecord(formOf(base), form)}
+          keepLabel="Keep my values and review"
+          onKeep={() => {
+            setBase(conflict);
+            setConflict(null);
+          }}
+          onDiscard={() => {
+            setBase(conflict);
+            setForm(formOf(conflict));
+            setConflict(null);
+            onSaved(conflict);
+          }}
+        />
       ) : null}
-      <form className="card form" onSubmit={save} noValidate>
+      <form className="card form" onSubmit={submitWith(save)} noValidate>
         <fieldset className="plain" disabled={!perm.allowed} title={perm.reason} aria-describedby={perm.allowed ? undefined : readOnlyId}>
           <legend className="h3">Settings</legend>
-          <Field label="Name" error={issues.at('/name')}>
+          <Field label="Name" error={save.issues.at('/name')}>
             {(p) => <input {...p} className="input" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
           </Field>
-          <Field label="Description" error={issues.at('/description')}>
+          <Field label="Description" error={save.issues.at('/description')}>
             {(p) => (
               <textarea
                 {...p}
@@ -150,7 +124,7 @@ export function FlagSettings({ flag, onSaved, onChanged }: { flag: Flag; onSaved
           <Field
             label="Kind"
             hint="Multivariate flags serve one of several variants; boolean flags are on or off."
-            error={issues.at('/kind')}
+            error={save.issues.at('/kind')}
           >
             {(p) => (
               <select {...p} className="input" value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value })}>
@@ -159,7 +133,7 @@ export function FlagSettings({ flag, onSaved, onChanged }: { flag: Flag; onSaved
               </select>
             )}
           </Field>
-          <Field label="Tags" hint="Comma-separated" error={issues.at('/tags')}>
+          <Field label="Tags" hint="Comma-separated" error={save.issues.at('/tags')}>
             {(p) => <TagsInput {...p} tags={form.tags} onTagsChange={(tags) => setForm({ ...form, tags })} />}
           </Field>
           <label className="check">
@@ -167,16 +141,12 @@ export function FlagSettings({ flag, onSaved, onChanged }: { flag: Flag; onSaved
             Visible to browser and mobile SDKs (client keys)
           </label>
         </fieldset>
-        {error ? (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={save.error} />
         <div className="form-actions">
-          <Button onClick={() => setForm(formOf(base))} disabled={!dirty || busy}>
+          <Button onClick={() => setForm(formOf(base))} disabled={!dirty || save.busy}>
             Undo changes
           </Button>
-          <Button type="submit" variant="primary" busy={busy} perm={perm} disabled={!dirty}>
+          <Button type="submit" variant="primary" busy={save.busy} perm={perm} disabled={!dirty}>
             Save settings
           </Button>
         </div>
@@ -190,10 +160,10 @@ export function FlagSettings({ flag, onSaved, onChanged }: { flag: Flag; onSaved
           <>
             <p>SDKs no longer receive this flag. Restore it to use it again, or delete it for good.</p>
             <div className="row gap-small">
-              <Button perm={perm} onClick={() => setConfirm('restore')}>
+              <Button perm={perm} onClick={() => lifecycle.open('restore')}>
                 Restore flag
               </Button>
-              <Button variant="danger" perm={perm} onClick={() => setConfirm('delete')}>
+              <Button variant="danger" perm={perm} onClick={() => lifecycle.open('delete')}>
                 Delete flag
               </Button>
             </div>
@@ -201,26 +171,19 @@ export function FlagSettings({ flag, onSaved, onChanged }: { flag: Flag; onSaved
         ) : (
           <>
             <p>Archive a flag once its code is gone: SDKs stop receiving it, and its history stays.</p>
-            <Button variant="danger" perm={perm} onClick={() => setConfirm('archive')}>
+            <Button variant="danger" perm={perm} onClick={() => lifecycle.open('archive')}>
               Archive flag
             </Button>
           </>
         )}
       </section>
       <ConfirmDialog
-        open={confirm !== null}
+        {...lifecycle.dialog}
         title={
           confirm === 'delete' ? `Delete ${flag.key} for good?` : confirm === 'archive' ? `Archive ${flag.key}?` : `Restore ${flag.key}?`
         }
         confirmLabel={confirm === 'delete' ? 'Delete flag' : confirm === 'archive' ? 'Archive flag' : 'Restore flag'}
         danger={confirm !== 'restore'}
-        busy={actionBusy}
-        error={actionError}
-        onCancel={() => {
-          setConfirm(null);
-          setActionError(undefined);
-        }}
-        onConfirm={() => void runAction()}
       >
         <p>
           {confirm === 'delete'

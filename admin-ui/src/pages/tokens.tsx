@@ -1,5 +1,7 @@
-import { type FormEvent, useState } from 'react';
-import { ApiError, api, messageOf, seg } from '../api.ts';
+import { useState } from 'react';
+import { api, seg } from '../api.ts';
+import { FormError } from '../components/form-error.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
 import {
   Badge,
   Button,
@@ -14,10 +16,11 @@ import {
 } from '../components/ui.tsx';
 import { dateTime, timeAgo } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
-import { Issues } from '../issues.ts';
 import { useActivity } from '../live.ts';
 import { usePermission } from '../session.tsx';
 import type { ApiToken, Role } from '../types.ts';
+import { submitWith, useAction } from '../use-action.ts';
+import { useConfirm } from '../use-confirm.ts';
 import { useCreators } from './environments.tsx';
 
 export function TokensPage() {
@@ -34,49 +37,20 @@ export function TokensPage() {
   );
   const creator = useCreators(perm.allowed);
   const [form, setForm] = useState<{ name: string; role: Role }>({ name: '', role: 'editor' });
-  const [issues, setIssues] = useState(new Issues());
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [secret, setSecret] = useState<ApiToken | null>(null);
-  const [revoking, setRevoking] = useState<ApiToken | null>(null);
-  const [revokeBusy, setRevokeBusy] = useState(false);
-  const [revokeError, setRevokeError] = useState<string | undefined>(undefined);
 
-  const create = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setIssues(new Issues());
-    try {
-      const created = await api.post<ApiToken>('/tokens', { name: form.name.trim(), role: form.role });
-      setSecret(created);
-      setForm({ ...form, name: '' });
-      void tokens.reload();
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setIssues(new Issues(err.issues));
-        setError(err.message);
-      } else setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const create = useAction(async () => {
+    const created = await api.post<ApiToken>('/tokens', { name: form.name.trim(), role: form.role });
+    setSecret(created);
+    setForm({ ...form, name: '' });
+    void tokens.reload();
+  });
 
-  const revoke = async () => {
-    if (!revoking) return;
-    setRevokeBusy(true);
-    setRevokeError(undefined);
-    try {
-      await api.del(`/tokens/${seg(revoking.id)}`);
-      notify(`Revoked token ${revoking.name}`, 'success');
-      setRevoking(null);
-      void tokens.reload();
-    } catch (err) {
-      setRevokeError(messageOf(err));
-    } finally {
-      setRevokeBusy(false);
-    }
-  };
+  const revoking = useConfirm(async (t: ApiToken) => {
+    await api.del(`/tokens/${seg(t.id)}`);
+    notify(`Revoked token ${t.name}`, 'success');
+    void tokens.reload();
+  });
 
   const list = tokens.data?.tokens ?? [];
   return (
@@ -92,13 +66,13 @@ export function TokensPage() {
           {secret?.secret ? (
             <SecretOnce title={`New ${secret.role} token “${secret.name}”`} secret={secret.secret} onDone={() => setSecret(null)} />
           ) : null}
-          <form className="card form inline-form" onSubmit={create} noValidate>
+          <form className="card form inline-form" onSubmit={submitWith(create)} noValidate>
             <h2 className="h4">New API token</h2>
             <div className="form-row">
-              <Field label="Token name" hint="Who or what uses it, e.g. release-pipeline" error={issues.at('/name')}>
+              <Field label="Token name" hint="Who or what uses it, e.g. release-pipeline" error={create.issues.at('/name')}>
                 {(p) => <input {...p} className="input" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
               </Field>
-              <Field label="Token role" hint="What it may do; viewers only read" error={issues.at('/role')}>
+              <Field label="Token role" hint="What it may do; viewers only read" error={create.issues.at('/role')}>
                 {(p) => (
                   <select {...p} className="input" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
                     <option value="viewer">Viewer (read only)</option>
@@ -107,15 +81,11 @@ export function TokensPage() {
                   </select>
                 )}
               </Field>
-              <Button type="submit" variant="primary" busy={busy} disabled={!form.name.trim()} className="align-end">
+              <Button type="submit" variant="primary" busy={create.busy} disabled={!form.name.trim()} className="align-end">
                 Create token
               </Button>
             </div>
-            {error && issues.size === 0 ? (
-              <p className="field-error" role="alert">
-                {error}
-              </p>
-            ) : null}
+            <FormError error={create.error} issues={create.issues} />
           </form>
           {tokens.error ? <ErrorState error={tokens.error} onRetry={() => void tokens.reload()} /> : null}
           {!tokens.data && !tokens.error ? <Loading /> : null}
@@ -154,25 +124,11 @@ export function TokensPage() {
                         {timeAgo(t.lastUsedAt)}
                       </td>
                       <td data-label="Status">
-                        {t.revokedAt ? (
-                          <Badge tone="warning" title={dateTime(t.revokedAt)}>
-                            revoked
-                          </Badge>
-                        ) : (
-                          <Badge tone="success">active</Badge>
-                        )}
+                        <StatusBadge endedAt={t.revokedAt} ended="revoked" />
                       </td>
                       <td className="actions">
                         {t.revokedAt ? null : (
-                          <Button
-                            size="small"
-                            variant="danger"
-                            onClick={() => {
-                              setRevoking(t);
-                              setRevokeError(undefined);
-                            }}
-                            aria-label={`Revoke token ${t.name}`}
-                          >
+                          <Button size="small" variant="danger" onClick={() => revoking.open(t)} aria-label={`Revoke token ${t.name}`}>
                             Revoke
                           </Button>
                         )}
@@ -185,18 +141,9 @@ export function TokensPage() {
           ) : null}
         </>
       )}
-      <ConfirmDialog
-        open={revoking !== null}
-        title={`Revoke the token “${revoking?.name ?? ''}”?`}
-        confirmLabel="Revoke token"
-        danger
-        busy={revokeBusy}
-        error={revokeError}
-        onCancel={() => setRevoking(null)}
-        onConfirm={() => void revoke()}
-      >
+      <ConfirmDialog {...revoking.dialog} title={`Revoke the token “${revoking.target?.name ?? ''}”?`} confirmLabel="Revoke token" danger>
         <p>
-          Whatever uses it ({revoking?.role} token starting {revoking?.prefix}) gets 401 from its next request on.
+          Whatever uses it ({revoking.target?.role} token starting {revoking.target?.prefix}) gets 401 from its next request on.
         </p>
       </ConfirmDialog>
     </div>

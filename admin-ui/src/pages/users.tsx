@@ -1,12 +1,15 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
+import { FormError } from '../components/form-error.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
 import { Badge, Button, ConfirmDialog, ErrorState, Field, Loading, PageHeader, useToast } from '../components/ui.tsx';
 import { dateTime, timeAgo } from '../format.ts';
 import { useDocumentTitle, useResource } from '../hooks.ts';
-import { Issues } from '../issues.ts';
 import { useActivity } from '../live.ts';
 import { usePermission, useSession } from '../session.tsx';
 import type { Role, User } from '../types.ts';
+import { submitWith, useAction } from '../use-action.ts';
+import { useConfirm } from '../use-confirm.ts';
 
 const ROLE_HELP: Record<Role, string> = {
   viewer: 'sees everything, changes nothing',
@@ -33,37 +36,18 @@ export function UsersPage() {
     password: '',
     role: 'editor',
   });
-  const [issues, setIssues] = useState(new Issues());
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const [rowError, setRowError] = useState<{ id: string; message: string } | null>(null);
-  const [disabling, setDisabling] = useState<User | null>(null);
-  const [disableBusy, setDisableBusy] = useState(false);
-  const [disableError, setDisableError] = useState<string | undefined>(undefined);
-  const [passwordFor, setPasswordFor] = useState<User | null>(null);
   const [newPassword, setNewPassword] = useState('');
-  const [passwordBusy, setPasswordBusy] = useState(false);
-  const [passwordError, setPasswordError] = useState<string | undefined>(undefined);
 
-  const create = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    setIssues(new Issues());
-    try {
+  const create = useAction(
+    async () => {
       const created = await api.post<User>('/users', { ...form, email: form.email.trim(), name: form.name.trim() || form.email.trim() });
       notify(`Added ${created.email} as ${created.role}`, 'success');
       setForm({ email: '', name: '', password: '', role: form.role });
       void users.reload();
-    } catch (err) {
-      if (err instanceof ApiError) {
-        setIssues(new Issues(err.code === 'CONFLICT' ? [{ path: '/email', message: err.message }] : err.issues));
-        setError(err.message);
-      } else setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+    { issuesOf: (err) => (err.code === 'CONFLICT' ? [{ path: '/email', message: err.message }] : err.issues) },
+  );
 
   const changeRole = async (u: User, role: Role) => {
     setRowError(null);
@@ -82,37 +66,20 @@ export function UsersPage() {
     void users.reload();
   };
 
-  const disable = async () => {
-    if (!disabling) return;
-    setDisableBusy(true);
-    setDisableError(undefined);
-    try {
-      await api.del(`/users/${seg(disabling.id)}`);
-      notify(`Disabled ${disabling.email}`, 'success');
-      setDisabling(null);
-      void users.reload();
-    } catch (err) {
-      setDisableError(messageOf(err));
-    } finally {
-      setDisableBusy(false);
-    }
-  };
+  const disabling = useConfirm(async (u: User) => {
+    await api.del(`/users/${seg(u.id)}`);
+    notify(`Disabled ${u.email}`, 'success');
+    void users.reload();
+  });
 
-  const setPassword = async () => {
-    if (!passwordFor) return;
-    setPasswordBusy(true);
-    setPasswordError(undefined);
-    try {
-      await api.patch<User>(`/users/${seg(passwordFor.id)}`, { password: newPassword }, { version: passwordFor.version });
-      notify(`Set a new password for ${passwordFor.email}`, 'success');
-      setPasswordFor(null);
+  const passwordFor = useConfirm(
+    async (u: User) => {
+      await api.patch<User>(`/users/${seg(u.id)}`, { password: newPassword }, { version: u.version });
+      notify(`Set a new password for ${u.email}`, 'success');
       void users.reload();
-    } catch (err) {
-      setPasswordError(err instanceof ApiError && err.issues.length > 0 ? 'Passwords have 8 to 200 characters.' : messageOf(err));
-    } finally {
-      setPasswordBusy(false);
-    }
-  };
+    },
+    { messageOf: (err) => (err instanceof ApiError && err.issues.length > 0 ? 'Passwords have 8 to 200 characters.' : messageOf(err)) },
+  );
 
   const list = users.data?.users ?? [];
   return (
@@ -129,10 +96,10 @@ export function UsersPage() {
         <p className="readonly-note">Only admins can see and manage users. You are {me.role}.</p>
       ) : (
         <>
-          <form className="card form inline-form" onSubmit={create} noValidate>
+          <form className="card form inline-form" onSubmit={submitWith(create)} noValidate>
             <h2 className="h4">Add a user</h2>
             <div className="form-row">
-              <Field label="Email" error={issues.at('/email')}>
+              <Field label="Email" error={create.issues.at('/email')}>
                 {(p) => (
                   <input
                     {...p}
@@ -143,10 +110,10 @@ export function UsersPage() {
                   />
                 )}
               </Field>
-              <Field label="Name" error={issues.at('/name')}>
+              <Field label="Name" error={create.issues.at('/name')}>
                 {(p) => <input {...p} className="input" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
               </Field>
-              <Field label="Initial password" hint="At least 8 characters; share it safely" error={issues.at('/password')}>
+              <Field label="Initial password" hint="At least 8 characters; share it safely" error={create.issues.at('/password')}>
                 {(p) => (
                   <input
                     {...p}
@@ -158,7 +125,7 @@ export function UsersPage() {
                   />
                 )}
               </Field>
-              <Field label="Role" error={issues.at('/role')}>
+              <Field label="Role" error={create.issues.at('/role')}>
                 {(p) => (
                   <select {...p} className="input" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })}>
                     <option value="viewer">Viewer</option>
@@ -167,15 +134,17 @@ export function UsersPage() {
                   </select>
                 )}
               </Field>
-              <Button type="submit" variant="primary" busy={busy} disabled={!form.email.trim() || !form.password} className="align-end">
+              <Button
+                type="submit"
+                variant="primary"
+                busy={create.busy}
+                disabled={!form.email.trim() || !form.password}
+                className="align-end"
+              >
                 Add user
               </Button>
             </div>
-            {error && issues.size === 0 ? (
-              <p className="field-error" role="alert">
-                {error}
-              </p>
-            ) : null}
+            <FormError error={create.error} issues={create.issues} />
           </form>
           {users.error ? <ErrorState error={users.error} onRetry={() => void users.reload()} /> : null}
           {!users.data && !users.error ? <Loading /> : null}
@@ -226,13 +195,7 @@ export function UsersPage() {
                           ) : null}
                         </td>
                         <td data-label="Status">
-                          {u.disabledAt ? (
-                            <Badge tone="warning" title={dateTime(u.disabledAt)}>
-                              disabled
-                            </Badge>
-                          ) : (
-                            <Badge tone="success">active</Badge>
-                          )}
+                          <StatusBadge endedAt={u.disabledAt} ended="disabled" />
                         </td>
                         <td data-label="Added" title={dateTime(u.createdAt)}>
                           {timeAgo(u.createdAt)}
@@ -244,9 +207,8 @@ export function UsersPage() {
                                 size="small"
                                 variant="ghost"
                                 onClick={() => {
-                                  setPasswordFor(u);
+                                  passwordFor.open(u);
                                   setNewPassword('');
-                                  setPasswordError(undefined);
                                 }}
                                 aria-label={`Set a new password for ${u.email}`}
                               >
@@ -256,10 +218,7 @@ export function UsersPage() {
                                 size="small"
                                 variant="danger"
                                 perm={self ? { allowed: false, reason: 'You cannot disable yourself' } : undefined}
-                                onClick={() => {
-                                  setDisabling(u);
-                                  setDisableError(undefined);
-                                }}
+                                onClick={() => disabling.open(u)}
                                 aria-label={`Disable ${u.email}`}
                               >
                                 Disable
@@ -276,27 +235,14 @@ export function UsersPage() {
           ) : null}
         </>
       )}
-      <ConfirmDialog
-        open={disabling !== null}
-        title={`Disable ${disabling?.email ?? ''}?`}
-        confirmLabel="Disable user"
-        danger
-        busy={disableBusy}
-        error={disableError}
-        onCancel={() => setDisabling(null)}
-        onConfirm={() => void disable()}
-      >
+      <ConfirmDialog {...disabling.dialog} title={`Disable ${disabling.target?.email ?? ''}?`} confirmLabel="Disable user" danger>
         <p>They are logged out and can no longer log in. Their changes stay in the history.</p>
       </ConfirmDialog>
       <ConfirmDialog
-        open={passwordFor !== null}
-        title={`New password for ${passwordFor?.email ?? ''}`}
+        {...passwordFor.dialog}
+        title={`New password for ${passwordFor.target?.email ?? ''}`}
         confirmLabel="Set password"
-        busy={passwordBusy}
-        error={passwordError}
         confirmDisabled={newPassword.length < 8}
-        onCancel={() => setPasswordFor(null)}
-        onConfirm={() => void setPassword()}
       >
         <Field label="New password" hint="At least 8 characters">
           {(p) => (
