@@ -6,12 +6,15 @@ import type { Context } from './model.ts';
  */
 export function resolveAttribute(ctx: Context, attribute: string): string | undefined {
   const top = ctx[attribute];
-  if (typeof top === 'string') {
-    if (top !== '') return top;
-  } else if (typeof top === 'number' || typeof top === 'boolean') {
-    return String(top);
-  } else if (top instanceof Date) {
-    return top.toISOString();
+  // Most lookups miss the top level (custom attributes live in properties): test that first.
+  if (top !== undefined) {
+    if (typeof top === 'string') {
+      if (top !== '') return top;
+    } else if (typeof top === 'number' || typeof top === 'boolean') {
+      return String(top);
+    } else if (top instanceof Date) {
+      return top.toISOString();
+    }
   }
   const props = ctx.properties;
   if (props == null || typeof props !== 'object') return undefined;
