@@ -1,5 +1,5 @@
 import { type CidrRange, cidrContains, parseAddress, parseCidr } from './cidr.ts';
-import { resolveAttribute } from './context.ts';
+import { isStandardField, resolveAttribute, resolveCustomAttribute } from './context.ts';
 import type { Condition, Context } from './model.ts';
 import type { CompiledRegex, RegexEngine } from './regex.ts';
 import { compareSemver, parseSemver, type SemVer } from './semver.ts';
@@ -84,6 +84,8 @@ const NO_VALUES: readonly unknown[] = Object.freeze([]);
 const CODE_MASK = 31;
 const INVERTED = 32;
 const CASE_INSENSITIVE = 64;
+/** The attribute is a custom one: look in `properties` first. */
+const CUSTOM = 128;
 const SEP = '\u0001';
 
 /** Shares equal strings within one compile, as JSON.parse does for short ones. */
@@ -108,7 +110,11 @@ function condition(
   arg: CompiledCondition['arg'],
   intern: Interner,
 ): CompiledCondition {
-  const op = code | (c.inverted === true ? INVERTED : 0) | (c.caseInsensitive === true ? CASE_INSENSITIVE : 0);
+  const op =
+    code |
+    (c.inverted === true ? INVERTED : 0) |
+    (c.caseInsensitive === true ? CASE_INSENSITIVE : 0) |
+    (isStandardField(c.attribute) ? 0 : CUSTOM);
   return { op, attribute: intern(c.attribute), values, arg, next: null };
 }
 
@@ -215,23 +221,27 @@ function hasValue(c: CompiledCondition, v: string): boolean {
   return Array.isArray(values) ? values.includes(v) : (values as ReadonlySet<string>).has(v);
 }
 
+function valueOf(c: CompiledCondition, ctx: Context): string | undefined {
+  return c.op & CUSTOM ? resolveCustomAttribute(ctx, c.attribute) : resolveAttribute(ctx, c.attribute);
+}
+
 function testBase(c: CompiledCondition, ctx: Context, env: EvalEnv): boolean {
   const code = c.op & CODE_MASK;
   if (code === Code.In) {
-    const v = resolveAttribute(ctx, c.attribute);
+    const v = valueOf(c, ctx);
     return v !== undefined && hasValue(c, v);
   }
   if (code === Code.NotIn) {
-    const v = resolveAttribute(ctx, c.attribute);
+    const v = valueOf(c, ctx);
     return v === undefined || !hasValue(c, v);
   }
   if (code === Code.DateAfter || code === Code.DateBefore) {
-    const s = resolveAttribute(ctx, c.attribute);
+    const s = valueOf(c, ctx);
     const t = s !== undefined ? Date.parse(s) : c.attribute === 'currentTime' ? env.now() : Number.NaN;
     if (Number.isNaN(t)) return false;
     return code === Code.DateAfter ? t > (c.arg as number) : t < (c.arg as number);
   }
-  let v = resolveAttribute(ctx, c.attribute);
+  let v = valueOf(c, ctx);
   if (v === undefined) return false;
   switch (code) {
     case Code.StartsWith:

@@ -25,3 +25,33 @@ export function resolveAttribute(ctx: Context, attribute: string): string | unde
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;
 }
+
+/** The fields Unleash (and our Context type) define at the top level; custom ones go in `properties`. */
+const STANDARD_FIELDS: ReadonlySet<string> = new Set(['userId', 'sessionId', 'remoteAddress', 'environment', 'appName', 'currentTime']);
+
+export function isStandardField(attribute: string): boolean {
+  return STANDARD_FIELDS.has(attribute);
+}
+
+/**
+ * As `resolveAttribute`, for a custom attribute: `properties` first, then the top level. Looking a
+ * missing name up on the context object walks its prototype chain, which is most of the cost of a
+ * condition; custom attributes almost always sit in `properties`. The two orders differ only for a
+ * context that holds the same custom name in both places.
+ */
+export function resolveCustomAttribute(ctx: Context, attribute: string): string | undefined {
+  const props = ctx.properties;
+  if (props != null && typeof props === 'object') {
+    const value = props[attribute];
+    if (typeof value === 'string') {
+      if (value !== '') return value;
+    } else if (typeof value === 'number' || typeof value === 'boolean') {
+      return String(value);
+    }
+  }
+  const top = ctx[attribute];
+  if (top === undefined) return undefined;
+  if (typeof top === 'string') return top === '' ? undefined : top;
+  if (typeof top === 'number' || typeof top === 'boolean') return String(top);
+  return top instanceof Date ? top.toISOString() : undefined;
+}

@@ -180,6 +180,18 @@ describe('evaluate', () => {
     expect(evaluate(s, 'banner', { userId: 'ceo' }).variant.name).toBe('vip');
   });
 
+  it('reads custom attributes from properties first, then the top level; standard ones the other way', () => {
+    const s = snap([
+      { key: 'custom', enabled: true, rules: [{ id: 'r', conditions: [{ attribute: 'plan', operator: 'IN', values: ['pro'] }] }] },
+      { key: 'standard', enabled: true, rules: [{ id: 'r', conditions: [{ attribute: 'userId', operator: 'IN', values: ['u1'] }] }] },
+    ]);
+    expect(evaluate(s, 'custom', { plan: 'pro' }).enabled).toBe(true);
+    expect(evaluate(s, 'custom', { properties: { plan: 'pro' } }).enabled).toBe(true);
+    expect(evaluate(s, 'custom', { plan: 'pro', properties: { plan: 'free' } }).enabled).toBe(false);
+    expect(evaluate(s, 'standard', { userId: 'u1', properties: { userId: 'u2' } }).enabled).toBe(true);
+    expect(evaluate(s, 'standard', { properties: { userId: 'u1' } }).enabled).toBe(true);
+  });
+
   it('uses the injected clock for DATE conditions on currentTime', () => {
     const s = snap([
       {
