@@ -221,27 +221,27 @@ function hasValue(c: CompiledCondition, v: string): boolean {
   return Array.isArray(values) ? values.includes(v) : (values as ReadonlySet<string>).has(v);
 }
 
-function valueOf(c: CompiledCondition, ctx: Context): string | undefined {
+function attributeValue(c: CompiledCondition, ctx: Context): string | undefined {
   return c.op & CUSTOM ? resolveCustomAttribute(ctx, c.attribute) : resolveAttribute(ctx, c.attribute);
 }
 
 function testBase(c: CompiledCondition, ctx: Context, env: EvalEnv): boolean {
   const code = c.op & CODE_MASK;
   if (code === Code.In) {
-    const v = valueOf(c, ctx);
+    const v = attributeValue(c, ctx);
     return v !== undefined && hasValue(c, v);
   }
   if (code === Code.NotIn) {
-    const v = valueOf(c, ctx);
+    const v = attributeValue(c, ctx);
     return v === undefined || !hasValue(c, v);
   }
   if (code === Code.DateAfter || code === Code.DateBefore) {
-    const s = valueOf(c, ctx);
+    const s = attributeValue(c, ctx);
     const t = s !== undefined ? Date.parse(s) : c.attribute === 'currentTime' ? env.now() : Number.NaN;
     if (Number.isNaN(t)) return false;
     return code === Code.DateAfter ? t > (c.arg as number) : t < (c.arg as number);
   }
-  let v = valueOf(c, ctx);
+  let v = attributeValue(c, ctx);
   if (v === undefined) return false;
   switch (code) {
     case Code.StartsWith:
