@@ -1,6 +1,7 @@
-import { count, desc, sql } from 'drizzle-orm';
+import { desc } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../src/db/schema/index.ts';
+import { dbFingerprint } from './helpers/db-fingerprint.ts';
 import { ADMIN, DATABASE_URL, startTestServer, type TestResponse, type TestServer } from './helpers/test-server.ts';
 
 /**
@@ -433,26 +434,7 @@ describe.skipIf(!DATABASE_URL)('bad input to every write route', () => {
   let routes: WriteRoute[] = [];
   let initialState: string;
 
-  /**
-   * Everything a write could touch, in one value: the audit row count, then every environment's
-   * revision and the state of every table the admin API writes.
-   */
-  async function fingerprint(): Promise<string> {
-    const [audit] = await server.app.db.select({ n: count() }).from(auditLog);
-    const res: any = await server.app.db.execute(sql`select json_build_object(
-      'environments', (select json_agg(json_build_array(key, name, revision, version) order by key) from environments),
-      'flags', (select json_build_array(count(*), coalesce(sum(version), 0), count(archived_at)) from flags),
-      'flagEnvironments', (select json_build_array(count(*), coalesce(sum(version), 0)) from flag_environments),
-      'segments', (select json_build_array(count(*), coalesce(sum(version), 0)) from segments),
-      'users', (select json_build_array(count(*), coalesce(sum(version), 0), count(disabled_at)) from users),
-      'sessions', (select count(*) from sessions),
-      'tokens', (select json_build_array(count(*), count(revoked_at)) from api_tokens),
-      'keys', (select json_build_array(count(*), count(revoked_at)) from sdk_keys),
-      'attributes', (select json_build_array(count(*), coalesce(sum(version), 0)) from context_attributes)
-    ) as state`);
-    const rows = Array.isArray(res) ? res : res.rows;
-    return JSON.stringify({ audit: audit?.n, state: rows[0].state });
-  }
+  const fingerprint = () => dbFingerprint(server);
 
   async function admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<any> {
     const res = await server.request(method, `/api/admin${path}`, { cookie: sessionCookie, body, headers });
