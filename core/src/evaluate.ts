@@ -114,13 +114,38 @@ function dependenciesHold(snapshot: CompiledSnapshot, flag: CompiledFlag, ctx: C
   return true;
 }
 
-function evaluateFlag(snapshot: CompiledSnapshot, flagKey: string, ctx: Context, env: EvalEnv): EvaluationResult {
-  const flag = snapshot.flags.get(flagKey);
-  if (flag === undefined) return NOT_FOUND;
-  if (flag.mode === FlagMode.Broken) return flag.noMatch;
-  if (!flag.enabled) return OFF_RESULT;
-  if (flag.dependencies.length > 0 && !dependenciesHold(snapshot, flag, ctx, env)) return DEPENDENCY_FAILED_RESULT;
-  return evaluateOwn(flag, ctx, env);
+function failure(e: unknown): EvaluationResult {
+  return {
+    enabled: false,
+    variant: DISABLED_VARIANT,
+    reason: Reason.Error,
+    ruleId: null,
+    errorCode: ErrorCode.General,
+    errorMessage: e instanceof Error ? e.message : String(e),
+  };
+}
+
+/**
+ * Evaluates a flag of `snapshot` that the caller already looked up in `snapshot.flags`, for SDKs
+ * that keep their own per-flag state beside it (one lookup on the hot path instead of two).
+ * Never throws, as `evaluate`.
+ */
+export function evaluateCompiled(
+  snapshot: CompiledSnapshot,
+  flag: CompiledFlag,
+  context?: Context | null,
+  options?: EvaluateOptions,
+): EvaluationResult {
+  try {
+    if (flag.mode === FlagMode.Broken) return flag.noMatch;
+    if (!flag.enabled) return OFF_RESULT;
+    const ctx = context != null && typeof context === 'object' ? context : EMPTY_CONTEXT;
+    const env = options === undefined ? DEFAULT_ENV : { now: options.now ?? Date.now, random: options.random ?? Math.random };
+    if (flag.dependencies.length > 0 && !dependenciesHold(snapshot, flag, ctx, env)) return DEPENDENCY_FAILED_RESULT;
+    return evaluateOwn(flag, ctx, env);
+  } catch (e) {
+    return failure(e);
+  }
 }
 
 /**
@@ -133,20 +158,13 @@ export function evaluate(
   context?: Context | null,
   options?: EvaluateOptions,
 ): EvaluationResult {
+  let flag: CompiledFlag | undefined;
   try {
-    const ctx = context != null && typeof context === 'object' ? context : EMPTY_CONTEXT;
-    const env = options === undefined ? DEFAULT_ENV : { now: options.now ?? Date.now, random: options.random ?? Math.random };
-    return evaluateFlag(snapshot, flagKey, ctx, env);
+    flag = snapshot.flags.get(flagKey);
   } catch (e) {
-    return {
-      enabled: false,
-      variant: DISABLED_VARIANT,
-      reason: Reason.Error,
-      ruleId: null,
-      errorCode: ErrorCode.General,
-      errorMessage: e instanceof Error ? e.message : String(e),
-    };
+    return failure(e);
   }
+  return flag === undefined ? NOT_FOUND : evaluateCompiled(snapshot, flag, context, options);
 }
 
 /** Every flag of the snapshot for one context, keyed by flag key. */

@@ -1,7 +1,7 @@
 export { BUCKETS, bucketOf, rolloutThreshold, VARIANT_SEED } from './bucketing.ts';
 export { type CompiledFlag, type CompiledSnapshot, type CompileOptions, compileSnapshot } from './compile.ts';
 export { resolveAttribute } from './context.ts';
-export { type EvaluateOptions, evaluate, evaluateAll } from './evaluate.ts';
+export { type EvaluateOptions, evaluate, evaluateAll, evaluateCompiled } from './evaluate.ts';
 export * from './model.ts';
 export { murmur3 } from './murmur3.ts';
 export * from './protocol.ts';
