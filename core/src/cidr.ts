@@ -1,3 +1,5 @@
+import type { MatcherFactory } from './conditions.ts';
+
 /**
  * IPv4 and IPv6 addresses and CIDR ranges, for IN_CIDR. An address is 8 sixteen-bit groups (IPv4
  * is mapped into ::ffff:0:0/96, so a v4 range matches a v4-mapped v6 address too).
@@ -89,3 +91,18 @@ export function cidrContains(range: CidrRange, address: Address): boolean {
   }
   return true;
 }
+
+/** IN_CIDR conditions, as a compile plug-in (`CompileOptions.cidr`): malformed ranges are left out. */
+export const cidrMatcher: MatcherFactory = (_operator, values) => {
+  const ranges: CidrRange[] = [];
+  for (const v of values) {
+    const range = typeof v === 'string' ? parseCidr(v.trim()) : null;
+    if (range) ranges.push(range);
+  }
+  return {
+    test(value) {
+      const address = parseAddress(value);
+      return address !== null && ranges.some((r) => cidrContains(r, address));
+    },
+  };
+};

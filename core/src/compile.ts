@@ -6,7 +6,9 @@ import {
   conditionError,
   createInterner,
   type Interner,
+  type MatcherFactory,
   neverCondition,
+  type Plugins,
 } from './conditions.ts';
 import {
   DISABLED_VARIANT,
@@ -87,9 +89,18 @@ export interface CompiledFlag {
   readonly noMatch: EvaluationResult;
 }
 
+/**
+ * The operators that need a parser of their own. Without its plug-in, a condition with such an
+ * operator never matches (error code INVALID_RULE says why). `allOperators` from
+ * `@switchboard/core/operators` has them all; browsers load each on demand.
+ */
 export interface CompileOptions {
-  /** Engine for REGEX conditions (`re2Engine` from `@switchboard/core/regex`); without one they never match. */
+  /** REGEX: `re2Engine` from `@switchboard/core/regex`. */
   regex?: RegexEngine;
+  /** SEMVER_*: `semverMatcher` from `@switchboard/core/semver`. */
+  semver?: MatcherFactory;
+  /** IN_CIDR: `cidrMatcher` from `@switchboard/core/cidr`. */
+  cidr?: MatcherFactory;
 }
 
 export const OFF_RESULT: EvaluationResult = Object.freeze({ enabled: false, variant: DISABLED_VARIANT, reason: Reason.Off, ruleId: null });
@@ -140,7 +151,7 @@ function compileSplit(
 
 interface Compiling {
   segments: ReadonlyMap<string, readonly CompiledCondition[]>;
-  options: CompileOptions;
+  plugins: Plugins;
   intern: Interner;
 }
 
@@ -165,7 +176,7 @@ function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling)
   let last = first;
   while (last?.next) last = last.next;
   for (const raw of Array.isArray(rule.conditions) ? rule.conditions : NONE) {
-    const c = compileCondition(raw, k.options.regex, k.intern);
+    const c = compileCondition(raw, k.plugins, k.intern);
     error ??= conditionError(c);
     if (last) last.next = c;
     else first = c;
@@ -224,15 +235,23 @@ function brokenFlag(e: unknown): CompiledFlag {
 /** Prepares a snapshot for evaluation. Never throws: malformed parts become rules that never match. */
 export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}): CompiledSnapshot {
   const intern = createInterner();
+  const regex = options.regex;
+  const plugins: Plugins = {
+    semver: options.semver,
+    cidr: options.cidr,
+    regex:
+      regex &&
+      ((_, values, caseInsensitive) => (typeof values[0] === 'string' ? regex(values[0], caseInsensitive) : 'REGEX needs a pattern')),
+  };
   const segments = new Map<string, readonly CompiledCondition[]>();
   for (const s of Array.isArray(snapshot.segments) ? snapshot.segments : []) {
     if (s && typeof s.key === 'string')
       segments.set(
         s.key,
-        (Array.isArray(s.conditions) ? s.conditions : []).map((c) => compileCondition(c, options.regex, intern)),
+        (Array.isArray(s.conditions) ? s.conditions : []).map((c) => compileCondition(c, plugins, intern)),
       );
   }
-  const k: Compiling = { segments, options, intern };
+  const k: Compiling = { segments, plugins, intern };
   const flags = new Map<string, CompiledFlag>();
   for (const f of Array.isArray(snapshot.flags) ? snapshot.flags : []) {
     if (!f || typeof f.key !== 'string') continue;

@@ -1,8 +1,5 @@
-import { type CidrRange, cidrContains, parseAddress, parseCidr } from './cidr.ts';
 import { isStandardField, resolveAttribute, resolveCustomAttribute } from './context.ts';
 import type { Condition, Context } from './model.ts';
-import type { CompiledRegex, RegexEngine } from './regex.ts';
-import { compareSemver, parseSemver, type SemVer } from './semver.ts';
 
 /** Clock and randomness, passed in so core stays pure and tests stay deterministic. */
 export interface EvalEnv {
@@ -11,49 +8,64 @@ export interface EvalEnv {
 }
 
 /** Operator codes: a switch over small integers beats a closure per condition in speed and memory. */
-const Code = {
-  Never: 0,
-  In: 1,
-  NotIn: 2,
-  StartsWith: 3,
-  EndsWith: 4,
-  Contains: 5,
-  NumEq: 6,
-  NumGt: 7,
-  NumGte: 8,
-  NumLt: 9,
-  NumLte: 10,
-  DateAfter: 11,
-  DateBefore: 12,
-  SemverEq: 13,
-  SemverGt: 14,
-  SemverGte: 15,
-  SemverLt: 16,
-  SemverLte: 17,
-  Regex: 18,
-  InCidr: 19,
-} as const;
+const NEVER = 0;
+const IN = 1;
+const NOT_IN = 2;
+const STARTS_WITH = 3;
+const ENDS_WITH = 4;
+const CONTAINS = 5;
+const NUM_EQ = 6;
+const NUM_GT = 7;
+const NUM_GTE = 8;
+const NUM_LT = 9;
+const NUM_LTE = 10;
+const DATE_AFTER = 11;
+const DATE_BEFORE = 12;
+/** A plug-in operator: `arg` is its Matcher. */
+const MATCH = 13;
 
 const CODES: Readonly<Record<string, number>> = {
-  IN: Code.In,
-  NOT_IN: Code.NotIn,
-  STR_STARTS_WITH: Code.StartsWith,
-  STR_ENDS_WITH: Code.EndsWith,
-  STR_CONTAINS: Code.Contains,
-  NUM_EQ: Code.NumEq,
-  NUM_GT: Code.NumGt,
-  NUM_GTE: Code.NumGte,
-  NUM_LT: Code.NumLt,
-  NUM_LTE: Code.NumLte,
-  DATE_AFTER: Code.DateAfter,
-  DATE_BEFORE: Code.DateBefore,
-  SEMVER_EQ: Code.SemverEq,
-  SEMVER_GT: Code.SemverGt,
-  SEMVER_GTE: Code.SemverGte,
-  SEMVER_LT: Code.SemverLt,
-  SEMVER_LTE: Code.SemverLte,
-  REGEX: Code.Regex,
-  IN_CIDR: Code.InCidr,
+  IN,
+  NOT_IN,
+  STR_STARTS_WITH: STARTS_WITH,
+  STR_ENDS_WITH: ENDS_WITH,
+  STR_CONTAINS: CONTAINS,
+  NUM_EQ,
+  NUM_GT,
+  NUM_GTE,
+  NUM_LT,
+  NUM_LTE,
+  DATE_AFTER,
+  DATE_BEFORE,
+};
+
+/** A test built once per condition, at compile time, by a plug-in. */
+export interface Matcher {
+  test(value: string): boolean;
+}
+
+/** Builds the matcher of one condition, or says why it cannot be built (the condition then never matches). */
+export type MatcherFactory = (operator: string, values: readonly unknown[], caseInsensitive: boolean) => Matcher | string;
+
+/**
+ * Operators whose values need a parser of their own (RE2, SemVer, IP ranges) are plug-ins, so a
+ * browser bundle carries a parser only when its flags use one; Node passes them all
+ * (`allOperators` from `@switchboard/core/operators`).
+ */
+export interface Plugins {
+  regex?: MatcherFactory;
+  semver?: MatcherFactory;
+  cidr?: MatcherFactory;
+}
+
+const PLUGINS: Readonly<Record<string, keyof Plugins>> = {
+  REGEX: 'regex',
+  IN_CIDR: 'cidr',
+  SEMVER_EQ: 'semver',
+  SEMVER_GT: 'semver',
+  SEMVER_GTE: 'semver',
+  SEMVER_LT: 'semver',
+  SEMVER_LTE: 'semver',
 };
 
 /**
@@ -71,11 +83,8 @@ export interface CompiledCondition {
    * and searched without allocating); a long one is a Set.
    */
   readonly values: string | readonly string[] | ReadonlySet<string> | null;
-  /**
-   * NUM_* and DATE_*: the number or time compared with; SEMVER_*: the version; REGEX: the compiled
-   * pattern; IN_CIDR: the ranges; a malformed condition: why it can never match.
-   */
-  readonly arg: number | SemVer | CompiledRegex | readonly CidrRange[] | string | null;
+  /** NUM_* and DATE_*: the number or time compared with; a plug-in's: its matcher; a malformed condition: why it can never match. */
+  readonly arg: number | Matcher | string | null;
   /** The rule's next condition. */
   next: CompiledCondition | null;
 }
@@ -119,17 +128,17 @@ function condition(
 }
 
 function malformed(c: Condition, error: string): CompiledCondition {
-  return { op: Code.Never, attribute: typeof c.attribute === 'string' ? c.attribute : '', values: null, arg: error, next: null };
+  return { op: NEVER, attribute: typeof c.attribute === 'string' ? c.attribute : '', values: null, arg: error, next: null };
 }
 
 /** A condition that never matches, carrying why. */
 export function neverCondition(error: string): CompiledCondition {
-  return { op: Code.Never, attribute: '', values: null, arg: error, next: null };
+  return { op: NEVER, attribute: '', values: null, arg: error, next: null };
 }
 
 /** Why a compiled condition can never match, or null. */
 export function conditionError(c: CompiledCondition): string | null {
-  return (c.op & CODE_MASK) === Code.Never ? (c.arg as string) : null;
+  return (c.op & CODE_MASK) === NEVER ? (c.arg as string) : null;
 }
 
 /** IN/NOT_IN values in their most compact searchable form. */
@@ -149,62 +158,36 @@ function cleanValues(values: readonly unknown[], intern: Interner): string[] {
 }
 
 /** A condition as data. Malformed ones never match, inverted or not. */
-export function compileCondition(c: Condition, regex?: RegexEngine, intern: Interner = identity): CompiledCondition {
+export function compileCondition(c: Condition, plugins: Plugins = {}, intern: Interner = identity): CompiledCondition {
   if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') {
     return malformed({ attribute: '', operator: 'IN', values: [] }, 'condition without an attribute');
   }
-  const code = CODES[c.operator as string];
-  if (code === undefined) return malformed(c, `unknown operator ${JSON.stringify(c.operator)}`);
   const raw: readonly unknown[] = Array.isArray(c.values) ? c.values : NO_VALUES;
   const first = raw[0];
-  switch (code) {
-    case Code.In:
-    case Code.NotIn: {
-      return condition(c, code, membershipValues(cleanValues(raw, intern)), null, intern);
-    }
-    case Code.StartsWith:
-    case Code.EndsWith:
-    case Code.Contains: {
-      const values = cleanValues(raw, intern);
-      return condition(c, code, c.caseInsensitive ? values.map((v) => v.toLowerCase()) : values, null, intern);
-    }
-    case Code.NumEq:
-    case Code.NumGt:
-    case Code.NumGte:
-    case Code.NumLt:
-    case Code.NumLte: {
-      const n = typeof first === 'string' && first.trim() !== '' ? Number(first) : Number.NaN;
-      if (Number.isNaN(n)) return malformed(c, `${c.operator} needs a number, got ${JSON.stringify(first)}`);
-      return condition(c, code, null, n, intern);
-    }
-    case Code.DateAfter:
-    case Code.DateBefore: {
-      const t = typeof first === 'string' ? Date.parse(first) : Number.NaN;
-      if (Number.isNaN(t)) return malformed(c, `${c.operator} needs an ISO date, got ${JSON.stringify(first)}`);
-      return condition(c, code, null, t, intern);
-    }
-    case Code.Regex: {
-      if (!regex) return malformed(c, 'REGEX needs a regex engine; pass one to compileSnapshot');
-      if (typeof first !== 'string') return malformed(c, 'REGEX needs a pattern');
-      const re = regex(first, c.caseInsensitive === true);
-      return typeof re === 'string' ? malformed(c, re) : condition(c, code, null, re, intern);
-    }
-    case Code.InCidr:
-      return condition(
-        c,
-        code,
-        null,
-        cleanValues(raw, identity)
-          .map(parseCidr)
-          .filter((r) => r !== null),
-        intern,
-      );
-    default: {
-      const v = typeof first === 'string' ? parseSemver(first) : null;
-      if (!v) return malformed(c, `${c.operator} needs a semantic version, got ${JSON.stringify(first)}`);
-      return condition(c, code, null, v, intern);
-    }
+  const code = CODES[c.operator];
+  if (code === undefined) {
+    const plugin = PLUGINS[c.operator];
+    if (plugin === undefined) return malformed(c, `unknown operator ${JSON.stringify(c.operator)}`);
+    const make = plugins[plugin];
+    const m = make ? make(c.operator, raw, c.caseInsensitive === true) : `${c.operator} needs the ${plugin} plug-in`;
+    return typeof m === 'string' ? malformed(c, m) : condition(c, MATCH, null, m, intern);
   }
+  if (code === IN || code === NOT_IN) return condition(c, code, membershipValues(cleanValues(raw, intern)), null, intern);
+  if (code <= CONTAINS) {
+    const values = cleanValues(raw, intern);
+    return condition(c, code, c.caseInsensitive ? values.map((v) => v.toLowerCase()) : values, null, intern);
+  }
+  const n =
+    code >= DATE_AFTER
+      ? typeof first === 'string'
+        ? Date.parse(first)
+        : Number.NaN
+      : typeof first === 'string' && first.trim() !== ''
+        ? Number(first)
+        : Number.NaN;
+  if (Number.isNaN(n))
+    return malformed(c, `${c.operator} needs ${code >= DATE_AFTER ? 'an ISO date' : 'a number'}, got ${JSON.stringify(first)}`);
+  return condition(c, code, null, n, intern);
 }
 
 function hasValue(c: CompiledCondition, v: string): boolean {
@@ -227,68 +210,41 @@ function attributeValue(c: CompiledCondition, ctx: Context): string | undefined 
 
 function testBase(c: CompiledCondition, ctx: Context, env: EvalEnv): boolean {
   const code = c.op & CODE_MASK;
-  if (code === Code.In) {
+  if (code === IN) {
     const v = attributeValue(c, ctx);
     return v !== undefined && hasValue(c, v);
   }
-  if (code === Code.NotIn) {
+  if (code === NOT_IN) {
     const v = attributeValue(c, ctx);
     return v === undefined || !hasValue(c, v);
   }
-  if (code === Code.DateAfter || code === Code.DateBefore) {
+  if (code === DATE_AFTER || code === DATE_BEFORE) {
     const s = attributeValue(c, ctx);
     const t = s !== undefined ? Date.parse(s) : c.attribute === 'currentTime' ? env.now() : Number.NaN;
     if (Number.isNaN(t)) return false;
-    return code === Code.DateAfter ? t > (c.arg as number) : t < (c.arg as number);
+    return code === DATE_AFTER ? t > (c.arg as number) : t < (c.arg as number);
   }
   let v = attributeValue(c, ctx);
   if (v === undefined) return false;
-  switch (code) {
-    case Code.StartsWith:
-    case Code.EndsWith:
-    case Code.Contains: {
-      if (c.op & CASE_INSENSITIVE) v = v.toLowerCase();
-      for (const candidate of c.values as readonly string[]) {
-        if (code === Code.StartsWith ? v.startsWith(candidate) : code === Code.EndsWith ? v.endsWith(candidate) : v.includes(candidate))
-          return true;
-      }
-      return false;
+  if (code === MATCH) return (c.arg as Matcher).test(v);
+  if (code <= CONTAINS) {
+    if (c.op & CASE_INSENSITIVE) v = v.toLowerCase();
+    for (const candidate of c.values as readonly string[]) {
+      if (code === STARTS_WITH ? v.startsWith(candidate) : code === ENDS_WITH ? v.endsWith(candidate) : v.includes(candidate)) return true;
     }
-    case Code.NumEq:
-    case Code.NumGt:
-    case Code.NumGte:
-    case Code.NumLt:
-    case Code.NumLte: {
-      const n = Number(v);
-      const target = c.arg as number;
-      if (Number.isNaN(n)) return false;
-      if (code === Code.NumEq) return n === target;
-      if (code === Code.NumGt) return n > target;
-      if (code === Code.NumGte) return n >= target;
-      return code === Code.NumLt ? n < target : n <= target;
-    }
-    case Code.Regex:
-      return (c.arg as CompiledRegex).test(v);
-    case Code.InCidr: {
-      const address = parseAddress(v);
-      if (!address) return false;
-      for (const range of c.arg as readonly CidrRange[]) if (cidrContains(range, address)) return true;
-      return false;
-    }
-    default: {
-      const version = parseSemver(v);
-      if (!version) return false;
-      const cmp = compareSemver(version, c.arg as SemVer);
-      if (code === Code.SemverEq) return cmp === 0;
-      if (code === Code.SemverGt) return cmp > 0;
-      if (code === Code.SemverGte) return cmp >= 0;
-      return code === Code.SemverLt ? cmp < 0 : cmp <= 0;
-    }
+    return false;
   }
+  const n = Number(v);
+  const target = c.arg as number;
+  if (Number.isNaN(n)) return false;
+  if (code === NUM_EQ) return n === target;
+  if (code === NUM_GT) return n > target;
+  if (code === NUM_GTE) return n >= target;
+  return code === NUM_LT ? n < target : n <= target;
 }
 
 export function testCondition(c: CompiledCondition, ctx: Context, env: EvalEnv): boolean {
-  if ((c.op & CODE_MASK) === Code.Never) return false;
+  if ((c.op & CODE_MASK) === NEVER) return false;
   const result = testBase(c, ctx, env);
   return c.op & INVERTED ? !result : result;
 }

@@ -1,3 +1,5 @@
+import type { MatcherFactory } from './conditions.ts';
+
 /**
  * Strict SemVer 2.0.0 parsing and precedence. Small enough to keep in core rather than pull the
  * `semver` package into every browser bundle; no leading "v", no loose forms (as Unleash's spec).
@@ -45,3 +47,26 @@ export function compareSemver(a: SemVer, b: SemVer): number {
   }
   return ap.length === bp.length ? 0 : ap.length < bp.length ? -1 : 1;
 }
+
+/** The comparison results each operator accepts. */
+const ACCEPTS: Readonly<Record<string, readonly number[]>> = {
+  SEMVER_EQ: [0],
+  SEMVER_GT: [1],
+  SEMVER_GTE: [0, 1],
+  SEMVER_LT: [-1],
+  SEMVER_LTE: [-1, 0],
+};
+
+/** SEMVER_* conditions, as a compile plug-in (`CompileOptions.semver`). */
+export const semverMatcher: MatcherFactory = (operator, values) => {
+  const first = values[0];
+  const target = typeof first === 'string' ? parseSemver(first) : null;
+  const accepts = ACCEPTS[operator];
+  if (!target || !accepts) return `${operator} needs a semantic version, got ${JSON.stringify(first)}`;
+  return {
+    test(value) {
+      const version = parseSemver(value);
+      return version !== null && accepts.includes(compareSemver(version, target));
+    },
+  };
+};

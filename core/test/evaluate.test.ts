@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Context, compileSnapshot, ErrorCode, evaluate, evaluateAll, type FlagConfig, Reason, type Snapshot } from '../src/index.ts';
-import { re2Engine } from '../src/regex.ts';
+import { allOperators } from '../src/operators.ts';
 
-const snap = (flags: FlagConfig[], segments: Snapshot['segments'] = []) =>
-  compileSnapshot({ revision: 3, flags, segments }, { regex: re2Engine });
+const snap = (flags: FlagConfig[], segments: Snapshot['segments'] = []) => compileSnapshot({ revision: 3, flags, segments }, allOperators);
 
 describe('evaluate', () => {
   it('reports why: off, on for everyone, rule match, no match, not found', () => {
@@ -210,5 +209,24 @@ describe('evaluate', () => {
     const r = evaluate(s, 'on', {});
     expect(Object.isFrozen(r)).toBe(true);
     expect(Object.keys(evaluateAll(s, {}))).toEqual(['on']);
+  });
+});
+
+describe('plug-in operators', () => {
+  const flag: FlagConfig = {
+    key: 'f',
+    enabled: true,
+    rules: [{ id: 'r', conditions: [{ attribute: 'version', operator: 'SEMVER_GTE', values: ['2.0.0'] }] }],
+  };
+  const ctx = { properties: { version: '2.1.0' } };
+
+  it('match once their plug-in is passed', () => {
+    expect(evaluate(compileSnapshot({ revision: 1, flags: [flag] }, allOperators), 'f', ctx)).toMatchObject({ enabled: true, ruleId: 'r' });
+  });
+
+  it('never match without it, and say which plug-in is missing', () => {
+    const r = evaluate(compileSnapshot({ revision: 1, flags: [flag] }, { regex: allOperators.regex }), 'f', ctx);
+    expect(r).toMatchObject({ enabled: false, reason: Reason.NoRuleMatch, errorCode: ErrorCode.InvalidRule });
+    expect(r.errorMessage).toContain('SEMVER_GTE needs the semver plug-in');
   });
 });

@@ -1,4 +1,4 @@
-import { GOAL_BYTES, measureEntries, measureOwnCode, measureRegexChunk } from './measure-size.ts';
+import { GOAL_BYTES, measureEntries, measureOwnCode } from './measure-size.ts';
 
 /** `pnpm size`: the gzipped size of each entry against its budget; exits 1 when one is over. */
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
@@ -18,8 +18,9 @@ if (main) {
   );
   console.log(`\n"." without core: ${kb(await measureOwnCode())} gzipped. Minified bytes per file of ".":`);
   for (const i of main.inputs) console.log(`  ${String(i.bytes).padStart(6)}  ${i.file}`);
+  console.log('\nLoaded on demand by ".", only when a view or a context needs it:');
+  for (const l of main.lazy) console.log(`  ${kb(l.gzipped).padStart(9)} gzipped  ${l.holds}`);
 }
-console.log(`\nREGEX engine, loaded on demand: ${kb(await measureRegexChunk())} gzipped`);
 if (over) {
   console.error('\nA size budget is exceeded.');
   process.exitCode = 1;

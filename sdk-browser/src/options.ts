@@ -1,4 +1,4 @@
-import type { Context, RegexEngine, SnapshotPayload } from '@switchboard/core';
+import type { CompileOptions, Context, SnapshotPayload } from '@switchboard/core';
 
 /** The part of `localStorage` the cache uses. */
 export interface StorageLike {
@@ -45,16 +45,17 @@ export interface ClientOptions {
   /** How often to send usage counts; 0 sends none. Default 60 s. */
   metricsInterval?: number;
   /**
-   * An engine for REGEX conditions, e.g. `re2Engine` from `@switchboard/core/regex`. Without one it is
-   * imported on demand the first time a view contains a REGEX condition (and the view is used after that).
+   * Operator plug-ins to use at once, e.g. `allOperators` from `@switchboard/core/operators`. Any
+   * plug-in not given here (REGEX, SEMVER_*, IN_CIDR) is imported on demand the first time a view
+   * uses it, and the view is used once it has arrived.
    */
-  regex?: RegexEngine;
+  operators?: CompileOptions;
 }
 
 /** Options with every platform part filled in. */
-export interface Resolved extends Required<Omit<ClientOptions, 'context' | 'bootstrap' | 'regex'>> {
+export interface Resolved extends Required<Omit<ClientOptions, 'context' | 'bootstrap' | 'operators'>> {
   bootstrap?: SnapshotPayload | null;
-  regex?: RegexEngine;
+  operators?: CompileOptions;
 }
 
 export function resolveOptions(o: ClientOptions): Resolved {

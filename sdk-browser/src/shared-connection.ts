@@ -1,13 +1,13 @@
 import {
   applyPatch,
   type CompiledSnapshot,
+  type CompileOptions,
   type Condition,
   changedFlagKeys,
   compileSnapshot,
   type EvaluationResult,
   parsePatch,
   parseSnapshot,
-  type RegexEngine,
   type SnapshotPayload,
 } from '@switchboard/core';
 import { startDelivery } from './delivery.ts';
@@ -47,14 +47,34 @@ export type SharedConnection = Readonly<Omit<OwnedConnection, 'close'>>;
  */
 const connections = new Map<string, { connection: OwnedConnection; listeners: Set<ConnectionListener> }>();
 
-/** REGEX support is loaded once per page, the first time a view needs it. */
-let regexEngine: RegexEngine | undefined;
-let regexLoading: Promise<unknown> | undefined;
+type Plugin = keyof CompileOptions;
 
-const usesRegex = (conditions: Condition[] | undefined) => !!conditions?.some((c) => c.operator === 'REGEX');
+/**
+ * Operators with parsers of their own (REGEX, SEMVER_*, IN_CIDR) are loaded once per page, the
+ * first time a view uses them: most pages never do, and REGEX alone is 45 KB.
+ */
+const loaded: CompileOptions = {};
+const loading: Partial<Record<Plugin, Promise<unknown>>> = {};
+const LOADERS: Record<Plugin, () => Promise<unknown>> = {
+  regex: () => import('@switchboard/core/regex').then((m) => (loaded.regex = m.re2Engine)),
+  semver: () => import('@switchboard/core/semver').then((m) => (loaded.semver = m.semverMatcher)),
+  cidr: () => import('@switchboard/core/cidr').then((m) => (loaded.cidr = m.cidrMatcher)),
+};
 
-function needsRegex(p: SnapshotPayload): boolean {
-  return p.flags.some((f) => f.rules?.some((r) => usesRegex(r.conditions))) || !!p.segments?.some((s) => usesRegex(s.conditions));
+const pluginOf = (operator: string): Plugin | undefined =>
+  operator === 'REGEX' ? 'regex' : operator === 'IN_CIDR' ? 'cidr' : operator.startsWith('SEMVER_') ? 'semver' : undefined;
+
+function pluginsUsed(p: SnapshotPayload): Set<Plugin> {
+  const used = new Set<Plugin>();
+  const scan = (conditions: Condition[] | undefined) => {
+    for (const c of conditions ?? []) {
+      const plugin = pluginOf(String(c.operator));
+      if (plugin) used.add(plugin);
+    }
+  };
+  for (const f of p.flags) for (const r of f.rules ?? []) scan(r.conditions);
+  for (const s of p.segments ?? []) scan(s.conditions);
+  return used;
 }
 
 /** The page's connection for `o.url` + `o.clientKey`, created on first use; `release` when done with it. */
@@ -115,28 +135,30 @@ function openConnection(o: Resolved, listeners: Set<ConnectionListener>, forget:
     publish();
   }
 
-  /** Compiles the latest payload, first loading the REGEX engine when it needs one. */
+  /** Compiles the latest payload, first loading the operator plug-ins it needs. */
   function publish(): void {
     const p = payload;
     if (!p) return;
-    const regex = o.regex ?? regexEngine;
-    if (regex || !needsRegex(p)) {
-      compile(p, regex);
+    const plugins = () => ({ ...loaded, ...o.operators });
+    const missing = [...pluginsUsed(p)].filter((k) => !plugins()[k]);
+    if (missing.length === 0) {
+      compile(p, plugins());
       return;
     }
-    regexLoading ??= import('@switchboard/core/regex').then(
-      (m) => {
-        regexEngine = m.re2Engine;
-      },
-      (error) => fail(`REGEX engine not loaded: ${error}`),
-    );
-    // When loading failed there is still no engine: the view is used anyway, its REGEX conditions never match.
-    void regexLoading.then(() => payload === p && compile(p, regexEngine));
+    const loads = missing.map((k) => {
+      loading[k] ??= LOADERS[k]().catch((error) => {
+        loading[k] = undefined;
+        fail(`${k} operators not loaded: ${error}`);
+      });
+      return loading[k];
+    });
+    // When loading failed there is still no plug-in: the view is used anyway, those conditions never match.
+    void Promise.all(loads).then(() => payload === p && compile(p, plugins()));
   }
 
-  function compile(p: SnapshotPayload, regex: RegexEngine | undefined): void {
+  function compile(p: SnapshotPayload, plugins: CompileOptions): void {
     const before = self.view?.payload;
-    self.view = { payload: p, compiled: compileSnapshot(p, { regex }) };
+    self.view = { payload: p, compiled: compileSnapshot(p, plugins) };
     notify('update', before ? changedFlagKeys(before, p) : undefined);
   }
 

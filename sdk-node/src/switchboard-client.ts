@@ -12,7 +12,7 @@ import {
   type SnapshotPayload,
   type VariantResult,
 } from '@switchboard/core';
-import { re2Engine } from '@switchboard/core/regex';
+import { allOperators } from '@switchboard/core/operators';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './client-options.ts';
 import { type Evaluation, NOT_READY } from './evaluation.ts';
 import { ExposureTracker } from './exposure-tracker.ts';
@@ -67,7 +67,7 @@ export class SwitchboardClient {
   private readonly o: ResolvedOptions;
   private readonly log: SafeLogger;
   private readonly events: SafeEmitter<ClientEvents>;
-  private readonly store = new FlagStore({ regex: re2Engine });
+  private readonly store = new FlagStore(allOperators);
   private readonly evaluateOptions: EvaluateOptions | undefined;
   private readonly counter: UsageCounter | null = null;
   private readonly reporter: MetricsReporter | null = null;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { compileSnapshot, evaluate, type FlagConfig } from '@switchboard/core';
+import { allOperators } from '@switchboard/core/operators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStream } from './helpers/sse.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
@@ -81,7 +82,7 @@ describe.skipIf(!DATABASE_URL)('SDK delivery: snapshots and streams', () => {
     expect(attributes).toEqual(['email']);
     // The browser SDK digests the context the same way; then plain core evaluation agrees.
     const digest = (v: string) => createHash('sha256').update(`${salt}:${v}`).digest('hex');
-    const snapshot = compileSnapshot(res.body);
+    const snapshot = compileSnapshot(res.body, allOperators);
     expect(evaluate(snapshot, 'new-checkout', { properties: { email: digest('cfo@acme.io') } })).toMatchObject({
       enabled: true,
       ruleId: 'execs',

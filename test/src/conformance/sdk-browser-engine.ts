@@ -1,4 +1,4 @@
-import { re2Engine } from '@switchboard/core/regex';
+import { allOperators } from '@switchboard/core/operators';
 import { importUnleash } from '@switchboard/core/unleash';
 import { createClient } from '@switchboard/sdk-browser';
 import type { Engine } from './run-conformance.ts';
@@ -20,7 +20,7 @@ export const sdkBrowserEngine: Engine = (payload) => {
     clientKey: `sbc_conformance_${++clients}`,
     bootstrap: { environment: 'conformance', revision: 1, flags: flags.map((f) => f.config), segments },
     // Bootstrapped views are evaluated synchronously only with the engine at hand; the lazy import is asynchronous.
-    regex: re2Engine,
+    operators: allOperators,
     EventSource: null,
     fetch: () => new Promise<Response>(() => {}),
     storage: null,

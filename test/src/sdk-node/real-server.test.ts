@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileSnapshot, evaluate, type SnapshotPayload } from '@switchboard/core';
-import { re2Engine } from '@switchboard/core/regex';
+import { allOperators } from '@switchboard/core/operators';
 import {
   type ChangeEvent,
   type ClientOptions,
@@ -99,7 +99,7 @@ describe.skipIf(!DATABASE_URL)('Node SDK against a real server (Postgres)', () =
     expect(c.source).toBe('server');
     const truth = (await server.request('GET', '/api/sdk/snapshot', { token: serverKey })).body as SnapshotPayload;
     expect(c.revision).toBe(truth.revision);
-    const compiled = compileSnapshot(truth, { regex: re2Engine });
+    const compiled = compileSnapshot(truth, allOperators);
     for (let i = 0; i < 300; i++) {
       const ctx = { userId: `user-${i}`, properties: { email: i % 10 === 0 ? `u${i}@acme.io` : `u${i}@example.com` } };
       for (const flag of ['checkout', 'banner', 'search']) expect(c.evaluate(flag, ctx)).toEqual(evaluate(compiled, flag, ctx));
