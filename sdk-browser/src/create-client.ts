@@ -10,8 +10,8 @@ import {
   type VariantResult,
 } from '@switchboard/core';
 import { createEmitter } from './emitter.ts';
-import { hashContext, needsHashing, specKey, withoutSensitive } from './hash-context.ts';
 import { type ClientOptions, resolveOptions } from './options.ts';
+import { needsHashing, specKey, withoutSensitive } from './sensitive.ts';
 import { acquireConnection } from './shared-connection.ts';
 
 export interface ClientStatus {
@@ -117,7 +117,8 @@ export function createClient(options: ClientOptions): Client {
         // Until the digests are ready, evaluation stays on the last hashed context and view.
         if (pending?.for !== want) {
           const ctx = raw;
-          const done = hashContext(ctx, spec, o.subtle)
+          const done = import('./hash-context.ts')
+            .then((m) => m.hashContext(ctx, spec, o.subtle))
             .catch((error: Error) => {
               fail(error);
               return withoutSensitive(ctx, spec);

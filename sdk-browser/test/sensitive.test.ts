@@ -72,6 +72,8 @@ describe('sensitive attributes', () => {
     const gate = gatedSubtle();
     const { options } = testOptions({ subtle: gate.subtle });
     const client = createClient({ ...options, bootstrap: snapshot(1, [executives()], spec), context: { email: 'ceo@acme.io' } });
+    // The digest code is imported on demand: let it arrive and start digesting.
+    await settle();
     gate.release();
     await client.whenReady();
     expect(client.isEnabled('exec-dashboard')).toBe(true);
