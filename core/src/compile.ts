@@ -19,7 +19,7 @@ import {
   type Rule,
   type Snapshot,
   type Stickiness,
-  type VariantOverride,
+  type VariantResult,
   type WeightedVariant,
 } from './model.ts';
 import { type HashPrefix, packPrefix } from './murmur3.ts';
@@ -104,48 +104,40 @@ export interface CompileOptions {
 }
 
 export const OFF_RESULT: EvaluationResult = Object.freeze({ enabled: false, variant: DISABLED_VARIANT, reason: Reason.Off, ruleId: null });
-export const DEPENDENCY_FAILED_RESULT: EvaluationResult = Object.freeze({
-  enabled: false,
-  variant: DISABLED_VARIANT,
-  reason: Reason.DependencyFailed,
-  ruleId: null,
-});
-const NO_MATCH: EvaluationResult = Object.freeze({ enabled: false, variant: DISABLED_VARIANT, reason: Reason.NoRuleMatch, ruleId: null });
+export const DEPENDENCY_FAILED_RESULT: EvaluationResult = Object.freeze({ ...OFF_RESULT, reason: Reason.DependencyFailed });
+const NO_MATCH: EvaluationResult = Object.freeze({ ...OFF_RESULT, reason: Reason.NoRuleMatch });
 const NONE: readonly never[] = Object.freeze([]);
 const NO_PREFIX: HashPrefix = { h: 0, k: 0, pending: 0, length: 0 };
+
+/** The value when it is an array, else none: the snapshot comes off the wire and may hold anything. */
+const list = <T>(value: T[] | undefined): readonly T[] => (Array.isArray(value) ? value : NONE);
 
 function matchResult(reason: Reason, ruleId: string | null, variant = DISABLED_VARIANT): EvaluationResult {
   return Object.freeze({ enabled: true, variant, reason, ruleId });
 }
 
 function compileSplit(
-  source: readonly WeightedVariant[] | undefined,
+  source: WeightedVariant[] | undefined,
   stickiness: Stickiness,
   groupId: string,
   reason: Reason,
   ruleId: string | null,
 ): CompiledSplit | null {
-  if (!Array.isArray(source) || source.length === 0) return null;
+  const variants = list(source);
+  if (variants.length === 0) return null;
   let total = 0;
-  const upTo = source.map((v) => {
+  const upTo: number[] = [];
+  const overrides: CompiledSplit['overrides'][number][] = [];
+  const results = variants.map((v, index) => {
     const weight = Number.isFinite(v.weight) && v.weight > 0 ? Math.floor(v.weight) : 0;
     total += weight;
-    return weight > 0 ? total : 0;
+    upTo.push(weight > 0 ? total : 0);
+    for (const o of list(v.overrides)) if (o && typeof o.attribute === 'string' && Array.isArray(o.values)) overrides.push({ ...o, index });
+    const variant: VariantResult = v.payload
+      ? { name: v.name, enabled: true, payload: Object.freeze({ ...v.payload }) }
+      : { name: v.name, enabled: true };
+    return matchResult(reason, ruleId, Object.freeze(variant));
   });
-  const overrides = source.flatMap((v, index) =>
-    (v.overrides ?? [])
-      .filter((o: VariantOverride | null) => o && typeof o.attribute === 'string' && Array.isArray(o.values))
-      .map((o: VariantOverride) => ({ attribute: o.attribute, values: o.values, index })),
-  );
-  const results = source.map((v) =>
-    matchResult(
-      reason,
-      ruleId,
-      Object.freeze(
-        v.payload ? { name: v.name, enabled: true, payload: Object.freeze({ ...v.payload }) } : { name: v.name, enabled: true },
-      ),
-    ),
-  );
   return { total, stickiness, prefix: variantPrefix(groupId), upTo, overrides, results, noVariant: matchResult(reason, ruleId) };
 }
 
@@ -153,29 +145,26 @@ interface Compiling {
   segments: ReadonlyMap<string, readonly CompiledCondition[]>;
   plugins: Plugins;
   intern: Interner;
+  /** Why rules of the flag being compiled can never match. */
+  problems: string[];
 }
 
-/** A rule and, when it can never match, why. */
-function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling): { rule: CompiledRule; error: string | null } {
+function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling): CompiledRule {
   let error: string | null = null;
   const conditions: CompiledCondition[] = [];
-  for (const key of rule.segments ?? []) {
+  for (const key of list(rule.segments)) {
     const seg = k.segments.get(key);
     if (!seg) error ??= `unknown segment ${JSON.stringify(key)}`;
     for (const c of seg ?? NONE) {
-      const problem = conditionError(c);
-      if (problem !== null) error ??= `segment ${JSON.stringify(key)}: ${problem}`;
+      error ??= conditionError(c);
       conditions.push(c);
     }
   }
-  let first: CompiledCondition | null = null;
-  if (conditions.length > 0) {
-    first = chain(conditions);
-  }
-  // Conditions of the rule itself are linked in place; only shared segment conditions are copied.
+  // Segment conditions are shared between rules, so they are copied into this rule's chain.
+  let first = chain(conditions);
   let last = first;
   while (last?.next) last = last.next;
-  for (const raw of Array.isArray(rule.conditions) ? rule.conditions : NONE) {
+  for (const raw of list(rule.conditions)) {
     const c = compileCondition(raw, k.plugins, k.intern);
     error ??= conditionError(c);
     if (last) last.next = c;
@@ -184,52 +173,46 @@ function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling)
   }
   const rollout = rule.rollout;
   const stickiness = k.intern(rollout?.stickiness || 'default');
+  const groupId = rollout?.groupId ?? flag.key;
   let threshold = -1;
-  let prefix = NO_PREFIX;
   if (rollout) {
     const pct = Number(rollout.percentage);
     if (!Number.isFinite(pct)) error ??= `rollout percentage ${JSON.stringify(rollout.percentage)} is not a number`;
-    threshold = Number.isFinite(pct) && pct > 0 ? rolloutThreshold(pct) : 0;
-    prefix = rolloutPrefix(rollout.groupId ?? flag.key);
+    threshold = pct > 0 ? rolloutThreshold(pct) : 0;
   }
-  if (error !== null) first = { ...neverCondition(error), next: first };
+  if (error !== null) {
+    first = { ...neverCondition(error), next: first };
+    k.problems.push(`rule ${JSON.stringify(rule.id)}: ${error}`);
+  }
   const ruleId = reason === Reason.On ? null : rule.id;
   const split =
-    compileSplit(rule.variants, rule.variantStickiness || stickiness, rollout?.groupId ?? flag.key, reason, ruleId) ??
+    compileSplit(rule.variants, rule.variantStickiness || stickiness, groupId, reason, ruleId) ??
     compileSplit(flag.variants, flag.variantStickiness || 'default', flag.key, reason, ruleId);
-  const [ph, pk, pm] = packPrefix(prefix);
-  return { rule: { id: k.intern(rule.id), first, threshold, stickiness, ph, pk, pm, split, result: null }, error };
+  const [ph, pk, pm] = packPrefix(rollout ? rolloutPrefix(groupId) : NO_PREFIX);
+  return { id: k.intern(rule.id), first, threshold, stickiness, ph, pk, pm, split, result: null };
 }
 
 function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
-  const enabled = flag.enabled === true;
-  const dependencies =
-    Array.isArray(flag.dependencies) && flag.dependencies.length > 0
-      ? flag.dependencies.map((d) => ({
-          flag: d.flag,
-          enabled: d.enabled !== false,
-          variants: Array.isArray(d.variants) && d.variants.length > 0 ? d.variants : null,
-        }))
-      : NONE;
-  if (!Array.isArray(flag.rules) || flag.rules.length === 0) {
-    const { rule } = compileRule(flag, { id: '' }, Reason.On, k);
-    return { enabled, mode: FlagMode.Everyone, rules: [rule], dependencies, noMatch: NO_MATCH };
-  }
-  const compiled = flag.rules.map((r) => compileRule(flag, r, Reason.RuleMatch, k));
-  const problems = compiled.filter((c) => c.error !== null).map((c) => `rule ${JSON.stringify(c.rule.id)}: ${c.error}`);
-  const noMatch =
-    problems.length === 0 ? NO_MATCH : Object.freeze({ ...NO_MATCH, errorCode: ErrorCode.InvalidRule, errorMessage: problems.join('; ') });
-  return { enabled, mode: FlagMode.Rules, rules: compiled.map((c) => c.rule), dependencies, noMatch };
-}
-
-function brokenFlag(e: unknown): CompiledFlag {
-  const noMatch = Object.freeze({
-    ...NO_MATCH,
-    reason: Reason.Error,
-    errorCode: ErrorCode.General,
-    errorMessage: `flag could not be compiled: ${e instanceof Error ? e.message : String(e)}`,
-  });
-  return { enabled: true, mode: FlagMode.Broken, rules: NONE, dependencies: NONE, noMatch };
+  const dependencies = list(flag.dependencies).map((d) => ({
+    flag: d.flag,
+    enabled: d.enabled !== false,
+    variants: list(d.variants).length > 0 ? (d.variants as string[]) : null,
+  }));
+  const everyone = list(flag.rules).length === 0;
+  k.problems = [];
+  const rules = everyone
+    ? [compileRule(flag, { id: '' }, Reason.On, k)]
+    : list(flag.rules).map((r) => compileRule(flag, r, Reason.RuleMatch, k));
+  return {
+    enabled: flag.enabled === true,
+    mode: everyone ? FlagMode.Everyone : FlagMode.Rules,
+    rules,
+    dependencies: dependencies.length > 0 ? dependencies : NONE,
+    noMatch:
+      k.problems.length === 0
+        ? NO_MATCH
+        : Object.freeze({ ...NO_MATCH, errorCode: ErrorCode.InvalidRule, errorMessage: k.problems.join('; ') }),
+  };
 }
 
 /** Prepares a snapshot for evaluation. Never throws: malformed parts become rules that never match. */
@@ -244,22 +227,28 @@ export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}
       ((_, values, caseInsensitive) => (typeof values[0] === 'string' ? regex(values[0], caseInsensitive) : 'REGEX needs a pattern')),
   };
   const segments = new Map<string, readonly CompiledCondition[]>();
-  for (const s of Array.isArray(snapshot.segments) ? snapshot.segments : []) {
+  for (const s of list(snapshot.segments)) {
     if (s && typeof s.key === 'string')
       segments.set(
         s.key,
-        (Array.isArray(s.conditions) ? s.conditions : []).map((c) => compileCondition(c, plugins, intern)),
+        list(s.conditions).map((c) => compileCondition(c, plugins, intern)),
       );
   }
-  const k: Compiling = { segments, plugins, intern };
+  const k: Compiling = { segments, plugins, intern, problems: [] };
   const flags = new Map<string, CompiledFlag>();
-  for (const f of Array.isArray(snapshot.flags) ? snapshot.flags : []) {
+  for (const f of list(snapshot.flags)) {
     if (!f || typeof f.key !== 'string') continue;
     try {
       flags.set(f.key, compileFlag(f, k));
     } catch (e) {
       // A flag too broken to compile is kept as one that is always off, with the reason why.
-      flags.set(f.key, brokenFlag(e));
+      const noMatch = Object.freeze({
+        ...NO_MATCH,
+        reason: Reason.Error,
+        errorCode: ErrorCode.General,
+        errorMessage: `flag could not be compiled: ${e}`,
+      });
+      flags.set(f.key, { enabled: true, mode: FlagMode.Broken, rules: NONE, dependencies: NONE, noMatch });
     }
   }
   return { revision: Number(snapshot.revision) || 0, environment: snapshot.environment, flags };

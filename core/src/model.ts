@@ -27,21 +27,24 @@ export const Operator = {
 } as const;
 export type Operator = (typeof Operator)[keyof typeof Operator];
 
-/** Operators that compare against exactly one value; the rest accept a list. */
-export const SINGLE_VALUE_OPERATORS: ReadonlySet<string> = new Set<Operator>([
-  Operator.NumEq,
-  Operator.NumGt,
-  Operator.NumGte,
-  Operator.NumLt,
-  Operator.NumLte,
-  Operator.DateAfter,
-  Operator.DateBefore,
-  Operator.SemverEq,
-  Operator.SemverGt,
-  Operator.SemverGte,
-  Operator.SemverLt,
-  Operator.SemverLte,
-  Operator.Regex,
+/**
+ * Operators that compare against exactly one value; the rest accept a list. Plain strings and the
+ * annotation let a bundle that never validates (a browser page) leave the set and `Operator` out.
+ */
+export const SINGLE_VALUE_OPERATORS: ReadonlySet<string> = /* @__PURE__ */ new Set<Operator>([
+  'NUM_EQ',
+  'NUM_GT',
+  'NUM_GTE',
+  'NUM_LT',
+  'NUM_LTE',
+  'DATE_AFTER',
+  'DATE_BEFORE',
+  'SEMVER_EQ',
+  'SEMVER_GT',
+  'SEMVER_GTE',
+  'SEMVER_LT',
+  'SEMVER_LTE',
+  'REGEX',
 ]);
 
 export interface Condition {
