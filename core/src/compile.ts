@@ -1,14 +1,15 @@
 import { rolloutPrefix, rolloutThreshold, variantPrefix } from './bucketing.ts';
 import {
   type CompiledCondition,
+  type CompileOptions,
   chain,
   compileCondition,
   conditionError,
   createInterner,
   type Interner,
-  type MatcherFactory,
   neverCondition,
   type Plugins,
+  pluginsFrom,
 } from './conditions.ts';
 import {
   DISABLED_VARIANT,
@@ -23,7 +24,7 @@ import {
   type WeightedVariant,
 } from './model.ts';
 import { type HashPrefix, packPrefix } from './murmur3.ts';
-import type { RegexEngine } from './regex.ts';
+import { NO_MATCH } from './results.ts';
 
 /**
  * A snapshot prepared for evaluation: conditions parsed into data, hash prefixes computed, result
@@ -89,23 +90,8 @@ export interface CompiledFlag {
   readonly noMatch: EvaluationResult;
 }
 
-/**
- * The operators that need a parser of their own. Without its plug-in, a condition with such an
- * operator never matches (error code INVALID_RULE says why). `allOperators` from
- * `@switchboard/core/operators` has them all; browsers load each on demand.
- */
-export interface CompileOptions {
-  /** REGEX: `re2Engine` from `@switchboard/core/regex`. */
-  regex?: RegexEngine;
-  /** SEMVER_*: `semverMatcher` from `@switchboard/core/semver`. */
-  semver?: MatcherFactory;
-  /** IN_CIDR: `cidrMatcher` from `@switchboard/core/cidr`. */
-  cidr?: MatcherFactory;
-}
+export type { CompileOptions } from './conditions.ts';
 
-export const OFF_RESULT: EvaluationResult = Object.freeze({ enabled: false, variant: DISABLED_VARIANT, reason: Reason.Off, ruleId: null });
-export const DEPENDENCY_FAILED_RESULT: EvaluationResult = Object.freeze({ ...OFF_RESULT, reason: Reason.DependencyFailed });
-const NO_MATCH: EvaluationResult = Object.freeze({ ...OFF_RESULT, reason: Reason.NoRuleMatch });
 const NONE: readonly never[] = Object.freeze([]);
 const NO_PREFIX: HashPrefix = { h: 0, k: 0, pending: 0, length: 0 };
 
@@ -218,14 +204,7 @@ function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
 /** Prepares a snapshot for evaluation. Never throws: malformed parts become rules that never match. */
 export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}): CompiledSnapshot {
   const intern = createInterner();
-  const regex = options.regex;
-  const plugins: Plugins = {
-    semver: options.semver,
-    cidr: options.cidr,
-    regex:
-      regex &&
-      ((_, values, caseInsensitive) => (typeof values[0] === 'string' ? regex(values[0], caseInsensitive) : 'REGEX needs a pattern')),
-  };
+  const plugins = pluginsFrom(options);
   const segments = new Map<string, readonly CompiledCondition[]>();
   for (const s of list(snapshot.segments)) {
     if (s && typeof s.key === 'string')

@@ -1,5 +1,6 @@
 import { isStandardField, resolveAttribute, resolveCustomAttribute } from './context.ts';
 import type { Condition, Context } from './model.ts';
+import type { RegexEngine } from './regex.ts';
 
 /** Clock and randomness, passed in so core stays pure and tests stay deterministic. */
 export interface EvalEnv {
@@ -58,7 +59,33 @@ export interface Plugins {
   cidr?: MatcherFactory;
 }
 
-const PLUGINS: Readonly<Record<string, keyof Plugins>> = {
+/**
+ * The operators that need a parser of their own. Without its plug-in, a condition with such an
+ * operator never matches (error code INVALID_RULE says why). `allOperators` from
+ * `@switchboard/core/operators` has them all; browsers load each on demand.
+ */
+export interface CompileOptions {
+  /** REGEX: `re2Engine` from `@switchboard/core/regex`. */
+  regex?: RegexEngine;
+  /** SEMVER_*: `semverMatcher` from `@switchboard/core/semver`. */
+  semver?: MatcherFactory;
+  /** IN_CIDR: `cidrMatcher` from `@switchboard/core/cidr`. */
+  cidr?: MatcherFactory;
+}
+
+export function pluginsFrom(options: CompileOptions): Plugins {
+  const regex = options.regex;
+  return {
+    semver: options.semver,
+    cidr: options.cidr,
+    regex:
+      regex &&
+      ((_, values, caseInsensitive) => (typeof values[0] === 'string' ? regex(values[0], caseInsensitive) : 'REGEX needs a pattern')),
+  };
+}
+
+/** Which plug-in an operator needs; a lookup result that is not a string (`toString`, ...) means none. */
+export const PLUGINS: Readonly<Record<string, keyof Plugins>> = {
   REGEX: 'regex',
   IN_CIDR: 'cidr',
   SEMVER_EQ: 'semver',
@@ -165,9 +192,10 @@ export function compileCondition(c: Condition, plugins: Plugins = {}, intern: In
   const raw: readonly unknown[] = Array.isArray(c.values) ? c.values : NO_VALUES;
   const first = raw[0];
   const code = CODES[c.operator];
-  if (code === undefined) {
+  // A name such as `toString` finds a member of Object.prototype, not an operator.
+  if (typeof code !== 'number') {
     const plugin = PLUGINS[c.operator];
-    if (plugin === undefined) return malformed(c, `unknown operator ${JSON.stringify(c.operator)}`);
+    if (typeof plugin !== 'string') return malformed(c, `unknown operator ${JSON.stringify(c.operator)}`);
     const make = plugins[plugin];
     const m = make ? make(c.operator, raw, c.caseInsensitive === true) : `${c.operator} needs the ${plugin} plug-in`;
     return typeof m === 'string' ? malformed(c, m) : condition(c, MATCH, null, m, intern);

@@ -1,18 +1,10 @@
 import { BUCKETS, bucketOf } from './bucketing.ts';
-import {
-  type CompiledFlag,
-  type CompiledRule,
-  type CompiledSnapshot,
-  type CompiledSplit,
-  DEPENDENCY_FAILED_RESULT,
-  FlagMode,
-  OFF_RESULT,
-  ruleResult,
-} from './compile.ts';
+import { type CompiledFlag, type CompiledRule, type CompiledSnapshot, type CompiledSplit, FlagMode, ruleResult } from './compile.ts';
 import { type EvalEnv, testCondition } from './conditions.ts';
 import { resolveAttribute } from './context.ts';
-import { type Context, DISABLED_VARIANT, ErrorCode, type EvaluationResult, Reason } from './model.ts';
+import type { Context, EvaluationResult } from './model.ts';
 import { hashWithPrefix, hashWithState } from './murmur3.ts';
+import { contextOf, DEPENDENCY_FAILED_RESULT, envOf, failure, NOT_FOUND, OFF_RESULT } from './results.ts';
 
 export interface EvaluateOptions {
   /** Milliseconds since the epoch, for DATE conditions on `currentTime`; defaults to Date.now. */
@@ -20,18 +12,6 @@ export interface EvaluateOptions {
   /** In [0, 1), for random stickiness; defaults to Math.random. */
   random?: () => number;
 }
-
-const DEFAULT_ENV: EvalEnv = { now: Date.now, random: Math.random };
-
-const NOT_FOUND: EvaluationResult = Object.freeze({
-  enabled: false,
-  variant: DISABLED_VARIANT,
-  reason: Reason.NotFound,
-  ruleId: null,
-  errorCode: ErrorCode.FlagNotFound,
-});
-
-const EMPTY_CONTEXT: Context = Object.freeze({});
 
 function stickyId(stickiness: string, ctx: Context): string | undefined {
   if (stickiness === 'default') return resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId');
@@ -114,17 +94,6 @@ function dependenciesHold(snapshot: CompiledSnapshot, flag: CompiledFlag, ctx: C
   return true;
 }
 
-function failure(e: unknown): EvaluationResult {
-  return {
-    enabled: false,
-    variant: DISABLED_VARIANT,
-    reason: Reason.Error,
-    ruleId: null,
-    errorCode: ErrorCode.General,
-    errorMessage: e instanceof Error ? e.message : String(e),
-  };
-}
-
 /**
  * Evaluates a flag of `snapshot` that the caller already looked up in `snapshot.flags`, for SDKs
  * that keep their own per-flag state beside it (one lookup on the hot path instead of two).
@@ -139,8 +108,8 @@ export function evaluateCompiled(
   try {
     if (flag.mode === FlagMode.Broken) return flag.noMatch;
     if (!flag.enabled) return OFF_RESULT;
-    const ctx = context != null && typeof context === 'object' ? context : EMPTY_CONTEXT;
-    const env = options === undefined ? DEFAULT_ENV : { now: options.now ?? Date.now, random: options.random ?? Math.random };
+    const ctx = contextOf(context);
+    const env = envOf(options);
     if (flag.dependencies.length > 0 && !dependenciesHold(snapshot, flag, ctx, env)) return DEPENDENCY_FAILED_RESULT;
     return evaluateOwn(flag, ctx, env);
   } catch (e) {

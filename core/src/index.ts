@@ -7,3 +7,4 @@ export * from './model.ts';
 export { murmur3 } from './murmur3.ts';
 export * from './protocol.ts';
 export type { CompiledRegex, RegexEngine } from './regex.ts';
+export { evaluateWire, type WireView, wireView } from './wire-evaluator.ts';

@@ -1,13 +1,13 @@
 import {
-  type CompiledSnapshot,
   type Context,
   DISABLED_VARIANT,
   ErrorCode,
   type EvaluationResult,
-  evaluate,
+  evaluateWire,
   type FlagConfig,
   Reason,
   type VariantResult,
+  type WireView,
 } from '@switchboard/core';
 import { createEmitter } from './emitter.ts';
 import { type ClientOptions, resolveOptions } from './options.ts';
@@ -86,7 +86,7 @@ export function createClient(options: ClientOptions): Client {
   let appliedFor = '';
   let hashed: Context = {};
   let pending: { for: string; done: Promise<void> } | null = null;
-  let view: CompiledSnapshot | null = null;
+  let view: WireView | null = null;
   const results: Record<string, EvaluationResult> = {};
   let status: ClientStatus = { ready: false, stale: false, error: null };
   let closed = false;
@@ -139,18 +139,18 @@ export function createClient(options: ClientOptions): Client {
       hashedFor = want;
     }
     const contextChanged = want !== appliedFor;
-    if (!contextChanged && view === v.compiled) return Promise.resolve();
+    if (!contextChanged && view === v.wire) return Promise.resolve();
     appliedFor = want;
     // A new context can change any flag; a new view only the flags it changed and their dependents.
     const keys =
       contextChanged || !view || !changed
-        ? new Set([...Object.keys(results), ...v.compiled.flags.keys()])
+        ? new Set([...Object.keys(results), ...v.wire.flags.keys()])
         : withDependents(changed, v.payload.flags);
-    view = v.compiled;
+    view = v.wire;
     const differ: string[] = [];
     for (const key of keys) {
       const before = results[key];
-      const after = view.flags.has(key) ? evaluate(view, key, hashed, evalOptions) : undefined;
+      const after = view.flags.has(key) ? evaluateWire(view, key, hashed, evalOptions) : undefined;
       if (after) results[key] = after;
       else delete results[key];
       if (!sameValue(before, after)) differ.push(key);

@@ -1,23 +1,23 @@
 import {
   applyPatch,
-  type CompiledSnapshot,
   type CompileOptions,
   type Condition,
   changedFlagKeys,
-  compileSnapshot,
   type EvaluationResult,
   parsePatch,
   parseSnapshot,
   type SnapshotPayload,
+  type WireView,
+  wireView,
 } from '@switchboard/core';
 import { startDelivery } from './delivery.ts';
 import type { Resolved } from './options.ts';
 import { usageMetrics } from './usage-metrics.ts';
 
-/** A client view ready for evaluation, and what it was compiled from. */
+/** A client view ready for evaluation, and the payload it was made from. */
 export interface View {
   payload: SnapshotPayload;
-  compiled: CompiledSnapshot;
+  wire: WireView;
 }
 
 /**
@@ -158,7 +158,7 @@ function openConnection(o: Resolved, listeners: Set<ConnectionListener>, forget:
 
   function compile(p: SnapshotPayload, plugins: CompileOptions): void {
     const before = self.view?.payload;
-    self.view = { payload: p, compiled: compileSnapshot(p, plugins) };
+    self.view = { payload: p, wire: wireView(p, plugins) };
     notify('update', before ? changedFlagKeys(before, p) : undefined);
   }
 

@@ -1,0 +1,252 @@
+import { BUCKETS, bucketOf, rolloutThreshold, VARIANT_SEED } from './bucketing.ts';
+import { type CompileOptions, type EvalEnv, PLUGINS, type Plugins, pluginsFrom } from './conditions.ts';
+import { isStandardField, resolveAttribute, resolveCustomAttribute } from './context.ts';
+import type { EvaluateOptions } from './evaluate.ts';
+import {
+  type Condition,
+  type Context,
+  DISABLED_VARIANT,
+  ErrorCode,
+  type EvaluationResult,
+  type FlagConfig,
+  Reason,
+  type Rule,
+  type Snapshot,
+  type VariantResult,
+  type WeightedVariant,
+} from './model.ts';
+import { murmur3 } from './murmur3.ts';
+import { contextOf, DEPENDENCY_FAILED_RESULT, envOf, failure, NO_MATCH, NOT_FOUND, OFF_RESULT } from './results.ts';
+
+/**
+ * The second of core's evaluators, for browsers: it reads the snapshot as it came off the wire and
+ * prepares each rule the first time it is evaluated, instead of compiling everything up front into
+ * the compact form `evaluate` runs on. It is a third of the code (what a page downloads) and several
+ * times slower (which a page that evaluates its flags once per context change never notices).
+ * Same semantics and results: both run the conformance suites, and a differential test holds each
+ * to the other.
+ */
+export interface WireView {
+  readonly revision: number;
+  readonly flags: ReadonlyMap<string, FlagConfig>;
+  readonly segments: ReadonlyMap<string, readonly Condition[]>;
+  readonly plugins: Plugins;
+  /** Rules as prepared on first use; per view, because a rule's segments may differ in the next one. */
+  readonly prepared: WeakMap<Rule, PreparedRule>;
+}
+
+type Check = (ctx: Context, env: EvalEnv) => boolean;
+
+interface PreparedRule {
+  /** Why the rule can never match, or null. */
+  error: string | null;
+  checks: Check[];
+  /** Bucket bound; -1 without a rollout. */
+  threshold: number;
+  stickiness: string;
+  groupId: string;
+}
+
+const list = <T>(value: T[] | undefined): readonly T[] => (Array.isArray(value) ? value : []);
+
+export function wireView(snapshot: Snapshot, options: CompileOptions = {}): WireView {
+  const flags = new Map<string, FlagConfig>();
+  for (const f of list(snapshot.flags)) if (f && typeof f.key === 'string') flags.set(f.key, f);
+  const segments = new Map<string, readonly Condition[]>();
+  for (const s of list(snapshot.segments)) if (s && typeof s.key === 'string') segments.set(s.key, list(s.conditions));
+  return { revision: Number(snapshot.revision) || 0, flags, segments, plugins: pluginsFrom(options), prepared: new WeakMap() };
+}
+
+/** A condition as a test, or why it can never match (inverted or not). */
+function prepareCondition(c: Condition, plugins: Plugins): Check | string {
+  if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') return 'condition without an attribute';
+  const { attribute, operator } = c;
+  const raw: readonly unknown[] = list(c.values);
+  const first = raw[0];
+  // Unleash trims list values and drops empty ones.
+  const values = raw.filter((v): v is string => typeof v === 'string' && v !== '').map((v) => v.trim());
+  const ci = c.caseInsensitive === true;
+  let test: (v: string | undefined, env: EvalEnv) => boolean;
+  switch (operator) {
+    case 'IN':
+    case 'NOT_IN':
+      test = (v) => (v === undefined ? operator === 'NOT_IN' : values.includes(v) !== (operator === 'NOT_IN'));
+      break;
+    case 'STR_STARTS_WITH':
+    case 'STR_ENDS_WITH':
+    case 'STR_CONTAINS': {
+      const wanted = ci ? values.map((w) => w.toLowerCase()) : values;
+      test = (v) => {
+        if (v === undefined) return false;
+        const s = ci ? v.toLowerCase() : v;
+        return wanted.some((w) =>
+          operator === 'STR_CONTAINS' ? s.includes(w) : operator === 'STR_ENDS_WITH' ? s.endsWith(w) : s.startsWith(w),
+        );
+      };
+      break;
+    }
+    case 'NUM_EQ':
+    case 'NUM_GT':
+    case 'NUM_GTE':
+    case 'NUM_LT':
+    case 'NUM_LTE':
+    case 'DATE_AFTER':
+    case 'DATE_BEFORE': {
+      const date = operator === 'DATE_AFTER' || operator === 'DATE_BEFORE';
+      const target = typeof first !== 'string' ? Number.NaN : date ? Date.parse(first) : first.trim() === '' ? Number.NaN : Number(first);
+      if (Number.isNaN(target)) return `${operator} needs ${date ? 'an ISO date' : 'a number'}, got ${JSON.stringify(first)}`;
+      test = (v, env) => {
+        const n = v !== undefined ? (date ? Date.parse(v) : Number(v)) : date && attribute === 'currentTime' ? env.now() : Number.NaN;
+        if (Number.isNaN(n)) return false;
+        if (operator === 'NUM_EQ') return n === target;
+        if (operator === 'NUM_GT' || operator === 'DATE_AFTER') return n > target;
+        if (operator === 'NUM_GTE') return n >= target;
+        return operator === 'NUM_LTE' ? n <= target : n < target;
+      };
+      break;
+    }
+    default: {
+      const plugin = PLUGINS[operator];
+      if (typeof plugin !== 'string') return `unknown operator ${JSON.stringify(operator)}`;
+      const make = plugins[plugin];
+      const matcher = make ? make(operator, raw, ci) : `${operator} needs the ${plugin} plug-in`;
+      if (typeof matcher === 'string') return matcher;
+      test = (v) => v !== undefined && matcher.test(v);
+    }
+  }
+  const custom = !isStandardField(attribute);
+  const inverted = c.inverted === true;
+  return (ctx, env) => test(custom ? resolveCustomAttribute(ctx, attribute) : resolveAttribute(ctx, attribute), env) !== inverted;
+}
+
+function prepareRule(view: WireView, flag: FlagConfig, rule: Rule): PreparedRule {
+  const done = view.prepared.get(rule);
+  if (done) return done;
+  let error: string | null = null;
+  const checks: Check[] = [];
+  const add = (c: Condition) => {
+    const check = prepareCondition(c, view.plugins);
+    if (typeof check === 'string') error ??= check;
+    else checks.push(check);
+  };
+  for (const key of list(rule.segments)) {
+    const conditions = view.segments.get(key);
+    if (!conditions) error ??= `unknown segment ${JSON.stringify(key)}`;
+    conditions?.forEach(add);
+  }
+  list(rule.conditions).forEach(add);
+  const rollout = rule.rollout;
+  let threshold = -1;
+  if (rollout) {
+    const pct = Number(rollout.percentage);
+    if (!Number.isFinite(pct)) error ??= `rollout percentage ${JSON.stringify(rollout.percentage)} is not a number`;
+    threshold = pct > 0 ? rolloutThreshold(pct) : 0;
+  }
+  const prepared = { error, checks, threshold, stickiness: rollout?.stickiness || 'default', groupId: rollout?.groupId ?? flag.key };
+  view.prepared.set(rule, prepared);
+  return prepared;
+}
+
+function inRollout(rule: PreparedRule, ctx: Context, env: EvalEnv): boolean {
+  const { threshold, stickiness } = rule;
+  if (threshold <= 0) return threshold < 0;
+  const id =
+    stickiness === 'default'
+      ? (resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId'))
+      : stickiness === 'random'
+        ? undefined
+        : resolveAttribute(ctx, stickiness);
+  // No id to stick to: `default` and `random` fall back to a coin toss; a named attribute is a miss.
+  if (id === undefined && stickiness !== 'default' && stickiness !== 'random') return false;
+  return (
+    threshold >= BUCKETS || (id === undefined ? Math.floor(env.random() * BUCKETS) : bucketOf(murmur3(`${rule.groupId}:${id}`))) < threshold
+  );
+}
+
+const variantOf = (v: WeightedVariant): VariantResult =>
+  v.payload ? { name: v.name, enabled: true, payload: { ...v.payload } } : { name: v.name, enabled: true };
+
+function pickVariant(variants: readonly WeightedVariant[], stickiness: string, groupId: string, ctx: Context, env: EvalEnv): VariantResult {
+  for (const v of variants) {
+    for (const o of list(v.overrides)) {
+      const value = o && typeof o.attribute === 'string' && Array.isArray(o.values) ? resolveAttribute(ctx, o.attribute) : undefined;
+      if (value !== undefined && o.values.includes(value)) return variantOf(v);
+    }
+  }
+  const weights = variants.map((v) => (Number.isFinite(v.weight) && v.weight > 0 ? Math.floor(v.weight) : 0));
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total <= 0) return DISABLED_VARIANT;
+  const seed =
+    stickiness === 'default'
+      ? (resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId') ?? resolveAttribute(ctx, 'remoteAddress'))
+      : stickiness === 'random'
+        ? undefined
+        : resolveAttribute(ctx, stickiness);
+  const target = seed === undefined ? Math.floor(env.random() * total) + 1 : (murmur3(`${groupId}:${seed}`, VARIANT_SEED) % total) + 1;
+  let sum = 0;
+  // A zero-weight variant cannot win: the sum it would reach was reached, and returned, before it.
+  for (const [i, w] of weights.entries()) {
+    sum += w;
+    if (sum >= target) return variantOf(variants[i] as WeightedVariant);
+  }
+  return DISABLED_VARIANT;
+}
+
+/** The answer for a rule that matched (or the implicit rule of a flag without rules), with its variant. */
+function matched(flag: FlagConfig, rule: Rule | null, prepared: PreparedRule | null, ctx: Context, env: EvalEnv): EvaluationResult {
+  const own = rule !== null && list(rule.variants).length > 0;
+  const variants = own ? list(rule.variants) : list(flag.variants);
+  const variant =
+    variants.length === 0
+      ? DISABLED_VARIANT
+      : own
+        ? pickVariant(
+            variants,
+            rule.variantStickiness || (prepared as PreparedRule).stickiness,
+            (prepared as PreparedRule).groupId,
+            ctx,
+            env,
+          )
+        : pickVariant(variants, flag.variantStickiness || 'default', flag.key, ctx, env);
+  return { enabled: true, variant, reason: rule ? Reason.RuleMatch : Reason.On, ruleId: rule ? rule.id : null };
+}
+
+/** A flag's own answer, ignoring its dependencies. */
+function evaluateOwn(view: WireView, flag: FlagConfig, ctx: Context, env: EvalEnv): EvaluationResult {
+  if (flag.enabled !== true) return OFF_RESULT;
+  const rules = list(flag.rules);
+  if (rules.length === 0) return matched(flag, null, null, ctx, env);
+  const problems: string[] = [];
+  for (const rule of rules) {
+    const prepared = prepareRule(view, flag, rule);
+    if (prepared.error !== null) problems.push(`rule ${JSON.stringify(rule.id)}: ${prepared.error}`);
+    else if (prepared.checks.every((check) => check(ctx, env)) && inRollout(prepared, ctx, env))
+      return matched(flag, rule, prepared, ctx, env);
+  }
+  return problems.length === 0 ? NO_MATCH : { ...NO_MATCH, errorCode: ErrorCode.InvalidRule, errorMessage: problems.join('; ') };
+}
+
+/** Dependencies are one level deep, as in `evaluate`: a parent with dependencies of its own never satisfies one. */
+function dependenciesHold(view: WireView, flag: FlagConfig, ctx: Context, env: EvalEnv): boolean {
+  return list(flag.dependencies).every((d) => {
+    const parent = view.flags.get(d.flag);
+    if (!parent || list(parent.dependencies).length > 0) return false;
+    const r = evaluateOwn(view, parent, ctx, env);
+    if (d.enabled === false) return !r.enabled;
+    return r.enabled && (list(d.variants).length === 0 || d.variants?.includes(r.variant.name) === true);
+  });
+}
+
+/** As `evaluate`, on a view of the snapshot as it came off the wire. Never throws. */
+export function evaluateWire(view: WireView, flagKey: string, context?: Context | null, options?: EvaluateOptions): EvaluationResult {
+  try {
+    const flag = view.flags.get(flagKey);
+    if (!flag) return NOT_FOUND;
+    if (flag.enabled !== true) return OFF_RESULT;
+    const ctx = contextOf(context);
+    const env = envOf(options);
+    return dependenciesHold(view, flag, ctx, env) ? evaluateOwn(view, flag, ctx, env) : DEPENDENCY_FAILED_RESULT;
+  } catch (e) {
+    return failure(e);
+  }
+}
