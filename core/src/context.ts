@@ -55,3 +55,21 @@ export function resolveCustomAttribute(ctx: Context, attribute: string): string 
   if (typeof top === 'number' || typeof top === 'boolean') return String(top);
   return top instanceof Date ? top.toISOString() : undefined;
 }
+
+/** The text core compares for a context value, or undefined when it counts as absent. Dates count at the top level only. */
+export function textOf(value: unknown, topLevel: boolean): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return topLevel && value instanceof Date ? value.toISOString() : undefined;
+}
+
+/**
+ * `resolveAttribute` (custom = false) and `resolveCustomAttribute` (custom = true) in one: shorter
+ * and slower, for the wire evaluator, where bundle size matters more than speed.
+ */
+export function attributeOf(ctx: Context, attribute: string, custom: boolean): string | undefined {
+  const props = ctx.properties;
+  const top = textOf(ctx[attribute], true);
+  const inProps = props != null && typeof props === 'object' ? textOf(props[attribute], false) : undefined;
+  return custom ? (inProps ?? top) : (top ?? inProps);
+}

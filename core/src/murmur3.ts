@@ -83,6 +83,11 @@ function run(h: number, k: number, pending: number, length: number, s: string): 
       }
     }
   }
+  return finish(h, k, pending, length);
+}
+
+/** The tail bytes and the final mix. */
+function finish(h: number, k: number, pending: number, length: number): number {
   if (pending > 0) {
     let k1 = Math.imul(k, C1);
     k1 = (k1 << 15) | (k1 >>> 17);
@@ -131,7 +136,11 @@ export function hashWithState(h: number, k: number, packed: number, suffix: stri
   return run(h, k, packed & 3, packed >>> 2, suffix);
 }
 
-/** murmur3_x86_32 of the UTF-8 bytes of `s`, unsigned. */
+/**
+ * murmur3_x86_32 of the UTF-8 bytes of `s`, unsigned. For one-off hashes (the wire evaluator, in
+ * browsers): TextEncoder's bytes keep it short; the compiled evaluator's hot path uses `run`.
+ */
 export function murmur3(s: string, seed = 0): number {
-  return run(seed | 0, 0, 0, 0, s);
+  const state = hashPrefix(s, seed);
+  return finish(state.h, state.k, state.pending, state.length);
 }

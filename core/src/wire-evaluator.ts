@@ -1,6 +1,6 @@
 import { BUCKETS, bucketOf, rolloutThreshold, VARIANT_SEED } from './bucketing.ts';
 import { type CompileOptions, type EvalEnv, PLUGINS, type Plugins, pluginsFrom } from './conditions.ts';
-import { isStandardField, resolveAttribute, resolveCustomAttribute } from './context.ts';
+import { attributeOf, isStandardField } from './context.ts';
 import type { EvaluateOptions } from './evaluate.ts';
 import {
   type Condition,
@@ -116,7 +116,7 @@ function prepareCondition(c: Condition, plugins: Plugins): Check | string {
   }
   const custom = !isStandardField(attribute);
   const inverted = c.inverted === true;
-  return (ctx, env) => test(custom ? resolveCustomAttribute(ctx, attribute) : resolveAttribute(ctx, attribute), env) !== inverted;
+  return (ctx, env) => test(attributeOf(ctx, attribute, custom), env) !== inverted;
 }
 
 function prepareRule(view: WireView, flag: FlagConfig, rule: Rule): PreparedRule {
@@ -147,15 +147,22 @@ function prepareRule(view: WireView, flag: FlagConfig, rule: Rule): PreparedRule
   return prepared;
 }
 
+/** The id a rollout or split hashes: `default` is the first of `defaults` the context has; `random` is none. */
+function stickyId(ctx: Context, stickiness: string, defaults: readonly string[]): string | undefined {
+  if (stickiness !== 'default') return stickiness === 'random' ? undefined : attributeOf(ctx, stickiness, false);
+  for (const a of defaults) {
+    const id = attributeOf(ctx, a, false);
+    if (id !== undefined) return id;
+  }
+}
+
+const ROLLOUT_IDS = ['userId', 'sessionId'];
+const VARIANT_IDS = [...ROLLOUT_IDS, 'remoteAddress'];
+
 function inRollout(rule: PreparedRule, ctx: Context, env: EvalEnv): boolean {
   const { threshold, stickiness } = rule;
   if (threshold <= 0) return threshold < 0;
-  const id =
-    stickiness === 'default'
-      ? (resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId'))
-      : stickiness === 'random'
-        ? undefined
-        : resolveAttribute(ctx, stickiness);
+  const id = stickyId(ctx, stickiness, ROLLOUT_IDS);
   // No id to stick to: `default` and `random` fall back to a coin toss; a named attribute is a miss.
   if (id === undefined && stickiness !== 'default' && stickiness !== 'random') return false;
   return (
@@ -169,19 +176,14 @@ const variantOf = (v: WeightedVariant): VariantResult =>
 function pickVariant(variants: readonly WeightedVariant[], stickiness: string, groupId: string, ctx: Context, env: EvalEnv): VariantResult {
   for (const v of variants) {
     for (const o of list(v.overrides)) {
-      const value = o && typeof o.attribute === 'string' && Array.isArray(o.values) ? resolveAttribute(ctx, o.attribute) : undefined;
+      const value = o && typeof o.attribute === 'string' && Array.isArray(o.values) ? attributeOf(ctx, o.attribute, false) : undefined;
       if (value !== undefined && o.values.includes(value)) return variantOf(v);
     }
   }
   const weights = variants.map((v) => (Number.isFinite(v.weight) && v.weight > 0 ? Math.floor(v.weight) : 0));
   const total = weights.reduce((a, b) => a + b, 0);
   if (total <= 0) return DISABLED_VARIANT;
-  const seed =
-    stickiness === 'default'
-      ? (resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId') ?? resolveAttribute(ctx, 'remoteAddress'))
-      : stickiness === 'random'
-        ? undefined
-        : resolveAttribute(ctx, stickiness);
+  const seed = stickyId(ctx, stickiness, VARIANT_IDS);
   const target = seed === undefined ? Math.floor(env.random() * total) + 1 : (murmur3(`${groupId}:${seed}`, VARIANT_SEED) % total) + 1;
   let sum = 0;
   // A zero-weight variant cannot win: the sum it would reach was reached, and returned, before it.

@@ -1,10 +1,9 @@
 import {
   type Context,
-  DISABLED_VARIANT,
-  ErrorCode,
   type EvaluationResult,
   evaluateWire,
   type FlagConfig,
+  NOT_FOUND,
   Reason,
   type VariantResult,
   type WireView,
@@ -50,14 +49,6 @@ export interface Client {
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;
   close(): void;
 }
-
-const NOT_FOUND: EvaluationResult = Object.freeze({
-  enabled: false,
-  variant: DISABLED_VARIANT,
-  reason: Reason.NotFound,
-  ruleId: null,
-  errorCode: ErrorCode.FlagNotFound,
-});
 
 const sameValue = (a: EvaluationResult | undefined, b: EvaluationResult | undefined) =>
   a?.enabled === b?.enabled && JSON.stringify(a?.variant) === JSON.stringify(b?.variant);

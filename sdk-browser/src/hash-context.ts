@@ -1,5 +1,4 @@
-import type { Context, SensitiveSpec } from '@switchboard/core';
-import { textOf } from './sensitive.ts';
+import { type Context, type SensitiveSpec, textOf } from '@switchboard/core';
 
 type Bag = Record<string, unknown>;
 

@@ -1,11 +1,4 @@
-import type { Context, SensitiveSpec } from '@switchboard/core';
-
-/** The string core would compare for this value (see core's resolveAttribute); undefined when it counts as absent. */
-export function textOf(value: unknown, topLevel: boolean): string | undefined {
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return topLevel && value instanceof Date ? value.toISOString() : undefined;
-}
+import { type Context, type SensitiveSpec, textOf } from '@switchboard/core';
 
 /** Identifies a salt and attribute list, to notice when a new one arrives. */
 export function specKey(spec: SensitiveSpec | undefined): string {

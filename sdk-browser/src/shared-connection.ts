@@ -4,6 +4,7 @@ import {
   type Condition,
   changedFlagKeys,
   type EvaluationResult,
+  PLUGINS,
   parsePatch,
   parseSnapshot,
   type SnapshotPayload,
@@ -61,15 +62,12 @@ const LOADERS: Record<Plugin, () => Promise<unknown>> = {
   cidr: () => import('@switchboard/core/cidr').then((m) => (loaded.cidr = m.cidrMatcher)),
 };
 
-const pluginOf = (operator: string): Plugin | undefined =>
-  operator === 'REGEX' ? 'regex' : operator === 'IN_CIDR' ? 'cidr' : operator.startsWith('SEMVER_') ? 'semver' : undefined;
-
 function pluginsUsed(p: SnapshotPayload): Set<Plugin> {
   const used = new Set<Plugin>();
   const scan = (conditions: Condition[] | undefined) => {
     for (const c of conditions ?? []) {
-      const plugin = pluginOf(String(c.operator));
-      if (plugin) used.add(plugin);
+      const plugin = PLUGINS[c.operator];
+      if (typeof plugin === 'string') used.add(plugin);
     }
   };
   for (const f of p.flags) for (const r of f.rules ?? []) scan(r.conditions);
