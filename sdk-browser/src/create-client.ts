@@ -10,7 +10,7 @@ import {
 } from '@switchboard/core';
 import { createEmitter } from './emitter.ts';
 import { type ClientOptions, resolveOptions } from './options.ts';
-import { needsHashing, specKey, withoutSensitive } from './sensitive.ts';
+import { digestContext, sensitiveValues, specKey, withoutSensitive } from './sensitive.ts';
 import { acquireConnection } from './shared-connection.ts';
 
 export interface ClientStatus {
@@ -81,6 +81,12 @@ export function createClient(options: ClientOptions): Client {
   const results: Record<string, EvaluationResult> = {};
   let status: ClientStatus = { ready: false, stale: false, error: null };
   let closed = false;
+  let settle: [resolve: () => void, reject: (error: Error) => void] | undefined;
+  const whenReady = new Promise<void>((resolve, reject) => {
+    settle = [resolve, reject];
+  });
+  // Nobody has to wait for it: a refused key is also reported through `error`.
+  whenReady.catch(() => {});
 
   const setStatus = (next: Partial<ClientStatus>) => {
     status = { ...status, ...next };
@@ -88,12 +94,15 @@ export function createClient(options: ClientOptions): Client {
 
   function ready(): void {
     setStatus({ ready: true, stale: connection.stale, error: connection.fatal });
+    settle?.[0]();
     // Deferred, so that listeners added right after createClient hear a bootstrap's `ready`.
     queueMicrotask(() => !closed && events.emit('ready'));
   }
 
   function fail(error: Error): void {
     setStatus({ error });
+    // Delivery gave up (a refused key): waiting for `ready` would be waiting forever.
+    if (connection.fatal) settle?.[1](error);
     events.emit('error', error);
   }
 
@@ -104,12 +113,11 @@ export function createClient(options: ClientOptions): Client {
     const spec = v.payload.sensitive;
     const want = `${contextVersion} ${specKey(spec)}`;
     if (want !== hashedFor) {
-      if (spec && needsHashing(raw, spec)) {
+      if (spec && sensitiveValues(raw, spec).found.length > 0) {
         // Until the digests are ready, evaluation stays on the last hashed context and view.
         if (pending?.for !== want) {
           const ctx = raw;
-          const done = import('./hash-context.ts')
-            .then((m) => m.hashContext(ctx, spec, o.subtle))
+          const done = digestContext(ctx, spec, o.subtle)
             .catch((error: Error) => {
               fail(error);
               return withoutSensitive(ctx, spec);
@@ -186,24 +194,7 @@ export function createClient(options: ClientOptions): Client {
     peek: (flag) => results[flag],
     allFlags: () => ({ ...results }),
     status: () => status,
-    whenReady() {
-      return new Promise((resolve, reject) => {
-        if (status.ready) return resolve();
-        if (connection.fatal) return reject(connection.fatal);
-        const offs = [
-          events.on('ready', () => {
-            for (const off of offs) off();
-            resolve();
-          }),
-          events.on('error', (error) => {
-            if (connection.fatal) {
-              for (const off of offs) off();
-              reject(error);
-            }
-          }),
-        ];
-      });
-    },
+    whenReady: () => whenReady,
     on: events.on,
     close() {
       if (closed) return;
