@@ -1,13 +1,4 @@
-import {
-  type Context,
-  type EvaluationResult,
-  evaluateWire,
-  type FlagConfig,
-  NOT_FOUND,
-  Reason,
-  type VariantResult,
-  type WireView,
-} from '@switchboard/core';
+import { type Context, type EvaluationResult, evaluateWire, NOT_FOUND, Reason, type VariantResult, type WireView } from '@switchboard/core';
 import { createEmitter } from './emitter.ts';
 import { type ClientOptions, resolveOptions } from './options.ts';
 import { digestContext, sensitiveValues, specKey, withoutSensitive } from './sensitive.ts';
@@ -53,13 +44,6 @@ export interface Client {
 const sameValue = (a: EvaluationResult | undefined, b: EvaluationResult | undefined) =>
   a?.enabled === b?.enabled && JSON.stringify(a?.variant) === JSON.stringify(b?.variant);
 
-/** Keys plus the flags that depend on them (dependencies are one level deep). */
-function withDependents(keys: Iterable<string>, flags: readonly FlagConfig[]): Set<string> {
-  const out = new Set(keys);
-  for (const f of flags) if (f.dependencies?.some((d) => out.has(d.flag))) out.add(f.key);
-  return out;
-}
-
 /**
  * A browser client: flags evaluated locally with core on the client view, for one context.
  * Every result is computed when the view or the context changes, so reads are lookups, a flag
@@ -69,7 +53,21 @@ function withDependents(keys: Iterable<string>, flags: readonly FlagConfig[]): S
 export function createClient(options: ClientOptions): Client {
   const o = resolveOptions(options);
   const events = createEmitter<ClientEvents>();
-  const evalOptions = { now: o.now, random: o.random };
+  /**
+   * The random numbers each flag drew under the current context, replayed when a new view arrives:
+   * every flag is evaluated again then, and one under random stickiness must not change its answer
+   * because another flag changed.
+   */
+  let draws: Record<string, number[]> = {};
+  const replay = (flag: string) => {
+    const memo = draws[flag] ?? [];
+    draws[flag] = memo;
+    let n = 0;
+    return () => {
+      if (n === memo.length) memo.push(o.random());
+      return memo[n++] as number;
+    };
+  };
   let raw: Context = options.context ?? {};
   let contextVersion = 0;
   /** What `hashed` was computed for, and what the results were: context version + salt and attributes. */
@@ -107,7 +105,7 @@ export function createClient(options: ClientOptions): Client {
   }
 
   /** Brings results up to date with the connection's view and the context; resolves when they are. */
-  function sync(changed?: string[]): Promise<void> {
+  function sync(): Promise<void> {
     const v = connection.view;
     if (closed || !v) return Promise.resolve();
     const spec = v.payload.sensitive;
@@ -137,21 +135,20 @@ export function createClient(options: ClientOptions): Client {
       hashed = raw;
       hashedFor = want;
     }
-    const contextChanged = want !== appliedFor;
-    if (!contextChanged && view === v.wire) return Promise.resolve();
+    if (want === appliedFor && view === v.wire) return Promise.resolve();
+    // A new context draws its random numbers afresh; a new view replays them (see `draws`).
+    if (want !== appliedFor) draws = {};
     appliedFor = want;
-    // A new context can change any flag; a new view only the flags it changed and their dependents.
-    const keys =
-      contextChanged || !view || !changed
-        ? new Set([...Object.keys(results), ...v.wire.flags.keys()])
-        : withDependents(changed, v.payload.flags);
     view = v.wire;
     const differ: string[] = [];
-    for (const key of keys) {
+    for (const key of new Set([...Object.keys(results), ...view.flags.keys()])) {
       const before = results[key];
-      const after = view.flags.has(key) ? evaluateWire(view, key, hashed, evalOptions) : undefined;
-      if (after) results[key] = after;
-      else delete results[key];
+      const after = view.flags.has(key) ? evaluateWire(view, key, hashed, { now: o.now, random: replay(key) }) : undefined;
+      // An unchanged answer keeps its object, so bindings that compare results by identity do not redraw.
+      if (JSON.stringify(before) !== JSON.stringify(after)) {
+        if (after) results[key] = after;
+        else delete results[key];
+      }
       if (!sameValue(before, after)) differ.push(key);
     }
     if (!status.ready) ready();
@@ -159,12 +156,12 @@ export function createClient(options: ClientOptions): Client {
     return Promise.resolve();
   }
 
-  const { connection, release } = acquireConnection(o, (type, detail) => {
-    if (type === 'update') void sync(detail as string[] | undefined);
-    else if (type === 'error') fail(detail as Error);
+  const { connection, release } = acquireConnection(o, (type, error) => {
+    if (type === 'update') void sync();
+    else if (type === 'error') fail(error as Error);
     else if (type === 'stale') {
       setStatus({ stale: true });
-      events.emit('stale', detail as Error);
+      events.emit('stale', error as Error);
     } else if (status.ready) ready();
   });
   connection.offer(options.bootstrap);

@@ -2,7 +2,6 @@ import {
   applyPatch,
   type CompileOptions,
   type Condition,
-  changedFlagKeys,
   type EvaluationResult,
   PLUGINS,
   parsePatch,
@@ -21,11 +20,8 @@ export interface View {
   wire: WireView;
 }
 
-/**
- * What a connection tells its clients: `update` (a new view; the keys of flags whose configuration
- * changed, or undefined for "any"), `fresh`, `stale` and `error` (with the error).
- */
-export type ConnectionListener = (type: 'update' | 'fresh' | 'stale' | 'error', detail?: string[] | Error) => void;
+/** What a connection tells its clients: `update` (a new view), `fresh`, `stale` and `error` (with the error). */
+export type ConnectionListener = (type: 'update' | 'fresh' | 'stale' | 'error', error?: Error) => void;
 
 interface OwnedConnection {
   view: View | null;
@@ -105,8 +101,8 @@ function openConnection(o: Resolved, listeners: Set<ConnectionListener>, forget:
   /** The highest revision the network sent this session: a lagging replica must not take us back. */
   let networkRevision = -1;
 
-  const notify: ConnectionListener = (type, detail) => {
-    for (const l of [...listeners]) l(type, detail);
+  const notify: ConnectionListener = (type, error) => {
+    for (const l of [...listeners]) l(type, error);
   };
   const fail = (message: string) => notify('error', new Error(message));
 
@@ -155,9 +151,8 @@ function openConnection(o: Resolved, listeners: Set<ConnectionListener>, forget:
   }
 
   function compile(p: SnapshotPayload, plugins: CompileOptions): void {
-    const before = self.view?.payload;
     self.view = { payload: p, wire: wireView(p, plugins) };
-    notify('update', before ? changedFlagKeys(before, p) : undefined);
+    notify('update');
   }
 
   function receive(next: SnapshotPayload): void {

@@ -102,7 +102,7 @@ describe('createClient', () => {
     client.close();
   });
 
-  it('keeps a random-stickiness answer until the view or the context changes', async () => {
+  it('keeps a random-stickiness answer until the context changes', async () => {
     let r = 0;
     const { options, es } = testOptions({ random: () => r });
     const coin: FlagConfig = { key: 'coin', enabled: true, rules: [{ id: 'half', rollout: { percentage: 50, stickiness: 'random' } }] };
@@ -113,6 +113,10 @@ describe('createClient', () => {
     expect(client.isEnabled('coin')).toBe(first);
     // A patch to another flag leaves it alone.
     es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
+    expect(client.isEnabled('coin')).toBe(first);
+    // So does a whole new view (after a reconnect, say): every flag is evaluated again, with the same draws.
+    es.latest().snapshot(snapshot(3, [{ ...coin }, everyone]));
+    expect(client.isEnabled('everyone')).toBe(true);
     expect(client.isEnabled('coin')).toBe(first);
     await client.setContext({});
     expect(client.isEnabled('coin')).toBe(!first);
