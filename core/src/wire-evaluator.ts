@@ -57,6 +57,21 @@ export function wireView(snapshot: Snapshot, options: CompileOptions = {}): Wire
   return { revision: Number(snapshot.revision) || 0, flags, segments, plugins: pluginsFrom(options), prepared: new WeakMap() };
 }
 
+const TEXT: Readonly<Record<string, (value: string, wanted: string) => boolean>> = {
+  STR_STARTS_WITH: (v, w) => v.startsWith(w),
+  STR_ENDS_WITH: (v, w) => v.endsWith(w),
+  STR_CONTAINS: (v, w) => v.includes(w),
+};
+const COMPARE: Readonly<Record<string, (n: number, target: number) => boolean>> = {
+  NUM_EQ: (n, t) => n === t,
+  NUM_GT: (n, t) => n > t,
+  NUM_GTE: (n, t) => n >= t,
+  NUM_LT: (n, t) => n < t,
+  NUM_LTE: (n, t) => n <= t,
+  DATE_AFTER: (n, t) => n > t,
+  DATE_BEFORE: (n, t) => n < t,
+};
+
 /** A condition as a test, or why it can never match (inverted or not). */
 function prepareCondition(c: Condition, plugins: Plugins): Check | string {
   if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') return 'condition without an attribute';
@@ -67,52 +82,28 @@ function prepareCondition(c: Condition, plugins: Plugins): Check | string {
   const values = raw.filter((v): v is string => typeof v === 'string' && v !== '').map((v) => v.trim());
   const ci = c.caseInsensitive === true;
   let test: (v: string | undefined, env: EvalEnv) => boolean;
-  switch (operator) {
-    case 'IN':
-    case 'NOT_IN':
-      test = (v) => (v === undefined ? operator === 'NOT_IN' : values.includes(v) !== (operator === 'NOT_IN'));
-      break;
-    case 'STR_STARTS_WITH':
-    case 'STR_ENDS_WITH':
-    case 'STR_CONTAINS': {
-      const wanted = ci ? values.map((w) => w.toLowerCase()) : values;
-      test = (v) => {
-        if (v === undefined) return false;
-        const s = ci ? v.toLowerCase() : v;
-        return wanted.some((w) =>
-          operator === 'STR_CONTAINS' ? s.includes(w) : operator === 'STR_ENDS_WITH' ? s.endsWith(w) : s.startsWith(w),
-        );
-      };
-      break;
-    }
-    case 'NUM_EQ':
-    case 'NUM_GT':
-    case 'NUM_GTE':
-    case 'NUM_LT':
-    case 'NUM_LTE':
-    case 'DATE_AFTER':
-    case 'DATE_BEFORE': {
-      const date = operator === 'DATE_AFTER' || operator === 'DATE_BEFORE';
-      const target = typeof first !== 'string' ? Number.NaN : date ? Date.parse(first) : first.trim() === '' ? Number.NaN : Number(first);
-      if (Number.isNaN(target)) return `${operator} needs ${date ? 'an ISO date' : 'a number'}, got ${JSON.stringify(first)}`;
-      test = (v, env) => {
-        const n = v !== undefined ? (date ? Date.parse(v) : Number(v)) : date && attribute === 'currentTime' ? env.now() : Number.NaN;
-        if (Number.isNaN(n)) return false;
-        if (operator === 'NUM_EQ') return n === target;
-        if (operator === 'NUM_GT' || operator === 'DATE_AFTER') return n > target;
-        if (operator === 'NUM_GTE') return n >= target;
-        return operator === 'NUM_LTE' ? n <= target : n < target;
-      };
-      break;
-    }
-    default: {
-      const plugin = PLUGINS[operator];
-      if (typeof plugin !== 'string') return `unknown operator ${JSON.stringify(operator)}`;
-      const make = plugins[plugin];
-      const matcher = make ? make(operator, raw, ci) : `${operator} needs the ${plugin} plug-in`;
-      if (typeof matcher === 'string') return matcher;
-      test = (v) => v !== undefined && matcher.test(v);
-    }
+  const text = Object.hasOwn(TEXT, operator) ? TEXT[operator] : undefined;
+  const compare = Object.hasOwn(COMPARE, operator) ? COMPARE[operator] : undefined;
+  if (operator === 'IN' || operator === 'NOT_IN') {
+    test = (v) => (v === undefined ? operator === 'NOT_IN' : values.includes(v) !== (operator === 'NOT_IN'));
+  } else if (text) {
+    const wanted = ci ? values.map((w) => w.toLowerCase()) : values;
+    test = (v) => v !== undefined && wanted.some((w) => text(ci ? v.toLowerCase() : v, w));
+  } else if (compare) {
+    const date = operator.startsWith('DATE_');
+    const target = typeof first !== 'string' ? Number.NaN : date ? Date.parse(first) : first.trim() === '' ? Number.NaN : Number(first);
+    if (Number.isNaN(target)) return `${operator} needs ${date ? 'an ISO date' : 'a number'}, got ${JSON.stringify(first)}`;
+    test = (v, env) => {
+      const n = v !== undefined ? (date ? Date.parse(v) : Number(v)) : date && attribute === 'currentTime' ? env.now() : Number.NaN;
+      return !Number.isNaN(n) && compare(n, target);
+    };
+  } else {
+    const plugin = PLUGINS[operator];
+    if (typeof plugin !== 'string') return `unknown operator ${JSON.stringify(operator)}`;
+    const make = plugins[plugin];
+    const matcher = make ? make(operator, raw, ci) : `${operator} needs the ${plugin} plug-in`;
+    if (typeof matcher === 'string') return matcher;
+    test = (v) => v !== undefined && matcher.test(v);
   }
   const custom = !isStandardField(attribute);
   const inverted = c.inverted === true;
