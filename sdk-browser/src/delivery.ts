@@ -1,5 +1,5 @@
 import { backoffDelay, RetryPolicy, retryPolicyFor } from '@switchboard/core';
-import type { EventSourceConstructor, EventSourceLike, Resolved } from './options.ts';
+import { type EventSourceConstructor, type EventSourceLike, endpoint, type Resolved } from './options.ts';
 
 export interface DeliveryHandlers {
   /** The revision held, for `If-None-Match`; null when nothing is held. */
@@ -33,7 +33,6 @@ function parse(text: unknown): unknown {
  * also tells a bad key (fatal) from an overloaded server (retry later).
  */
 export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
-  const query = `?key=${encodeURIComponent(o.clientKey)}`;
   let source: EventSourceLike | null = null;
   let timer: unknown;
   let attempt = 0;
@@ -51,7 +50,7 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
     let s: EventSourceLike;
     try {
       // No EventSource, or one that throws (a Content-Security-Policy without the server in connect-src): poll.
-      s = new (o.EventSource as EventSourceConstructor)(`${o.url}/api/client/stream${query}`);
+      s = new (o.EventSource as EventSourceConstructor)(endpoint(o, 'client/stream'));
     } catch {
       return void poll();
     }
@@ -86,10 +85,7 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
     let retryAfterMs = 0;
     try {
       const revision = on.revision();
-      const res = await o.fetch(
-        `${o.url}/api/client/snapshot${query}`,
-        revision === null ? {} : { headers: { 'if-none-match': `"${revision}"` } },
-      );
+      const res = await o.fetch(endpoint(o, 'client/snapshot'), revision === null ? {} : { headers: { 'if-none-match': `"${revision}"` } });
       if (stopped) return;
       if (res.ok || res.status === 304) {
         if (res.status !== 304) on.data('snapshot', await res.json().catch(() => undefined));

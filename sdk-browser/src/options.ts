@@ -80,3 +80,6 @@ export function resolveOptions(o: ClientOptions): Resolved {
     url: o.url.replace(/\/+$/, ''),
   };
 }
+
+/** The address of one of the server's client endpoints, with the client key. */
+export const endpoint = (o: Resolved, path: string) => `${o.url}/api/${path}?key=${encodeURIComponent(o.clientKey)}`;

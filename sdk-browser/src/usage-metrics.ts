@@ -1,5 +1,5 @@
 import type { EvaluationResult } from '@switchboard/core';
-import type { Resolved } from './options.ts';
+import { endpoint, type Resolved } from './options.ts';
 
 interface FlagCount {
   yes: number;
@@ -39,7 +39,7 @@ export function usageMetrics(o: Resolved): UsageMetrics {
     start = o.now();
     try {
       // keepalive lets the last report of a page that is closing still go out.
-      o.fetch(`${o.url}/api/sdk/metrics?key=${encodeURIComponent(o.clientKey)}`, {
+      o.fetch(endpoint(o, 'sdk/metrics'), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
