@@ -19,32 +19,17 @@ import { murmur3 } from './murmur3.ts';
 import { contextOf, DEPENDENCY_FAILED_RESULT, envOf, failure, NO_MATCH, NOT_FOUND, OFF_RESULT } from './results.ts';
 
 /**
- * The second of core's evaluators, for browsers: it reads the snapshot as it came off the wire and
- * prepares each rule the first time it is evaluated, instead of compiling everything up front into
- * the compact form `evaluate` runs on. It is a third of the code (what a page downloads) and several
- * times slower (which a page that evaluates its flags once per context change never notices).
- * Same semantics and results: both run the conformance suites, and a differential test holds each
- * to the other.
+ * The second of core's evaluators, for browsers: it evaluates the snapshot as it came off the wire,
+ * with no compile step, instead of the compact form `evaluate` runs on. It is a third of the code
+ * (what a page downloads) and several times slower (which a page that evaluates its flags once per
+ * context change never notices). Same semantics and results: both run the conformance suites, and
+ * a differential test holds each to the other.
  */
 export interface WireView {
   readonly revision: number;
   readonly flags: ReadonlyMap<string, FlagConfig>;
   readonly segments: ReadonlyMap<string, readonly Condition[]>;
   readonly plugins: Plugins;
-  /** Rules as prepared on first use; per view, because a rule's segments may differ in the next one. */
-  readonly prepared: WeakMap<Rule, PreparedRule>;
-}
-
-type Check = (ctx: Context, env: EvalEnv) => boolean;
-
-interface PreparedRule {
-  /** Why the rule can never match, or null. */
-  error: string | null;
-  checks: Check[];
-  /** Bucket bound; -1 without a rollout. */
-  threshold: number;
-  stickiness: string;
-  groupId: string;
 }
 
 const list = <T>(value: T[] | undefined): readonly T[] => (Array.isArray(value) ? value : []);
@@ -54,7 +39,7 @@ export function wireView(snapshot: Snapshot, options: CompileOptions = {}): Wire
   for (const f of list(snapshot.flags)) if (f && typeof f.key === 'string') flags.set(f.key, f);
   const segments = new Map<string, readonly Condition[]>();
   for (const s of list(snapshot.segments)) if (s && typeof s.key === 'string') segments.set(s.key, list(s.conditions));
-  return { revision: Number(snapshot.revision) || 0, flags, segments, plugins: pluginsFrom(options), prepared: new WeakMap() };
+  return { revision: Number(snapshot.revision) || 0, flags, segments, plugins: pluginsFrom(options) };
 }
 
 const TEXT: Readonly<Record<string, (value: string, wanted: string) => boolean>> = {
@@ -72,8 +57,8 @@ const COMPARE: Readonly<Record<string, (n: number, target: number) => boolean>> 
   DATE_BEFORE: (n, t) => n < t,
 };
 
-/** A condition as a test, or why it can never match (inverted or not). */
-function prepareCondition(c: Condition, plugins: Plugins): Check | string {
+/** Whether the condition holds for the context, or why it can never hold (inverted or not). */
+function conditionHolds(c: Condition, ctx: Context, env: EvalEnv, plugins: Plugins): boolean | string {
   if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') return 'condition without an attribute';
   const { attribute, operator } = c;
   const raw: readonly unknown[] = list(c.values);
@@ -81,61 +66,29 @@ function prepareCondition(c: Condition, plugins: Plugins): Check | string {
   // Unleash trims list values and drops empty ones.
   const values = raw.filter((v): v is string => typeof v === 'string' && v !== '').map((v) => v.trim());
   const ci = c.caseInsensitive === true;
-  let test: (v: string | undefined, env: EvalEnv) => boolean;
+  const v = attributeOf(ctx, attribute, !isStandardField(attribute));
   const text = Object.hasOwn(TEXT, operator) ? TEXT[operator] : undefined;
   const compare = Object.hasOwn(COMPARE, operator) ? COMPARE[operator] : undefined;
+  let holds: boolean;
   if (operator === 'IN' || operator === 'NOT_IN') {
-    test = (v) => (v === undefined ? operator === 'NOT_IN' : values.includes(v) !== (operator === 'NOT_IN'));
+    holds = v === undefined ? operator === 'NOT_IN' : values.includes(v) !== (operator === 'NOT_IN');
   } else if (text) {
-    const wanted = ci ? values.map((w) => w.toLowerCase()) : values;
-    test = (v) => v !== undefined && wanted.some((w) => text(ci ? v.toLowerCase() : v, w));
+    holds = v !== undefined && values.some((w) => (ci ? text(v.toLowerCase(), w.toLowerCase()) : text(v, w)));
   } else if (compare) {
     const date = operator.startsWith('DATE_');
     const target = typeof first !== 'string' ? Number.NaN : date ? Date.parse(first) : first.trim() === '' ? Number.NaN : Number(first);
     if (Number.isNaN(target)) return `${operator} needs ${date ? 'an ISO date' : 'a number'}, got ${JSON.stringify(first)}`;
-    test = (v, env) => {
-      const n = v !== undefined ? (date ? Date.parse(v) : Number(v)) : date && attribute === 'currentTime' ? env.now() : Number.NaN;
-      return !Number.isNaN(n) && compare(n, target);
-    };
+    const n = v !== undefined ? (date ? Date.parse(v) : Number(v)) : date && attribute === 'currentTime' ? env.now() : Number.NaN;
+    holds = !Number.isNaN(n) && compare(n, target);
   } else {
     const plugin = PLUGINS[operator];
     if (typeof plugin !== 'string') return `unknown operator ${JSON.stringify(operator)}`;
     const make = plugins[plugin];
     const matcher = make ? make(operator, raw, ci) : `${operator} needs the ${plugin} plug-in`;
     if (typeof matcher === 'string') return matcher;
-    test = (v) => v !== undefined && matcher.test(v);
+    holds = v !== undefined && matcher.test(v);
   }
-  const custom = !isStandardField(attribute);
-  const inverted = c.inverted === true;
-  return (ctx, env) => test(attributeOf(ctx, attribute, custom), env) !== inverted;
-}
-
-function prepareRule(view: WireView, flag: FlagConfig, rule: Rule): PreparedRule {
-  const done = view.prepared.get(rule);
-  if (done) return done;
-  let error: string | null = null;
-  const checks: Check[] = [];
-  const add = (c: Condition) => {
-    const check = prepareCondition(c, view.plugins);
-    if (typeof check === 'string') error ??= check;
-    else checks.push(check);
-  };
-  for (const key of list(rule.segments)) {
-    const conditions = view.segments.get(key);
-    if (!conditions) error ??= `unknown segment ${JSON.stringify(key)}`;
-    conditions?.forEach(add);
-  }
-  list(rule.conditions).forEach(add);
-  const rollout = rule.rollout;
-  let threshold = -1;
-  if (rollout) {
-    const pct = Number(rollout.percentage);
-    if (!Number.isFinite(pct)) error ??= `rollout percentage ${JSON.stringify(rollout.percentage)} is not a number`;
-    threshold = pct > 0 ? rolloutThreshold(pct) : 0;
-  }
-  const prepared = { error, checks, threshold, stickiness: rollout?.stickiness || 'default', groupId: rollout?.groupId ?? flag.key };
-  view.prepared.set(rule, prepared);
-  return prepared;
+  return holds !== (c.inverted === true);
 }
 
 /** The id a rollout or split hashes: `default` is the first of `defaults` the context has; `random` is none. */
@@ -150,14 +103,35 @@ function stickyId(ctx: Context, stickiness: string, defaults: readonly string[])
 const ROLLOUT_IDS = ['userId', 'sessionId'];
 const VARIANT_IDS = [...ROLLOUT_IDS, 'remoteAddress'];
 
-function inRollout(rule: PreparedRule, ctx: Context, env: EvalEnv): boolean {
-  const { threshold, stickiness } = rule;
-  if (threshold <= 0) return threshold < 0;
+/** Whether the rule holds for the context (conditions, then rollout), or why it can never hold. */
+function ruleHolds(view: WireView, flag: FlagConfig, rule: Rule, ctx: Context, env: EvalEnv): boolean | string {
+  let error: string | null = null;
+  let holds = true;
+  const check = (c: Condition) => {
+    const r = conditionHolds(c, ctx, env, view.plugins);
+    if (typeof r === 'string') error ??= r;
+    else holds &&= r;
+  };
+  for (const key of list(rule.segments)) {
+    const conditions = view.segments.get(key);
+    if (!conditions) error ??= `unknown segment ${JSON.stringify(key)}`;
+    conditions?.forEach(check);
+  }
+  list(rule.conditions).forEach(check);
+  const rollout = rule.rollout;
+  const pct = Number(rollout?.percentage);
+  if (rollout && !Number.isFinite(pct)) error ??= `rollout percentage ${JSON.stringify(rollout.percentage)} is not a number`;
+  if (error !== null) return error;
+  if (!holds || !rollout) return holds;
+  const threshold = pct > 0 ? rolloutThreshold(pct) : 0;
+  const stickiness = rollout.stickiness || 'default';
+  if (threshold === 0) return false;
   const id = stickyId(ctx, stickiness, ROLLOUT_IDS);
   // No id to stick to: `default` and `random` fall back to a coin toss; a named attribute is a miss.
   if (id === undefined && stickiness !== 'default' && stickiness !== 'random') return false;
   return (
-    threshold >= BUCKETS || (id === undefined ? Math.floor(env.random() * BUCKETS) : bucketOf(murmur3(`${rule.groupId}:${id}`))) < threshold
+    threshold >= BUCKETS ||
+    (id === undefined ? Math.floor(env.random() * BUCKETS) : bucketOf(murmur3(`${rollout.groupId ?? flag.key}:${id}`))) < threshold
   );
 }
 
@@ -186,7 +160,7 @@ function pickVariant(variants: readonly WeightedVariant[], stickiness: string, g
 }
 
 /** The answer for a rule that matched (or the implicit rule of a flag without rules), with its variant. */
-function matched(flag: FlagConfig, rule: Rule | null, prepared: PreparedRule | null, ctx: Context, env: EvalEnv): EvaluationResult {
+function matched(flag: FlagConfig, rule: Rule | null, ctx: Context, env: EvalEnv): EvaluationResult {
   const own = rule !== null && list(rule.variants).length > 0;
   const variants = own ? list(rule.variants) : list(flag.variants);
   const variant =
@@ -195,8 +169,8 @@ function matched(flag: FlagConfig, rule: Rule | null, prepared: PreparedRule | n
       : own
         ? pickVariant(
             variants,
-            rule.variantStickiness || (prepared as PreparedRule).stickiness,
-            (prepared as PreparedRule).groupId,
+            rule.variantStickiness || rule.rollout?.stickiness || 'default',
+            rule.rollout?.groupId ?? flag.key,
             ctx,
             env,
           )
@@ -208,13 +182,12 @@ function matched(flag: FlagConfig, rule: Rule | null, prepared: PreparedRule | n
 function evaluateOwn(view: WireView, flag: FlagConfig, ctx: Context, env: EvalEnv): EvaluationResult {
   if (flag.enabled !== true) return OFF_RESULT;
   const rules = list(flag.rules);
-  if (rules.length === 0) return matched(flag, null, null, ctx, env);
+  if (rules.length === 0) return matched(flag, null, ctx, env);
   const problems: string[] = [];
   for (const rule of rules) {
-    const prepared = prepareRule(view, flag, rule);
-    if (prepared.error !== null) problems.push(`rule ${JSON.stringify(rule.id)}: ${prepared.error}`);
-    else if (prepared.checks.every((check) => check(ctx, env)) && inRollout(prepared, ctx, env))
-      return matched(flag, rule, prepared, ctx, env);
+    const holds = ruleHolds(view, flag, rule, ctx, env);
+    if (typeof holds === 'string') problems.push(`rule ${JSON.stringify(rule.id)}: ${holds}`);
+    else if (holds) return matched(flag, rule, ctx, env);
   }
   return problems.length === 0 ? NO_MATCH : { ...NO_MATCH, errorCode: ErrorCode.InvalidRule, errorMessage: problems.join('; ') };
 }
