@@ -1,8 +1,8 @@
-import { type Context, type EvaluationResult, evaluateWire, NOT_FOUND, Reason, type VariantResult, type WireView } from '@switchboard/core';
+import { type Context, type EvaluationResult, evaluateWire, NOT_FOUND, Reason, type VariantResult } from '@switchboard/core';
 import { createEmitter } from './emitter.ts';
 import { type ClientOptions, resolveOptions } from './options.ts';
-import { digestContext, sensitiveValues, specKey, withoutSensitive } from './sensitive.ts';
-import { acquireConnection } from './shared-connection.ts';
+import { hashContext } from './sensitive.ts';
+import { acquireConnection, type View } from './shared-connection.ts';
 
 export interface ClientStatus {
   /** Flags have been evaluated for the current context (from the network, the cache or a bootstrap). */
@@ -41,8 +41,8 @@ export interface Client {
   close(): void;
 }
 
-const sameValue = (a: EvaluationResult | undefined, b: EvaluationResult | undefined) =>
-  a?.enabled === b?.enabled && JSON.stringify(a?.variant) === JSON.stringify(b?.variant);
+/** What `change` compares: whether the flag is on, and its variant (not the reason or the rule). */
+const answer = (r: EvaluationResult | undefined) => JSON.stringify([r?.enabled, r?.variant]);
 
 /**
  * A browser client: flags evaluated locally with core on the client view, for one context.
@@ -60,24 +60,22 @@ export function createClient(options: ClientOptions): Client {
    */
   let draws: Record<string, number[]> = {};
   const replay = (flag: string) => {
-    const memo = draws[flag] ?? [];
-    draws[flag] = memo;
+    draws[flag] ??= [];
+    const memo = draws[flag];
     let n = 0;
-    return () => {
-      if (n === memo.length) memo.push(o.random());
-      return memo[n++] as number;
-    };
+    return () => (memo[n++] ??= o.random());
   };
   let raw: Context = options.context ?? {};
   let contextVersion = 0;
-  /** What `hashed` was computed for, and what the results were: context version + salt and attributes. */
+  /** What `hashed` is (being) made for: the context's version, and the salt and attributes to digest. */
   let hashedFor = '';
-  let appliedFor = '';
+  /** The context as evaluated, its sensitive values digested. */
   let hashed: Context = {};
-  let pending: { for: string; done: Promise<void> } | null = null;
-  let view: WireView | null = null;
+  /** The digest of a new context while it is under way. */
+  let digesting: Promise<void> | undefined;
+  /** The view the results were computed on. */
+  let evaluated: View | null = null;
   const results: Record<string, EvaluationResult> = {};
-  let status: ClientStatus = { ready: false, stale: false, error: null };
   let closed = false;
   let settle: [resolve: () => void, reject: (error: Error) => void] | undefined;
   const whenReady = new Promise<void>((resolve, reject) => {
@@ -104,42 +102,36 @@ export function createClient(options: ClientOptions): Client {
     events.emit('error', error);
   }
 
+  /** Evaluation switches to a new hashed context: random numbers are drawn afresh, every flag is evaluated again. */
+  function adopt(context: Context): void {
+    hashed = context;
+    digesting = undefined;
+    draws = {};
+    evaluated = null;
+  }
+
   /** Brings results up to date with the connection's view and the context; resolves when they are. */
-  function sync(): Promise<void> {
-    const v = connection.view;
-    if (closed || !v) return Promise.resolve();
-    const spec = v.payload.sensitive;
-    const want = `${contextVersion} ${specKey(spec)}`;
+  async function sync(): Promise<void> {
+    const view = connection.view;
+    if (closed || !view) return;
+    const spec = view.sensitive;
+    const want = JSON.stringify([contextVersion, spec]);
     if (want !== hashedFor) {
-      if (spec && sensitiveValues(raw, spec).found.length > 0) {
-        // Until the digests are ready, evaluation stays on the last hashed context and view.
-        if (pending?.for !== want) {
-          const ctx = raw;
-          const done = digestContext(ctx, spec, o.subtle)
-            .catch((error: Error) => {
-              fail(error);
-              return withoutSensitive(ctx, spec);
-            })
-            .then((h) => {
-              if (pending?.for !== want) return;
-              pending = null;
-              hashed = h;
-              hashedFor = want;
-              void sync();
-            });
-          pending = { for: want, done };
-        }
-        return pending.done;
-      }
-      pending = null;
-      hashed = raw;
       hashedFor = want;
+      const next = hashContext(raw, spec, o.subtle, fail);
+      if (next instanceof Promise) {
+        digesting = next.then((context) => {
+          // A newer context or salt has taken over meanwhile.
+          if (hashedFor !== want) return;
+          adopt(context);
+          return sync();
+        });
+      } else adopt(next);
     }
-    if (want === appliedFor && view === v.wire) return Promise.resolve();
-    // A new context draws its random numbers afresh; a new view replays them (see `draws`).
-    if (want !== appliedFor) draws = {};
-    appliedFor = want;
-    view = v.wire;
+    // Until the digests are ready, evaluation stays on the last hashed context and view.
+    if (digesting) return digesting;
+    if (evaluated === view) return;
+    evaluated = view;
     const differ: string[] = [];
     for (const key of new Set([...Object.keys(results), ...view.flags.keys()])) {
       const before = results[key];
@@ -149,11 +141,10 @@ export function createClient(options: ClientOptions): Client {
         if (after) results[key] = after;
         else delete results[key];
       }
-      if (!sameValue(before, after)) differ.push(key);
+      if (answer(before) !== answer(after)) differ.push(key);
     }
     if (!status.ready) ready();
     else if (differ.length > 0) events.emit('change', differ);
-    return Promise.resolve();
   }
 
   const { connection, release } = acquireConnection(o, (type, error) => {
@@ -164,8 +155,9 @@ export function createClient(options: ClientOptions): Client {
       events.emit('stale', error as Error);
     } else if (status.ready) ready();
   });
+  // Made once the connection is known (nothing above reads it before): a client joining a connection in trouble starts out stale.
+  let status: ClientStatus = { ready: false, stale: connection.stale, error: null };
   connection.offer(options.bootstrap);
-  if (connection.stale) setStatus({ stale: true });
   void sync();
 
   const counted = (flag: string) => {
@@ -193,8 +185,8 @@ export function createClient(options: ClientOptions): Client {
     status: () => status,
     whenReady: () => whenReady,
     on: events.on,
+    // Closing again does no harm: releasing and clearing twice are no-ops.
     close() {
-      if (closed) return;
       closed = true;
       events.clear();
       release();

@@ -4,9 +4,10 @@ import { type EventSourceConstructor, type EventSourceLike, endpoint, type Resol
 export interface DeliveryHandlers {
   /** The revision held, for `If-None-Match`; null when nothing is held. */
   revision(): number | null;
-  data(kind: 'snapshot' | 'patch', value: unknown): void;
-  fresh(): void;
-  stale(error: Error): void;
+  snapshot(value: unknown): void;
+  patch(value: unknown): void;
+  /** Whether delivery works: null when it does (again), else why not. */
+  health(error: Error | null): void;
   fatal(error: Error): void;
 }
 
@@ -34,16 +35,13 @@ function parse(text: unknown): unknown {
  */
 export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
   let source: EventSourceLike | null = null;
+  /** The next round, set only as a round ends (one round at a time), so that `stop` can cancel it. */
   let timer: unknown;
   let attempt = 0;
   let errors = 0;
   let planned = false;
   let stopped = false;
 
-  const later = (run: () => void, ms: number) => {
-    o.timers.clear(timer);
-    timer = o.timers.set(run, ms);
-  };
   const backoff = () => backoffDelay(attempt++, { random: o.random });
 
   function stream(): void {
@@ -57,10 +55,10 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
     source = s;
     s.addEventListener('open', () => {
       errors = attempt = 0;
-      on.fresh();
+      on.health(null);
     });
-    s.addEventListener('snapshot', (e) => on.data('snapshot', parse(e.data)));
-    s.addEventListener('patch', (e) => on.data('patch', parse(e.data)));
+    s.addEventListener('snapshot', (e) => on.snapshot(parse(e.data)));
+    s.addEventListener('patch', (e) => on.patch(parse(e.data)));
     // The server is going away and said when to come back; the EventSource waits that long itself.
     s.addEventListener('reconnect', () => {
       planned = true;
@@ -71,7 +69,7 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
         planned = false;
         return;
       }
-      on.stale(new Error('Stream interrupted'));
+      on.health(new Error('Stream interrupted'));
       if (s.readyState === CLOSED || ++errors >= MAX_STREAM_ERRORS) {
         s.close();
         source = null;
@@ -88,11 +86,11 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
       const res = await o.fetch(endpoint(o, 'client/snapshot'), revision === null ? {} : { headers: { 'if-none-match': `"${revision}"` } });
       if (stopped) return;
       if (res.ok || res.status === 304) {
-        if (res.status !== 304) on.data('snapshot', await res.json().catch(() => undefined));
-        on.fresh();
+        if (res.status !== 304) on.snapshot(await res.json().catch(() => undefined));
+        on.health(null);
         // Polling is the fallback: the stream gets another chance, later each time it fails again.
-        if (o.EventSource) later(stream, backoff());
-        else later(poll, o.pollInterval);
+        if (o.EventSource) timer = o.timers.set(stream, backoff());
+        else timer = o.timers.set(poll, o.pollInterval);
         return;
       }
       if (retryPolicyFor(res.status) === RetryPolicy.Fatal) {
@@ -104,8 +102,8 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
       throw new Error(`HTTP ${res.status}`);
     } catch (e) {
       if (stopped) return;
-      on.stale(e instanceof Error ? e : new Error(String(e)));
-      later(poll, Math.max(retryAfterMs, backoff()));
+      on.health(e instanceof Error ? e : new Error(String(e)));
+      timer = o.timers.set(poll, Math.max(retryAfterMs, backoff()));
     }
   }
 

@@ -1,7 +1,6 @@
 import {
   applyPatch,
   type CompileOptions,
-  type Condition,
   type EvaluationResult,
   PLUGINS,
   parsePatch,
@@ -14,16 +13,14 @@ import { startDelivery } from './delivery.ts';
 import type { Resolved } from './options.ts';
 import { usageMetrics } from './usage-metrics.ts';
 
-/** A client view ready for evaluation, and the payload it was made from. */
-export interface View {
-  payload: SnapshotPayload;
-  wire: WireView;
-}
+/** A client view ready for evaluation, with the salt and attributes its sensitive conditions were digested with. */
+export type View = WireView & Pick<SnapshotPayload, 'sensitive'>;
 
 /** What a connection tells its clients: `update` (a new view), `fresh`, `stale` and `error` (with the error). */
-export type ConnectionListener = (type: 'update' | 'fresh' | 'stale' | 'error', error?: Error) => void;
+export type ConnectionListener = (type: 'update' | 'fresh' | 'stale' | 'error', error?: Error | null) => void;
 
 interface OwnedConnection {
+  listeners: Set<ConnectionListener>;
   view: View | null;
   stale: boolean;
   /** Set when delivery stopped for good (a refused key). */
@@ -35,14 +32,14 @@ interface OwnedConnection {
 }
 
 /** What a client sees of its connection. */
-export type SharedConnection = Readonly<Omit<OwnedConnection, 'close'>>;
+export type SharedConnection = Readonly<Omit<OwnedConnection, 'listeners' | 'close'>>;
 
 /**
  * One stream per url + client key per page, however many clients use it: browsers allow about six
  * connections per host over HTTP/1.1, and each EventSource holds one for good. Clients come and go;
  * the last one to leave closes the stream.
  */
-const connections = new Map<string, { connection: OwnedConnection; listeners: Set<ConnectionListener> }>();
+const connections = new Map<string, OwnedConnection>();
 
 type Plugin = keyof CompileOptions;
 
@@ -58,30 +55,24 @@ const LOADERS: Record<Plugin, () => Promise<unknown>> = {
   cidr: () => import('@switchboard/core/cidr').then((m) => (loaded.cidr = m.cidrMatcher)),
 };
 
-function pluginsUsed(p: SnapshotPayload): Set<Plugin> {
-  const used = new Set<Plugin>();
-  const scan = (conditions: Condition[] | undefined) => {
+/** The plug-ins the conditions of `p` use and `have` lacks. */
+function pluginsMissing(p: SnapshotPayload, have: CompileOptions): Plugin[] {
+  const missing = new Set<Plugin>();
+  for (const { conditions } of [...p.flags.flatMap((f) => f.rules ?? []), ...(p.segments ?? [])]) {
     for (const c of conditions ?? []) {
       const plugin = PLUGINS[c.operator];
-      if (typeof plugin === 'string') used.add(plugin);
+      if (typeof plugin === 'string' && !have[plugin]) missing.add(plugin);
     }
-  };
-  for (const f of p.flags) for (const r of f.rules ?? []) scan(r.conditions);
-  for (const s of p.segments ?? []) scan(s.conditions);
-  return used;
+  }
+  return [...missing];
 }
 
 /** The page's connection for `o.url` + `o.clientKey`, created on first use; `release` when done with it. */
 export function acquireConnection(o: Resolved, listener: ConnectionListener): { connection: SharedConnection; release: () => void } {
   const id = `${o.url} ${o.clientKey}`;
-  let entry = connections.get(id);
-  if (!entry) {
-    const listeners = new Set<ConnectionListener>();
-    const connection = openConnection(o, listeners, () => connections.delete(id));
-    entry = { connection, listeners };
-    connections.set(id, entry);
-  }
-  const { connection, listeners } = entry;
+  const connection = connections.get(id) ?? openConnection(o);
+  connections.set(id, connection);
+  const { listeners } = connection;
   listeners.add(listener);
   return {
     connection,
@@ -94,7 +85,8 @@ export function acquireConnection(o: Resolved, listener: ConnectionListener): { 
   };
 }
 
-function openConnection(o: Resolved, listeners: Set<ConnectionListener>, forget: () => void): OwnedConnection {
+function openConnection(o: Resolved): OwnedConnection {
+  const listeners = new Set<ConnectionListener>();
   const cacheKey = `switchboard:${o.url}:${o.clientKey}`;
   const metrics = usageMetrics(o);
   let payload: SnapshotPayload | null = null;
@@ -107,51 +99,42 @@ function openConnection(o: Resolved, listeners: Set<ConnectionListener>, forget:
   const fail = (message: string) => notify('error', new Error(message));
 
   const self: OwnedConnection = {
+    listeners,
     view: null,
     stale: false,
     fatal: null,
     offer(bootstrap) {
       if (bootstrap == null) return;
       const p = parseSnapshot(bootstrap);
-      if (!p) fail('Invalid bootstrap snapshot');
+      if (!p) fail('Malformed bootstrap ignored');
       else if (!payload || p.revision > payload.revision) use(p);
     },
     count: metrics.count,
     close() {
       stop();
-      metrics.flush(true);
-      forget();
+      metrics.flush();
     },
   };
 
-  function use(next: SnapshotPayload): void {
-    payload = next;
-    publish();
-  }
-
-  /** Compiles the latest payload, first loading the operator plug-ins it needs. */
-  function publish(): void {
-    const p = payload;
-    if (!p) return;
-    const plugins = () => ({ ...loaded, ...o.operators });
-    const missing = [...pluginsUsed(p)].filter((k) => !plugins()[k]);
-    if (missing.length === 0) {
-      compile(p, plugins());
-      return;
-    }
-    const loads = missing.map((k) => {
-      loading[k] ??= LOADERS[k]().catch((error) => {
-        loading[k] = undefined;
-        fail(`${k} operators not loaded: ${error}`);
-      });
-      return loading[k];
-    });
+  /** Makes `p` the view, once the operator plug-ins it needs are loaded. */
+  function use(p: SnapshotPayload): void {
+    payload = p;
+    const missing = pluginsMissing(p, { ...loaded, ...o.operators });
     // When loading failed there is still no plug-in: the view is used anyway, those conditions never match.
-    void Promise.all(loads).then(() => payload === p && compile(p, plugins()));
+    if (missing.length > 0) void Promise.all(missing.map(load)).then(() => payload === p && compile(p));
+    else compile(p);
   }
 
-  function compile(p: SnapshotPayload, plugins: CompileOptions): void {
-    self.view = { payload: p, wire: wireView(p, plugins) };
+  function load(plugin: Plugin): Promise<unknown> {
+    loading[plugin] ??= LOADERS[plugin]().catch((error) => {
+      loading[plugin] = undefined;
+      fail(`${plugin} operators not loaded: ${error}`);
+    });
+    return loading[plugin];
+  }
+
+  function compile(p: SnapshotPayload): void {
+    self.view = { ...wireView(p, { ...loaded, ...o.operators }), sensitive: p.sensitive };
     notify('update');
   }
 
@@ -165,35 +148,31 @@ function openConnection(o: Resolved, listeners: Set<ConnectionListener>, forget:
     use(next);
   }
 
-  function setStale(stale: boolean, error?: Error): void {
-    if (self.stale === stale) return;
-    self.stale = stale;
-    if (error) notify('stale', error);
-    else notify('fresh');
-  }
-
   try {
+    // Nobody listens yet: the first client finds the cached view in `view`.
     const cached = parseSnapshot(JSON.parse(o.storage?.getItem(cacheKey) ?? 'null'));
-    if (cached) payload = cached;
+    if (cached) use(cached);
   } catch {}
-  publish();
   const stop = startDelivery(o, {
     revision: () => payload?.revision ?? null,
-    data(kind, value) {
-      if (kind === 'snapshot') {
-        const p = parseSnapshot(value);
-        if (!p) return fail('Malformed snapshot ignored');
-        // Equal revisions carry equal content; an older one comes from a replica that has not caught up.
-        if (p.revision >= networkRevision) receive(p);
-        return;
-      }
+    snapshot(value) {
+      const p = parseSnapshot(value);
+      if (!p) return fail('Malformed snapshot ignored');
+      // Equal revisions carry equal content; an older one comes from a replica that has not caught up.
+      if (p.revision >= networkRevision) receive(p);
+    },
+    patch(value) {
       const patch = parsePatch(value);
       if (!patch) return fail('Malformed patch ignored');
       const next = payload && applyPatch(payload, patch);
       if (next) receive(next);
     },
-    fresh: () => setStale(false),
-    stale: (error) => setStale(true, error),
+    health(error) {
+      const stale = error !== null;
+      if (self.stale === stale) return;
+      self.stale = stale;
+      notify(stale ? 'stale' : 'fresh', error);
+    },
     fatal(error) {
       self.fatal = error;
       notify('error', error);

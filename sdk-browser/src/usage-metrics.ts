@@ -4,13 +4,13 @@ import { endpoint, type Resolved } from './options.ts';
 interface FlagCount {
   yes: number;
   no: number;
-  variants?: Record<string, number>;
+  variants: Record<string, number>;
 }
 
 export interface UsageMetrics {
   count(flag: string, result: EvaluationResult): void;
-  /** Sends what was counted since the last send, if anything; stops the timer when `last`. */
-  flush(last?: boolean): void;
+  /** Sends what was counted since the last send, if anything, and stops the timer (a tick then sets it again). */
+  flush(): void;
 }
 
 /**
@@ -24,15 +24,15 @@ export function usageMetrics(o: Resolved): UsageMetrics {
   let timer: unknown;
   const iso = (ms: number) => new Date(ms).toISOString();
   const schedule = () => {
-    if (o.metricsInterval > 0) timer = o.timers.set(tick, o.metricsInterval);
-  };
-  const tick = () => {
-    flush();
-    schedule();
+    if (o.metricsInterval <= 0) return;
+    timer = o.timers.set(() => {
+      flush();
+      schedule();
+    }, o.metricsInterval);
   };
 
-  function flush(last = false): void {
-    if (last) o.timers.clear(timer);
+  function flush(): void {
+    o.timers.clear(timer);
     if (Object.keys(flags).length === 0) return;
     const body = JSON.stringify({ start: iso(start), stop: iso(o.now()), flags });
     flags = {};
@@ -50,14 +50,12 @@ export function usageMetrics(o: Resolved): UsageMetrics {
 
   schedule();
   return {
-    count(flag, result) {
+    count(flag, { enabled, variant }) {
       if (o.metricsInterval <= 0) return;
-      const c = flags[flag] ?? { yes: 0, no: 0, variants: {} };
-      flags[flag] = c;
-      if (result.enabled) c.yes++;
-      else c.no++;
-      const variants = c.variants as Record<string, number>;
-      variants[result.variant.name] = (variants[result.variant.name] ?? 0) + 1;
+      flags[flag] ??= { yes: 0, no: 0, variants: {} };
+      const c = flags[flag];
+      c[enabled ? 'yes' : 'no']++;
+      c.variants[variant.name] = (c.variants[variant.name] ?? 0) + 1;
     },
     flush,
   };
