@@ -8,8 +8,6 @@ import {
   createInterner,
   type Interner,
   neverCondition,
-  type Plugins,
-  pluginsFrom,
 } from './conditions.ts';
 import {
   DISABLED_VARIANT,
@@ -129,7 +127,7 @@ function compileSplit(
 
 interface Compiling {
   segments: ReadonlyMap<string, readonly CompiledCondition[]>;
-  plugins: Plugins;
+  plugins: CompileOptions;
   intern: Interner;
   /** Why rules of the flag being compiled can never match. */
   problems: string[];
@@ -204,16 +202,15 @@ function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
 /** Prepares a snapshot for evaluation. Never throws: malformed parts become rules that never match. */
 export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}): CompiledSnapshot {
   const intern = createInterner();
-  const plugins = pluginsFrom(options);
   const segments = new Map<string, readonly CompiledCondition[]>();
   for (const s of list(snapshot.segments)) {
     if (s && typeof s.key === 'string')
       segments.set(
         s.key,
-        list(s.conditions).map((c) => compileCondition(c, plugins, intern)),
+        list(s.conditions).map((c) => compileCondition(c, options, intern)),
       );
   }
-  const k: Compiling = { segments, plugins, intern, problems: [] };
+  const k: Compiling = { segments, plugins: options, intern, problems: [] };
   const flags = new Map<string, CompiledFlag>();
   for (const f of list(snapshot.flags)) {
     if (!f || typeof f.key !== 'string') continue;

@@ -1,6 +1,5 @@
 import { isStandardField, resolveAttribute, resolveCustomAttribute } from './context.ts';
 import type { Condition, Context } from './model.ts';
-import type { RegexEngine } from './regex.ts';
 
 /** Clock and randomness, passed in so core stays pure and tests stay deterministic. */
 export interface EvalEnv {
@@ -49,43 +48,22 @@ export interface Matcher {
 export type MatcherFactory = (operator: string, values: readonly unknown[], caseInsensitive: boolean) => Matcher | string;
 
 /**
- * Operators whose values need a parser of their own (RE2, SemVer, IP ranges) are plug-ins, so a
- * browser bundle carries a parser only when its flags use one; Node passes them all
- * (`allOperators` from `@switchboard/core/operators`).
- */
-export interface Plugins {
-  regex?: MatcherFactory;
-  semver?: MatcherFactory;
-  cidr?: MatcherFactory;
-}
-
-/**
- * The operators that need a parser of their own. Without its plug-in, a condition with such an
- * operator never matches (error code INVALID_RULE says why). `allOperators` from
- * `@switchboard/core/operators` has them all; browsers load each on demand.
+ * The operators that need a parser of their own (RE2, SemVer, IP ranges) are plug-ins, so a
+ * browser bundle carries a parser only when its flags use one. Without its plug-in, a condition
+ * with such an operator never matches (error code INVALID_RULE says why). `allOperators` from
+ * `@switchboard/core/operators` has them all (what Node passes); browsers load each on demand.
  */
 export interface CompileOptions {
-  /** REGEX: `re2Engine` from `@switchboard/core/regex`. */
-  regex?: RegexEngine;
+  /** REGEX: `regexMatcher` from `@switchboard/core/regex`. */
+  regex?: MatcherFactory;
   /** SEMVER_*: `semverMatcher` from `@switchboard/core/semver`. */
   semver?: MatcherFactory;
   /** IN_CIDR: `cidrMatcher` from `@switchboard/core/cidr`. */
   cidr?: MatcherFactory;
 }
 
-export function pluginsFrom(options: CompileOptions): Plugins {
-  const regex = options.regex;
-  return {
-    semver: options.semver,
-    cidr: options.cidr,
-    regex:
-      regex &&
-      ((_, values, caseInsensitive) => (typeof values[0] === 'string' ? regex(values[0], caseInsensitive) : 'REGEX needs a pattern')),
-  };
-}
-
 /** Which plug-in an operator needs; a lookup result that is not a string (`toString`, ...) means none. */
-export const PLUGINS: Readonly<Record<string, keyof Plugins>> = {
+export const PLUGINS: Readonly<Record<string, keyof CompileOptions>> = {
   REGEX: 'regex',
   IN_CIDR: 'cidr',
   SEMVER_EQ: 'semver',
@@ -185,7 +163,7 @@ function cleanValues(values: readonly unknown[], intern: Interner): string[] {
 }
 
 /** A condition as data. Malformed ones never match, inverted or not. */
-export function compileCondition(c: Condition, plugins: Plugins = {}, intern: Interner = identity): CompiledCondition {
+export function compileCondition(c: Condition, plugins: CompileOptions = {}, intern: Interner = identity): CompiledCondition {
   if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') {
     return malformed({ attribute: '', operator: 'IN', values: [] }, 'condition without an attribute');
   }

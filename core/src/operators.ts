@@ -1,7 +1,7 @@
 import { cidrMatcher } from './cidr.ts';
 import type { CompileOptions } from './compile.ts';
-import { re2Engine } from './regex.ts';
+import { regexMatcher } from './regex.ts';
 import { semverMatcher } from './semver.ts';
 
 /** Every plug-in operator (REGEX, SEMVER_*, IN_CIDR): what servers and the Node SDK compile with. */
-export const allOperators: CompileOptions = { regex: re2Engine, semver: semverMatcher, cidr: cidrMatcher };
+export const allOperators: CompileOptions = { regex: regexMatcher, semver: semverMatcher, cidr: cidrMatcher };

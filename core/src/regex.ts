@@ -1,7 +1,8 @@
 import { RE2JS } from 're2js';
+import type { MatcherFactory } from './conditions.ts';
 
 /**
- * REGEX conditions run on an engine the caller passes to `compileSnapshot`, so bundles that never
+ * REGEX conditions run on a plug-in the caller passes to `compileSnapshot`, so bundles that never
  * meet a REGEX condition (most browser pages) need not carry one. This is the engine everything
  * else uses: RE2 syntax on re2js, linear in the input, so no pattern can hang evaluation.
  * Lookaround and backreferences do not exist in RE2 and are refused, as in Unleash.
@@ -25,3 +26,7 @@ export const re2Engine: RegexEngine = (pattern, caseInsensitive) => {
     return `invalid REGEX pattern: ${e instanceof Error ? e.message : String(e)}`;
   }
 };
+
+/** REGEX conditions, as a compile plug-in (`CompileOptions.regex`). */
+export const regexMatcher: MatcherFactory = (_operator, values, caseInsensitive) =>
+  typeof values[0] === 'string' ? re2Engine(values[0], caseInsensitive) : 'REGEX needs a pattern';

@@ -1,5 +1,5 @@
 import { BUCKETS, bucketOf, rolloutThreshold, VARIANT_SEED } from './bucketing.ts';
-import { type CompileOptions, type EvalEnv, PLUGINS, type Plugins, pluginsFrom } from './conditions.ts';
+import { type CompileOptions, type EvalEnv, PLUGINS } from './conditions.ts';
 import { attributeOf, isStandardField } from './context.ts';
 import type { EvaluateOptions } from './evaluate.ts';
 import {
@@ -29,7 +29,7 @@ export interface WireView {
   readonly revision: number;
   readonly flags: ReadonlyMap<string, FlagConfig>;
   readonly segments: ReadonlyMap<string, readonly Condition[]>;
-  readonly plugins: Plugins;
+  readonly plugins: CompileOptions;
 }
 
 const list = <T>(value: T[] | undefined): readonly T[] => (Array.isArray(value) ? value : []);
@@ -39,7 +39,7 @@ export function wireView(snapshot: Snapshot, options: CompileOptions = {}): Wire
   for (const f of list(snapshot.flags)) if (f && typeof f.key === 'string') flags.set(f.key, f);
   const segments = new Map<string, readonly Condition[]>();
   for (const s of list(snapshot.segments)) if (s && typeof s.key === 'string') segments.set(s.key, list(s.conditions));
-  return { revision: Number(snapshot.revision) || 0, flags, segments, plugins: pluginsFrom(options) };
+  return { revision: Number(snapshot.revision) || 0, flags, segments, plugins: options };
 }
 
 const TEXT: Readonly<Record<string, (value: string, wanted: string) => boolean>> = {
@@ -58,7 +58,7 @@ const COMPARE: Readonly<Record<string, (n: number, target: number) => boolean>> 
 };
 
 /** Whether the condition holds for the context, or why it can never hold (inverted or not). */
-function conditionHolds(c: Condition, ctx: Context, env: EvalEnv, plugins: Plugins): boolean | string {
+function conditionHolds(c: Condition, ctx: Context, env: EvalEnv, plugins: CompileOptions): boolean | string {
   if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') return 'condition without an attribute';
   const { attribute, operator } = c;
   const raw: readonly unknown[] = list(c.values);

@@ -1,4 +1,4 @@
-import { GOAL_BYTES, measureEntries, measureOwnCode } from './measure-size.ts';
+import { measureEntries, measureOwnCode } from './measure-size.ts';
 
 /** `pnpm size`: the gzipped size of each entry against its budget; exits 1 when one is over. */
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
@@ -13,9 +13,6 @@ for (const r of reports) {
 }
 const main = reports[0];
 if (main) {
-  console.log(
-    `\nGoal for ".": ${kb(GOAL_BYTES)} (${main.gzipped <= GOAL_BYTES ? 'met' : `not met yet: ${kb(main.gzipped - GOAL_BYTES)} over`})`,
-  );
   console.log(`\n"." without core: ${kb(await measureOwnCode())} gzipped. Minified bytes per file of ".":`);
   for (const i of main.inputs) console.log(`  ${String(i.bytes).padStart(6)}  ${i.file}`);
   console.log('\nLoaded on demand by ".", only when a view or a context needs it:');

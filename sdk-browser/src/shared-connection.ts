@@ -50,7 +50,7 @@ type Plugin = keyof CompileOptions;
 const loaded: CompileOptions = {};
 const loading: Partial<Record<Plugin, Promise<unknown>>> = {};
 const LOADERS: Record<Plugin, () => Promise<unknown>> = {
-  regex: () => import('@switchboard/core/regex').then((m) => (loaded.regex = m.re2Engine)),
+  regex: () => import('@switchboard/core/regex').then((m) => (loaded.regex = m.regexMatcher)),
   semver: () => import('@switchboard/core/semver').then((m) => (loaded.semver = m.semverMatcher)),
   cidr: () => import('@switchboard/core/cidr').then((m) => (loaded.cidr = m.cidrMatcher)),
 };

@@ -1,5 +1,5 @@
 import type { FlagConfig } from '@switchboard/core';
-import { re2Engine } from '@switchboard/core/regex';
+import { regexMatcher } from '@switchboard/core/regex';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../src/index.ts';
 import { snapshot, testOptions } from './helpers/fake-platform.ts';
@@ -40,7 +40,7 @@ describe('plug-in operators (REGEX, SEMVER_*, IN_CIDR)', () => {
     const { options } = testOptions();
     const client = createClient({
       ...options,
-      operators: { regex: re2Engine },
+      operators: { regex: regexMatcher },
       context: { login: 'kim@example.org' },
       bootstrap: snapshot(1, [pattern]),
     });
