@@ -1,5 +1,4 @@
 import {
-  type CompiledSnapshot,
   type Context,
   Reason as CoreReason,
   DISABLED_VARIANT,
@@ -7,6 +6,7 @@ import {
   type EvaluationResult,
   evaluate,
   evaluateAll,
+  evaluateCompiled,
   type PatchPayload,
   resolveAttribute,
   type SnapshotPayload,
@@ -18,6 +18,7 @@ import { type Evaluation, NOT_READY } from './evaluation.ts';
 import { ExposureTracker } from './exposure-tracker.ts';
 import { cacheSource, FileCache } from './file-cache.ts';
 import { DataSource, FlagStore } from './flag-store.ts';
+import { FlagTable } from './flag-table.ts';
 import type { SafeLogger } from './logger.ts';
 import { MetricsReporter } from './metrics-reporter.ts';
 import { parseBootstrap } from './parse-bootstrap.ts';
@@ -87,8 +88,8 @@ export class SwitchboardClient {
   private staleTimer: unknown;
   private notReadyLogged = false;
   private failing = false;
-  /** The store's compiled snapshot, mirrored here: one field load on the evaluation path. */
-  private compiled: CompiledSnapshot | null = null;
+  /** The store's compiled snapshot, its flags beside their usage counts; null before any data. */
+  private table: FlagTable | null = null;
 
   constructor(options: ClientOptions = {}) {
     this.o = resolveOptions(options);
@@ -110,23 +111,24 @@ export class SwitchboardClient {
       this.cache = new FileCache(o.cacheFile, source, o.fileSystem, this.log);
       this.cached = this.cache.read();
     }
+    // Before any data is taken (the bootstrap, just below): each snapshot's flag table counts into the counter.
+    if (!o.offline && o.url !== null && o.sdkKey !== null && o.metrics) {
+      this.counter = new UsageCounter({ maxFlags: o.maxMetricsFlags, maxVariantsPerFlag: 50 }, now);
+      this.reporter = new MetricsReporter({
+        url: `${o.url}/api/sdk/metrics`,
+        sdkKey: o.sdkKey,
+        fetch: o.fetch,
+        timers: o.timers,
+        intervalMs: o.metricsIntervalMs,
+        timeoutMs: o.requestTimeoutMs,
+        counter: this.counter,
+        log: this.log,
+      });
+      this.reporter.start();
+    }
     this.loadBootstrap();
 
     if (!o.offline && o.url !== null && o.sdkKey !== null) {
-      if (o.metrics) {
-        this.counter = new UsageCounter({ maxFlags: o.maxMetricsFlags, maxVariantsPerFlag: 50 }, now);
-        this.reporter = new MetricsReporter({
-          url: `${o.url}/api/sdk/metrics`,
-          sdkKey: o.sdkKey,
-          fetch: o.fetch,
-          timers: o.timers,
-          intervalMs: o.metricsIntervalMs,
-          timeoutMs: o.requestTimeoutMs,
-          counter: this.counter,
-          log: this.log,
-        });
-        this.reporter.start();
-      }
       this.sync = new Synchronizer(
         {
           url: o.url,
@@ -168,7 +170,7 @@ export class SwitchboardClient {
    * is up, the client is closed, or nothing can come (a refused key and no cache). Never rejects.
    */
   ready(options: ReadyOptions = {}): Promise<boolean> {
-    if (this.compiled !== null) return Promise.resolve(true);
+    if (this.table !== null) return Promise.resolve(true);
     if (this.closing !== null || this.hopeless()) return Promise.resolve(false);
     const requested = options?.timeoutMs;
     const timeoutMs = typeof requested === 'number' && requested >= 0 ? requested : DEFAULT_READY_TIMEOUT_MS;
@@ -185,50 +187,60 @@ export class SwitchboardClient {
   }
 
   /*
-   * The evaluation path. Core's `evaluate` never throws, and counting cannot; exposures call the
-   * application and are guarded where they do. So no try/catch here, which keeps this path as short
-   * as core's own (a bench compares them).
+   * The evaluation path. Core's `evaluateCompiled` never throws, nor can the table lookup or the
+   * counting; exposures call the application and are guarded where they do. So no try/catch here,
+   * which keeps this path as short as core's own (a bench compares them): one lookup (none when the
+   * flag is the one asked about last), core's evaluation, and a count bumped in place.
    */
 
   /** Whether the flag is on for this context; `fallback` when nothing is known yet or the flag does not exist. */
   isEnabled(flag: string, context?: Context | null, fallback = false): boolean {
-    const compiled = this.compiled;
-    if (compiled === null) {
-      this.notReady(flag, 'isEnabled', fallback);
+    const table = this.table;
+    const entry = table === null ? null : table.find(flag);
+    if (table === null || entry === null) {
+      this.notEvaluated(flag, 'isEnabled', fallback);
       return fallback;
     }
-    const result = evaluate(compiled, flag, context, this.evaluateOptions);
-    // Only a false answer can be a missing or broken flag, and only a true fallback changes it: the
-    // common calls skip the reason comparisons.
-    const reason = result.reason;
-    const value = result.enabled || (fallback && (reason === CoreReason.NotFound || reason === CoreReason.Error));
-    if (this.counter !== null) this.counter.count(flag, value, result.variant);
+    const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
+    // Only a false answer can be a broken flag, and only a true fallback changes it: the common
+    // calls skip the reason comparison. `=== true` (enabled is a boolean) makes `value` a known
+    // boolean for the compiler, so its tests here and in the caller are one comparison each.
+    const value = result.enabled === true || (fallback && result.reason === CoreReason.Error);
+    const usage = entry.usage;
+    if (usage !== null) usage.count(value, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, value);
     return value;
   }
 
   /** The variant this context gets; `fallback` (the `disabled` variant by default) when it gets none. */
   variant(flag: string, context?: Context | null, fallback: VariantResult = DISABLED_VARIANT): VariantResult {
-    const compiled = this.compiled;
-    if (compiled === null) {
-      this.notReady(flag, 'variant', false);
+    const table = this.table;
+    const entry = table === null ? null : table.find(flag);
+    if (table === null || entry === null) {
+      this.notEvaluated(flag, 'variant', false);
       return fallback;
     }
-    const result = evaluate(compiled, flag, context, this.evaluateOptions);
-    if (this.counter !== null) this.counter.count(flag, result.enabled, result.variant);
+    const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
+    entry.usage?.count(result.enabled, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
     return result.enabled && result.variant.enabled ? result.variant : fallback;
   }
 
   /** The full outcome: enabled, variant, reason, the rule that matched, and an error code when there was one. */
   evaluate(flag: string, context?: Context | null): Evaluation {
-    const compiled = this.compiled;
-    if (compiled === null) {
-      this.notReady(flag, 'evaluate', false);
+    const table = this.table;
+    if (table === null) {
+      this.notEvaluated(flag, 'evaluate', false);
       return NOT_READY;
     }
-    const result = evaluate(compiled, flag, context, this.evaluateOptions);
-    if (this.counter !== null) this.counter.count(flag, result.enabled, result.variant);
+    const entry = table.find(flag);
+    if (entry === null) {
+      this.notEvaluated(flag, 'evaluate', false);
+      // Core's own answer for a flag the snapshot lacks.
+      return evaluate(table.snapshot, flag, context, this.evaluateOptions);
+    }
+    const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
+    entry.usage?.count(result.enabled, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
     return result;
   }
@@ -236,8 +248,8 @@ export class SwitchboardClient {
   /** Every flag for one context (to hand to a front end, say). Not counted in usage metrics or exposures. */
   allFlags(context?: Context | null): Record<string, Evaluation> {
     try {
-      const compiled = this.compiled;
-      return compiled === null ? {} : evaluateAll(compiled, context, this.evaluateOptions);
+      const table = this.table;
+      return table === null ? {} : evaluateAll(table.snapshot, context, this.evaluateOptions);
     } catch (error) {
       this.unexpected(error);
       return {};
@@ -260,7 +272,7 @@ export class SwitchboardClient {
   }
 
   get isReady(): boolean {
-    return this.compiled !== null;
+    return this.table !== null;
   }
 
   /** True while the client has gone `staleAfterMs` without word from the server, or after a fatal error. */
@@ -294,7 +306,7 @@ export class SwitchboardClient {
 
   private async shutdown(): Promise<void> {
     this.clearStaleTimer();
-    for (const settle of [...this.waiters]) settle(this.compiled !== null);
+    for (const settle of [...this.waiters]) settle(this.table !== null);
     await this.sync?.stop();
     await this.reporter?.close(this.o.closeTimeoutMs);
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
@@ -323,10 +335,10 @@ export class SwitchboardClient {
     return resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId') ?? resolveAttribute(ctx, 'remoteAddress');
   }
 
-  /** Before any data: counted as an evaluation, logged once. */
-  private notReady(flag: string, method: string, answer: boolean): void {
+  /** A flag the snapshot lacks, or any flag before there is one: counted as an evaluation; the latter logged once. */
+  private notEvaluated(flag: string, method: string, answer: boolean): void {
     this.counter?.count(flag, answer, DISABLED_VARIANT);
-    if (!this.notReadyLogged) {
+    if (this.table === null && !this.notReadyLogged) {
       this.notReadyLogged = true;
       this.log.warn(
         `${method}(${JSON.stringify(flag)}) was called before any flag data arrived: returning the fallback (reason NOT_READY). ` +
@@ -352,7 +364,7 @@ export class SwitchboardClient {
       this.log.error(`a ${source} snapshot could not be compiled; keeping the data held`, error);
       return;
     }
-    this.compiled = this.store.compiled;
+    this.useCompiled();
     if (source === DataSource.Server) {
       this.serverRevision = snapshot.revision;
       this.cache?.save(snapshot);
@@ -374,12 +386,18 @@ export class SwitchboardClient {
       return PatchVerdict.Gap;
     }
     if (changed === null) return PatchVerdict.Old;
-    this.compiled = this.store.compiled;
+    this.useCompiled();
     this.serverRevision = patch.revision;
     const snapshot = this.store.snapshot;
     if (snapshot !== null) this.cache?.save(snapshot);
     this.updated(changed, false, DataSource.Server);
     return PatchVerdict.Applied;
+  }
+
+  /** Evaluations see the store's new snapshot from here on; counts carry over to its flag table. */
+  private useCompiled(): void {
+    const compiled = this.store.compiled;
+    this.table = compiled === null ? null : new FlagTable(compiled, this.counter);
   }
 
   private updated(changed: string[], first: boolean, source: DataSource): void {
@@ -483,7 +501,7 @@ export class SwitchboardClient {
 
   /** No data, and none can come: offline or refused, with nothing left to load. */
   private hopeless(): boolean {
-    if (this.compiled !== null || this.pendingLoads > 0) return false;
+    if (this.table !== null || this.pendingLoads > 0) return false;
     const noServer = this.o.offline || this.fatalError !== null;
     return noServer && (this.cacheTried || this.cached === null);
   }

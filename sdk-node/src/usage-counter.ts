@@ -1,4 +1,5 @@
 import type { VariantResult } from '@switchboard/core';
+import { FlagUsage } from './flag-usage.ts';
 
 /** What `POST /api/sdk/metrics` takes: evaluation counts per flag and variant over one interval. */
 export interface UsageReport {
@@ -14,30 +15,23 @@ export interface UsageLimits {
   maxVariantsPerFlag: number;
 }
 
-interface FlagCount {
-  yes: number;
-  no: number;
-  variants: Map<string, number> | null;
-}
-
 /** The server's bounds: a key or variant name longer than this, or a count above it, fails the whole report. */
 const MAX_NAME_LENGTH = 100;
 const MAX_COUNT = 1_000_000_000;
-/** Matches no flag key, whatever a caller passes. */
-const NO_KEY = Symbol('no flag yet');
 
 /**
  * Evaluation counts for the current interval, in bounded memory: past the limits a count is dropped
  * (and counted as dropped), never queued, so a flood of distinct keys costs nothing but the tally.
+ * Memory is the flags held by the client's flag table (as many as the snapshot has) plus at most
+ * `maxFlags` others counted in the interval.
  */
 export class UsageCounter {
-  private flags = new Map<string, FlagCount>();
+  /** Every usage counted in this interval or held by the flag table, by key. */
+  private usages = new Map<string, FlagUsage>();
+  /** The interval's usages, in the order first counted (the report's order); at most `maxFlags`. */
+  private counted: FlagUsage[] = [];
   private startedAt: number;
   private droppedCount = 0;
-  // The flag counted last: most call sites ask about the same flag again and again, and a pointer
-  // comparison is cheaper than a map lookup on the evaluation path.
-  private lastKey: unknown = NO_KEY;
-  private lastEntry: FlagCount = { yes: 0, no: 0, variants: null };
 
   constructor(
     private readonly limits: UsageLimits,
@@ -51,39 +45,51 @@ export class UsageCounter {
     return this.droppedCount;
   }
 
-  /** Counts one evaluation; `variant` is counted when it is a real one (`enabled`). */
-  count(flag: string, enabled: boolean, variant: VariantResult): void {
-    // Small on purpose, so it inlines into the evaluation methods; the rest is `countSlowly`.
-    // Unbounded here (a double counts exactly to 2^53); the report caps what the server takes.
-    if (flag === this.lastKey && !variant.enabled) {
-      if (enabled) this.lastEntry.yes++;
-      else this.lastEntry.no++;
-    } else {
-      this.countSlowly(flag, enabled, variant);
-    }
-  }
-
-  private countSlowly(flag: string, enabled: boolean, variant: VariantResult): void {
-    const entry = flag === this.lastKey ? this.lastEntry : this.entryFor(flag);
-    if (entry === null) return;
-    if (enabled) entry.yes++;
-    else entry.no++;
-    if (variant.enabled) this.countVariant(entry, variant.name, 1);
-  }
-
-  private entryFor(flag: string): FlagCount | null {
-    let entry = this.flags.get(flag) ?? null;
-    if (entry === null) {
-      if (typeof flag !== 'string' || this.flags.size >= this.limits.maxFlags || flag.length === 0 || flag.length > MAX_NAME_LENGTH) {
-        this.droppedCount++;
-        return null;
+  /**
+   * The usage of each of `keys`, for the flag table of a new snapshot, in the same order. A key
+   * keeps its usage from one snapshot to the next, so a swap loses no count; usages of keys no
+   * longer held are forgotten once reported.
+   */
+  hold(keys: readonly string[]): FlagUsage[] {
+    for (const usage of this.usages.values()) usage.held = false;
+    const held = keys.map((key) => {
+      let usage = this.usages.get(key);
+      if (usage === undefined) {
+        usage = new FlagUsage(key, this);
+        this.usages.set(key, usage);
       }
-      entry = { yes: 0, no: 0, variants: null };
-      this.flags.set(flag, entry);
+      usage.held = true;
+      return usage;
+    });
+    for (const [key, usage] of this.usages) if (!usage.held && !usage.counting) this.usages.delete(key);
+    return held;
+  }
+
+  /** Counts one evaluation of a flag the flag table does not hold (unknown, or before any data). */
+  count(flag: string, enabled: boolean, variant: VariantResult): void {
+    const usage = this.usages.get(flag);
+    if (usage !== undefined) {
+      usage.count(enabled, variant);
+    } else if (this.counted.length < this.limits.maxFlags && typeof flag === 'string' && validName(flag)) {
+      // Not held: it lives only while counting, so unknown keys take no more than the limit.
+      this.countInto(this.enlist(new FlagUsage(flag, this)), enabled, variant);
+    } else {
+      this.droppedCount++;
     }
-    this.lastKey = flag;
-    this.lastEntry = entry;
-    return entry;
+  }
+
+  /** `FlagUsage.count`'s slow path: a flag's first count in the interval, or a variant. */
+  countInto(usage: FlagUsage, enabled: boolean, variant: VariantResult): void {
+    if (!usage.counting) {
+      if (this.counted.length >= this.limits.maxFlags || !validName(usage.key)) {
+        this.droppedCount++;
+        return;
+      }
+      this.enlist(usage);
+    }
+    if (enabled) usage.yes++;
+    else usage.no++;
+    if (variant.enabled) this.countVariant(usage, variant.name, 1);
   }
 
   /** The interval's report, starting a new interval; null when nothing was counted. */
@@ -91,15 +97,20 @@ export class UsageCounter {
     const stop = this.now();
     const start = this.startedAt;
     this.startedAt = stop;
-    if (this.flags.size === 0) return null;
+    if (this.counted.length === 0) return null;
     const flags: UsageReport['flags'] = {};
-    for (const [key, c] of this.flags) {
-      const yes = Math.min(MAX_COUNT, c.yes);
-      const no = Math.min(MAX_COUNT, c.no);
-      flags[key] = c.variants === null ? { yes, no } : { yes, no, variants: Object.fromEntries(c.variants) };
+    for (const usage of this.counted) {
+      const yes = Math.min(MAX_COUNT, usage.yes);
+      const no = Math.min(MAX_COUNT, usage.no);
+      flags[usage.key] = usage.variants === null ? { yes, no } : { yes, no, variants: Object.fromEntries(usage.variants) };
+      // Reset in place: the flag table keeps counting into the same object.
+      usage.yes = 0;
+      usage.no = 0;
+      usage.variants = null;
+      usage.counting = false;
+      if (!usage.held) this.usages.delete(usage.key);
     }
-    this.flags = new Map();
-    this.lastKey = NO_KEY;
+    this.counted = [];
     return { start: new Date(start).toISOString(), stop: new Date(stop).toISOString(), flags };
   }
 
@@ -107,30 +118,41 @@ export class UsageCounter {
   restore(report: UsageReport): void {
     this.startedAt = Math.min(this.startedAt, Date.parse(report.start) || this.startedAt);
     for (const [key, c] of Object.entries(report.flags)) {
-      let entry = this.flags.get(key);
-      if (entry === undefined) {
-        if (this.flags.size >= this.limits.maxFlags) {
+      let usage = this.usages.get(key);
+      if (usage === undefined || !usage.counting) {
+        if (this.counted.length >= this.limits.maxFlags) {
           this.droppedCount += c.yes + c.no;
           continue;
         }
-        entry = { yes: 0, no: 0, variants: null };
-        this.flags.set(key, entry);
+        usage ??= new FlagUsage(key, this);
+        this.enlist(usage);
       }
-      entry.yes = Math.min(MAX_COUNT, entry.yes + c.yes);
-      entry.no = Math.min(MAX_COUNT, entry.no + c.no);
-      for (const [name, n] of Object.entries(c.variants ?? {})) this.countVariant(entry, name, n);
+      usage.yes = Math.min(MAX_COUNT, usage.yes + c.yes);
+      usage.no = Math.min(MAX_COUNT, usage.no + c.no);
+      for (const [name, n] of Object.entries(c.variants ?? {})) this.countVariant(usage, name, n);
     }
   }
 
-  private countVariant(entry: FlagCount, variant: string, n: number): void {
-    entry.variants ??= new Map();
-    const held = entry.variants.get(variant);
+  private enlist(usage: FlagUsage): FlagUsage {
+    usage.counting = true;
+    this.counted.push(usage);
+    this.usages.set(usage.key, usage);
+    return usage;
+  }
+
+  private countVariant(usage: FlagUsage, variant: string, n: number): void {
+    usage.variants ??= new Map();
+    const held = usage.variants.get(variant);
     if (held !== undefined) {
-      entry.variants.set(variant, Math.min(MAX_COUNT, held + n));
-    } else if (entry.variants.size < this.limits.maxVariantsPerFlag && variant.length <= MAX_NAME_LENGTH) {
-      entry.variants.set(variant, Math.min(MAX_COUNT, n));
+      usage.variants.set(variant, Math.min(MAX_COUNT, held + n));
+    } else if (usage.variants.size < this.limits.maxVariantsPerFlag && variant.length <= MAX_NAME_LENGTH) {
+      usage.variants.set(variant, Math.min(MAX_COUNT, n));
     } else {
       this.droppedCount += n;
     }
   }
+}
+
+function validName(key: string): boolean {
+  return key.length > 0 && key.length <= MAX_NAME_LENGTH;
 }

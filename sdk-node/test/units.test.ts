@@ -1,5 +1,7 @@
+import { compileSnapshot } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
 import { EventSizeGuard } from '../src/event-size-guard.ts';
+import { FlagTable } from '../src/flag-table.ts';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../src/retry-after.ts';
 import { UsageCounter } from '../src/usage-counter.ts';
 
@@ -39,6 +41,25 @@ describe('parseRetryAfter', () => {
   });
 });
 
+describe('FlagTable', () => {
+  const table = (...keys: string[]) =>
+    new FlagTable(compileSnapshot({ revision: 1, flags: keys.map((key) => ({ key, enabled: true })) }), null);
+
+  it('finds each flag, whatever the order of the calls, and nothing for other keys', () => {
+    const t = table('a', 'b', '');
+    const [a, b, empty] = ['a', 'b', ''].map((key) => t.find(key));
+    expect(a?.flag).toBe(t.snapshot.flags.get('a'));
+    expect(b?.flag).toBe(t.snapshot.flags.get('b'));
+    expect(empty?.flag).toBe(t.snapshot.flags.get(''));
+    for (const key of ['a', 'a', 'zz', 'b', 'a', 'b', '', 'zz', '', 'a']) {
+      expect(t.find(key)).toBe(key === 'zz' ? null : { a, b, '': empty }[key]);
+    }
+    // Keys built at run time (not the interned copies) find the same entries.
+    expect(t.find(['a', 'b'].join('').slice(0, 1))).toBe(a);
+    expect(table().find('')).toBeNull();
+  });
+});
+
 describe('UsageCounter', () => {
   const variant = (name: string) => ({ name, enabled: true });
   const NONE = { name: 'disabled', enabled: false };
@@ -61,5 +82,39 @@ describe('UsageCounter', () => {
     counter.count('f', true, NONE);
     counter.count('f', true, NONE);
     expect(counter.take()?.flags.f?.yes).toBe(1_000_000_000);
+  });
+
+  it('counts into the usages the flag table holds, across snapshot swaps, within the same limits', () => {
+    const counter = new UsageCounter({ maxFlags: 2, maxVariantsPerFlag: 50 }, () => 0);
+    const [a, b, c] = counter.hold(['a', 'b', 'c']);
+    a?.count(true, NONE);
+    c?.count(false, NONE);
+    b?.count(true, NONE);
+    counter.count('a', true, variant('x'));
+    // A new snapshot without `c`, and with `d`: the held usages are the same objects.
+    const [a2, d] = counter.hold(['a', 'd']);
+    expect(a2).toBe(a);
+    a2?.count(false, NONE);
+    d?.count(true, NONE);
+    expect(counter.take()?.flags).toEqual({ a: { yes: 2, no: 1, variants: { x: 1 } }, c: { yes: 0, no: 1 } });
+    expect(counter.dropped).toBe(2);
+    // Reset in place: the table keeps counting into the same objects; `c`, no longer held, is forgotten.
+    a?.count(true, NONE);
+    d?.count(false, NONE);
+    counter.count('c', true, NONE);
+    expect(counter.take()?.flags).toEqual({ a: { yes: 1, no: 0 }, d: { yes: 0, no: 1 } });
+    expect(counter.hold(['a', 'c'])[1]).not.toBe(c);
+  });
+
+  it('merges a failed report back into the usages the flag table holds', () => {
+    const counter = new UsageCounter({ maxFlags: 10, maxVariantsPerFlag: 50 }, () => 0);
+    const [a] = counter.hold(['a']);
+    a?.count(true, NONE);
+    const report = counter.take();
+    if (report === null) throw new Error('a report was expected');
+    a?.count(false, NONE);
+    counter.restore(report);
+    a?.count(true, NONE);
+    expect(counter.take()?.flags).toEqual({ a: { yes: 2, no: 1 } });
   });
 });

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FlagConfig } from '@switchboard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, type Exposure, type SwitchboardClient } from '../src/index.ts';
@@ -62,6 +63,50 @@ describe('usage metrics', () => {
     // Nothing evaluated since: no empty reports.
     await new Promise((r) => setTimeout(r, 250));
     expect(server.requestsTo(METRICS)).toHaveLength(1);
+  });
+
+  it('keeps the counts of an interval across a patch and a snapshot, including those of a flag they removed', async () => {
+    server.on(METRICS, (_req, res) => res.writeHead(202).end('{}'));
+    let stream: ServerResponse | undefined;
+    server.on(STREAM, (_req, res) => {
+      openSse(res);
+      res.write(sseEvent('snapshot', snapshot(1, [FLAG_ON, FLAG_OFF, SPLIT]), 1));
+      stream = res;
+    });
+    // One interval for the whole test: close() sends it.
+    const client = make({ metricsIntervalMs: 60_000 });
+    await client.ready({ timeoutMs: 2000 });
+    for (let i = 0; i < 3; i++) client.isEnabled('on', {});
+    client.isEnabled('off', {});
+    client.variant('split', { userId: 'alice' });
+    stream?.write(sseEvent('patch', { revision: 2, changes: [{ op: 'flag', flag: { ...FLAG_ON, enabled: false } }] }, 2));
+    await waitUntil(() => client.revision === 2, 2000, 'the patch');
+    client.isEnabled('on', {});
+    client.isEnabled('off', {});
+    stream?.write(sseEvent('snapshot', snapshot(3, [FLAG_ON, SPLIT]), 3));
+    await waitUntil(() => client.revision === 3, 2000, 'the snapshot');
+    client.isEnabled('on', {});
+    client.isEnabled('off', {});
+    client.variant('split', { userId: 'alice' });
+    await client.close();
+    const reports = server.requestsTo(METRICS).map((r) => JSON.parse(r.body));
+    expect(reports).toHaveLength(1);
+    const variant = client.variant('split', { userId: 'alice' }).name;
+    expect(reports[0]?.flags).toEqual({
+      on: { yes: 4, no: 1 },
+      off: { yes: 0, no: 3 },
+      split: { yes: 2, no: 0, variants: { [variant]: 2 } },
+    });
+  });
+
+  it('counts the flags of a bootstrap snapshot', async () => {
+    server.on(METRICS, (_req, res) => res.writeHead(202).end('{}'));
+    server.on(STREAM, () => {});
+    const client = make({ metricsIntervalMs: 60_000, bootstrap: snapshot(1, [FLAG_ON]) });
+    client.isEnabled('on', {});
+    client.isEnabled('on', {});
+    await client.close();
+    expect(JSON.parse(server.requestsTo(METRICS)[0]?.body ?? '{}').flags).toEqual({ on: { yes: 2, no: 0 } });
   });
 
   it('bounds memory: past the distinct-flag limit counts are dropped, not queued', async () => {
