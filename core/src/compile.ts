@@ -173,7 +173,9 @@ function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling)
     compileSplit(rule.variants, rule.variantStickiness || stickiness, groupId, reason, ruleId) ??
     compileSplit(flag.variants, flag.variantStickiness || 'default', flag.key, reason, ruleId);
   const [ph, pk, pm] = packPrefix(rollout ? rolloutPrefix(groupId) : NO_PREFIX);
-  return { id: k.intern(rule.id), first, threshold, stickiness, ph, pk, pm, split, result: null };
+  // The implicit rule's result is known now; a real rule's is built on first use (a rule may be called '').
+  const result = reason === Reason.On ? matchResult(Reason.On, null) : null;
+  return { id: k.intern(rule.id), first, threshold, stickiness, ph, pk, pm, split, result };
 }
 
 function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
@@ -232,10 +234,6 @@ export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}
 
 /** The result of a matched rule without a split, built once. */
 export function ruleResult(rule: CompiledRule): EvaluationResult {
-  let result = rule.result;
-  if (result === null) {
-    result = rule.id === '' ? matchResult(Reason.On, null) : matchResult(Reason.RuleMatch, rule.id);
-    rule.result = result;
-  }
-  return result;
+  rule.result ??= matchResult(Reason.RuleMatch, rule.id);
+  return rule.result;
 }

@@ -181,7 +181,7 @@ export function compileCondition(c: Condition, plugins: CompileOptions = {}, int
   if (code === IN || code === NOT_IN) return condition(c, code, membershipValues(cleanValues(raw, intern)), null, intern);
   if (code <= CONTAINS) {
     const values = cleanValues(raw, intern);
-    return condition(c, code, c.caseInsensitive ? values.map((v) => v.toLowerCase()) : values, null, intern);
+    return condition(c, code, c.caseInsensitive === true ? values.map((v) => v.toLowerCase()) : values, null, intern);
   }
   const n =
     code >= DATE_AFTER

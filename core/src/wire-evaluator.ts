@@ -1,5 +1,5 @@
 import { BUCKETS, bucketOf, rolloutThreshold, VARIANT_SEED } from './bucketing.ts';
-import { type CompileOptions, type EvalEnv, PLUGINS } from './conditions.ts';
+import { type CompileOptions, type EvalEnv, type Matcher, PLUGINS } from './conditions.ts';
 import { attributeOf, isStandardField } from './context.ts';
 import type { EvaluateOptions } from './evaluate.ts';
 import {
@@ -21,15 +21,20 @@ import { contextOf, DEPENDENCY_FAILED_RESULT, envOf, failure, NO_MATCH, NOT_FOUN
 /**
  * The second of core's evaluators, for browsers: it evaluates the snapshot as it came off the wire,
  * with no compile step, instead of the compact form `evaluate` runs on. It is a third of the code
- * (what a page downloads) and several times slower (which a page that evaluates its flags once per
- * context change never notices). Same semantics and results: both run the conformance suites, and
- * a differential test holds each to the other.
+ * (what a page downloads) and several times slower (a page evaluates its flags when the view or the
+ * context changes, not per call). Plug-in matchers (a REGEX's compiled pattern) are built once per
+ * view. Same semantics and results on every snapshot the server can send: both run the
+ * conformance suites, and a differential test holds each to the other. On malformed data (a
+ * hand-made bootstrap) both stay safe but may answer differently: the compiled one rejects a flag
+ * it cannot compile whole, this one only when evaluation reaches the broken part.
  */
 export interface WireView {
   readonly revision: number;
   readonly flags: ReadonlyMap<string, FlagConfig>;
   readonly segments: ReadonlyMap<string, readonly Condition[]>;
   readonly plugins: CompileOptions;
+  /** Plug-in matchers by condition, built on first use. */
+  readonly matchers: WeakMap<Condition, Matcher | string>;
 }
 
 const list = <T>(value: T[] | undefined): readonly T[] => (Array.isArray(value) ? value : []);
@@ -39,7 +44,7 @@ export function wireView(snapshot: Snapshot, options: CompileOptions = {}): Wire
   for (const f of list(snapshot.flags)) if (f && typeof f.key === 'string') flags.set(f.key, f);
   const segments = new Map<string, readonly Condition[]>();
   for (const s of list(snapshot.segments)) if (s && typeof s.key === 'string') segments.set(s.key, list(s.conditions));
-  return { revision: Number(snapshot.revision) || 0, flags, segments, plugins: options };
+  return { revision: Number(snapshot.revision) || 0, flags, segments, plugins: options, matchers: new WeakMap() };
 }
 
 const TEXT: Readonly<Record<string, (value: string, wanted: string) => boolean>> = {
@@ -58,7 +63,7 @@ const COMPARE: Readonly<Record<string, (n: number, target: number) => boolean>> 
 };
 
 /** Whether the condition holds for the context, or why it can never hold (inverted or not). */
-function conditionHolds(c: Condition, ctx: Context, env: EvalEnv, plugins: CompileOptions): boolean | string {
+function conditionHolds(view: WireView, c: Condition, ctx: Context, env: EvalEnv): boolean | string {
   if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') return 'condition without an attribute';
   const { attribute, operator } = c;
   const raw: readonly unknown[] = list(c.values);
@@ -83,8 +88,12 @@ function conditionHolds(c: Condition, ctx: Context, env: EvalEnv, plugins: Compi
   } else {
     const plugin = PLUGINS[operator];
     if (typeof plugin !== 'string') return `unknown operator ${JSON.stringify(operator)}`;
-    const make = plugins[plugin];
-    const matcher = make ? make(operator, raw, ci) : `${operator} needs the ${plugin} plug-in`;
+    let matcher = view.matchers.get(c);
+    if (!matcher) {
+      const make = view.plugins[plugin];
+      matcher = make ? make(operator, raw, ci) : `${operator} needs the ${plugin} plug-in`;
+      view.matchers.set(c, matcher);
+    }
     if (typeof matcher === 'string') return matcher;
     holds = v !== undefined && matcher.test(v);
   }
@@ -108,7 +117,7 @@ function ruleHolds(view: WireView, flag: FlagConfig, rule: Rule, ctx: Context, e
   let error: string | null = null;
   let holds = true;
   const check = (c: Condition) => {
-    const r = conditionHolds(c, ctx, env, view.plugins);
+    const r = conditionHolds(view, c, ctx, env);
     if (typeof r === 'string') error ??= r;
     else holds &&= r;
   };

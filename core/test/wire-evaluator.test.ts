@@ -67,7 +67,8 @@ function generate(seed: number) {
       operator: (r() < 0.9 ? pick(spec.operators) : pick(ODD_OPERATORS)) as Condition['operator'],
       values: some(3, () => (r() < 0.93 ? pick(spec.values) : pick(ODD_VALUES))),
       ...(r() < 0.2 ? { inverted: true } : {}),
-      ...(r() < 0.3 ? { caseInsensitive: true } : {}),
+      // A truthy non-boolean (from a hand-made bootstrap) must count as false in both.
+      ...(r() < 0.3 ? { caseInsensitive: r() < 0.9 ? true : ('yes' as unknown as boolean) } : {}),
     };
   };
   const variants = (): WeightedVariant[] =>
@@ -81,7 +82,8 @@ function generate(seed: number) {
   const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
   const flags: FlagConfig[] = keys.map((key) => {
     const rules: Rule[] = some(3, () => ({
-      id: `r${Math.floor(r() * 100)}`,
+      // '' is a legal id for an imported rule, not the implicit rule of a flag without rules.
+      id: r() < 0.05 ? '' : `r${Math.floor(r() * 100)}`,
       ...(r() < 0.3 ? { segments: some(2, () => pick(['s1', 's2', 'ghost'])) } : {}),
       conditions: some(2, condition),
       ...(r() < 0.5
@@ -118,6 +120,8 @@ function generate(seed: number) {
       if (r() < 0.6 && !['userId', 'sessionId', 'remoteAddress', 'currentTime'].includes(a))
         (ctx.properties as Record<string, unknown>)[a] = value;
       else ctx[a] = value;
+      // The same custom name at the top level too: properties win for custom attributes.
+      if (r() < 0.1) ctx[a] = pick(spec.values);
     }
     return ctx;
   });
