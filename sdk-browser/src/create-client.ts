@@ -18,6 +18,7 @@ export interface ClientEvents {
   /** Flags whose value or variant changed for this client's context. */
   change: (flags: string[]) => void;
   stale: (error: Error) => void;
+  /** A refused key (for good), or a malformed payload (ignored: the flags held are kept). */
   error: (error: Error) => void;
 }
 
@@ -58,7 +59,9 @@ export function createClient(options: ClientOptions): Client {
    * every flag is evaluated again then, and one under random stickiness must not change its answer
    * because another flag changed.
    */
-  let draws: Record<string, number[]> = {};
+  let draws: Record<string, number[]> = Object.create(null);
+  /** The context version the draws belong to. */
+  let drawnFor = 0;
   const replay = (flag: string) => {
     draws[flag] ??= [];
     const memo = draws[flag];
@@ -75,7 +78,8 @@ export function createClient(options: ClientOptions): Client {
   let digesting: Promise<void> | undefined;
   /** The view the results were computed on. */
   let evaluated: View | null = null;
-  const results: Record<string, EvaluationResult> = {};
+  // No prototype: a flag may be called `constructor`.
+  const results: Record<string, EvaluationResult> = Object.create(null);
   let closed = false;
   let settle: [resolve: () => void, reject: (error: Error) => void] | undefined;
   const whenReady = new Promise<void>((resolve, reject) => {
@@ -102,11 +106,15 @@ export function createClient(options: ClientOptions): Client {
     events.emit('error', error);
   }
 
-  /** Evaluation switches to a new hashed context: random numbers are drawn afresh, every flag is evaluated again. */
-  function adopt(context: Context): void {
+  /**
+   * Evaluation switches to a new hashed context: every flag is evaluated again, with random numbers
+   * drawn afresh when the context itself changed (not when only a new salt arrived).
+   */
+  function adopt(context: Context, version: number): void {
     hashed = context;
     digesting = undefined;
-    draws = {};
+    if (version !== drawnFor) draws = Object.create(null);
+    drawnFor = version;
     evaluated = null;
   }
 
@@ -118,15 +126,16 @@ export function createClient(options: ClientOptions): Client {
     const want = JSON.stringify([contextVersion, spec]);
     if (want !== hashedFor) {
       hashedFor = want;
+      const version = contextVersion;
       const next = hashContext(raw, spec, o.subtle, fail);
       if (next instanceof Promise) {
         digesting = next.then((context) => {
-          // A newer context or salt has taken over meanwhile.
-          if (hashedFor !== want) return;
-          adopt(context);
+          // A newer context or salt has taken over meanwhile: settle when that one does.
+          if (hashedFor !== want) return digesting;
+          adopt(context, version);
           return sync();
         });
-      } else adopt(next);
+      } else adopt(next, version);
     }
     // Until the digests are ready, evaluation stays on the last hashed context and view.
     if (digesting) return digesting;
@@ -155,8 +164,10 @@ export function createClient(options: ClientOptions): Client {
       events.emit('stale', error as Error);
     } else if (status.ready) ready();
   });
-  // Made once the connection is known (nothing above reads it before): a client joining a connection in trouble starts out stale.
-  let status: ClientStatus = { ready: false, stale: connection.stale, error: null };
+  // Made once the connection is known (nothing above reads it before): a client joining a
+  // connection in trouble starts out stale, or failed (and `whenReady` rejects) when its key was refused.
+  let status: ClientStatus = { ready: false, stale: connection.stale, error: connection.fatal };
+  if (connection.fatal) settle?.[1](connection.fatal);
   connection.offer(options.bootstrap);
   void sync();
 

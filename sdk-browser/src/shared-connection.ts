@@ -58,9 +58,10 @@ const LOADERS: Record<Plugin, () => Promise<unknown>> = {
 /** The plug-ins the conditions of `p` use and `have` lacks. */
 function pluginsMissing(p: SnapshotPayload, have: CompileOptions): Plugin[] {
   const missing = new Set<Plugin>();
-  for (const { conditions } of [...p.flags.flatMap((f) => f.rules ?? []), ...(p.segments ?? [])]) {
-    for (const c of conditions ?? []) {
-      const plugin = PLUGINS[c.operator];
+  // Rule and condition entries are not checked by parseSnapshot: a hand-made bootstrap may hold anything.
+  for (const holder of [...p.flags.flatMap((f) => f.rules ?? []), ...(p.segments ?? [])]) {
+    for (const c of Array.isArray(holder?.conditions) ? holder.conditions : []) {
+      const plugin = PLUGINS[c?.operator];
       if (typeof plugin === 'string' && !have[plugin]) missing.add(plugin);
     }
   }
@@ -106,7 +107,7 @@ function openConnection(o: Resolved): OwnedConnection {
     offer(bootstrap) {
       if (bootstrap == null) return;
       const p = parseSnapshot(bootstrap);
-      if (!p) fail('Malformed bootstrap ignored');
+      if (!p) fail('Malformed bootstrap');
       else if (!payload || p.revision > payload.revision) use(p);
     },
     count: metrics.count,
@@ -157,13 +158,13 @@ function openConnection(o: Resolved): OwnedConnection {
     revision: () => payload?.revision ?? null,
     snapshot(value) {
       const p = parseSnapshot(value);
-      if (!p) return fail('Malformed snapshot ignored');
+      if (!p) return fail('Malformed snapshot');
       // Equal revisions carry equal content; an older one comes from a replica that has not caught up.
       if (p.revision >= networkRevision) receive(p);
     },
     patch(value) {
       const patch = parsePatch(value);
-      if (!patch) return fail('Malformed patch ignored');
+      if (!patch) return fail('Malformed patch');
       const next = payload && applyPatch(payload, patch);
       if (next) receive(next);
     },

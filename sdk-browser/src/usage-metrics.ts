@@ -19,7 +19,8 @@ export interface UsageMetrics {
  * fails is dropped, never retried, and never reported as an error.
  */
 export function usageMetrics(o: Resolved): UsageMetrics {
-  let flags: Record<string, FlagCount> = {};
+  // No prototype: a flag may be called `constructor`.
+  let flags: Record<string, FlagCount> = Object.create(null);
   let start = o.now();
   let timer: unknown;
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -35,7 +36,7 @@ export function usageMetrics(o: Resolved): UsageMetrics {
     o.timers.clear(timer);
     if (Object.keys(flags).length === 0) return;
     const body = JSON.stringify({ start: iso(start), stop: iso(o.now()), flags });
-    flags = {};
+    flags = Object.create(null);
     start = o.now();
     try {
       // keepalive lets the last report of a page that is closing still go out.

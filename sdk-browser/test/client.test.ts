@@ -1,7 +1,7 @@
 import type { FlagConfig } from '@switchboard/core';
 import { describe, expect, it, vi } from 'vitest';
 import { createClient } from '../src/index.ts';
-import { settle, snapshot, testOptions } from './helpers/fake-platform.ts';
+import { fakeFetch, json, settle, snapshot, testOptions } from './helpers/fake-platform.ts';
 
 const beta: FlagConfig = {
   key: 'beta',
@@ -133,5 +133,48 @@ describe('createClient', () => {
     expect(es.latest().readyState).toBe(2);
     es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
     expect(change).not.toHaveBeenCalled();
+  });
+});
+
+describe('client edge cases', () => {
+  it('rejects whenReady at once for a client that joins a connection whose key was refused', async () => {
+    const http = fakeFetch(() => json({ code: 'UNAUTHENTICATED' }, { status: 401 }));
+    const { options, es } = testOptions({ fetch: http.fetch });
+    const first = createClient(options);
+    const refused = first.whenReady();
+    es.latest().fail(true);
+    await expect(refused).rejects.toThrow(/401/);
+    const second = createClient(options);
+    await expect(second.whenReady()).rejects.toThrow(/401/);
+    expect(second.status().error?.message).toMatch(/401/);
+    second.close();
+    first.close();
+  });
+
+  it('keeps random answers when only the salt of sensitive attributes changes', () => {
+    let r = 0;
+    const { options, es } = testOptions({ random: () => r });
+    const coin: FlagConfig = { key: 'coin', enabled: true, rules: [{ id: 'half', rollout: { percentage: 50, stickiness: 'random' } }] };
+    const client = createClient(options);
+    es.latest().snapshot(snapshot(1, [coin]));
+    const first = client.isEnabled('coin');
+    r = 0.99;
+    es.latest().snapshot(snapshot(2, [coin], { salt: 'new', attributes: ['email'] }));
+    expect(client.isEnabled('coin')).toBe(first);
+    client.close();
+  });
+
+  it('never throws on a hand-made bootstrap with holes, and knows flags named like Object.prototype members', () => {
+    const { options } = testOptions({ metricsInterval: 60_000 });
+    const bootstrap = snapshot(1, [
+      { key: 'holes', enabled: true, rules: [null, { id: 'r', conditions: [null, 5] }] } as unknown as FlagConfig,
+      { key: 'constructor', enabled: false },
+    ]);
+    const client = createClient({ ...options, bootstrap });
+    expect(typeof client.isEnabled('holes')).toBe('boolean');
+    expect(client.isEnabled('constructor', true)).toBe(false);
+    expect(client.isEnabled('toString', true)).toBe(true);
+    expect(client.variant('hasOwnProperty').name).toBe('disabled');
+    client.close();
   });
 });
