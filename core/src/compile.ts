@@ -9,6 +9,7 @@ import {
   type Interner,
   neverCondition,
 } from './conditions.ts';
+import { list, NONE } from './list.ts';
 import {
   DISABLED_VARIANT,
   ErrorCode,
@@ -90,11 +91,7 @@ export interface CompiledFlag {
 
 export type { CompileOptions } from './conditions.ts';
 
-const NONE: readonly never[] = Object.freeze([]);
 const NO_PREFIX: HashPrefix = { h: 0, k: 0, pending: 0, length: 0 };
-
-/** The value when it is an array, else none: the snapshot comes off the wire and may hold anything. */
-const list = <T>(value: T[] | undefined): readonly T[] => (Array.isArray(value) ? value : NONE);
 
 function matchResult(reason: Reason, ruleId: string | null, variant = DISABLED_VARIANT): EvaluationResult {
   return Object.freeze({ enabled: true, variant, reason, ruleId });

@@ -2,6 +2,7 @@ import { BUCKETS, bucketOf, rolloutThreshold, VARIANT_SEED } from './bucketing.t
 import { type CompileOptions, type EvalEnv, type Matcher, PLUGINS } from './conditions.ts';
 import { attributeOf, isStandardField } from './context.ts';
 import type { EvaluateOptions } from './evaluate.ts';
+import { list } from './list.ts';
 import {
   type Condition,
   type Context,
@@ -36,8 +37,6 @@ export interface WireView {
   /** Plug-in matchers by condition, built on first use. */
   readonly matchers: WeakMap<Condition, Matcher | string>;
 }
-
-const list = <T>(value: T[] | undefined): readonly T[] => (Array.isArray(value) ? value : []);
 
 export function wireView(snapshot: Snapshot, options: CompileOptions = {}): WireView {
   const flags = new Map<string, FlagConfig>();
