@@ -1,6 +1,11 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { build as tsdown } from 'tsdown';
+import { scriptTag } from '../tsdown.config.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -10,6 +15,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * bindings may add 0.6 KB (React) and 1.1 KB (OpenFeature).
  */
 const MAIN_BUDGET = 6 * 1024;
+/**
+ * "." bundled without code splitting: SEMVER, IN_CIDR and the digest code are inlined (2 KB between
+ * them), REGEX is not (opt-in). The script-tag build is "." plus its loader of files beside it.
+ */
+export const NO_SPLITTING_BUDGET = 8 * 1024;
+export const SCRIPT_TAG_BUDGET = 6.5 * 1024;
 export const ENTRIES = [
   { name: '.', file: 'src/index.ts', budget: MAIN_BUDGET, external: [] as string[] },
   { name: './react', file: 'src/react/index.ts', budget: MAIN_BUDGET + 0.6 * 1024, external: ['react', 'react/*', 'react-dom'] },
@@ -103,4 +114,33 @@ export async function measureEntries(): Promise<SizeReport[]> {
 /** The SDK's own share of ".": the same bundle with core left out. */
 export async function measureOwnCode(): Promise<number> {
   return (await bundle('src/index.ts', ['@switchboard/core', '@switchboard/core/*'])).gzipped;
+}
+
+const sizeOf = (code: Uint8Array): Chunk => ({ minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength });
+
+/** "." as a bundler without code splitting ships it (esbuild --bundle --minify, no --splitting): one file. */
+export async function measureNoSplitting(): Promise<Chunk & { inputs: string[] }> {
+  const result = await build({
+    entryPoints: [`${root}/src/index.ts`],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    write: false,
+    metafile: true,
+    outfile: `${root}/size-out/index.js`,
+    logLevel: 'silent',
+  });
+  const inputs = Object.keys(result.metafile.inputs).map(shortName);
+  return { ...sizeOf(result.outputFiles[0]?.contents ?? new Uint8Array()), inputs };
+}
+
+/** `dist/script/switchboard.global.js` as `pnpm build` makes it (same config), built into a temporary folder. */
+export async function measureScriptTag(): Promise<Chunk> {
+  const outDir = await mkdtemp(join(tmpdir(), 'switchboard-size-'));
+  try {
+    await tsdown({ ...scriptTag, config: false, cwd: root, outDir, sourcemap: false, logLevel: 'silent' });
+    return sizeOf(await readFile(join(outDir, 'switchboard.global.js')));
+  } finally {
+    await rm(outDir, { recursive: true, force: true });
+  }
 }

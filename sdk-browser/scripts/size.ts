@@ -1,4 +1,11 @@
-import { measureEntries, measureOwnCode } from './measure-size.ts';
+import {
+  measureEntries,
+  measureNoSplitting,
+  measureOwnCode,
+  measureScriptTag,
+  NO_SPLITTING_BUDGET,
+  SCRIPT_TAG_BUDGET,
+} from './measure-size.ts';
 
 /** `pnpm size`: the gzipped size of each entry against its budget; exits 1 when one is over. */
 const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
@@ -11,6 +18,17 @@ for (const r of reports) {
     `${ok ? 'ok  ' : 'OVER'} ${r.name.padEnd(14)} ${kb(r.gzipped).padStart(9)} gzipped (budget ${kb(r.budget)}), ${kb(r.minified)} minified`,
   );
 }
+for (const [name, chunk, budget] of [
+  ['. unsplit', await measureNoSplitting(), NO_SPLITTING_BUDGET],
+  ['script tag', await measureScriptTag(), SCRIPT_TAG_BUDGET],
+] as const) {
+  const ok = chunk.gzipped <= budget;
+  over ||= !ok;
+  console.log(
+    `${ok ? 'ok  ' : 'OVER'} ${name.padEnd(14)} ${kb(chunk.gzipped).padStart(9)} gzipped (budget ${kb(budget)}), ${kb(chunk.minified)} minified`,
+  );
+}
+console.log('  (". unsplit": bundled without code splitting, REGEX left out; "script tag": dist/script/switchboard.global.js)');
 const main = reports[0];
 if (main) {
   console.log(`\n"." without core: ${kb(await measureOwnCode())} gzipped. Minified bytes per file of ".":`);

@@ -1,4 +1,5 @@
 import { type Context, type SensitiveSpec, textOf } from '@switchboard/core';
+import { loadSha256 } from './on-demand.ts';
 
 type Bag = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ export function hashContext(
     let digests: string[] = [];
     try {
       // Imported on demand: most contexts hold no sensitive value.
-      const { sha256Hex } = await import('./sha256-hex.ts');
+      const { sha256Hex } = await loadSha256();
       digests = await sha256Hex(
         found.map(([, , text]) => `${salt}:${text}`),
         subtle,

@@ -10,6 +10,7 @@ import {
   wireView,
 } from '@switchboard/core';
 import { startDelivery } from './delivery.ts';
+import { LOADERS } from './on-demand.ts';
 import type { Resolved } from './options.ts';
 import { usageMetrics } from './usage-metrics.ts';
 
@@ -44,25 +45,20 @@ const connections = new Map<string, OwnedConnection>();
 type Plugin = keyof CompileOptions;
 
 /**
- * Operators with parsers of their own (REGEX, SEMVER_*, IN_CIDR) are loaded once per page, the
- * first time a view uses them: most pages never do, and REGEX alone is 45 KB.
+ * Operators with parsers of their own (SEMVER_*, IN_CIDR; REGEX in the script-tag build) are loaded
+ * once per page, the first time a view uses them: most pages never do.
  */
 const loaded: CompileOptions = {};
 const loading: Partial<Record<Plugin, Promise<unknown>>> = {};
-const LOADERS: Record<Plugin, () => Promise<unknown>> = {
-  regex: () => import('@switchboard/core/regex').then((m) => (loaded.regex = m.regexMatcher)),
-  semver: () => import('@switchboard/core/semver').then((m) => (loaded.semver = m.semverMatcher)),
-  cidr: () => import('@switchboard/core/cidr').then((m) => (loaded.cidr = m.cidrMatcher)),
-};
 
-/** The plug-ins the conditions of `p` use and `have` lacks. */
+/** The plug-ins the conditions of `p` use, `have` lacks and can be loaded (REGEX is opt-in). */
 function pluginsMissing(p: SnapshotPayload, have: CompileOptions): Plugin[] {
   const missing = new Set<Plugin>();
   // Rule and condition entries are not checked by parseSnapshot: a hand-made bootstrap may hold anything.
   for (const holder of [...p.flags.flatMap((f) => f.rules ?? []), ...(p.segments ?? [])]) {
     for (const c of Array.isArray(holder?.conditions) ? holder.conditions : []) {
       const plugin = PLUGINS[c?.operator];
-      if (typeof plugin === 'string' && !have[plugin]) missing.add(plugin);
+      if (typeof plugin === 'string' && LOADERS[plugin] && !have[plugin]) missing.add(plugin);
     }
   }
   return [...missing];
@@ -126,11 +122,14 @@ function openConnection(o: Resolved): OwnedConnection {
     else compile(p);
   }
 
-  function load(plugin: Plugin): Promise<unknown> {
-    loading[plugin] ??= LOADERS[plugin]().catch((error) => {
-      loading[plugin] = undefined;
-      fail(`${plugin} operators not loaded: ${error}`);
-    });
+  function load(plugin: Plugin): Promise<unknown> | undefined {
+    loading[plugin] ??= LOADERS[plugin]?.().then(
+      (m) => (loaded[plugin] = m),
+      (error) => {
+        loading[plugin] = undefined;
+        fail(`${plugin} operators not loaded: ${error}`);
+      },
+    );
     return loading[plugin];
   }
 

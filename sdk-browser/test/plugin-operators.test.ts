@@ -1,7 +1,7 @@
 import type { FlagConfig } from '@switchboard/core';
-import { regexMatcher } from '@switchboard/core/regex';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../src/index.ts';
+import { regex } from '../src/regex.ts';
 import { snapshot, testOptions } from './helpers/fake-platform.ts';
 
 const pattern: FlagConfig = {
@@ -21,7 +21,7 @@ const office: FlagConfig = {
 };
 
 describe('plug-in operators (REGEX, SEMVER_*, IN_CIDR)', () => {
-  it('are loaded on demand, and the view is used once they are there', async () => {
+  it('SEMVER_* and IN_CIDR are loaded on demand, and the view is used once they are there; REGEX is opt-in', async () => {
     const { options, es } = testOptions();
     const client = createClient({
       ...options,
@@ -30,9 +30,20 @@ describe('plug-in operators (REGEX, SEMVER_*, IN_CIDR)', () => {
     es.latest().snapshot(snapshot(1, [pattern, modern, office]));
     expect(client.status().ready).toBe(false);
     await client.whenReady();
-    expect(client.evaluate('acme-staff')).toMatchObject({ enabled: true, ruleId: 'acme' });
     expect(client.evaluate('modern-app')).toMatchObject({ enabled: true, ruleId: 'v2' });
     expect(client.evaluate('office')).toMatchObject({ enabled: true, ruleId: 'lan' });
+    // Not passed in `operators`: the 45 KB engine is never fetched, and the condition says why it cannot match.
+    expect(client.evaluate('acme-staff')).toMatchObject({ enabled: false, errorCode: 'INVALID_RULE' });
+    expect(client.evaluate('acme-staff').errorMessage).toContain('REGEX needs the regex plug-in');
+    client.close();
+  });
+
+  it('REGEX matches once opted into with `operators: { regex }` from the /regex entry', async () => {
+    const { options, es } = testOptions();
+    const client = createClient({ ...options, operators: { regex }, context: { login: 'kim@acme.io' } });
+    es.latest().snapshot(snapshot(1, [pattern]));
+    await client.whenReady();
+    expect(client.evaluate('acme-staff')).toMatchObject({ enabled: true, ruleId: 'acme' });
     client.close();
   });
 
@@ -40,7 +51,7 @@ describe('plug-in operators (REGEX, SEMVER_*, IN_CIDR)', () => {
     const { options } = testOptions();
     const client = createClient({
       ...options,
-      operators: { regex: regexMatcher },
+      operators: { regex },
       context: { login: 'kim@example.org' },
       bootstrap: snapshot(1, [pattern]),
     });

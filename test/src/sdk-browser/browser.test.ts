@@ -68,7 +68,7 @@ describe.skipIf(skip)('browser SDK in Chromium against a real server', () => {
           entryPoints: { app: fileURLToPath(new URL('./page/app.ts', import.meta.url)) },
           bundle: true,
           format: 'esm',
-          // REGEX support is a chunk of its own, loaded only when a view needs it.
+          // SEMVER, IN_CIDR and the digest code are chunks of their own, loaded only when needed.
           splitting: true,
           outdir: out,
           target: 'chrome120',

@@ -1,0 +1,17 @@
+import type { CompileOptions, MatcherFactory } from '@switchboard/core';
+
+/** What loads an operator plug-in the first time a view needs it. */
+export type PluginLoaders = Partial<Record<keyof CompileOptions, () => Promise<MatcherFactory>>>;
+
+/**
+ * Code a page needs only sometimes, imported the first time it does. REGEX is not here: its engine
+ * (re2js) is 45 KB and a bundler without code splitting inlines whatever `import()` names, so it is
+ * an explicit opt-in (`operators: { regex }` from `@switchboard/sdk-browser/regex`). The script-tag
+ * build replaces this module with `script-tag/on-demand.ts`, which loads files from beside the script.
+ */
+export const LOADERS: PluginLoaders = {
+  semver: () => import('@switchboard/core/semver').then((m) => m.semverMatcher),
+  cidr: () => import('@switchboard/core/cidr').then((m) => m.cidrMatcher),
+};
+
+export const loadSha256 = () => import('./sha256-hex.ts');

@@ -1,0 +1,1 @@
+export { cidrMatcher } from '@switchboard/core/cidr';

@@ -1,0 +1,2 @@
+/** What `<script src=".../switchboard.global.js">` puts on `window.Switchboard`. */
+export { createClient } from '../index.ts';

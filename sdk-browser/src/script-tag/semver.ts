@@ -1,0 +1,1 @@
+export { semverMatcher } from '@switchboard/core/semver';
