@@ -3,9 +3,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import pg from 'pg';
+import type pg from 'pg';
 import { DATABASE_DEFAULTS, type DatabaseTimeouts } from '../config.ts';
-import { guardedClientClass } from './guarded-client.ts';
+import { createGuardedPool } from './guarded-client.ts';
 import * as schema from './schema/index.ts';
 
 export type Schema = typeof schema;
@@ -35,7 +35,6 @@ export function poolOptions(databaseUrl: string, t: DatabaseTimeouts): pg.PoolCo
   return {
     connectionString: databaseUrl,
     max: 10,
-    Client: guardedClientClass(),
     connectionTimeoutMillis: t.connectTimeoutMs,
     query_timeout: t.queryTimeoutMs,
     statement_timeout: t.statementTimeoutMs,
@@ -51,7 +50,7 @@ export async function openDatabase(options: {
   database?: DatabaseTimeouts;
 }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool(poolOptions(options.databaseUrl, options.database ?? DATABASE_DEFAULTS));
+    const pool = createGuardedPool(poolOptions(options.databaseUrl, options.database ?? DATABASE_DEFAULTS));
     // An idle client that loses its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const db = drizzlePg(pool, { schema }) as unknown as Database;
