@@ -141,11 +141,12 @@ describe.skipIf(!DATABASE_URL || !REDIS_URL)('start-up against a database that c
     const [refusing, silent] = [await relayIn(RelayMode.Refuse), await relayIn(RelayMode.Blackhole)];
     // What loading the server costs on this machine right now: a start that fails on its configuration.
     const [baseline, refused, blackholed] = await Promise.all([
-      runToExit({ ...FAST, DATABASE_URL: dbUrl, DELIVERY_CHECK_MS: 'soon' }),
+      runToExit({ ...FAST, DATABASE_URL: dbUrl, DELIVERY_CHECK_MS: 'soon', DATABASE_QUERY_TIMEOUT_MS: '-1' }),
       runToExit({ ...FAST, DATABASE_URL: refusing.urlFor(dbUrl) }),
       runToExit({ ...FAST, DATABASE_URL: silent.urlFor(dbUrl) }),
     ]);
     expect(baseline.code).toBe(2);
+    expect(baseline.output).toContain('DATABASE_QUERY_TIMEOUT_MS must be an integer from 100 to 3600000, got "-1"');
     for (const run of [refused, blackholed]) {
       expect(run.code).toBe(1);
       expect(run.output.trim().split('\n')).toHaveLength(1);
