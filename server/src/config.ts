@@ -30,6 +30,13 @@ export interface Config {
   maxStreams: number;
   /** How often a replica compares its revisions with the database and re-checks stream keys. */
   deliveryCheckMs: number;
+  /**
+   * Check intervals a replica may go without confirming its revision before it closes its streams
+   * and refuses SDK requests (503) until it can confirm again.
+   */
+  deliveryStaleChecks: number;
+  /** Timeouts and keepalive of every Postgres connection (see `openDatabase`). */
+  database: DatabaseTimeouts;
   /** Comment lines keep idle streams (and the proxies between) alive. */
   heartbeatMs: number;
   /** Unsent bytes a stream may hold before the consumer counts as too slow and is cut off. */
@@ -39,6 +46,35 @@ export interface Config {
   /** How often each replica looks for due ramp steps and scheduled changes. */
   schedulerIntervalMs: number;
 }
+
+export interface DatabaseTimeouts {
+  /** Opening a connection, and waiting for a free one in the pool. */
+  connectTimeoutMs: number;
+  /** Client side: a query unanswered this long fails and its connection is destroyed (silent connections). */
+  queryTimeoutMs: number;
+  /** Server side: Postgres cancels a statement running this long. */
+  statementTimeoutMs: number;
+  /** Server side: Postgres ends a session idle inside a transaction this long, releasing its locks. */
+  idleInTransactionTimeoutMs: number;
+  /** TCP keepalive probes after this much idle time; 0 turns keepalive off. */
+  keepAliveMs: number;
+  /** At start, how long to keep retrying an unreachable database before giving up; 0 gives up at once. */
+  connectRetryMs: number;
+}
+
+/**
+ * Every wait on the database is bounded. The statement timeout is a little shorter than the query
+ * timeout, so Postgres normally cancels a slow statement itself; the query timeout catches
+ * connections that went silent. With these, a replica is back within about 10 s of its database.
+ */
+export const DATABASE_DEFAULTS: DatabaseTimeouts = {
+  connectTimeoutMs: 5000,
+  queryTimeoutMs: 6000,
+  statementTimeoutMs: 5000,
+  idleInTransactionTimeoutMs: 10_000,
+  keepAliveMs: 10_000,
+  connectRetryMs: 0,
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -111,6 +147,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminUiDir: str('ADMIN_UI_DIR'),
     maxStreams: int('MAX_STREAMS', 20_000, 1, 1_000_000),
     deliveryCheckMs: int('DELIVERY_CHECK_MS', 2000, 100, 60_000),
+    deliveryStaleChecks: int('DELIVERY_STALE_CHECKS', 3, 1, 100),
+    database: {
+      connectTimeoutMs: int('DATABASE_CONNECT_TIMEOUT_MS', DATABASE_DEFAULTS.connectTimeoutMs, 100, 600_000),
+      queryTimeoutMs: int('DATABASE_QUERY_TIMEOUT_MS', DATABASE_DEFAULTS.queryTimeoutMs, 100, 3_600_000),
+      statementTimeoutMs: int('DATABASE_STATEMENT_TIMEOUT_MS', DATABASE_DEFAULTS.statementTimeoutMs, 100, 3_600_000),
+      idleInTransactionTimeoutMs: int(
+        'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+        DATABASE_DEFAULTS.idleInTransactionTimeoutMs,
+        100,
+        3_600_000,
+      ),
+      keepAliveMs: int('DATABASE_KEEPALIVE_MS', DATABASE_DEFAULTS.keepAliveMs, 0, 3_600_000),
+      connectRetryMs: int('DATABASE_CONNECT_RETRY_MS', DATABASE_DEFAULTS.connectRetryMs, 0, 3_600_000),
+    },
     heartbeatMs: int('HEARTBEAT_MS', 15_000, 100, 300_000),
     streamBufferBytes: int('STREAM_BUFFER_BYTES', 262_144, 1024, 64 * 1_048_576),
     usageFlushMs: int('USAGE_FLUSH_MS', 10_000, 100, 600_000),

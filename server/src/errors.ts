@@ -21,11 +21,16 @@ export const ErrorCode = {
   PrivateTarget: 'PRIVATE_TARGET',
   UnresolvableTarget: 'UNRESOLVABLE_TARGET',
   Unavailable: 'UNAVAILABLE',
+  /** The database cannot be reached (down, failing over, too slow): retry after `Retry-After`. */
+  DatabaseUnavailable: 'DATABASE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export class AppError extends Error {
+  /** Sent as `Retry-After` (seconds) when set. */
+  retryAfterSeconds: number | undefined;
+
   constructor(
     readonly statusCode: number,
     readonly code: ErrorCode,
@@ -83,6 +88,17 @@ export class VersionRequiredError extends AppError {
   }
 }
 
+/**
+ * 503: the database is out of reach. A write cut off during its commit may still have landed, which
+ * a retry with the same `If-Match` version detects (412).
+ */
+export class DatabaseUnavailableError extends AppError {
+  constructor(message = 'The database is unavailable; retry shortly', retryAfterSeconds = 5) {
+    super(503, ErrorCode.DatabaseUnavailable, message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** The Postgres SQLSTATE of a database error (drizzle wraps the driver's error in `cause`). */
 export function sqlState(err: unknown): string | undefined {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
@@ -90,4 +106,49 @@ export function sqlState(err: unknown): string | undefined {
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
   }
   return undefined;
+}
+
+/** Socket errors that mean the database host cannot be reached or dropped us. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/**
+ * SQLSTATEs of a database that is going away or overloaded rather than of a bad request: class 08
+ * (connection exception), shutdowns, too many connections, and statements cancelled by
+ * `statement_timeout` or ended by `idle_in_transaction_session_timeout`.
+ */
+const UNAVAILABLE_STATES = /^(08...|57P0[1-3]|53300|57014|25P03)$/;
+/** What `pg` and `pg-pool` say when a connection times out, ends, or was destroyed after a timeout. */
+const DRIVER_MESSAGES =
+  /^(Connection terminated|Query read timeout|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable)/;
+
+/**
+ * True when `err` (or what it wraps) says the database could not be reached or did not answer in
+ * time, as opposed to refusing what was asked. Those become 503 with `Retry-After`, never 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [err];
+  while (pending.length > 0) {
+    const e = pending.pop();
+    if (!(e instanceof Error) || seen.has(e)) continue;
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNAVAILABLE_STATES.test(code))) return true;
+    if (DRIVER_MESSAGES.test(e.message)) return true;
+    pending.push(e.cause);
+    // Connecting to a name with several addresses fails with one error per address.
+    if (e instanceof AggregateError) pending.push(...e.errors);
+  }
+  return false;
 }

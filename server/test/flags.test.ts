@@ -134,8 +134,34 @@ describe.skipIf(!DATABASE_URL)('flags on Postgres', () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 412)).toHaveLength(49);
+    for (const r of results.filter((x) => x.status === 412)) expect(r.body.error.details).toEqual({ currentVersion: current + 1 });
     expect(await countAudit()).toBe(auditBefore + 1);
     expect((await req('GET', '/flags/dark-mode/environments/staging')).body.version).toBe(current + 1);
+  });
+
+  it('answers the loser of a race of two edits with the version that won, not the one it sent', async () => {
+    await req('POST', '/flags', { key: 'race' });
+    for (let round = 0; round < 8; round++) {
+      const sent = (await req('GET', '/flags/race/environments/development')).body.version as number;
+      const [a, b] = await Promise.all(
+        ['a', 'b'].map((id) =>
+          req('PATCH', '/flags/race/environments/development', { rules: [{ id: `${id}${round}` }] }, { 'if-match': `"${sent}"` }),
+        ),
+      );
+      const statuses = [a?.status, b?.status].sort();
+      expect(statuses).toEqual([200, 412]);
+      const loser = a?.status === 412 ? a : b;
+      expect(loser?.body.error.details).toEqual({ currentVersion: sent + 1 });
+      expect(loser?.body.error.message).toContain(`version ${sent + 1}`);
+      // Flag metadata: the same race, the same answer.
+      const flagVersion = (await req('GET', '/flags/race')).body.version as number;
+      const meta = await Promise.all(
+        ['one', 'two'].map((name) => req('PATCH', '/flags/race', { name: `${name}${round}` }, { 'if-match': `"${flagVersion}"` })),
+      );
+      const metaLoser = meta.find((r) => r.status === 412);
+      expect(meta.map((r) => r.status).sort()).toEqual([200, 412]);
+      expect(metaLoser?.body.error.details).toEqual({ currentVersion: flagVersion + 1 });
+    }
   });
 
   it('creates a multivariate flag with its variants in every environment, and clears a variant stickiness', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, ErrorCode, sqlState } from '../errors.ts';
+import { AppError, DatabaseUnavailableError, ErrorCode, isDatabaseUnavailable, sqlState } from '../errors.ts';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -49,12 +49,21 @@ export const errorsPlugin = fp(
   async (app) => {
     app.setErrorHandler((err: FastifyError, request, reply) => {
       if (err instanceof AppError) {
+        if (err.retryAfterSeconds !== undefined && !reply.hasHeader('retry-after'))
+          reply.header('retry-after', String(err.retryAfterSeconds));
         const body: ErrorBody = { error: { code: err.code, message: err.message } };
         if (err.details !== undefined) body.error.details = err.details;
         return reply.status(err.statusCode).send(body);
       }
       const known = fromFastify(err);
       if (known) return reply.status(known.status).send(known.body);
+      // The database is away (down, failing over, silent): the caller may retry; this is no bug.
+      if (isDatabaseUnavailable(err)) {
+        request.log.warn({ err: { message: err.message, cause: (err.cause as Error | undefined)?.message } }, 'database unavailable');
+        const unavailable = new DatabaseUnavailableError();
+        reply.header('retry-after', String(unavailable.retryAfterSeconds));
+        return reply.status(503).send({ error: { code: unavailable.code, message: unavailable.message } });
+      }
       // Races the pre-checks lost: two creates of one key, or two writes that deadlocked.
       const state = sqlState(err);
       if (state === '23505') {

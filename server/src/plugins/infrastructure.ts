@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import { type Bus, createMemoryBus, createRedisBus } from '../bus/bus.ts';
 import type { Config } from '../config.ts';
 import type { Database, DatabaseHandle } from '../db/client.ts';
+import { Readiness } from '../features/health/readiness.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,6 +10,8 @@ declare module 'fastify' {
     db: Database;
     database: DatabaseHandle;
     bus: Bus;
+    /** What `/readyz` asks besides the database; features add their conditions. */
+    readiness: Readiness;
   }
 }
 
@@ -24,6 +27,7 @@ export const infrastructurePlugin = fp<InfrastructureOptions>(
     app.decorate('config', config);
     app.decorate('database', database);
     app.decorate('db', database.db);
+    app.decorate('readiness', new Readiness());
     const bus = config.redisUrl ? createRedisBus(config.redisUrl, (err) => app.log.warn({ err }, 'redis bus error')) : createMemoryBus();
     app.decorate('bus', bus);
     app.addHook('onClose', async () => {

@@ -71,7 +71,8 @@ export async function putAttribute(deps: ChangeDeps, actor: Actor, name: string,
     if (before) {
       if (version === undefined) throw new VersionRequiredError();
       row = await updateAttributeIfVersion(c.tx, name, version, { description: input.description ?? before.description, sensitive });
-      if (!row) throw new VersionMismatchError(before.version);
+      // Read again: the version that won, not the one read before the update waited for it.
+      if (!row) throw new VersionMismatchError((await findAttribute(c.tx, name))?.version ?? before.version);
     } else {
       row = await insertAttribute(c.tx, { name, description: input.description ?? '', sensitive });
     }

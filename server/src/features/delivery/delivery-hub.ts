@@ -10,6 +10,12 @@ export interface HubOptions {
   bus: Bus;
   log: FastifyBaseLogger;
   checkIntervalMs: number;
+  /**
+   * Without a successful revision check for this long, the replica cannot vouch for what it serves:
+   * it closes its streams (so SDKs reconnect, to another replica if there is one) and refuses SDK
+   * requests until a check succeeds again.
+   */
+  staleAfterMs: number;
   heartbeatMs: number;
   /** Patches kept in memory per environment for resuming streams. */
   ringSize?: number;
@@ -43,21 +49,58 @@ export class DeliveryHub {
   private unsubscribe: (() => void) | null = null;
   private closing = false;
   private checks = 0;
+  private checking: Promise<void> | null = null;
+  private lastConfirmedAt = Date.now();
+  private current = true;
   streamCount = 0;
 
   constructor(private readonly o: HubOptions) {}
 
   start(): void {
     this.unsubscribe = this.o.bus.subscribe('revision', (e) => this.onRevision(e));
+    this.lastConfirmedAt = Date.now();
     this.timers.push(
-      setInterval(() => void this.check(), this.o.checkIntervalMs),
+      setInterval(() => this.tick(), this.o.checkIntervalMs),
       setInterval(() => this.broadcastAll(HEARTBEAT), this.o.heartbeatMs),
     );
     for (const t of this.timers) t.unref();
+    this.tick();
   }
 
   get isClosing(): boolean {
     return this.closing;
+  }
+
+  /** False while the revision could not be confirmed for longer than `staleAfterMs`. */
+  get isCurrent(): boolean {
+    return this.current;
+  }
+
+  /** One check at a time: a check stuck on a silent database must not pile up more behind it. */
+  private tick(): void {
+    this.assessFreshness();
+    if (this.checking === null && !this.closing) {
+      this.checking = this.check().finally(() => {
+        this.checking = null;
+      });
+    }
+  }
+
+  private assessFreshness(): void {
+    const silentMs = Date.now() - this.lastConfirmedAt;
+    if (!this.current || silentMs <= this.o.staleAfterMs || this.closing) return;
+    this.current = false;
+    this.o.log.warn(
+      `revision unconfirmed for ${silentMs} ms: closing ${this.streamCount} streams and refusing SDK requests until the database answers`,
+    );
+    this.endAllStreams();
+  }
+
+  private confirmed(at: number): void {
+    this.lastConfirmedAt = Math.max(this.lastConfirmedAt, at);
+    if (this.current) return;
+    this.current = true;
+    this.o.log.info('revision confirmed again: accepting SDK requests');
   }
 
   /** The environment's state, loading it on first use. Throws when the database cannot be read. */
@@ -227,16 +270,22 @@ export class DeliveryHub {
   /** The periodic check: revisions against the database, revoked keys, change-log pruning. */
   async check(): Promise<void> {
     if (this.closing) return;
+    const startedAt = Date.now();
     try {
       const revisions = new Map((await environmentRevisions(this.o.db)).map((r) => [r.key, r.revision]));
+      const updates: Promise<void>[] = [];
       for (const [environment, state] of this.states) {
         const revision = revisions.get(environment);
         if (revision === undefined) this.dropEnvironment(environment);
-        else if (revision > state.revision) void this.requestCatchUp(environment);
+        else if (revision > state.revision) updates.push(this.requestCatchUp(environment));
         // Lower than ours: the environment was deleted and created again under the same key.
         else if (revision < state.revision)
-          void this.reload(environment).catch((err) => this.o.log.warn({ err, environment }, 'reload failed'));
+          updates.push(this.reload(environment).catch((err) => this.o.log.warn({ err, environment }, 'reload failed')));
       }
+      // Confirmed only once every environment held has reached what the database said.
+      await Promise.all(updates);
+      const behind = [...this.states].some(([environment, state]) => (revisions.get(environment) ?? 0) > state.revision);
+      if (!behind) this.confirmed(startedAt);
       const keyIds = new Set<string>();
       for (const set of this.connections.values()) for (const conn of set) keyIds.add(conn.keyId);
       if (keyIds.size > 0) {
@@ -258,12 +307,17 @@ export class DeliveryHub {
     this.closing = true;
     for (const t of this.timers) clearInterval(t);
     this.unsubscribe?.();
+    this.endAllStreams();
+    await Promise.allSettled([...this.running.values(), ...(this.checking ? [this.checking] : [])]);
+  }
+
+  /** Every stream is told to come back after a jittered delay, so they do not return all at once. */
+  private endAllStreams(): void {
     for (const set of this.connections.values()) {
       for (const conn of [...set]) {
         const retryMs = 1000 + Math.floor(Math.random() * 4000);
         conn.end(`retry: ${retryMs}\nevent: reconnect\ndata: {"retryMs":${retryMs}}\n\n`);
       }
     }
-    await Promise.allSettled([...this.running.values()]);
   }
 }

@@ -26,9 +26,9 @@ const StreamQuery = Type.Object({
   lastEventId: Type.Optional(Type.String({ maxLength: 20 })),
 });
 
-function unavailable(reply: FastifyReply, message: string): never {
+function unavailable(reply: FastifyReply, message: string, code: ErrorCode = ErrorCode.Unavailable): never {
   reply.header('retry-after', String(1 + Math.floor(Math.random() * 5)));
-  throw new AppError(503, ErrorCode.Unavailable, message);
+  throw new AppError(503, code, message);
 }
 
 /**
@@ -42,10 +42,12 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     bus: app.bus,
     log: app.log,
     checkIntervalMs: config.deliveryCheckMs,
+    staleAfterMs: config.deliveryCheckMs * config.deliveryStaleChecks,
     heartbeatMs: config.heartbeatMs,
     onStreamCount: (kind, delta) => app.metrics.connectedStreams.inc({ kind }, delta),
   });
   hub.start();
+  app.readiness.add('delivery', () => (hub.isCurrent ? null : 'revision unconfirmed: the database does not answer'));
   // Streams must end before the server can close; clients are told when to come back.
   app.addHook('preClose', async () => {
     await hub.shutdown();
@@ -57,6 +59,9 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply: FastifyReply,
     audience: Audience,
   ): Promise<{ state: EnvironmentState; keyId: string }> {
+    // Serving what was last heard while the database is away would pass old flags off as current.
+    if (!hub.isCurrent)
+      unavailable(reply, 'This replica cannot confirm it is current; retry (another replica)', ErrorCode.DatabaseUnavailable);
     let key: Awaited<ReturnType<SdkKeyAuth['authenticate']>>;
     let state: EnvironmentState | undefined;
     try {
@@ -66,7 +71,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (err instanceof AppError) throw err;
       // The database is out of reach: no data is better than an empty flag set.
       request.log.warn({ err }, 'environment state unavailable');
-      unavailable(reply, 'This replica has no data for the environment yet; retry shortly');
+      unavailable(reply, 'The database is unavailable; retry shortly', ErrorCode.DatabaseUnavailable);
     }
     if (!state) throw new NotFoundError(`Environment ${key.environmentKey}`);
     return { state, keyId: key.id };

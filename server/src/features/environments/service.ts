@@ -34,7 +34,8 @@ export async function renameEnvironment(deps: ChangeDeps, actor: Actor, key: str
       .set({ name, version: sql`${environments.version} + 1` })
       .where(and(eq(environments.key, key), eq(environments.version, version)))
       .returning();
-    if (!row) throw new VersionMismatchError(before.version);
+    // Read again: the version that won, not the one read before the update waited for it.
+    if (!row) throw new VersionMismatchError((await findEnvironment(c.tx, key))?.version ?? before.version);
     await c.audit({
       action: 'environment.renamed',
       resourceType: 'environment',

@@ -108,6 +108,14 @@ export function configVersionView(row: ConfigVersionRow) {
   };
 }
 
+/**
+ * The 412 of a compare-and-set that found another version: the version now committed, read again
+ * after the failed update waited for the winner's commit (what was read before may be the caller's).
+ */
+async function flagMismatch(tx: ChangeTx['tx'], before: FlagRow): Promise<VersionMismatchError> {
+  return new VersionMismatchError((await findFlag(tx, before.key))?.version ?? before.version);
+}
+
 async function requireFlag(tx: ChangeTx['tx'], key: string): Promise<FlagRow> {
   const row = await findFlag(tx, key);
   if (!row) throw new NotFoundError(`Flag ${key}`);
@@ -167,7 +175,7 @@ export async function updateFlag(deps: ChangeDeps, actor: Actor, key: string, ve
     if (input.tags !== undefined) set.tags = [...new Set(input.tags)];
     if (input.clientVisible !== undefined) set.clientVisible = input.clientVisible;
     const row = await updateFlagIfVersion(c.tx, key, version, set);
-    if (!row) throw new VersionMismatchError(before.version);
+    if (!row) throw await flagMismatch(c.tx, before);
     if (row.clientVisible !== before.clientVisible && row.archivedAt === null) await announceEverywhere(c, row);
     const envs = await flagEnvironmentsOf(c.tx, [key]);
     const view = flagView(row, envs);
@@ -188,7 +196,7 @@ export async function archiveFlag(deps: ChangeDeps, actor: Actor, key: string, a
         throw new ConflictError(`Flags depend on ${key}; remove those dependencies first`, { flags: dependents }, ErrorCode.InUse);
     }
     const row = await updateFlagIfVersion(c.tx, key, before.version, { archivedAt: archive ? new Date() : null });
-    if (!row) throw new VersionMismatchError(before.version);
+    if (!row) throw await flagMismatch(c.tx, before);
     if (archive) await c.appendChangeEverywhere(() => ({ op: 'flag-removed', key }));
     else await announceEverywhere(c, row);
     const envs = await flagEnvironmentsOf(c.tx, [key]);
@@ -272,7 +280,10 @@ async function writeConfig(
   await lockEnvironment(c.tx, current.environmentKey);
   await checkConfig(c.tx, flag, current.environmentKey, enabled, config);
   const row = await updateFlagEnvironmentIfVersion(c.tx, flag.key, current.environmentKey, version, enabled, config, actorRef(c.actor));
-  if (!row) throw new VersionMismatchError(current.version);
+  if (!row) {
+    const now = await findFlagEnvironment(c.tx, flag.key, current.environmentKey);
+    throw new VersionMismatchError(now?.version ?? current.version);
+  }
   await c.appendChange(row.environmentKey, {
     op: 'flag',
     key: flag.key,
@@ -290,6 +301,8 @@ async function writeConfig(
 }
 
 async function loadFlagEnvironment(tx: ChangeTx['tx'], key: string, env: string) {
+  // Under the environment's lock, so the config merged into and compared with is the current one.
+  await lockEnvironment(tx, env);
   const flag = await requireFlag(tx, key);
   if (!(await findEnvironment(tx, env))) throw new NotFoundError(`Environment ${env}`);
   const current = await findFlagEnvironment(tx, key, env);

@@ -66,7 +66,8 @@ export async function updateSegment(
     if (input.description !== undefined) set.description = input.description;
     if (input.conditions !== undefined) set.conditions = input.conditions;
     const row = await updateSegmentIfVersion(c.tx, key, version, set);
-    if (!row) throw new VersionMismatchError(before.version);
+    // Read again: the version that won, not the one read before the update waited for it.
+    if (!row) throw new VersionMismatchError((await findSegment(c.tx, key))?.version ?? before.version);
     await c.appendChangeEverywhere(() => ({ op: 'segment', key, segment: { key, conditions: row.conditions } }));
     const usedBy = (await segmentUsage(c.tx)).get(key) ?? [];
     const view = segmentView(row, usedBy);

@@ -141,7 +141,8 @@ export async function updateWebhook(
     const before = await findWebhook(c.tx, id);
     if (!before) throw new NotFoundError(`Webhook ${id}`);
     const row = await updateWebhookIfVersion(c.tx, id, version, set);
-    if (!row) throw new VersionMismatchError(before.version);
+    // Read again: the version that won, not the one read before the update waited for it.
+    if (!row) throw new VersionMismatchError((await findWebhook(c.tx, id))?.version ?? before.version);
     // Switched off means nothing more goes out, retries included.
     if (before.enabled && !row.enabled) await failPendingDeliveries(c.tx, id, 'not sent: the webhook was disabled');
     await c.audit({
