@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createServer } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
