@@ -47,6 +47,12 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
+/** How this machine reaches the registry (proxies, a registry, certificates), for `npm install` only. */
+function registryEnv(): Record<string, string> {
+  const names = /^(https?_proxy|no_proxy|npm_config_(registry|cafile|strict_ssl|proxy|https_proxy)|node_extra_ca_certs|ssl_cert_file)$/i;
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => names.test(e[0]) && e[1] !== undefined));
+}
+
 describe('the packed server', () => {
   const work = mkdtempSync(join(tmpdir(), 'sb-server-package-'));
   const app = join(work, 'app');
@@ -65,7 +71,7 @@ describe('the packed server', () => {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'my-app', version: '1.0.0', private: true }));
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], {
       cwd: app,
-      env: userEnv({ npm_config_cache: join(process.env.HOME ?? tmpdir(), '.npm') }),
+      env: userEnv(registryEnv()),
       stdio: 'pipe',
     });
 
