@@ -26,6 +26,8 @@ export interface Config {
   trustProxyHops: number;
   /** Folder of the built admin UI, served at `/` when it exists. */
   adminUiDir: string | undefined;
+  /** Serve the admin UI's source maps (`*.map`); off, they answer 404 so the sources stay private. */
+  serveSourceMaps: boolean;
   /** Open SDK streams one replica accepts before answering 429. */
   maxStreams: number;
   /** How often a replica compares its revisions with the database and re-checks stream keys. */
@@ -145,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: int('BODY_LIMIT', 1_048_576, 1024, 100 * 1_048_576),
     trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     adminUiDir: str('ADMIN_UI_DIR'),
+    serveSourceMaps: bool('SERVE_SOURCE_MAPS', false),
     maxStreams: int('MAX_STREAMS', 20_000, 1, 1_000_000),
     deliveryCheckMs: int('DELIVERY_CHECK_MS', 2000, 100, 60_000),
     deliveryStaleChecks: int('DELIVERY_STALE_CHECKS', 3, 1, 100),

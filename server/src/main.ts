@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import type { FastifyInstance } from 'fastify';
 import { createServer } from './app.ts';
 import { bootstrap } from './bootstrap.ts';

@@ -1,20 +1,23 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { build } from 'tsdown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverBuild } from '../tsdown.config.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
 
 /**
  * The CLI as users run it: the built single-file binary, in a child process, against a real server
  * on a real port, configured through SWITCHBOARD_URL and SWITCHBOARD_TOKEN as in a CI pipeline.
+ * It is built from the sources by the package's own build settings, into a folder of this run (the
+ * packaging test runs the packed one).
  */
 
-const SERVER_DIR = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(SERVER_DIR, 'bin', 'switchboard.js');
+const BUILD_DIR = mkdtempSync(join(tmpdir(), 'sb-cli-build-'));
+const BIN = join(BUILD_DIR, 'cli.mjs');
 
 interface CliResult {
   code: number | null;
@@ -64,10 +67,13 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-beforeAll(() => {
-  // Fresh from the sources, so the test checks them and not a stale checked-in build.
-  execFileSync('pnpm', ['run', '--silent', 'build:cli'], { cwd: SERVER_DIR, stdio: 'pipe' });
+beforeAll(async () => {
+  // Only the CLI entry: the server's entry and its copy of the admin UI are not needed here.
+  const { hooks: _needsAdminUi, copy: _adminUi, ...settings } = serverBuild;
+  await build({ ...settings, config: false, entry: { cli: serverBuild.entry.cli }, outDir: BUILD_DIR, logLevel: 'warn' });
 }, 60_000);
+
+afterAll(() => rmSync(BUILD_DIR, { recursive: true, force: true }));
 
 describe('CLI without a server', () => {
   it('exits 64 with usage text for a wrong command line', async () => {

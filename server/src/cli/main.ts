@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { version } from '../../package.json';
 import { GLOBAL_OPTIONS, optionLabel, parseCommandLine } from './args.ts';
 import { type CommandSpec, usageOf } from './command.ts';

@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { packagePaths } from '../package-paths.ts';
 import type { DatabaseHandle } from './client.ts';
 
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const migrationsFolder = packagePaths.migrations;
 
 /** Applies the committed SQL migrations. Explicit: nothing migrates at import time. */
 export async function runMigrations(handle: DatabaseHandle): Promise<void> {
