@@ -62,8 +62,13 @@ describe('the packed server', () => {
   let output = '';
 
   beforeAll(async () => {
-    // The build `pnpm start` runs: the admin UI, then the server with the UI copied in.
-    execFileSync('pnpm', ['--filter', '@switchboard/server...', 'build'], { cwd: repoRoot, stdio: 'pipe' });
+    // The build `pnpm start` runs (the admin UI, then the server with the UI and core inside), less
+    // core's own build: the SDK packaging test builds core's dist at the same time, and the server
+    // bundles core from its sources anyway.
+    execFileSync('pnpm', ['--filter', '@switchboard/admin-ui', '--filter', '@switchboard/server', 'build'], {
+      cwd: repoRoot,
+      stdio: 'pipe',
+    });
     execFileSync('pnpm', ['pack', '--pack-destination', work], { cwd: join(repoRoot, 'server'), stdio: 'pipe' });
     tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz')) ?? 'missing.tgz');
 
