@@ -127,6 +127,13 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
   return Math.round(ceiling / 2 + (options.random ?? Math.random)() * (ceiling / 2));
 }
 
+/**
+ * How long a stream must stay up before the next failure backs off from the start again (what
+ * LaunchDarkly's SDKs do). Shorter-lived streams, including those ended on purpose with `retry: 0`,
+ * keep the backoff growing, so a server that accepts and drops every stream is not hammered.
+ */
+export const HEALTHY_STREAM_MS = 60_000;
+
 /** How an SDK should react to an HTTP status from the server. */
 export const RetryPolicy = {
   /** Network errors, 5xx, 408, 429: back off and retry. */

@@ -8,6 +8,7 @@ import {
   type Snapshot,
   type WeightedVariant,
 } from './model.ts';
+import type { PatchPayload } from './protocol.ts';
 import { re2Engine } from './regex.ts';
 import { parseSemver } from './semver.ts';
 
@@ -61,11 +62,29 @@ export function isValidKey(key: unknown): key is string {
   return typeof key === 'string' && key.length <= LIMITS.keyLength && KEY.test(key);
 }
 
+/** How authoring checks a REGEX pattern; wire checks leave patterns to the SDK's matcher, which refuses unsafe ones. */
+type RegexCheck = (pattern: string, caseInsensitive: boolean) => string | null;
+
+const re2Check: RegexCheck = (pattern, caseInsensitive) => {
+  const re = re2Engine(pattern, caseInsensitive);
+  return typeof re === 'string' ? re : null;
+};
+
 function isPercentage(n: unknown): boolean {
   return typeof n === 'number' && n >= 0 && n <= 100 && Math.abs(Math.round(n * 100) - n * 100) < 1e-6;
 }
 
 export function validateCondition(c: Condition, path: string, sensitive?: ReadonlySet<string>): ValidationIssue[] {
+  return conditionIssues(c, path, sensitive, re2Check);
+}
+
+/** `authoring` null: the wire checks, which let an operator this build does not know through (a newer server's). */
+function conditionIssues(
+  c: Condition,
+  path: string,
+  sensitive: ReadonlySet<string> | undefined,
+  authoring: RegexCheck | null,
+): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const add = (p: string, code: IssueCode, message: string) => issues.push({ path: path + p, code, message });
   if (sensitive?.has(c.attribute) && ((c.operator !== Operator.In && c.operator !== Operator.NotIn) || c.caseInsensitive)) {
@@ -75,11 +94,13 @@ export function validateCondition(c: Condition, path: string, sensitive?: Readon
     add('/attribute', IssueCode.Invalid, `attribute must be 1 to ${LIMITS.attributeLength} characters`);
   }
   if (!OPERATORS.has(c.operator)) {
+    if (authoring === null) return issues;
     add('/operator', IssueCode.UnknownOperator, `unknown operator ${JSON.stringify(c.operator)}`);
     return issues;
   }
   const values = Array.isArray(c.values) ? c.values : [];
-  if (values.length > LIMITS.valuesPerCondition) add('/values', IssueCode.Invalid, `at most ${LIMITS.valuesPerCondition} values`);
+  if (authoring !== null && values.length > LIMITS.valuesPerCondition)
+    add('/values', IssueCode.Invalid, `at most ${LIMITS.valuesPerCondition} values`);
   values.forEach((v, i) => {
     if (typeof v !== 'string' || v.length > LIMITS.valueLength) {
       add(`/values/${i}`, IssueCode.BadValue, `values are strings of at most ${LIMITS.valueLength} characters`);
@@ -110,8 +131,8 @@ export function validateCondition(c: Condition, path: string, sensitive?: Readon
       if (!parseSemver(v)) add('/values/0', IssueCode.BadValue, `${c.operator} needs a semantic version such as 1.2.3`);
       break;
     case Operator.Regex: {
-      const re = re2Engine(v, c.caseInsensitive === true);
-      if (typeof re === 'string') add('/values/0', IssueCode.UnsafeRegex, re);
+      const problem = authoring?.(v, c.caseInsensitive === true);
+      if (problem) add('/values/0', IssueCode.UnsafeRegex, problem);
       break;
     }
     case Operator.InCidr:
@@ -126,16 +147,16 @@ export function validateCondition(c: Condition, path: string, sensitive?: Readon
   return issues;
 }
 
-function validateVariants(variants: WeightedVariant[] | undefined, path: string): ValidationIssue[] {
+function validateVariants(variants: WeightedVariant[] | undefined, path: string, authoring: boolean): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  if (variants === undefined) return issues;
-  if (!Array.isArray(variants) || variants.length > LIMITS.variants) {
+  if (variants == null) return issues;
+  if (!Array.isArray(variants) || (authoring && variants.length > LIMITS.variants)) {
     return [{ path, code: IssueCode.Invalid, message: `at most ${LIMITS.variants} variants` }];
   }
   const names = new Set<string>();
   variants.forEach((v, i) => {
     const p = `${path}/${i}`;
-    if (!isValidKey(v.name))
+    if (authoring && !isValidKey(v.name))
       issues.push({
         path: `${p}/name`,
         code: IssueCode.Invalid,
@@ -147,8 +168,8 @@ function validateVariants(variants: WeightedVariant[] | undefined, path: string)
     if (!Number.isInteger(v.weight) || v.weight < 0 || v.weight > 1_000_000) {
       issues.push({ path: `${p}/weight`, code: IssueCode.BadValue, message: 'weight is an integer from 0 to 1000000' });
     }
-    if (v.payload !== undefined) {
-      if (typeof v.payload.value !== 'string' || v.payload.value.length > LIMITS.payloadLength) {
+    if (v.payload != null) {
+      if (typeof v.payload.value !== 'string' || (authoring && v.payload.value.length > LIMITS.payloadLength)) {
         issues.push({
           path: `${p}/payload/value`,
           code: IssueCode.BadValue,
@@ -183,30 +204,40 @@ export interface FlagValidationContext {
 }
 
 export function validateFlagConfig(flag: FlagConfig, context: FlagValidationContext = {}): ValidationIssue[] {
+  return flagIssues(flag, context, re2Check);
+}
+
+/**
+ * `authoring` null: the wire checks, i.e. what evaluation relies on. They leave out what only
+ * writes must respect (the key grammar, counts, regex safety, unknown operators), so that neither
+ * a newer server nor the client view, which inlines segments into rules, makes an SDK refuse data.
+ */
+function flagIssues(flag: FlagConfig, context: FlagValidationContext, authoring: RegexCheck | null): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  if (!isValidKey(flag.key))
+  const strict = authoring !== null;
+  if (strict && !isValidKey(flag.key))
     issues.push({
       path: '/key',
       code: IssueCode.Invalid,
       message: 'keys are 1 to 100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
     });
   const rules = flag.rules ?? [];
-  if (rules.length > LIMITS.rulesPerFlag)
+  if (strict && rules.length > LIMITS.rulesPerFlag)
     issues.push({ path: '/rules', code: IssueCode.Invalid, message: `at most ${LIMITS.rulesPerFlag} rules` });
   const ruleIds = new Set<string>();
   rules.forEach((rule, i) => {
     const p = `/rules/${i}`;
-    if (typeof rule.id !== 'string' || rule.id === '' || rule.id.length > LIMITS.keyLength) {
+    if (typeof rule.id !== 'string' || rule.id === '' || (strict && rule.id.length > LIMITS.keyLength)) {
       issues.push({ path: `${p}/id`, code: IssueCode.Invalid, message: 'a rule needs an id' });
     } else if (ruleIds.has(rule.id)) {
       issues.push({ path: `${p}/id`, code: IssueCode.Duplicate, message: `rule id ${JSON.stringify(rule.id)} appears twice` });
     }
     ruleIds.add(rule.id);
     const conditions = rule.conditions ?? [];
-    if (conditions.length > LIMITS.conditionsPerRule)
+    if (strict && conditions.length > LIMITS.conditionsPerRule)
       issues.push({ path: `${p}/conditions`, code: IssueCode.Invalid, message: `at most ${LIMITS.conditionsPerRule} conditions` });
     conditions.forEach((c, j) => {
-      issues.push(...validateCondition(c, `${p}/conditions/${j}`, context.sensitiveAttributes));
+      issues.push(...conditionIssues(c, `${p}/conditions/${j}`, context.sensitiveAttributes, authoring));
     });
     for (const [field, value] of [
       ['rollout/stickiness', rule.rollout?.stickiness],
@@ -221,23 +252,23 @@ export function validateFlagConfig(flag: FlagConfig, context: FlagValidationCont
       }
     }
     const segs = rule.segments ?? [];
-    if (segs.length > LIMITS.segmentsPerRule)
+    if (strict && segs.length > LIMITS.segmentsPerRule)
       issues.push({ path: `${p}/segments`, code: IssueCode.Invalid, message: `at most ${LIMITS.segmentsPerRule} segments` });
     segs.forEach((s, j) => {
       if (context.segments && !context.segments.has(s)) {
         issues.push({ path: `${p}/segments/${j}`, code: IssueCode.UnknownSegment, message: `segment ${JSON.stringify(s)} does not exist` });
       }
     });
-    if (rule.rollout !== undefined && !isPercentage(rule.rollout.percentage)) {
+    if (rule.rollout != null && !isPercentage(rule.rollout.percentage)) {
       issues.push({
         path: `${p}/rollout/percentage`,
         code: IssueCode.BadValue,
         message: 'percentage is 0 to 100 with at most two decimals',
       });
     }
-    issues.push(...validateVariants(rule.variants, `${p}/variants`));
+    issues.push(...validateVariants(rule.variants, `${p}/variants`, strict));
   });
-  issues.push(...validateVariants(flag.variants, '/variants'));
+  issues.push(...validateVariants(flag.variants, '/variants', strict));
   if (flag.variantStickiness !== undefined && context.sensitiveAttributes?.has(flag.variantStickiness)) {
     issues.push({
       path: '/variantStickiness',
@@ -246,7 +277,7 @@ export function validateFlagConfig(flag: FlagConfig, context: FlagValidationCont
     });
   }
   const deps = flag.dependencies ?? [];
-  if (deps.length > LIMITS.dependencies)
+  if (strict && deps.length > LIMITS.dependencies)
     issues.push({ path: '/dependencies', code: IssueCode.Invalid, message: `at most ${LIMITS.dependencies} dependencies` });
   deps.forEach((d, i) => {
     const p = `/dependencies/${i}/flag`;
@@ -303,4 +334,118 @@ export function validateSnapshot(snapshot: Snapshot): ValidationIssue[] {
     }
   });
   return issues;
+}
+
+/**
+ * The JSON types of a flag's and a segment's fields as SDKs receive them. Optional fields are
+ * marked `?` and may also be null (JSON has no undefined); fields not named here are ignored, so
+ * a newer server can add some.
+ */
+type Shape = 'string' | 'boolean' | 'number' | readonly [Shape] | { readonly [field: string]: Shape };
+const CONDITION: Shape = {
+  attribute: 'string',
+  operator: 'string',
+  values: ['string'],
+  'inverted?': 'boolean',
+  'caseInsensitive?': 'boolean',
+};
+const VARIANT: Shape = {
+  name: 'string',
+  weight: 'number',
+  'payload?': { type: 'string', value: 'string' },
+  'overrides?': [{ attribute: 'string', values: ['string'] }],
+};
+const FLAG: Shape = {
+  key: 'string',
+  enabled: 'boolean',
+  'rules?': [
+    {
+      id: 'string',
+      'segments?': ['string'],
+      'conditions?': [CONDITION],
+      'rollout?': { percentage: 'number', 'stickiness?': 'string', 'groupId?': 'string' },
+      'variants?': [VARIANT],
+      'variantStickiness?': 'string',
+    },
+  ],
+  'variants?': [VARIANT],
+  'variantStickiness?': 'string',
+  'dependencies?': [{ flag: 'string', 'enabled?': 'boolean', 'variants?': ['string'] }],
+};
+const SEGMENT: Shape = { key: 'string', conditions: [CONDITION] };
+
+function shapeIssues(value: unknown, shape: Shape, path: string, issues: ValidationIssue[]): void {
+  const wrong = (expected: string) => issues.push({ path, code: IssueCode.Invalid, message: `expected ${expected}` });
+  if (typeof shape === 'string') {
+    if (typeof value !== shape) wrong(`a ${shape}`);
+  } else if (Array.isArray(shape)) {
+    if (!Array.isArray(value)) wrong('an array');
+    else
+      value.forEach((item, i) => {
+        shapeIssues(item, shape[0], `${path}/${i}`, issues);
+      });
+  } else if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    wrong('an object');
+  } else {
+    for (const [field, inner] of Object.entries(shape)) {
+      const name = field.replace('?', '');
+      const v = Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
+      if (v == null && field !== name) continue;
+      shapeIssues(v, inner, `${path}/${name}`, issues);
+    }
+  }
+}
+
+/** One flag as an SDK receives it (`value` is untrusted JSON): its shape, then what evaluation relies on. */
+export function validateWireFlag(value: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  shapeIssues(value, FLAG, '', issues);
+  return issues.length > 0 ? issues : flagIssues(value as FlagConfig, {}, null);
+}
+
+/** One segment as an SDK receives it. */
+export function validateWireSegment(value: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  shapeIssues(value, SEGMENT, '', issues);
+  if (issues.length > 0) return issues;
+  (value as Segment).conditions.forEach((c, i) => {
+    issues.push(...conditionIssues(c, `/conditions/${i}`, undefined, null));
+  });
+  return issues;
+}
+
+const prefixed = (issues: ValidationIssue[], prefix: string) => issues.map((i) => ({ ...i, path: prefix + i.path }));
+
+/**
+ * What an SDK checks before it takes a snapshot (stream, poll, cache, bootstrap): every flag and
+ * segment, and that no flag appears twice. Any issue rejects the snapshot whole. `snapshot` is what
+ * `parseSnapshot` let through, whose flags and segments are still untrusted inside.
+ */
+export function validateWireSnapshot(snapshot: {
+  flags: readonly unknown[];
+  segments?: readonly unknown[] | undefined;
+}): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const seen = new Set<unknown>();
+  snapshot.flags.forEach((f, i) => {
+    issues.push(...prefixed(validateWireFlag(f), `/flags/${i}`));
+    const key = (f as Partial<FlagConfig> | null)?.key;
+    if (seen.has(key)) issues.push({ path: `/flags/${i}/key`, code: IssueCode.Duplicate, message: 'flag appears twice' });
+    seen.add(key);
+  });
+  (snapshot.segments ?? []).forEach((s, i) => {
+    issues.push(...prefixed(validateWireSegment(s), `/segments/${i}`));
+  });
+  return issues;
+}
+
+/** The same for a patch: every flag and segment it brings. */
+export function validateWirePatch(patch: PatchPayload): ValidationIssue[] {
+  return patch.changes.flatMap((c, i) =>
+    c.op === 'flag'
+      ? prefixed(validateWireFlag(c.flag), `/changes/${i}/flag`)
+      : c.op === 'segment'
+        ? prefixed(validateWireSegment(c.segment), `/changes/${i}/segment`)
+        : [],
+  );
 }

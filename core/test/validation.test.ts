@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { FlagConfig } from '../src/index.ts';
-import { IssueCode, validateFlagConfig, validateSegment, validateSnapshot } from '../src/validation.ts';
+import {
+  IssueCode,
+  validateFlagConfig,
+  validateSegment,
+  validateSnapshot,
+  validateWireFlag,
+  validateWirePatch,
+  validateWireSegment,
+  validateWireSnapshot,
+} from '../src/validation.ts';
 
 const codes = (issues: { code: string }[]) => issues.map((i) => i.code);
 
@@ -128,5 +137,68 @@ describe('sensitive attributes', () => {
     expect(
       codes(validateSegment({ key: 's', conditions: [{ attribute: 'email', operator: 'REGEX', values: ['.*'] }] }, sensitive)),
     ).toEqual([IssueCode.SensitiveAttribute]);
+  });
+});
+
+describe('wire validation (what SDKs check before they take data)', () => {
+  const good = {
+    key: 'checkout',
+    enabled: true,
+    rules: [
+      {
+        id: 'r1',
+        conditions: [{ attribute: 'plan', operator: 'IN', values: ['pro'] }],
+        rollout: { percentage: 50, stickiness: null },
+        variants: null,
+      },
+    ],
+    variants: [{ name: 'a', weight: 1, payload: { type: 'json', value: '{}' } }],
+  };
+
+  it('accepts a well-formed flag, with null for absent optional fields', () => {
+    expect(validateWireFlag(good)).toEqual([]);
+    expect(validateWireSnapshot({ flags: [good], segments: [{ key: 's', conditions: [] }] })).toEqual([]);
+  });
+
+  it('refuses broken rules inside a well-formed flag, naming where', () => {
+    const broken = { key: 'checkout', enabled: true, rules: [null, { rollout: { percentage: 'abc' } }] };
+    const issues = validateWireFlag(broken);
+    expect(issues.map((i) => i.path)).toEqual(['/rules/0', '/rules/1/id', '/rules/1/rollout/percentage']);
+    expect(validateWirePatch({ revision: 2, changes: [{ op: 'flag', flag: broken as never }] })[0]?.path).toBe('/changes/0/flag/rules/0');
+  });
+
+  it('refuses values evaluation cannot use: percentages, numbers, weights, payloads, non-array values', () => {
+    const flag = (rule: object) => ({ key: 'f', enabled: true, rules: [{ id: 'r', ...rule }] });
+    expect(codes(validateWireFlag(flag({ rollout: { percentage: 101 } })))).toEqual([IssueCode.BadValue]);
+    expect(codes(validateWireFlag(flag({ conditions: [{ attribute: 'n', operator: 'NUM_GT', values: ['x'] }] })))).toEqual([
+      IssueCode.BadValue,
+    ]);
+    expect(codes(validateWireFlag(flag({ conditions: [{ attribute: 'n', operator: 'IN', values: 'a' }] })))).toEqual([IssueCode.Invalid]);
+    expect(codes(validateWireFlag(flag({ variants: [{ name: 'a', weight: -1 }] })))).toEqual([IssueCode.BadValue]);
+    expect(codes(validateWireFlag({ key: 'f', enabled: 'yes' }))).toEqual([IssueCode.Invalid]);
+    expect(
+      codes(
+        validateWireSnapshot({
+          flags: [
+            { key: 'f', enabled: true },
+            { key: 'f', enabled: false },
+          ],
+        }),
+      ),
+    ).toEqual([IssueCode.Duplicate]);
+    expect(codes(validateWireSegment({ key: 's', conditions: [{ attribute: 'd', operator: 'DATE_AFTER', values: ['soon'] }] }))).toEqual([
+      IssueCode.BadValue,
+    ]);
+  });
+
+  it('lets through what only writes must respect: unknown operators (a newer server), counts (inlined segments), key grammar', () => {
+    const conditions = Array.from({ length: 120 }, () => ({ attribute: 'a', operator: 'IN', values: ['x'] }));
+    const flag = {
+      key: 'legacy key',
+      enabled: true,
+      rules: [{ id: 'r', conditions: [...conditions, { attribute: 'a', operator: 'FUTURE_OP', values: [] }] }],
+    };
+    expect(validateWireFlag(flag)).toEqual([]);
+    expect(codes(validateFlagConfig(flag as FlagConfig))).toContain(IssueCode.UnknownOperator);
   });
 });
