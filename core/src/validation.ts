@@ -175,6 +175,9 @@ function validateVariants(variants: WeightedVariant[] | undefined, path: string,
           code: IssueCode.BadValue,
           message: `payload is a string of at most ${LIMITS.payloadLength} characters`,
         });
+      } else if (!authoring) {
+        // A payload is handed to the application, not evaluated: the OpenFeature providers report
+        // one that does not parse for its own flag, which is no reason to refuse the others.
       } else if (v.payload.type === 'json') {
         try {
           JSON.parse(v.payload.value);
@@ -209,7 +212,8 @@ export function validateFlagConfig(flag: FlagConfig, context: FlagValidationCont
 
 /**
  * `authoring` null: the wire checks, i.e. what evaluation relies on. They leave out what only
- * writes must respect (the key grammar, counts, regex safety, unknown operators), so that neither
+ * writes must respect (the key grammar, counts, regex safety, unknown operators, payloads that
+ * parse), so that neither
  * a newer server nor the client view, which inlines segments into rules, makes an SDK refuse data.
  */
 function flagIssues(flag: FlagConfig, context: FlagValidationContext, authoring: RegexCheck | null): ValidationIssue[] {

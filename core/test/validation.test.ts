@@ -200,5 +200,9 @@ describe('wire validation (what SDKs check before they take data)', () => {
     };
     expect(validateWireFlag(flag)).toEqual([]);
     expect(codes(validateFlagConfig(flag as FlagConfig))).toContain(IssueCode.UnknownOperator);
+    // A payload is the application's to parse (the OpenFeature providers report it per flag).
+    expect(
+      validateWireFlag({ key: 'f', enabled: true, variants: [{ name: 'v', weight: 1, payload: { type: 'json', value: '{' } }] }),
+    ).toEqual([]);
   });
 });
