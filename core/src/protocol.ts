@@ -66,6 +66,12 @@ function isChange(v: unknown): v is PatchChange {
   }
 }
 
+/**
+ * Core's wire checks (wire-validation.ts), which SDKs run on every snapshot and patch before taking
+ * it, imported on demand: a browser page pays for them once data arrives, not in its entry.
+ */
+export const loadWireChecks = () => import('./wire-validation.ts');
+
 /** A patch payload, or null when any change in it is malformed. */
 export function parsePatch(value: unknown): PatchPayload | null {
   if (!isObject(value) || !isRevision(value.revision) || !Array.isArray(value.changes) || !value.changes.every(isChange)) return null;

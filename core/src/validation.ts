@@ -1,309 +1,58 @@
-import { parseCidr } from './cidr.ts';
-import {
-  type Condition,
-  type FlagConfig,
-  Operator,
-  type Segment,
-  SINGLE_VALUE_OPERATORS,
-  type Snapshot,
-  type WeightedVariant,
-} from './model.ts';
-import type { PatchPayload } from './protocol.ts';
+import type { Condition, FlagConfig, Segment, Snapshot } from './model.ts';
+import { Operator, SINGLE_VALUE_OPERATORS } from './model.ts';
 import { re2Engine } from './regex.ts';
-import { parseSemver } from './semver.ts';
+import {
+  type AuthoringChecks,
+  conditionIssues,
+  type FlagValidationContext,
+  flagIssues,
+  IssueCode,
+  isValidKey,
+  LIMITS,
+  type ValidationIssue,
+} from './wire-validation.ts';
 
-/**
+export {
+  type AuthoringChecks,
+  type FlagValidationContext,
+  IssueCode,
+  isValidKey,
+  LIMITS,
+  type ValidationIssue,
+  validateWireFlag,
+  validateWirePatch,
+  validateWireSegment,
+  validateWireSnapshot,
+} from './wire-validation.ts';
+
+/*
  * The checks the server runs on every write, so that what reaches an SDK always evaluates as its
- * author meant. Evaluation still copes with anything (malformed parts never match), but nothing
- * malformed should get that far.
+ * author meant: the wire checks, plus the key grammar, limits, known operators and safe regexes.
  */
 
-export const IssueCode = {
-  Invalid: 'INVALID',
-  UnknownOperator: 'UNKNOWN_OPERATOR',
-  BadValue: 'BAD_VALUE',
-  UnsafeRegex: 'INVALID_REGEX',
-  Duplicate: 'DUPLICATE',
-  UnknownSegment: 'UNKNOWN_SEGMENT',
-  UnknownFlag: 'UNKNOWN_FLAG',
-  DependencyCycle: 'DEPENDENCY_CYCLE',
-  TransitiveDependency: 'TRANSITIVE_DEPENDENCY',
-  /** Sensitive attributes travel to browsers as digests, which only equality can compare. */
-  SensitiveAttribute: 'SENSITIVE_ATTRIBUTE',
-} as const;
-export type IssueCode = (typeof IssueCode)[keyof typeof IssueCode];
-
-export interface ValidationIssue {
-  /** JSON-pointer-like path to the offending field, e.g. `/rules/0/conditions/1/values/0`. */
-  path: string;
-  code: IssueCode;
-  message: string;
-}
-
-export const LIMITS = {
-  keyLength: 100,
-  attributeLength: 100,
-  valuesPerCondition: 1000,
-  valueLength: 1000,
-  conditionsPerRule: 50,
-  rulesPerFlag: 200,
-  segmentsPerRule: 20,
-  variants: 50,
-  payloadLength: 10_000,
-  dependencies: 20,
-} as const;
-
-// Letters and digits of any script, symbols (emoji) and . _ : - ; never spaces, slashes or quotes,
-// so a key is safe in a URL path segment once percent-encoded and unambiguous in logs.
-const KEY = /^[\p{L}\p{N}\p{S}][\p{L}\p{M}\p{N}\p{S}._:-]*$/u;
-const OPERATORS: ReadonlySet<string> = new Set(Object.values(Operator));
-
-export function isValidKey(key: unknown): key is string {
-  return typeof key === 'string' && key.length <= LIMITS.keyLength && KEY.test(key);
-}
-
-/** How authoring checks a REGEX pattern; wire checks leave patterns to the SDK's matcher, which refuses unsafe ones. */
-type RegexCheck = (pattern: string, caseInsensitive: boolean) => string | null;
-
-const re2Check: RegexCheck = (pattern, caseInsensitive) => {
-  const re = re2Engine(pattern, caseInsensitive);
-  return typeof re === 'string' ? re : null;
-};
-
-function isPercentage(n: unknown): boolean {
-  return typeof n === 'number' && n >= 0 && n <= 100 && Math.abs(Math.round(n * 100) - n * 100) < 1e-6;
+let checks: AuthoringChecks | undefined;
+/**
+ * Built on first use, not at load: a bundle that takes only the wire checks from this module (a
+ * browser, on demand) then leaves the regex engine and the operator tables out.
+ */
+function authoring(): AuthoringChecks {
+  checks ??= {
+    regex(pattern, caseInsensitive) {
+      const re = re2Engine(pattern, caseInsensitive);
+      return typeof re === 'string' ? re : null;
+    },
+    operators: new Set(Object.values(Operator)),
+    singleValue: SINGLE_VALUE_OPERATORS,
+  };
+  return checks;
 }
 
 export function validateCondition(c: Condition, path: string, sensitive?: ReadonlySet<string>): ValidationIssue[] {
-  return conditionIssues(c, path, sensitive, re2Check);
-}
-
-/** `authoring` null: the wire checks, which let an operator this build does not know through (a newer server's). */
-function conditionIssues(
-  c: Condition,
-  path: string,
-  sensitive: ReadonlySet<string> | undefined,
-  authoring: RegexCheck | null,
-): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  const add = (p: string, code: IssueCode, message: string) => issues.push({ path: path + p, code, message });
-  if (sensitive?.has(c.attribute) && ((c.operator !== Operator.In && c.operator !== Operator.NotIn) || c.caseInsensitive)) {
-    add('/operator', IssueCode.SensitiveAttribute, `${c.attribute} is sensitive: only IN and NOT_IN (case-sensitive) can compare it`);
-  }
-  if (typeof c.attribute !== 'string' || c.attribute === '' || c.attribute.length > LIMITS.attributeLength) {
-    add('/attribute', IssueCode.Invalid, `attribute must be 1 to ${LIMITS.attributeLength} characters`);
-  }
-  if (!OPERATORS.has(c.operator)) {
-    if (authoring === null) return issues;
-    add('/operator', IssueCode.UnknownOperator, `unknown operator ${JSON.stringify(c.operator)}`);
-    return issues;
-  }
-  const values = Array.isArray(c.values) ? c.values : [];
-  if (authoring !== null && values.length > LIMITS.valuesPerCondition)
-    add('/values', IssueCode.Invalid, `at most ${LIMITS.valuesPerCondition} values`);
-  values.forEach((v, i) => {
-    if (typeof v !== 'string' || v.length > LIMITS.valueLength) {
-      add(`/values/${i}`, IssueCode.BadValue, `values are strings of at most ${LIMITS.valueLength} characters`);
-    }
-  });
-  if (SINGLE_VALUE_OPERATORS.has(c.operator) && values.length !== 1) {
-    add('/values', IssueCode.BadValue, `${c.operator} takes exactly one value`);
-    return issues;
-  }
-  const v = values[0] ?? '';
-  switch (c.operator) {
-    case Operator.NumEq:
-    case Operator.NumGt:
-    case Operator.NumGte:
-    case Operator.NumLt:
-    case Operator.NumLte:
-      if (v.trim() === '' || Number.isNaN(Number(v))) add('/values/0', IssueCode.BadValue, `${c.operator} needs a number`);
-      break;
-    case Operator.DateAfter:
-    case Operator.DateBefore:
-      if (Number.isNaN(Date.parse(v))) add('/values/0', IssueCode.BadValue, `${c.operator} needs an ISO 8601 date`);
-      break;
-    case Operator.SemverEq:
-    case Operator.SemverGt:
-    case Operator.SemverGte:
-    case Operator.SemverLt:
-    case Operator.SemverLte:
-      if (!parseSemver(v)) add('/values/0', IssueCode.BadValue, `${c.operator} needs a semantic version such as 1.2.3`);
-      break;
-    case Operator.Regex: {
-      const problem = authoring?.(v, c.caseInsensitive === true);
-      if (problem) add('/values/0', IssueCode.UnsafeRegex, problem);
-      break;
-    }
-    case Operator.InCidr:
-      values.forEach((cidr, i) => {
-        if (typeof cidr === 'string' && !parseCidr(cidr.trim()))
-          add(`/values/${i}`, IssueCode.BadValue, `not an IP address or CIDR range: ${JSON.stringify(cidr)}`);
-      });
-      break;
-    default:
-    // An empty list is meaningful (IN [] matches nobody, NOT_IN [] everybody), as in Unleash.
-  }
-  return issues;
-}
-
-function validateVariants(variants: WeightedVariant[] | undefined, path: string, authoring: boolean): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  if (variants == null) return issues;
-  if (!Array.isArray(variants) || (authoring && variants.length > LIMITS.variants)) {
-    return [{ path, code: IssueCode.Invalid, message: `at most ${LIMITS.variants} variants` }];
-  }
-  const names = new Set<string>();
-  variants.forEach((v, i) => {
-    const p = `${path}/${i}`;
-    if (authoring && !isValidKey(v.name))
-      issues.push({
-        path: `${p}/name`,
-        code: IssueCode.Invalid,
-        message: 'variant names are 1 to 100 letters, digits, ".", "_", ":" or "-"',
-      });
-    else if (names.has(v.name))
-      issues.push({ path: `${p}/name`, code: IssueCode.Duplicate, message: `variant ${JSON.stringify(v.name)} appears twice` });
-    names.add(v.name);
-    if (!Number.isInteger(v.weight) || v.weight < 0 || v.weight > 1_000_000) {
-      issues.push({ path: `${p}/weight`, code: IssueCode.BadValue, message: 'weight is an integer from 0 to 1000000' });
-    }
-    if (v.payload != null) {
-      if (typeof v.payload.value !== 'string' || (authoring && v.payload.value.length > LIMITS.payloadLength)) {
-        issues.push({
-          path: `${p}/payload/value`,
-          code: IssueCode.BadValue,
-          message: `payload is a string of at most ${LIMITS.payloadLength} characters`,
-        });
-      } else if (!authoring) {
-        // A payload is handed to the application, not evaluated: the OpenFeature providers report
-        // one that does not parse for its own flag, which is no reason to refuse the others.
-      } else if (v.payload.type === 'json') {
-        try {
-          JSON.parse(v.payload.value);
-        } catch {
-          issues.push({ path: `${p}/payload/value`, code: IssueCode.BadValue, message: 'payload of type json is not valid JSON' });
-        }
-      } else if (v.payload.type === 'number' && (v.payload.value.trim() === '' || Number.isNaN(Number(v.payload.value)))) {
-        issues.push({ path: `${p}/payload/value`, code: IssueCode.BadValue, message: 'payload of type number is not a number' });
-      }
-    }
-    (v.overrides ?? []).forEach((o, j) => {
-      if (typeof o.attribute !== 'string' || o.attribute === '' || !Array.isArray(o.values)) {
-        issues.push({ path: `${p}/overrides/${j}`, code: IssueCode.Invalid, message: 'an override names an attribute and its values' });
-      }
-    });
-  });
-  return issues;
-}
-
-export interface FlagValidationContext {
-  /** Attributes marked sensitive: equality only, and never a stickiness. */
-  sensitiveAttributes?: ReadonlySet<string>;
-  /** Keys of the segments that exist; when given, references to others are refused. */
-  segments?: ReadonlySet<string>;
-  /** Dependencies of every other flag in the environment, for the one-level rule and cycles. */
-  dependenciesOf?: (flagKey: string) => readonly string[] | undefined;
+  return conditionIssues(c, path, sensitive, authoring());
 }
 
 export function validateFlagConfig(flag: FlagConfig, context: FlagValidationContext = {}): ValidationIssue[] {
-  return flagIssues(flag, context, re2Check);
-}
-
-/**
- * `authoring` null: the wire checks, i.e. what evaluation relies on. They leave out what only
- * writes must respect (the key grammar, counts, regex safety, unknown operators, payloads that
- * parse), so that neither
- * a newer server nor the client view, which inlines segments into rules, makes an SDK refuse data.
- */
-function flagIssues(flag: FlagConfig, context: FlagValidationContext, authoring: RegexCheck | null): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  const strict = authoring !== null;
-  if (strict && !isValidKey(flag.key))
-    issues.push({
-      path: '/key',
-      code: IssueCode.Invalid,
-      message: 'keys are 1 to 100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
-    });
-  const rules = flag.rules ?? [];
-  if (strict && rules.length > LIMITS.rulesPerFlag)
-    issues.push({ path: '/rules', code: IssueCode.Invalid, message: `at most ${LIMITS.rulesPerFlag} rules` });
-  const ruleIds = new Set<string>();
-  rules.forEach((rule, i) => {
-    const p = `/rules/${i}`;
-    if (typeof rule.id !== 'string' || rule.id === '' || (strict && rule.id.length > LIMITS.keyLength)) {
-      issues.push({ path: `${p}/id`, code: IssueCode.Invalid, message: 'a rule needs an id' });
-    } else if (ruleIds.has(rule.id)) {
-      issues.push({ path: `${p}/id`, code: IssueCode.Duplicate, message: `rule id ${JSON.stringify(rule.id)} appears twice` });
-    }
-    ruleIds.add(rule.id);
-    const conditions = rule.conditions ?? [];
-    if (strict && conditions.length > LIMITS.conditionsPerRule)
-      issues.push({ path: `${p}/conditions`, code: IssueCode.Invalid, message: `at most ${LIMITS.conditionsPerRule} conditions` });
-    conditions.forEach((c, j) => {
-      issues.push(...conditionIssues(c, `${p}/conditions/${j}`, context.sensitiveAttributes, authoring));
-    });
-    for (const [field, value] of [
-      ['rollout/stickiness', rule.rollout?.stickiness],
-      ['variantStickiness', rule.variantStickiness],
-    ] as const) {
-      if (value !== undefined && context.sensitiveAttributes?.has(value)) {
-        issues.push({
-          path: `${p}/${field}`,
-          code: IssueCode.SensitiveAttribute,
-          message: `${value} is sensitive and cannot be a stickiness`,
-        });
-      }
-    }
-    const segs = rule.segments ?? [];
-    if (strict && segs.length > LIMITS.segmentsPerRule)
-      issues.push({ path: `${p}/segments`, code: IssueCode.Invalid, message: `at most ${LIMITS.segmentsPerRule} segments` });
-    segs.forEach((s, j) => {
-      if (context.segments && !context.segments.has(s)) {
-        issues.push({ path: `${p}/segments/${j}`, code: IssueCode.UnknownSegment, message: `segment ${JSON.stringify(s)} does not exist` });
-      }
-    });
-    if (rule.rollout != null && !isPercentage(rule.rollout.percentage)) {
-      issues.push({
-        path: `${p}/rollout/percentage`,
-        code: IssueCode.BadValue,
-        message: 'percentage is 0 to 100 with at most two decimals',
-      });
-    }
-    issues.push(...validateVariants(rule.variants, `${p}/variants`, strict));
-  });
-  issues.push(...validateVariants(flag.variants, '/variants', strict));
-  if (flag.variantStickiness !== undefined && context.sensitiveAttributes?.has(flag.variantStickiness)) {
-    issues.push({
-      path: '/variantStickiness',
-      code: IssueCode.SensitiveAttribute,
-      message: `${flag.variantStickiness} is sensitive and cannot be a stickiness`,
-    });
-  }
-  const deps = flag.dependencies ?? [];
-  if (strict && deps.length > LIMITS.dependencies)
-    issues.push({ path: '/dependencies', code: IssueCode.Invalid, message: `at most ${LIMITS.dependencies} dependencies` });
-  deps.forEach((d, i) => {
-    const p = `/dependencies/${i}/flag`;
-    if (d.flag === flag.key) {
-      issues.push({ path: p, code: IssueCode.DependencyCycle, message: 'a flag cannot depend on itself' });
-      return;
-    }
-    if (!context.dependenciesOf) return;
-    const parentDeps = context.dependenciesOf(d.flag);
-    if (parentDeps === undefined) {
-      issues.push({ path: p, code: IssueCode.UnknownFlag, message: `flag ${JSON.stringify(d.flag)} does not exist` });
-    } else if (parentDeps.includes(flag.key)) {
-      issues.push({ path: p, code: IssueCode.DependencyCycle, message: `${JSON.stringify(d.flag)} already depends on this flag` });
-    } else if (parentDeps.length > 0) {
-      issues.push({
-        path: p,
-        code: IssueCode.TransitiveDependency,
-        message: `${JSON.stringify(d.flag)} has dependencies of its own; dependencies are one level deep`,
-      });
-    }
-  });
-  return issues;
+  return flagIssues(flag, context, authoring());
 }
 
 export function validateSegment(segment: Segment, sensitiveAttributes?: ReadonlySet<string>): ValidationIssue[] {
@@ -338,118 +87,4 @@ export function validateSnapshot(snapshot: Snapshot): ValidationIssue[] {
     }
   });
   return issues;
-}
-
-/**
- * The JSON types of a flag's and a segment's fields as SDKs receive them. Optional fields are
- * marked `?` and may also be null (JSON has no undefined); fields not named here are ignored, so
- * a newer server can add some.
- */
-type Shape = 'string' | 'boolean' | 'number' | readonly [Shape] | { readonly [field: string]: Shape };
-const CONDITION: Shape = {
-  attribute: 'string',
-  operator: 'string',
-  values: ['string'],
-  'inverted?': 'boolean',
-  'caseInsensitive?': 'boolean',
-};
-const VARIANT: Shape = {
-  name: 'string',
-  weight: 'number',
-  'payload?': { type: 'string', value: 'string' },
-  'overrides?': [{ attribute: 'string', values: ['string'] }],
-};
-const FLAG: Shape = {
-  key: 'string',
-  enabled: 'boolean',
-  'rules?': [
-    {
-      id: 'string',
-      'segments?': ['string'],
-      'conditions?': [CONDITION],
-      'rollout?': { percentage: 'number', 'stickiness?': 'string', 'groupId?': 'string' },
-      'variants?': [VARIANT],
-      'variantStickiness?': 'string',
-    },
-  ],
-  'variants?': [VARIANT],
-  'variantStickiness?': 'string',
-  'dependencies?': [{ flag: 'string', 'enabled?': 'boolean', 'variants?': ['string'] }],
-};
-const SEGMENT: Shape = { key: 'string', conditions: [CONDITION] };
-
-function shapeIssues(value: unknown, shape: Shape, path: string, issues: ValidationIssue[]): void {
-  const wrong = (expected: string) => issues.push({ path, code: IssueCode.Invalid, message: `expected ${expected}` });
-  if (typeof shape === 'string') {
-    if (typeof value !== shape) wrong(`a ${shape}`);
-  } else if (Array.isArray(shape)) {
-    if (!Array.isArray(value)) wrong('an array');
-    else
-      value.forEach((item, i) => {
-        shapeIssues(item, shape[0], `${path}/${i}`, issues);
-      });
-  } else if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    wrong('an object');
-  } else {
-    for (const [field, inner] of Object.entries(shape)) {
-      const name = field.replace('?', '');
-      const v = Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
-      if (v == null && field !== name) continue;
-      shapeIssues(v, inner, `${path}/${name}`, issues);
-    }
-  }
-}
-
-/** One flag as an SDK receives it (`value` is untrusted JSON): its shape, then what evaluation relies on. */
-export function validateWireFlag(value: unknown): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  shapeIssues(value, FLAG, '', issues);
-  return issues.length > 0 ? issues : flagIssues(value as FlagConfig, {}, null);
-}
-
-/** One segment as an SDK receives it. */
-export function validateWireSegment(value: unknown): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  shapeIssues(value, SEGMENT, '', issues);
-  if (issues.length > 0) return issues;
-  (value as Segment).conditions.forEach((c, i) => {
-    issues.push(...conditionIssues(c, `/conditions/${i}`, undefined, null));
-  });
-  return issues;
-}
-
-const prefixed = (issues: ValidationIssue[], prefix: string) => issues.map((i) => ({ ...i, path: prefix + i.path }));
-
-/**
- * What an SDK checks before it takes a snapshot (stream, poll, cache, bootstrap): every flag and
- * segment, and that no flag appears twice. Any issue rejects the snapshot whole. `snapshot` is what
- * `parseSnapshot` let through, whose flags and segments are still untrusted inside.
- */
-export function validateWireSnapshot(snapshot: {
-  flags: readonly unknown[];
-  segments?: readonly unknown[] | undefined;
-}): ValidationIssue[] {
-  const issues: ValidationIssue[] = [];
-  const seen = new Set<unknown>();
-  snapshot.flags.forEach((f, i) => {
-    issues.push(...prefixed(validateWireFlag(f), `/flags/${i}`));
-    const key = (f as Partial<FlagConfig> | null)?.key;
-    if (seen.has(key)) issues.push({ path: `/flags/${i}/key`, code: IssueCode.Duplicate, message: 'flag appears twice' });
-    seen.add(key);
-  });
-  (snapshot.segments ?? []).forEach((s, i) => {
-    issues.push(...prefixed(validateWireSegment(s), `/segments/${i}`));
-  });
-  return issues;
-}
-
-/** The same for a patch: every flag and segment it brings. */
-export function validateWirePatch(patch: PatchPayload): ValidationIssue[] {
-  return patch.changes.flatMap((c, i) =>
-    c.op === 'flag'
-      ? prefixed(validateWireFlag(c.flag), `/changes/${i}/flag`)
-      : c.op === 'segment'
-        ? prefixed(validateWireSegment(c.segment), `/changes/${i}/segment`)
-        : [],
-  );
 }

@@ -157,7 +157,7 @@ describe('wire validation (what SDKs check before they take data)', () => {
 
   it('accepts a well-formed flag, with null for absent optional fields', () => {
     expect(validateWireFlag(good)).toEqual([]);
-    expect(validateWireSnapshot({ flags: [good], segments: [{ key: 's', conditions: [] }] })).toEqual([]);
+    expect(validateWireSnapshot({ revision: 1, flags: [good], segments: [{ key: 's', conditions: [] }] })).toEqual([]);
   });
 
   it('refuses broken rules inside a well-formed flag, naming where', () => {
@@ -179,6 +179,7 @@ describe('wire validation (what SDKs check before they take data)', () => {
     expect(
       codes(
         validateWireSnapshot({
+          revision: 1,
           flags: [
             { key: 'f', enabled: true },
             { key: 'f', enabled: false },
@@ -189,6 +190,15 @@ describe('wire validation (what SDKs check before they take data)', () => {
     expect(codes(validateWireSegment({ key: 's', conditions: [{ attribute: 'd', operator: 'DATE_AFTER', values: ['soon'] }] }))).toEqual([
       IssueCode.BadValue,
     ]);
+  });
+
+  it('checks the envelope from raw JSON: revision, arrays, known changes', () => {
+    expect(codes(validateWireSnapshot({ revision: -1, flags: [] }))).toEqual([IssueCode.Invalid]);
+    expect(codes(validateWireSnapshot({ revision: 1, flags: {} }))).toEqual([IssueCode.Invalid]);
+    expect(codes(validateWireSnapshot(null))).toEqual([IssueCode.Invalid]);
+    expect(codes(validateWirePatch({ revision: 2, changes: [{ op: 'rename' }] }))).toEqual([IssueCode.Invalid]);
+    expect(codes(validateWirePatch({ revision: 2, changes: [{ op: 'flag-removed' }] }))).toEqual([IssueCode.Invalid]);
+    expect(validateWirePatch({ revision: 2, changes: [{ op: 'segment-removed', key: 's' }] })).toEqual([]);
   });
 
   it('lets through what only writes must respect: unknown operators (a newer server), counts (inlined segments), key grammar', () => {
