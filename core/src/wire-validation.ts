@@ -100,6 +100,9 @@ export function conditionIssues(
     add('/values', IssueCode.BadValue, `${c.operator} takes exactly one value`);
     return issues;
   }
+  // A value an operator cannot parse makes its condition never match, as in Unleash (whose
+  // specification tests exactly that): only writes refuse it.
+  if (authoring === null) return issues;
   const v = values[0] ?? '';
   switch (c.operator) {
     case 'NUM_EQ':

@@ -167,11 +167,11 @@ describe('wire validation (what SDKs check before they take data)', () => {
     expect(validateWirePatch({ revision: 2, changes: [{ op: 'flag', flag: broken as never }] })[0]?.path).toBe('/changes/0/flag/rules/0');
   });
 
-  it('refuses values evaluation cannot use: percentages, numbers, weights, payloads, non-array values', () => {
+  it('refuses what evaluation cannot use: wrong types, percentages, weights, duplicate keys', () => {
     const flag = (rule: object) => ({ key: 'f', enabled: true, rules: [{ id: 'r', ...rule }] });
     expect(codes(validateWireFlag(flag({ rollout: { percentage: 101 } })))).toEqual([IssueCode.BadValue]);
-    expect(codes(validateWireFlag(flag({ conditions: [{ attribute: 'n', operator: 'NUM_GT', values: ['x'] }] })))).toEqual([
-      IssueCode.BadValue,
+    expect(codes(validateWireFlag(flag({ conditions: [{ attribute: 'n', operator: 'NUM_GT', values: [1] }] })))).toEqual([
+      IssueCode.Invalid,
     ]);
     expect(codes(validateWireFlag(flag({ conditions: [{ attribute: 'n', operator: 'IN', values: 'a' }] })))).toEqual([IssueCode.Invalid]);
     expect(codes(validateWireFlag(flag({ variants: [{ name: 'a', weight: -1 }] })))).toEqual([IssueCode.BadValue]);
@@ -187,9 +187,7 @@ describe('wire validation (what SDKs check before they take data)', () => {
         }),
       ),
     ).toEqual([IssueCode.Duplicate]);
-    expect(codes(validateWireSegment({ key: 's', conditions: [{ attribute: 'd', operator: 'DATE_AFTER', values: ['soon'] }] }))).toEqual([
-      IssueCode.BadValue,
-    ]);
+    expect(codes(validateWireSegment({ key: 's', conditions: [{ attribute: 'd', operator: 'DATE_AFTER' }] }))).toEqual([IssueCode.Invalid]);
   });
 
   it('checks the envelope from raw JSON: revision, arrays, known changes', () => {
@@ -210,6 +208,10 @@ describe('wire validation (what SDKs check before they take data)', () => {
     };
     expect(validateWireFlag(flag)).toEqual([]);
     expect(codes(validateFlagConfig(flag as FlagConfig))).toContain(IssueCode.UnknownOperator);
+    // A value its operator cannot parse never matches (Unleash's specification tests exactly that).
+    const unparsable = (operator: string, value: string) => ({ attribute: 'a', operator, values: [value] });
+    const odd = [unparsable('NUM_GT', 'x'), unparsable('DATE_AFTER', 'soon'), unparsable('SEMVER_EQ', '1.2'), unparsable('IN_CIDR', 'lan')];
+    expect(validateWireFlag({ key: 'f', enabled: true, rules: [{ id: 'r', conditions: odd }] })).toEqual([]);
     // A payload is the application's to parse (the OpenFeature providers report it per flag).
     expect(
       validateWireFlag({ key: 'f', enabled: true, variants: [{ name: 'v', weight: 1, payload: { type: 'json', value: '{' } }] }),

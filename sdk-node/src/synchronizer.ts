@@ -145,7 +145,9 @@ export class Synchronizer {
           // But a stream that ends soon after opening, on purpose or not (`retry: 0` each time), must
           // not bring the client back at once for ever: its delay grows like any failure's.
           const delay = Math.max(asked, this.backoff(this.streamAttempt++));
-          this.o.log.debug(`stream ended by the server ${outcome.openMs ?? 0} ms after opening; reconnecting in ${delay} ms`);
+          this.o.log.info(
+            `stream ended by the server; reconnecting in ${delay} ms (${outcome.openMs ?? 0} ms after it opened: backing off)`,
+          );
           await this.sleep(delay, signal);
           continue;
         }
