@@ -362,7 +362,11 @@ export class SwitchboardClient {
     const heldRevision = this.store.snapshot?.revision;
     if (heldRevision !== undefined && (snapshot.revision < heldRevision || (snapshot.revision === heldRevision && held === source))) {
       if (snapshot.revision < heldRevision) {
-        this.log.debug(`a ${source} snapshot at revision ${snapshot.revision} is older than the one held (${heldRevision}); ignored`);
+        const note = `a ${source} snapshot at revision ${snapshot.revision} is older than the one held (${heldRevision}, from the ${held}); ignored`;
+        // Behind the cache, the server may have had its revisions reset (a restored database): say so.
+        if (source === DataSource.Server && held === DataSource.Cache)
+          this.log.warn(`${note}. If the environment was reset, delete the cache file`);
+        else this.log.debug(note);
       }
       return;
     }
