@@ -66,6 +66,12 @@ function isChange(v: unknown): v is PatchChange {
   }
 }
 
+/**
+ * Core's wire checks (wire-validation.ts), which SDKs run on every snapshot and patch before taking
+ * it, imported on demand: a browser page pays for them once data arrives, not in its entry.
+ */
+export const loadWireChecks = () => import('./wire-validation.ts');
+
 /** A patch payload, or null when any change in it is malformed. */
 export function parsePatch(value: unknown): PatchPayload | null {
   if (!isObject(value) || !isRevision(value.revision) || !Array.isArray(value.changes) || !value.changes.every(isChange)) return null;
@@ -126,6 +132,13 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
   const ceiling = Math.min(max, initial * 2 ** Math.min(attempt, 30));
   return Math.round(ceiling / 2 + (options.random ?? Math.random)() * (ceiling / 2));
 }
+
+/**
+ * How long a stream must stay up before the next failure backs off from the start again (what
+ * LaunchDarkly's SDKs do). Shorter-lived streams, including those ended on purpose with `retry: 0`,
+ * keep the backoff growing, so a server that accepts and drops every stream is not hammered.
+ */
+export const HEALTHY_STREAM_MS = 60_000;
 
 /** How an SDK should react to an HTTP status from the server. */
 export const RetryPolicy = {

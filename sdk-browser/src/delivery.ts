@@ -1,4 +1,4 @@
-import { backoffDelay, RetryPolicy, retryPolicyFor } from '@switchboard/core';
+import { backoffDelay, HEALTHY_STREAM_MS, RetryPolicy, retryPolicyFor } from '@switchboard/core';
 import { type EventSourceConstructor, type EventSourceLike, endpoint, type Resolved } from './options.ts';
 
 export interface DeliveryHandlers {
@@ -11,7 +11,11 @@ export interface DeliveryHandlers {
   fatal(error: Error): void;
 }
 
-/** Stream errors in a row, without an `open` between them, after which the stream counts as broken. */
+/**
+ * Stream errors, with no stream healthy for HEALTHY_STREAM_MS between them, after which the stream
+ * counts as broken: one that opens and ends at once (a server sending `retry: 0`, say) is not
+ * left to reconnect for ever at the pace it asks, it goes to polling and its backoff.
+ */
 const MAX_STREAM_ERRORS = 3;
 const CLOSED = 2;
 
@@ -39,6 +43,8 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
   let timer: unknown;
   let attempt = 0;
   let errors = 0;
+  /** When the stream last opened; Infinity while it is not open. */
+  let openedAt = 1 / 0;
   let planned = false;
   let stopped = false;
 
@@ -54,7 +60,7 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
     }
     source = s;
     s.addEventListener('open', () => {
-      errors = attempt = 0;
+      openedAt = o.now();
       on.health(null);
     });
     s.addEventListener('snapshot', (e) => on.snapshot(parse(e.data)));
@@ -65,7 +71,11 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
     });
     s.addEventListener('error', () => {
       if (stopped) return;
-      if (planned && s.readyState !== CLOSED) {
+      // Only a stream that stayed up a while starts the count and the backoff afresh.
+      if (o.now() - openedAt >= HEALTHY_STREAM_MS) errors = attempt = 0;
+      openedAt = 1 / 0;
+      // A reconnect the server asked for is no trouble, unless it keeps asking soon after opening.
+      if (planned && s.readyState !== CLOSED && ++errors < MAX_STREAM_ERRORS) {
         planned = false;
         return;
       }
@@ -102,7 +112,8 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
       throw new Error(`HTTP ${res.status}`);
     } catch (e) {
       if (stopped) return;
-      on.health(e instanceof Error ? e : new Error(String(e)));
+      // fetch rejects with a TypeError; everything else thrown above is an Error too.
+      on.health(e as Error);
       timer = o.timers.set(poll, Math.max(retryAfterMs, backoff()));
     }
   }

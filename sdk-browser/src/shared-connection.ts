@@ -2,8 +2,9 @@ import {
   applyPatch,
   type CompileOptions,
   type EvaluationResult,
+  loadWireChecks,
+  type PatchPayload,
   PLUGINS,
-  parsePatch,
   parseSnapshot,
   type SnapshotPayload,
   type WireView,
@@ -87,8 +88,11 @@ function openConnection(o: Resolved): OwnedConnection {
   const cacheKey = `switchboard:${o.url}:${o.clientKey}`;
   const metrics = usageMetrics(o);
   let payload: SnapshotPayload | null = null;
-  /** The highest revision the network sent this session: a lagging replica must not take us back. */
-  let networkRevision = -1;
+  /**
+   * Network payloads in arrival order, each taken once core's wire checks have passed it. Loading
+   * them starts at once, so that they are usually there when the first payload arrives.
+   */
+  let queue: Promise<unknown> = loadWireChecks();
 
   const notify: ConnectionListener = (type, error) => {
     for (const l of [...listeners]) l(type, error);
@@ -138,35 +142,44 @@ function openConnection(o: Resolved): OwnedConnection {
     notify('update');
   }
 
-  function receive(next: SnapshotPayload): void {
-    networkRevision = next.revision;
-    try {
-      o.storage?.setItem(cacheKey, JSON.stringify(next));
-    } catch {
-      // Full or blocked storage costs the next page load its head start, nothing more.
-    }
-    use(next);
-  }
-
   try {
     // Nobody listens yet: the first client finds the cached view in `view`.
     const cached = parseSnapshot(JSON.parse(o.storage?.getItem(cacheKey) ?? 'null'));
     if (cached) use(cached);
   } catch {}
+  /**
+   * Takes network data in arrival order once core's wire checks have passed it: `next` makes the
+   * view it would become (false when it changes nothing), and a payload with any issue is rejected
+   * whole, keeping the view held.
+   */
+  function check(kind: 'Snapshot' | 'Patch', value: unknown, next: () => SnapshotPayload | null | false): void {
+    queue = queue
+      .then(loadWireChecks)
+      .then((m) => {
+        if (m[`validateWire${kind}`](value)[0]) throw 0;
+        const p = next();
+        if (!p) return;
+        try {
+          o.storage?.setItem(cacheKey, JSON.stringify(p));
+        } catch {
+          // Full or blocked storage costs the next page load its head start, nothing more.
+        }
+        use(p);
+      })
+      // Also when the checks could not be loaded (the network dropped): nothing unchecked is taken.
+      .catch(() => fail(`Malformed ${kind}`));
+  }
+
   const stop = startDelivery(o, {
     revision: () => payload?.revision ?? null,
-    snapshot(value) {
-      const p = parseSnapshot(value);
-      if (!p) return fail('Malformed snapshot');
-      // Equal revisions carry equal content; an older one comes from a replica that has not caught up.
-      if (p.revision >= networkRevision) receive(p);
-    },
-    patch(value) {
-      const patch = parsePatch(value);
-      if (!patch) return fail('Malformed patch');
-      const next = payload && applyPatch(payload, patch);
-      if (next) receive(next);
-    },
+    // Never an older revision than held, from any source: a replica behind a round-robin balancer
+    // must not take the page back. The same revision is taken again: it may carry a new salt.
+    snapshot: (value) =>
+      check('Snapshot', value, () => {
+        const p = value as SnapshotPayload;
+        return (!payload || p.revision >= payload.revision) && p;
+      }),
+    patch: (value) => check('Patch', value, () => payload && applyPatch(payload, value as PatchPayload)),
     health(error) {
       const stale = error !== null;
       if (self.stale === stale) return;

@@ -6,11 +6,11 @@ import { snapshot, testOptions } from './helpers/fake-platform.ts';
 const flag: FlagConfig = { key: 'new-nav', enabled: true };
 
 describe('the localStorage cache', () => {
-  it('keeps the last good view per url + key and uses it at the next load before the network answers', () => {
+  it('keeps the last good view per url + key and uses it at the next load before the network answers', async () => {
     const { options, es, storage } = testOptions();
     const first = createClient(options);
-    es.latest().snapshot(snapshot(7, [flag]));
-    es.latest().patch({ revision: 8, changes: [{ op: 'flag', flag: { ...flag, enabled: false } }] });
+    await es.latest().snapshot(snapshot(7, [flag]));
+    await es.latest().patch({ revision: 8, changes: [{ op: 'flag', flag: { ...flag, enabled: false } }] });
     first.close();
     const key = `switchboard:${options.url}:sbc_test`;
     expect(JSON.parse(storage.getItem(key) as string)).toMatchObject({ revision: 8, flags: [{ key: 'new-nav', enabled: false }] });
@@ -22,7 +22,7 @@ describe('the localStorage cache', () => {
     next.close();
   });
 
-  it('prefers the newer of cache and bootstrap', () => {
+  it('prefers the newer of cache and bootstrap', async () => {
     const { options, storage } = testOptions();
     const key = `switchboard:${options.url}:sbc_test`;
     storage.setItem(key, JSON.stringify(snapshot(5, [flag])));
@@ -34,7 +34,7 @@ describe('the localStorage cache', () => {
     newer.close();
   });
 
-  it('survives corrupt entries, storage that throws, and no storage at all', () => {
+  it('survives corrupt entries, storage that throws, and no storage at all', async () => {
     const { options, es, storage } = testOptions();
     storage.setItem(`switchboard:${options.url}:sbc_test`, '{"revision":');
     const client = createClient(options);
@@ -50,18 +50,18 @@ describe('the localStorage cache', () => {
       }),
     };
     const blocked = createClient({ ...options, storage: throwing });
-    es.latest().snapshot(snapshot(1, [flag]));
+    await es.latest().snapshot(snapshot(1, [flag]));
     expect(throwing.setItem).toHaveBeenCalled();
     expect(blocked.isEnabled('new-nav')).toBe(true);
     blocked.close();
 
     const none = createClient({ ...options, storage: null });
-    es.latest().snapshot(snapshot(1, [flag]));
+    await es.latest().snapshot(snapshot(1, [flag]));
     expect(none.isEnabled('new-nav')).toBe(true);
     none.close();
   });
 
-  it('ignores a bootstrap that is not a snapshot, and says so', () => {
+  it('ignores a bootstrap that is not a snapshot, and says so', async () => {
     const { options } = testOptions();
     const client = createClient({ ...options, bootstrap: { flags: 'nope' } as never });
     expect(client.status()).toMatchObject({

@@ -46,7 +46,7 @@ describe('createClient', () => {
     const whenReady = client.whenReady();
     expect(es.latest().url).toBe(`${options.url}/api/client/stream?key=sbc_test`);
     es.latest().open();
-    es.latest().snapshot(snapshot(1, [beta]));
+    await es.latest().snapshot(snapshot(1, [beta]));
     await whenReady;
     expect(client.isEnabled('beta', false)).toBe(true);
     client.close();
@@ -55,35 +55,35 @@ describe('createClient', () => {
   it('applies only newer patches and names exactly the flags whose answer changed', async () => {
     const { options, es } = testOptions();
     const client = createClient({ ...options, context: { userId: 'u1', properties: { team: 'guests' } } });
-    es.latest().snapshot(snapshot(5, [beta, everyone, banner]));
+    await es.latest().snapshot(snapshot(5, [beta, everyone, banner]));
     const changes: string[][] = [];
     client.on('change', (keys) => changes.push(keys));
     // beta gains a rule the guest does not match: the config changed, the answer did not.
     const vip = { id: 'vip', conditions: [{ attribute: 'team', operator: 'IN' as const, values: ['vip'] }] };
-    es.latest().patch({ revision: 6, changes: [{ op: 'flag', flag: { ...beta, rules: [...(beta.rules ?? []), vip] } }] });
+    await es.latest().patch({ revision: 6, changes: [{ op: 'flag', flag: { ...beta, rules: [...(beta.rules ?? []), vip] } }] });
     expect(changes).toEqual([]);
-    es.latest().patch({ revision: 7, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
+    await es.latest().patch({ revision: 7, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
     expect(changes).toEqual([['everyone']]);
     expect(client.isEnabled('everyone')).toBe(false);
     // Replayed and older revisions change nothing.
-    es.latest().patch({ revision: 7, changes: [{ op: 'flag', flag: everyone }] });
-    es.latest().patch({ revision: 4, changes: [{ op: 'flag', flag: everyone }] });
+    await es.latest().patch({ revision: 7, changes: [{ op: 'flag', flag: everyone }] });
+    await es.latest().patch({ revision: 4, changes: [{ op: 'flag', flag: everyone }] });
     expect(client.isEnabled('everyone')).toBe(false);
-    es.latest().patch({ revision: 8, changes: [{ op: 'flag-removed', key: 'banner' }] });
+    await es.latest().patch({ revision: 8, changes: [{ op: 'flag-removed', key: 'banner' }] });
     expect(changes.at(-1)).toEqual(['banner']);
     expect(client.variant('banner').name).toBe('disabled');
     client.close();
   });
 
-  it('reports dependents of a changed flag', () => {
+  it('reports dependents of a changed flag', async () => {
     const { options, es } = testOptions();
     const child: FlagConfig = { key: 'child', enabled: true, dependencies: [{ flag: 'everyone' }] };
     const client = createClient({ ...options, context: {} });
-    es.latest().snapshot(snapshot(1, [everyone, child]));
+    await es.latest().snapshot(snapshot(1, [everyone, child]));
     expect(client.isEnabled('child')).toBe(true);
     const changes: string[][] = [];
     client.on('change', (keys) => changes.push(keys));
-    es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
+    await es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
     expect(changes).toEqual([['everyone', 'child']]);
     expect(client.isEnabled('child')).toBe(false);
     client.close();
@@ -92,7 +92,7 @@ describe('createClient', () => {
   it('switches context, reporting the flags whose answer moved', async () => {
     const { options, es } = testOptions();
     const client = createClient({ ...options, context: { properties: { team: 'guests' } } });
-    es.latest().snapshot(snapshot(1, [beta, everyone]));
+    await es.latest().snapshot(snapshot(1, [beta, everyone]));
     const changes: string[][] = [];
     client.on('change', (keys) => changes.push(keys));
     await client.setContext({ properties: { team: 'staff' } });
@@ -107,15 +107,15 @@ describe('createClient', () => {
     const { options, es } = testOptions({ random: () => r });
     const coin: FlagConfig = { key: 'coin', enabled: true, rules: [{ id: 'half', rollout: { percentage: 50, stickiness: 'random' } }] };
     const client = createClient({ ...options });
-    es.latest().snapshot(snapshot(1, [coin, everyone]));
+    await es.latest().snapshot(snapshot(1, [coin, everyone]));
     const first = client.isEnabled('coin');
     r = 0.99;
     expect(client.isEnabled('coin')).toBe(first);
     // A patch to another flag leaves it alone.
-    es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
+    await es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
     expect(client.isEnabled('coin')).toBe(first);
     // So does a whole new view (after a reconnect, say): every flag is evaluated again, with the same draws.
-    es.latest().snapshot(snapshot(3, [{ ...coin }, everyone]));
+    await es.latest().snapshot(snapshot(3, [{ ...coin }, everyone]));
     expect(client.isEnabled('everyone')).toBe(true);
     expect(client.isEnabled('coin')).toBe(first);
     await client.setContext({});
@@ -123,15 +123,15 @@ describe('createClient', () => {
     client.close();
   });
 
-  it('stops hearing the stream when closed', () => {
+  it('stops hearing the stream when closed', async () => {
     const { options, es } = testOptions();
     const client = createClient(options);
     const change = vi.fn();
     client.on('change', change);
-    es.latest().snapshot(snapshot(1, [everyone]));
+    await es.latest().snapshot(snapshot(1, [everyone]));
     client.close();
     expect(es.latest().readyState).toBe(2);
-    es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
+    await es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...everyone, enabled: false } }] });
     expect(change).not.toHaveBeenCalled();
   });
 });
@@ -151,20 +151,20 @@ describe('client edge cases', () => {
     first.close();
   });
 
-  it('keeps random answers when only the salt of sensitive attributes changes', () => {
+  it('keeps random answers when only the salt of sensitive attributes changes', async () => {
     let r = 0;
     const { options, es } = testOptions({ random: () => r });
     const coin: FlagConfig = { key: 'coin', enabled: true, rules: [{ id: 'half', rollout: { percentage: 50, stickiness: 'random' } }] };
     const client = createClient(options);
-    es.latest().snapshot(snapshot(1, [coin]));
+    await es.latest().snapshot(snapshot(1, [coin]));
     const first = client.isEnabled('coin');
     r = 0.99;
-    es.latest().snapshot(snapshot(2, [coin], { salt: 'new', attributes: ['email'] }));
+    await es.latest().snapshot(snapshot(2, [coin], { salt: 'new', attributes: ['email'] }));
     expect(client.isEnabled('coin')).toBe(first);
     client.close();
   });
 
-  it('never throws on a hand-made bootstrap with holes, and knows flags named like Object.prototype members', () => {
+  it('never throws on a hand-made bootstrap with holes, and knows flags named like Object.prototype members', async () => {
     const { options } = testOptions({ metricsInterval: 60_000 });
     const bootstrap = snapshot(1, [
       { key: 'holes', enabled: true, rules: [null, { id: 'r', conditions: [null, 5] }] } as unknown as FlagConfig,

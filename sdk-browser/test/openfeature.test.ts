@@ -32,7 +32,7 @@ describe('OpenFeature web provider', () => {
     const provider = new SwitchboardProvider(options);
     const ready = OpenFeature.setProviderAndWait(provider);
     await settle();
-    es.latest().snapshot(snapshot(1, flags));
+    await es.latest().snapshot(snapshot(1, flags));
     await ready;
     const of = OpenFeature.getClient();
     expect(of.getBooleanDetails('checkout', false)).toMatchObject({
@@ -60,7 +60,7 @@ describe('OpenFeature web provider', () => {
     await OpenFeature.setContext({ targetingKey: 'u-1' });
     const ready = OpenFeature.setProviderAndWait(provider);
     await settle();
-    es.latest().snapshot(snapshot(1, flags));
+    await es.latest().snapshot(snapshot(1, flags));
     await ready;
     const of = OpenFeature.getClient();
     expect(of.getBooleanValue('checkout', false)).toBe(false);
@@ -71,7 +71,7 @@ describe('OpenFeature web provider', () => {
     const changed: string[][] = [];
     for (const e of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error] as const) of.addHandler(e, () => seen.push(e));
     of.addHandler(ProviderEvents.ConfigurationChanged, (d) => changed.push(d?.flagsChanged ?? []));
-    es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { key: 'off', enabled: true } }] });
+    await es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { key: 'off', enabled: true } }] });
     es.latest().fail();
     await settle();
     expect(of.providerStatus).toBe(ProviderStatus.STALE);

@@ -27,7 +27,7 @@ describe('plug-in operators (REGEX, SEMVER_*, IN_CIDR)', () => {
       ...options,
       context: { login: 'kim@acme.io', remoteAddress: '10.1.2.3', properties: { appVersion: '2.1.0' } },
     });
-    es.latest().snapshot(snapshot(1, [pattern, modern, office]));
+    void es.latest().snapshot(snapshot(1, [pattern, modern, office]));
     expect(client.status().ready).toBe(false);
     await client.whenReady();
     expect(client.evaluate('modern-app')).toMatchObject({ enabled: true, ruleId: 'v2' });
@@ -47,7 +47,7 @@ describe('plug-in operators (REGEX, SEMVER_*, IN_CIDR)', () => {
     client.close();
   });
 
-  it('evaluate synchronously when passed in', () => {
+  it('evaluate synchronously when passed in', async () => {
     const { options } = testOptions();
     const client = createClient({
       ...options,

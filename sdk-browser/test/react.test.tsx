@@ -64,7 +64,7 @@ describe('React bindings', () => {
     expect(screen.getByTestId('alpha').textContent).toBe('off');
     expect(screen.getByTestId('status').textContent).toBe('loading');
     await act(async () => {
-      es.latest().snapshot(snapshot(1, flags));
+      await es.latest().snapshot(snapshot(1, flags));
       await settle();
     });
     expect(screen.getByTestId('alpha').textContent).toBe('on');
@@ -74,7 +74,7 @@ describe('React bindings', () => {
     expect(renders).toEqual({ alpha: 2, beta: 1, theme: 2, status: 2 });
 
     await act(async () => {
-      es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { key: 'beta', enabled: true } }] });
+      await es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { key: 'beta', enabled: true } }] });
     });
     expect(screen.getByTestId('beta').textContent).toBe('on');
     expect(renders).toEqual({ alpha: 2, beta: 2, theme: 2, status: 2 });
@@ -109,7 +109,7 @@ describe('React bindings', () => {
     const stream = es.latest();
     expect(stream.readyState).not.toBe(2);
     await act(async () => {
-      stream.patch({ revision: 2, changes: [{ op: 'flag', flag: { key: 'alpha', enabled: false } }] });
+      await stream.patch({ revision: 2, changes: [{ op: 'flag', flag: { key: 'alpha', enabled: false } }] });
     });
     expect(screen.getByTestId('alpha').textContent).toBe('off');
     view.unmount();
@@ -118,7 +118,7 @@ describe('React bindings', () => {
     expect(stream.readyState).toBe(2);
   });
 
-  it('explains a missing provider', () => {
+  it('explains a missing provider', async () => {
     expect(() => render(<Flag name="alpha" />)).toThrow(/FlagProvider/);
   });
 });

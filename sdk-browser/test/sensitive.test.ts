@@ -93,12 +93,12 @@ describe('sensitive attributes', () => {
   it('digests again when a new salt or attribute list arrives', async () => {
     const { options, es } = testOptions();
     const client = createClient({ ...options, context: { email: 'ceo@acme.io' } });
-    es.latest().snapshot(snapshot(1, [executives()], spec));
+    await es.latest().snapshot(snapshot(1, [executives()], spec));
     await client.whenReady();
     expect(client.isEnabled('exec-dashboard')).toBe(true);
     const change = vi.fn();
     client.on('change', change);
-    es.latest().snapshot(snapshot(2, [executives('new-salt')], { ...spec, salt: 'new-salt' }));
+    await es.latest().snapshot(snapshot(2, [executives('new-salt')], { ...spec, salt: 'new-salt' }));
     await settle();
     expect(client.isEnabled('exec-dashboard')).toBe(true);
     expect(change).not.toHaveBeenCalled();
@@ -120,7 +120,7 @@ describe('sensitive attributes', () => {
     client.close();
   });
 
-  it('applies a context without sensitive values at once', () => {
+  it('applies a context without sensitive values at once', async () => {
     const { options } = testOptions({ subtle: null });
     const client = createClient({ ...options, bootstrap: snapshot(1, [executives()], spec), context: { properties: { plan: 'beta' } } });
     expect(client.isEnabled('exec-dashboard')).toBe(true);

@@ -10,19 +10,19 @@ const admins: FlagConfig = {
 };
 
 describe('shared connections', () => {
-  it('gives clients of one url + key one stream, each with its own context, closed by the last to leave', () => {
+  it('gives clients of one url + key one stream, each with its own context, closed by the last to leave', async () => {
     const { options, es } = testOptions();
     const admin = createClient({ ...options, context: { role: 'admin' } });
     const guest = createClient({ ...options, context: { role: 'guest' } });
     expect(es.streams).toHaveLength(1);
-    es.latest().snapshot(snapshot(1, [admins]));
+    await es.latest().snapshot(snapshot(1, [admins]));
     expect(admin.isEnabled('admin-panel')).toBe(true);
     expect(guest.isEnabled('admin-panel')).toBe(false);
     const adminChange = vi.fn();
     const guestChange = vi.fn();
     admin.on('change', adminChange);
     guest.on('change', guestChange);
-    es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...admins, enabled: false } }] });
+    await es.latest().patch({ revision: 2, changes: [{ op: 'flag', flag: { ...admins, enabled: false } }] });
     expect(adminChange).toHaveBeenCalledWith(['admin-panel']);
     // The guest's answer did not move.
     expect(guestChange).not.toHaveBeenCalled();
@@ -43,7 +43,7 @@ describe('shared connections', () => {
     again.close();
   });
 
-  it('keeps separate streams for separate keys or servers', () => {
+  it('keeps separate streams for separate keys or servers', async () => {
     const { options, es } = testOptions();
     const a = createClient(options);
     const b = createClient({ ...options, clientKey: 'sbc_other' });
@@ -56,10 +56,10 @@ describe('shared connections', () => {
     for (const client of [a, b, c]) client.close();
   });
 
-  it('takes a bootstrap newer than what the shared connection holds', () => {
+  it('takes a bootstrap newer than what the shared connection holds', async () => {
     const { options, es } = testOptions();
     const first = createClient(options);
-    es.latest().snapshot(snapshot(3, [{ ...admins, enabled: false }]));
+    await es.latest().snapshot(snapshot(3, [{ ...admins, enabled: false }]));
     const second = createClient({ ...options, context: { role: 'admin' }, bootstrap: snapshot(4, [admins]) });
     expect(second.isEnabled('admin-panel')).toBe(true);
     const third = createClient({ ...options, context: { role: 'admin' }, bootstrap: snapshot(2, [{ ...admins, enabled: false }]) });

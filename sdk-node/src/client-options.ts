@@ -1,4 +1,4 @@
-import type { Snapshot } from '@switchboard/core';
+import { HEALTHY_STREAM_MS, type Snapshot } from '@switchboard/core';
 import { DeliveryMode } from './delivery-mode.ts';
 import type { Exposure } from './exposure-tracker.ts';
 import { type FileSystem, nodeFileSystem } from './file-system.ts';
@@ -20,7 +20,7 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** A stream silent this long (the server sends a heartbeat every 15 s) is replaced. Default 45 s. */
   heartbeatTimeoutMs?: number;
-  /** Reconnect backoff: from `initialMs` (1 s) doubling to `maxMs` (30 s), with jitter; reset after a stream stayed up `resetAfterMs` (60 s). */
+  /** Reconnect backoff: from `initialMs` (1 s) doubling to `maxMs` (30 s), with jitter; reset only after a stream stayed up `resetAfterMs` (60 s); a stream that ends sooner, even on purpose, counts as a failure. */
   backoff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
   /** The largest event or snapshot accepted; a larger one drops the connection. Default 5 MB. */
   maxEventBytes?: number;
@@ -136,7 +136,7 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     heartbeatTimeoutMs: duration('heartbeatTimeoutMs', o.heartbeatTimeoutMs, 45_000, 10),
     backoffInitialMs,
     backoffMaxMs,
-    backoffResetMs: duration('backoff.resetAfterMs', o.backoff?.resetAfterMs, 60_000, 0),
+    backoffResetMs: duration('backoff.resetAfterMs', o.backoff?.resetAfterMs, HEALTHY_STREAM_MS, 0),
     maxEventBytes: duration('maxEventBytes', o.maxEventBytes, 5 * 1024 * 1024, 1024),
     staleAfterMs: duration('staleAfterMs', o.staleAfterMs, Math.max(60_000, 2 * pollIntervalMs + requestTimeoutMs), 10),
     bootstrap: o.bootstrap,

@@ -1,4 +1,4 @@
-import { parseSnapshot, RetryPolicy, retryPolicyFor, type SnapshotPayload } from '@switchboard/core';
+import { RetryPolicy, retryPolicyFor, type SnapshotPayload } from '@switchboard/core';
 import { describeError } from './describe-error.ts';
 import { readCappedText } from './read-capped-text.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -6,6 +6,7 @@ import { sdkHeaders } from './sdk-headers.ts';
 import { SwitchboardError, SwitchboardErrorCode } from './switchboard-error.ts';
 import { TimedRequest } from './timed-request.ts';
 import type { Timers } from './timers.ts';
+import { checkSnapshot } from './wire-data.ts';
 
 export interface FetchSnapshotOptions {
   url: string;
@@ -49,14 +50,16 @@ export async function fetchSnapshot(o: FetchSnapshotOptions): Promise<SnapshotOu
     if (text === null) {
       return failed(new SwitchboardError(SwitchboardErrorCode.TooLarge, `snapshot larger than ${o.maxBytes} bytes; ignored`));
     }
-    let snapshot: SnapshotPayload | null = null;
+    let snapshot: SnapshotPayload | string = 'not JSON';
     try {
-      snapshot = parseSnapshot(JSON.parse(text));
+      snapshot = checkSnapshot(JSON.parse(text));
     } catch {
       // Not JSON: reported below like any other invalid snapshot.
     }
-    if (snapshot === null)
-      return failed(new SwitchboardError(SwitchboardErrorCode.InvalidData, 'snapshot response is not a valid snapshot; ignored'));
+    if (typeof snapshot === 'string')
+      return failed(
+        new SwitchboardError(SwitchboardErrorCode.InvalidData, `snapshot response rejected whole, keeping the data held: ${snapshot}`),
+      );
     return { kind: 'snapshot', snapshot, etag: res.headers.get('etag') ?? undefined };
   } catch (error) {
     if (o.signal.aborted) return { kind: 'closed' };

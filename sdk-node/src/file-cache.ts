@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { parseSnapshot, type SnapshotPayload } from '@switchboard/core';
+import type { SnapshotPayload } from '@switchboard/core';
 import type { FileSystem } from './file-system.ts';
 import type { SafeLogger } from './logger.ts';
+import { removeStaleTempFiles, tempFileName } from './stale-temp-files.ts';
+import { checkSnapshot } from './wire-data.ts';
 
 const FORMAT = 'switchboard-sdk-cache';
 const VERSION = 1;
@@ -40,8 +42,13 @@ export class FileCache {
     private readonly log: SafeLogger,
   ) {}
 
-  /** The cached snapshot; null when there is none or it cannot be used (with a warning). Never rejects. */
+  /**
+   * The cached snapshot; null when there is none or it cannot be used (with a warning). Never
+   * rejects. Runs once, at start, and first removes what killed writers left behind.
+   */
   async read(): Promise<SnapshotPayload | null> {
+    // Wall-clock time, not the injected clock: it is compared with file modification times.
+    await removeStaleTempFiles(this.path, this.fs, this.log, { now: Date.now() });
     let text: string;
     try {
       text = await this.fs.readFile(this.path);
@@ -66,9 +73,9 @@ export class FileCache {
       this.log.warn(`cache file ${this.path} was written for another server URL or SDK key; ignoring it`);
       return null;
     }
-    const snapshot = parseSnapshot(file.snapshot);
-    if (snapshot === null) {
-      this.log.warn(`cache file ${this.path} holds an invalid snapshot; ignoring it`);
+    const snapshot = checkSnapshot(file.snapshot);
+    if (typeof snapshot === 'string') {
+      this.log.warn(`cache file ${this.path} holds an invalid snapshot (${snapshot}); ignoring it`);
       return null;
     }
     return snapshot;
@@ -97,7 +104,8 @@ export class FileCache {
   }
 
   private async write(snapshot: SnapshotPayload): Promise<void> {
-    const temp = `${this.path}.${process.pid}.${++tempCounter}.tmp`;
+    // The pid in the name tells the next start whether its writer is gone (see removeStaleTempFiles).
+    const temp = tempFileName(this.path, process.pid, ++tempCounter);
     try {
       const file: CacheFile = { format: FORMAT, version: VERSION, savedAt: new Date().toISOString(), source: this.source ?? '', snapshot };
       // Rules may name users (emails, account ids): readable by the owner only.

@@ -351,12 +351,25 @@ export class SwitchboardClient {
     this.log.error('unexpected failure in an evaluation; returned the fallback', error);
   }
 
-  /** Takes a snapshot unless what is held comes from a better source (server > cache > bootstrap). */
+  /** Takes a snapshot unless what is held comes from a better source (server > cache > bootstrap) or is newer. */
   private apply(snapshot: SnapshotPayload, source: DataSource): void {
     const held = this.store.source;
     if (this.closing !== null && source !== DataSource.Server) return;
     if (held === DataSource.Server && source !== DataSource.Server) return;
     if (held !== null && source === DataSource.Bootstrap) return;
+    // Never back, whatever the path: a replica behind a round-robin balancer may lag the one heard
+    // last, and a cache may be older than the bootstrap. The same revision again changes nothing.
+    const heldRevision = this.store.snapshot?.revision;
+    if (heldRevision !== undefined && (snapshot.revision < heldRevision || (snapshot.revision === heldRevision && held === source))) {
+      if (snapshot.revision < heldRevision) {
+        const note = `a ${source} snapshot at revision ${snapshot.revision} is older than the one held (${heldRevision}, from the ${held}); ignored`;
+        // Behind the cache, the server may have had its revisions reset (a restored database): say so.
+        if (source === DataSource.Server && held === DataSource.Cache)
+          this.log.warn(`${note}. If the environment was reset, delete the cache file`);
+        else this.log.debug(note);
+      }
+      return;
+    }
     let changed: string[];
     try {
       changed = this.store.replace(snapshot, source);

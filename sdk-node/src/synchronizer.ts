@@ -1,4 +1,4 @@
-import { backoffDelay, type PatchPayload, parsePatch, parseSnapshot, type SnapshotPayload } from '@switchboard/core';
+import { backoffDelay, type PatchPayload, type SnapshotPayload } from '@switchboard/core';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { DeliveryMode } from './delivery-mode.ts';
 import { fetchSnapshot } from './fetch-snapshot.ts';
@@ -6,6 +6,7 @@ import type { SafeLogger } from './logger.ts';
 import { runStreamSession } from './stream-session.ts';
 import { SwitchboardError, SwitchboardErrorCode } from './switchboard-error.ts';
 import type { Timers } from './timers.ts';
+import { checkPatch, checkSnapshot } from './wire-data.ts';
 
 /** What became of a patch the stream delivered. */
 export const PatchVerdict = {
@@ -127,15 +128,26 @@ export class Synchronizer {
         onEvent: (event) => this.onStreamEvent(event),
       });
       if (outcome.closed || signal.aborted) return;
-      // Only a connection that lasted earns a fresh start: one that flaps keeps backing off.
-      if (outcome.openMs !== null && outcome.openMs >= this.o.backoffResetMs) this.streamAttempt = 0;
+      // Only a connection that stayed up a while earns a fresh start: one that flaps keeps backing off.
+      const healthy = outcome.openMs !== null && outcome.openMs >= this.o.backoffResetMs;
+      if (healthy) this.streamAttempt = 0;
       let error = outcome.error;
       if (error === null) {
         const hint = this.reconnectHint ?? outcome.retryMs;
         if (hint !== undefined) {
           // The server is going away (a deploy, a restart) and said when to come back: not a failure.
-          const delay = Math.min(MAX_RECONNECT_MS, Math.max(MIN_RECONNECT_MS, hint));
-          this.o.log.info(`stream ended by the server; reconnecting in ${delay} ms`);
+          const asked = Math.min(MAX_RECONNECT_MS, Math.max(MIN_RECONNECT_MS, hint));
+          if (healthy) {
+            this.o.log.info(`stream ended by the server; reconnecting in ${asked} ms`);
+            await this.sleep(asked, signal);
+            continue;
+          }
+          // But a stream that ends soon after opening, on purpose or not (`retry: 0` each time), must
+          // not bring the client back at once for ever: its delay grows like any failure's.
+          const delay = Math.max(asked, this.backoff(this.streamAttempt++));
+          this.o.log.info(
+            `stream ended by the server; reconnecting in ${delay} ms (${outcome.openMs ?? 0} ms after it opened: backing off)`,
+          );
           await this.sleep(delay, signal);
           continue;
         }
@@ -158,14 +170,14 @@ export class Synchronizer {
   private onStreamEvent(event: EventSourceMessage): string | null {
     switch (event.event) {
       case 'snapshot': {
-        const snapshot = parseSnapshot(parseJson(event.data));
-        if (snapshot === null) return 'snapshot event is not a valid snapshot; rejected whole';
+        const snapshot = checkSnapshot(parseJson(event.data));
+        if (typeof snapshot === 'string') return `snapshot event rejected whole, keeping the data held: ${snapshot}`;
         this.h.snapshot(snapshot);
         return null;
       }
       case 'patch': {
-        const patch = parsePatch(parseJson(event.data));
-        if (patch === null) return 'patch event is not a valid patch; rejected whole';
+        const patch = checkPatch(parseJson(event.data));
+        if (typeof patch === 'string') return `patch event rejected whole, keeping the data held: ${patch}`;
         if (this.h.patch(patch) === PatchVerdict.Gap) {
           return `patch for revision ${patch.revision} does not follow revision ${this.h.heldRevision() ?? 'none'}; resynchronizing`;
         }

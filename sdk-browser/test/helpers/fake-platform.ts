@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { FlagConfig, SnapshotPayload } from '@switchboard/core';
+import { type FlagConfig, loadWireChecks, type SnapshotPayload } from '@switchboard/core';
 import type { ClientOptions, EventSourceLike, StorageLike, Timers } from '../../src/index.ts';
+
+// Core's wire checks are imported on demand; loaded here once, a client's import of them settles at once.
+await loadWireChecks();
 
 /** An EventSource whose server is the test: it opens, sends events and fails on command. */
 export class FakeStream implements EventSourceLike {
@@ -15,9 +18,14 @@ export class FakeStream implements EventSourceLike {
 
   close(): void {
     this.readyState = 2;
+    this.closedByClient = true;
   }
 
+  /** As in browsers, a stream the page closed fires nothing more. */
+  private closedByClient = false;
+
   private fire(type: string, data?: unknown): void {
+    if (this.closedByClient) return;
     const event = { data: data === undefined ? undefined : typeof data === 'string' ? data : JSON.stringify(data) } as MessageEvent;
     for (const l of this.listeners.get(type) ?? []) l(event);
   }
@@ -27,12 +35,15 @@ export class FakeStream implements EventSourceLike {
     this.fire('open');
   }
 
-  snapshot(payload: unknown): void {
+  /** Resolves once the client has taken it (or rejected it): core's wire checks run first. */
+  async snapshot(payload: unknown): Promise<void> {
     this.fire('snapshot', payload);
+    await settle();
   }
 
-  patch(payload: unknown): void {
+  async patch(payload: unknown): Promise<void> {
     this.fire('patch', payload);
+    await settle();
   }
 
   reconnect(): void {
@@ -41,6 +52,7 @@ export class FakeStream implements EventSourceLike {
 
   /** A dropped connection the browser retries (`closed` false) or an HTTP error it gives up on. */
   fail(closed = false): void {
+    if (this.closedByClient) return;
     this.readyState = closed ? 2 : 0;
     this.fire('error');
   }
