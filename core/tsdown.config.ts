@@ -9,6 +9,7 @@ export default defineConfig({
     semver: 'src/semver.ts',
     cidr: 'src/cidr.ts',
     validation: 'src/validation.ts',
+    'wire-validation': 'src/wire-validation.ts',
     unleash: 'src/unleash/index.ts',
   },
   format: ['esm', 'cjs'],

@@ -15,3 +15,6 @@ export const LOADERS: PluginLoaders = {
 };
 
 export const loadSha256 = () => import('./sha256-hex.ts');
+
+/** Core's wire checks, which every network payload passes before it is taken (4 KB: not in the entry). */
+export const loadWireChecks = () => import('@switchboard/core/wire-validation');

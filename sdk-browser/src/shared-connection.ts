@@ -2,7 +2,6 @@ import {
   applyPatch,
   type CompileOptions,
   type EvaluationResult,
-  loadWireChecks,
   type PatchPayload,
   PLUGINS,
   parseSnapshot,
@@ -11,7 +10,7 @@ import {
   wireView,
 } from '@switchboard/core';
 import { startDelivery } from './delivery.ts';
-import { LOADERS } from './on-demand.ts';
+import { LOADERS, loadWireChecks } from './on-demand.ts';
 import type { Resolved } from './options.ts';
 import { usageMetrics } from './usage-metrics.ts';
 

@@ -37,6 +37,7 @@ import { regexMatcher } from '@switchboard/core/regex';
 import { semverMatcher } from '@switchboard/core/semver';
 import { importUnleash } from '@switchboard/core/unleash';
 import { validateSnapshot } from '@switchboard/core/validation';
+import { validateWirePatch } from '@switchboard/core/wire-validation';
 import { type ClientOptions as BrowserOptions, createClient as createBrowserClient } from '@switchboard/sdk-browser';
 import { SwitchboardProvider as WebProvider } from '@switchboard/sdk-browser/openfeature';
 import { FlagProvider, useFlag, useVariant } from '@switchboard/sdk-browser/react';
@@ -56,7 +57,7 @@ const hook: (key: string, fallback?: boolean) => boolean = useFlag;
 const snapshot: Snapshot = { environment: 'production', revision: 1, flags: [], segments: [] };
 const compiled = compileSnapshot(snapshot, { regex: regexMatcher, semver: semverMatcher, cidr: cidrMatcher });
 const enabled: boolean = evaluate(compiled, '${FLAG}', { userId: 'u-1' }).enabled;
-export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length];
+export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length, validateWirePatch({}).length];
 `;
 
 /** The CommonJS side of sdk-node's types (\`.d.cts\`), checked under NodeNext. */

@@ -1,0 +1,1 @@
+export { validateWirePatch, validateWireSnapshot } from '@switchboard/core/wire-validation';
