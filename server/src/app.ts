@@ -26,6 +26,7 @@ import { usageRoutes } from './features/usage/routes.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { csrfPlugin } from './plugins/csrf.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { infrastructurePlugin } from './plugins/infrastructure.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -41,6 +42,9 @@ const SDK_CORS = {
   maxAge: 600,
 };
 
+/** Paths called from pages on any origin: SDK delivery and usage (OFREP will join them). */
+const SDK_PREFIXES = ['/api/sdk/', '/api/client/'];
+
 export interface AppOptions {
   config: Config;
   database: DatabaseHandle;
@@ -52,11 +56,21 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
   await app.register(errorsPlugin);
   await app.register(metricsPlugin);
   await app.register(openapiPlugin);
+  // Before authentication: a forged request is refused without a database lookup.
+  await app.register(csrfPlugin);
   await app.register(authPlugin);
   await app.register(healthRoutes);
   await app.register(async (sdk) => {
     // SDK routes are called from browsers on any origin (client keys); no cookies are involved.
-    await sdk.register(cors, SDK_CORS);
+    // The plugin's preflight route is `OPTIONS *`, which would answer for admin paths too; only SDK
+    // paths get CORS, so no page on another origin is ever told it may call the admin API.
+    await sdk.register(cors, {
+      hideOptionsRoute: true,
+      delegator: (request, callback) => {
+        const path = request.url.split('?')[0] ?? '';
+        callback(null, SDK_PREFIXES.some((p) => path.startsWith(p)) ? SDK_CORS : { origin: false });
+      },
+    });
     // One key cache for streams, snapshots and usage reports alike.
     sdk.decorate('sdkKeys', new SdkKeyAuth(sdk.db));
     await sdk.register(deliveryRoutes);

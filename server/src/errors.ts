@@ -11,6 +11,12 @@ export const ErrorCode = {
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   Unauthenticated: 'UNAUTHENTICATED',
   Forbidden: 'FORBIDDEN',
+  /** A state-changing admin request from another origin (a form or script on another site or port). */
+  CrossOrigin: 'CROSS_ORIGIN_REQUEST',
+  /** A write with an API token whose scope is `read`. */
+  ReadOnlyToken: 'READ_ONLY_TOKEN',
+  /** The current password sent with a password change is wrong. */
+  WrongPassword: 'WRONG_PASSWORD',
   NotFound: 'NOT_FOUND',
   Conflict: 'CONFLICT',
   InUse: 'IN_USE',

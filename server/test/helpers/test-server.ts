@@ -109,7 +109,9 @@ export async function startTestServer(
     let body: string | undefined;
     if (o.raw !== undefined) body = o.raw;
     else if (o.body !== undefined) body = JSON.stringify(o.body);
-    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+    // Writes say JSON even without a body, as the admin UI does (the server refuses other types on
+    // cookie-authenticated writes); a test that means otherwise sets content-type itself.
+    if ((body !== undefined || !['GET', 'HEAD'].includes(method)) && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
     const res = await fetch(url + path, { method, headers, body });
     const text = await res.text();
