@@ -31,6 +31,7 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { infrastructurePlugin } from './plugins/infrastructure.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 
 /** Preflights are cached; `retry-after` and `etag` are readable by pages. */
@@ -54,6 +55,7 @@ export interface AppOptions {
 export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(infrastructurePlugin, opts);
   await app.register(errorsPlugin);
+  await app.register(securityHeadersPlugin);
   await app.register(metricsPlugin);
   await app.register(openapiPlugin);
   // Before authentication: a forged request is refused without a database lookup.
@@ -70,6 +72,10 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
         const path = request.url.split('?')[0] ?? '';
         callback(null, SDK_PREFIXES.some((p) => path.startsWith(p)) ? SDK_CORS : { origin: false });
       },
+    });
+    // Pages on any origin read these; raw, because streams write their head themselves.
+    sdk.addHook('onRequest', async (_request, reply) => {
+      reply.raw.setHeader('cross-origin-resource-policy', 'cross-origin');
     });
     // One key cache for streams, snapshots and usage reports alike.
     sdk.decorate('sdkKeys', new SdkKeyAuth(sdk.db));
