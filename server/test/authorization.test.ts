@@ -290,6 +290,17 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
       access: 'editor',
       prepare: async () => ({ path: `/attributes/${uniq('attribute')}`, body: { description: 'Who it is', sensitive: true } }),
     },
+    {
+      method: 'PUT',
+      route: '/attributes/{name}',
+      note: 'un-marking a sensitive attribute',
+      access: 'admin',
+      prepare: async () => {
+        const name = uniq('attribute');
+        await admin('PUT', `/attributes/${name}`, { sensitive: true });
+        return { path: `/attributes/${name}`, body: { sensitive: false, version: 1 } };
+      },
+    },
     // import
     {
       method: 'POST',
