@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses, Key, Timestamp } from '../../http/schemas.ts';
+import { actorOf } from '../../plugins/auth.ts';
+import { loadPeopleNames, redactPeople, seesPeople } from './redact.ts';
 import { type AuditRow, listAudit } from './store.ts';
 
 const AuditEntry = Type.Object({
@@ -41,12 +44,19 @@ function page(rows: AuditRow[], limit: number) {
 
 export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['audit'];
+  const description = "Newest first. Viewers and editors see users' display names instead of their emails, and no login addresses.";
+  /** The page as the caller may see it. */
+  const pageFor = async (request: FastifyRequest, rows: AuditRow[], limit: number) => {
+    const result = page(rows, limit);
+    return seesPeople(actorOf(request)) ? result : redactPeople(result, await loadPeopleNames(app.db));
+  };
   app.get(
     '/audit',
     {
       config: { role: 'viewer' },
       schema: {
         tags,
+        description,
         querystring: Type.Object(
           {
             resourceType: Type.Optional(Type.String({ maxLength: 50 })),
@@ -61,7 +71,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      return page(await listAudit(app.db, { ...request.query, limit }), limit);
+      return pageFor(request, await listAudit(app.db, { ...request.query, limit }), limit);
     },
   );
 
@@ -71,6 +81,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { role: 'viewer' },
       schema: {
         tags,
+        description,
         params: Type.Object({ key: Key }),
         querystring: Type.Object({ environment: Type.Optional(Key), ...Paging }, { additionalProperties: false }),
         response: { 200: AuditPage, ...errorResponses },
@@ -78,7 +89,11 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      return page(await listAudit(app.db, { ...request.query, resourceType: 'flag', resourceKey: request.params.key, limit }), limit);
+      return pageFor(
+        request,
+        await listAudit(app.db, { ...request.query, resourceType: 'flag', resourceKey: request.params.key, limit }),
+        limit,
+      );
     },
   );
 };
