@@ -73,6 +73,13 @@ export class ConflictError extends AppError {
   }
 }
 
+/** A password change whose current password is missing or wrong. */
+export class WrongPasswordError extends AppError {
+  constructor(message = 'The current password is wrong') {
+    super(403, ErrorCode.WrongPassword, message);
+  }
+}
+
 /** 412: the caller edited a version that is no longer current. */
 export class VersionMismatchError extends AppError {
   constructor(currentVersion: number) {
