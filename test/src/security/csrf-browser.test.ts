@@ -172,4 +172,21 @@ describe.skipIf(skip)('CSRF and CSP in Chromium', () => {
     await page.locator('.opblock').first().waitFor();
     expect(problems).toEqual([]);
   });
+
+  it('the account page changes your own password with the current one (last: the suite logs in with the old one)', async () => {
+    problems.length = 0;
+    await page.goto(`${server.url}/account`);
+    await page.getByRole('heading', { name: 'Change password' }).waitFor();
+    await page.getByLabel('Current password').fill('not-my-password');
+    await page.getByLabel('New password').fill('a-brand-new-password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'current password is wrong' }).waitFor();
+    await page.getByLabel('Current password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed').waitFor();
+    const login = (password: string) => server.request('POST', '/api/admin/login', { body: { email: ADMIN.email, password } });
+    expect((await login(ADMIN.password)).status).toBe(401);
+    expect((await login('a-brand-new-password')).status).toBe(200);
+    expect(problems).toEqual([]);
+  });
 });
