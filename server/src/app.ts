@@ -31,6 +31,7 @@ import { errorsPlugin } from './plugins/errors.ts';
 import { infrastructurePlugin } from './plugins/infrastructure.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { peopleRedaction } from './plugins/people-redaction.ts';
 import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 
@@ -86,6 +87,8 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
   await app.register(schedulerPlugin);
   await app.register(
     async (admin) => {
+      // Its hook applies to every route registered after it in this scope.
+      await peopleRedaction(admin, {});
       await admin.register(authRoutes);
       await admin.register(environmentRoutes);
       await admin.register(flagRoutes);

@@ -80,5 +80,22 @@ describe.skipIf(!DATABASE_URL)('admin activity stream and UI hosting', () => {
     expect(asAdmin.text).toContain('"ip"');
     const flagAudit = await server.request('GET', '/api/admin/flags/named/audit', { cookie: viewer });
     expect(flagAudit.body.entries[0].actorName).toBe('Admin');
+
+    // The same rule for every other answer that names people: scheduled changes and their authors.
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    expect(
+      (
+        await server.request('POST', '/api/admin/flags/named/environments/staging/schedule', {
+          cookie,
+          body: { at, patch: { enabled: true } },
+        })
+      ).status,
+    ).toBe(201);
+    const schedules = await server.request('GET', '/api/admin/schedules?flag=named', { cookie: viewer });
+    expect(schedules.body.schedules[0].createdBy).toBe('Admin');
+    expect(schedules.text).not.toContain('@example.test');
+    expect((await server.request('GET', '/api/admin/schedules?flag=named', { cookie })).body.schedules[0].createdBy).toBe(ADMIN.email);
+    // Your own record is yours to see.
+    expect((await server.request('GET', '/api/admin/me', { cookie: viewer })).body.email).toBe('vera@example.test');
   });
 });

@@ -17,8 +17,11 @@ import { ADMIN, DATABASE_URL, type RequestOptions, startTestServer, type TestSer
 type Column = 'anonymous' | 'viewer' | 'editor' | 'admin' | 'serverKey' | 'clientKey' | 'revokedAdmin';
 const COLUMNS: readonly Column[] = ['anonymous', 'viewer', 'editor', 'admin', 'serverKey', 'clientKey', 'revokedAdmin'];
 
-/** Who may call a route: anyone (`public`) or at least this role. */
-type Access = 'public' | 'viewer' | 'editor' | 'admin';
+/**
+ * Who may call a route: anyone (`public`), at least this role, or only a logged-in user in person
+ * (`session`: changing one's own password; every API token is refused, whatever its role).
+ */
+type Access = 'public' | 'viewer' | 'editor' | 'admin' | 'session';
 
 const ROLE_RANK = { viewer: 1, editor: 2, admin: 3 } as const;
 
@@ -34,6 +37,7 @@ function expected(access: Access, column: Column): Expected {
     case 'clientKey':
       return { allowed: false, status: 403, code: 'FORBIDDEN' };
     default:
+      if (access === 'session') return { allowed: false, status: 403, code: 'FORBIDDEN' };
       return ROLE_RANK[column] >= ROLE_RANK[access] ? { allowed: true } : { allowed: false, status: 403, code: 'FORBIDDEN' };
   }
 }
@@ -118,6 +122,12 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
     { method: 'POST', route: '/login', access: 'public', prepare: async () => ({ path: '/login', body: { ...ADMIN } }) },
     { method: 'POST', route: '/logout', access: 'viewer', prepare: async () => ({ path: '/logout' }) },
     { method: 'GET', route: '/me', access: 'viewer', prepare: async () => ({ path: '/me' }) },
+    {
+      method: 'POST',
+      route: '/me/password',
+      access: 'session',
+      prepare: async () => ({ path: '/me/password', body: { currentPassword: ADMIN.password, newPassword: ADMIN.password } }),
+    },
     // environments
     { method: 'GET', route: '/environments', access: 'viewer', prepare: async () => ({ path: '/environments' }) },
     { method: 'GET', route: '/environments/{env}', access: 'viewer', prepare: async () => ({ path: '/environments/production' }) },

@@ -188,7 +188,10 @@ describe.skipIf(!DATABASE_URL)('users', () => {
     const u = await newUser('self@example.test', 'admin', 'self-password');
     const mine = await server.login('self@example.test', 'self-password');
     const elsewhere = await server.login('self@example.test', 'self-password');
-    const res = await call('PATCH', `/api/admin/users/${u.id}`, { cookie: mine, body: { password: 'self-password-2', version: 1 } });
+    const res = await call('PATCH', `/api/admin/users/${u.id}`, {
+      cookie: mine,
+      body: { password: 'self-password-2', currentPassword: 'self-password', version: 1 },
+    });
     expect(res.status).toBe(200);
     expect((await call('GET', '/api/admin/me', { cookie: mine })).status).toBe(200);
     expect((await call('GET', '/api/admin/me', { cookie: elsewhere })).status).toBe(401);

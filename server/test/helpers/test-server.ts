@@ -82,6 +82,7 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     PORT: '0',
     LOGIN_RATE_LIMIT: '1000',
+    LOGIN_ACCOUNT_LIMIT: '1000',
     ...options.env,
   };
   if (kind === 'postgres') {

@@ -1,9 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses, Key, Timestamp } from '../../http/schemas.ts';
-import { actorOf } from '../../plugins/auth.ts';
-import { loadPeopleNames, redactPeople, seesPeople } from './redact.ts';
 import { type AuditRow, listAudit } from './store.ts';
 
 const AuditEntry = Type.Object({
@@ -44,12 +41,8 @@ function page(rows: AuditRow[], limit: number) {
 
 export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['audit'];
+  // The redaction itself is the admin scope's (plugins/people-redaction.ts).
   const description = "Newest first. Viewers and editors see users' display names instead of their emails, and no login addresses.";
-  /** The page as the caller may see it. */
-  const pageFor = async (request: FastifyRequest, rows: AuditRow[], limit: number) => {
-    const result = page(rows, limit);
-    return seesPeople(actorOf(request)) ? result : redactPeople(result, await loadPeopleNames(app.db));
-  };
   app.get(
     '/audit',
     {
@@ -71,7 +64,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      return pageFor(request, await listAudit(app.db, { ...request.query, limit }), limit);
+      return page(await listAudit(app.db, { ...request.query, limit }), limit);
     },
   );
 
@@ -89,11 +82,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      return pageFor(
-        request,
-        await listAudit(app.db, { ...request.query, resourceType: 'flag', resourceKey: request.params.key, limit }),
-        limit,
-      );
+      return page(await listAudit(app.db, { ...request.query, resourceType: 'flag', resourceKey: request.params.key, limit }), limit);
     },
   );
 };
