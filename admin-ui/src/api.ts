@@ -57,7 +57,8 @@ export function queryString(query: RequestOptions['query']): string {
 
 export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // On every write, body or not: the server refuses cookie writes of any other type (no HTML form can send JSON).
+  if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
   if (options.version !== undefined) headers['if-match'] = `"${options.version}"`;
   let res: Response;
   try {

@@ -3,6 +3,7 @@ import { ApiError, api, onUnauthenticated } from './api.ts';
 import { Badge, Button, Loading, ToastProvider } from './components/ui.tsx';
 import { AppDataProvider } from './data.tsx';
 import { startLive, stopLive, useLiveStatus } from './live.ts';
+import { AccountPage } from './pages/account.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { EnvironmentsPage } from './pages/environments.tsx';
 import { FlagPage } from './pages/flag.tsx';
@@ -147,10 +148,10 @@ function Shell({ me, logout }: { me: Me; logout: () => Promise<void> }) {
         </button>
         <div className="topbar-right">
           <LiveIndicator />
-          <div className="whoami">
+          <Link to="/account" className="whoami" title="Your account">
             <span className="whoami-name">{me.name}</span>
             {me.email && me.email !== me.name ? <span className="whoami-email">{me.email}</span> : null}
-          </div>
+          </Link>
           <Badge tone={me.role === 'admin' ? 'accent' : me.role === 'editor' ? 'info' : 'neutral'} title={`Your role is ${me.role}`}>
             <span className="visually-hidden">Role: </span>
             {me.role}
@@ -182,7 +183,7 @@ function Shell({ me, logout }: { me: Me; logout: () => Promise<void> }) {
         </ul>
       </nav>
       <main id="main" ref={mainRef} tabIndex={-1} className="main">
-        <Routes location={location} />
+        <Routes location={location} me={me} />
       </main>
     </div>
   );
@@ -205,8 +206,9 @@ const ROUTES: Array<[string, (p: Record<string, string>) => ReactNode]> = [
   ['/audit', () => <AuditPage />],
 ];
 
-function Routes({ location }: { location: Location }) {
+function Routes({ location, me }: { location: Location; me: Me }) {
   const path = location.path.replace(/\/+$/, '') || '/';
+  if (path === '/account') return <AccountPage me={me} />;
   for (const [pattern, render] of ROUTES) {
     const params = match(pattern, path);
     if (params) return <>{render(params)}</>;

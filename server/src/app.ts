@@ -26,10 +26,13 @@ import { usageRoutes } from './features/usage/routes.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { csrfPlugin } from './plugins/csrf.ts';
 import { errorsPlugin } from './plugins/errors.ts';
 import { infrastructurePlugin } from './plugins/infrastructure.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { peopleRedaction } from './plugins/people-redaction.ts';
+import { securityHeadersPlugin } from './plugins/security-headers.ts';
 import { validatorCompiler } from './plugins/validation.ts';
 
 /** Preflights are cached; `retry-after` and `etag` are readable by pages. */
@@ -41,6 +44,9 @@ const SDK_CORS = {
   maxAge: 600,
 };
 
+/** Paths called from pages on any origin: SDK delivery and usage (OFREP will join them). */
+const SDK_PREFIXES = ['/api/sdk/', '/api/client/'];
+
 export interface AppOptions {
   config: Config;
   database: DatabaseHandle;
@@ -50,13 +56,28 @@ export interface AppOptions {
 export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) => {
   await app.register(infrastructurePlugin, opts);
   await app.register(errorsPlugin);
+  await app.register(securityHeadersPlugin);
   await app.register(metricsPlugin);
   await app.register(openapiPlugin);
+  // Before authentication: a forged request is refused without a database lookup.
+  await app.register(csrfPlugin);
   await app.register(authPlugin);
   await app.register(healthRoutes);
   await app.register(async (sdk) => {
     // SDK routes are called from browsers on any origin (client keys); no cookies are involved.
-    await sdk.register(cors, SDK_CORS);
+    // The plugin's preflight route is `OPTIONS *`, which would answer for admin paths too; only SDK
+    // paths get CORS, so no page on another origin is ever told it may call the admin API.
+    await sdk.register(cors, {
+      hideOptionsRoute: true,
+      delegator: (request, callback) => {
+        const path = request.url.split('?')[0] ?? '';
+        callback(null, SDK_PREFIXES.some((p) => path.startsWith(p)) ? SDK_CORS : { origin: false });
+      },
+    });
+    // Pages on any origin read these; raw, because streams write their head themselves.
+    sdk.addHook('onRequest', async (_request, reply) => {
+      reply.raw.setHeader('cross-origin-resource-policy', 'cross-origin');
+    });
     // One key cache for streams, snapshots and usage reports alike.
     sdk.decorate('sdkKeys', new SdkKeyAuth(sdk.db));
     await sdk.register(deliveryRoutes);
@@ -66,6 +87,8 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
   await app.register(schedulerPlugin);
   await app.register(
     async (admin) => {
+      // Its hook applies to every route registered after it in this scope.
+      await peopleRedaction(admin, {});
       await admin.register(authRoutes);
       await admin.register(environmentRoutes);
       await admin.register(flagRoutes);

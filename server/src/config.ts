@@ -17,6 +17,10 @@ export interface Config {
   secureCookies: boolean;
   /** Requests per minute per client IP on the login route. */
   loginRateLimit: number;
+  /** Failed logins per account in 15 minutes before that account's logins are refused for the rest of the window. */
+  loginAccountLimit: number;
+  /** A session unused for this long ends (sliding: every request pushes it back). */
+  sessionIdleTimeoutMs: number;
   /** Largest request body in bytes. */
   bodyLimit: number;
   /**
@@ -144,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     secureCookies: bool('SECURE_COOKIES', false),
     loginRateLimit: int('LOGIN_RATE_LIMIT', 10, 1, 10_000),
+    loginAccountLimit: int('LOGIN_ACCOUNT_LIMIT', 10, 1, 10_000),
+    sessionIdleTimeoutMs: int('SESSION_IDLE_TIMEOUT_MS', 30 * 60_000, 1000, 7 * 24 * 60 * 60_000),
     bodyLimit: int('BODY_LIMIT', 1_048_576, 1024, 100 * 1_048_576),
     trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     adminUiDir: str('ADMIN_UI_DIR'),

@@ -11,6 +11,12 @@ export const ErrorCode = {
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   Unauthenticated: 'UNAUTHENTICATED',
   Forbidden: 'FORBIDDEN',
+  /** A state-changing admin request from another origin (a form or script on another site or port). */
+  CrossOrigin: 'CROSS_ORIGIN_REQUEST',
+  /** A write with an API token whose scope is `read`. */
+  ReadOnlyToken: 'READ_ONLY_TOKEN',
+  /** The current password sent with a password change is wrong. */
+  WrongPassword: 'WRONG_PASSWORD',
   NotFound: 'NOT_FOUND',
   Conflict: 'CONFLICT',
   InUse: 'IN_USE',
@@ -69,6 +75,13 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, details?: unknown, code: ErrorCode = ErrorCode.Conflict) {
     super(409, code, message, details);
+  }
+}
+
+/** A password change whose current password is missing or wrong. */
+export class WrongPasswordError extends AppError {
+  constructor(message = 'The current password is wrong') {
+    super(403, ErrorCode.WrongPassword, message);
   }
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStream } from './helpers/sse.ts';
-import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
+import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
 
 describe.skipIf(!DATABASE_URL)('admin activity stream and UI hosting', () => {
   let server: TestServer;
@@ -48,5 +48,54 @@ describe.skipIf(!DATABASE_URL)('admin activity stream and UI hosting', () => {
     expect(api.body.error.code).toBe('NOT_FOUND');
     const root = await server.request('GET', '/');
     expect(root.status).toBe(200);
+  });
+
+  it('viewers and editors see display names, not emails or login addresses, in the audit log and the stream', async () => {
+    const created = await server.request('POST', '/api/admin/users', {
+      cookie,
+      body: { email: 'vera@example.test', name: 'Vera Viewer', password: 'a-good-password', role: 'viewer' },
+    });
+    expect(created.status, created.text).toBe(201);
+    const viewer = await server.login('vera@example.test', 'a-good-password');
+    const adminStream = await openStream(`${server.url}/api/admin/stream`, { cookie });
+    const viewerStream = await openStream(`${server.url}/api/admin/stream`, { cookie: viewer });
+    await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'named' } });
+    const seen = async (stream: Awaited<ReturnType<typeof openStream>>) =>
+      JSON.parse((await stream.waitFor((e) => e.event === 'activity' && JSON.parse(e.data).resourceKey === 'named')).data);
+    expect((await seen(adminStream)).actor).toBe(ADMIN.email);
+    expect((await seen(viewerStream)).actor).toBe('Admin');
+    adminStream.close();
+    viewerStream.close();
+
+    // The log holds logins (with their address) and user records (with emails).
+    const asViewer = await server.request('GET', '/api/admin/audit?limit=200', { cookie: viewer });
+    expect(asViewer.status).toBe(200);
+    expect(asViewer.text).not.toContain('@example.test');
+    expect(asViewer.text).not.toContain('"ip"');
+    expect(asViewer.text).not.toContain('127.0.0.1');
+    const login = asViewer.body.entries.find((e: { action: string }) => e.action === 'user.login');
+    expect(login.actorName).toMatch(/^(Admin|Vera Viewer)$/);
+    const asAdmin = await server.request('GET', '/api/admin/audit?limit=200', { cookie });
+    expect(asAdmin.text).toContain(ADMIN.email);
+    expect(asAdmin.text).toContain('"ip"');
+    const flagAudit = await server.request('GET', '/api/admin/flags/named/audit', { cookie: viewer });
+    expect(flagAudit.body.entries[0].actorName).toBe('Admin');
+
+    // The same rule for every other answer that names people: scheduled changes and their authors.
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    expect(
+      (
+        await server.request('POST', '/api/admin/flags/named/environments/staging/schedule', {
+          cookie,
+          body: { at, patch: { enabled: true } },
+        })
+      ).status,
+    ).toBe(201);
+    const schedules = await server.request('GET', '/api/admin/schedules?flag=named', { cookie: viewer });
+    expect(schedules.body.schedules[0].createdBy).toBe('Admin');
+    expect(schedules.text).not.toContain('@example.test');
+    expect((await server.request('GET', '/api/admin/schedules?flag=named', { cookie })).body.schedules[0].createdBy).toBe(ADMIN.email);
+    // Your own record is yours to see.
+    expect((await server.request('GET', '/api/admin/me', { cookie: viewer })).body.email).toBe('vera@example.test');
   });
 });

@@ -159,3 +159,141 @@ describe.skipIf(!DATABASE_URL)('login rate limit', () => {
     expect((await server.request('POST', '/api/admin/logout', { cookie })).status).toBe(200);
   });
 });
+
+describe.skipIf(!DATABASE_URL)('auth: own password, idle sessions, per-account throttle', () => {
+  let server: TestServer;
+  let admin: string;
+  const audit = auditHelpers(() => server);
+  const IDLE_MS = 1500;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { SESSION_IDLE_TIMEOUT_MS: String(IDLE_MS), LOGIN_ACCOUNT_LIMIT: '3' } });
+    admin = await server.login();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const newUser = async (email: string, role: 'viewer' | 'editor' | 'admin', password = 'first-password') => {
+    const res = await server.request('POST', '/api/admin/users', { cookie: admin, body: { email, name: 'N', password, role } });
+    expect(res.status, res.text).toBe(201);
+    return res.body as { id: string; version: number };
+  };
+  const loginStatus = async (email: string, password: string) =>
+    (await server.request('POST', '/api/admin/login', { body: { email, password } })).status;
+
+  it('any user changes their own password with the current one; other sessions end, this one stays', async () => {
+    await newUser('self@example.test', 'viewer');
+    const cookie = await server.login('self@example.test', 'first-password');
+    const other = await server.login('self@example.test', 'first-password');
+
+    const mark = await audit.mark();
+    const wrong = await server.request('POST', '/api/admin/me/password', {
+      cookie,
+      body: { currentPassword: 'not-it', newPassword: 'second-password' },
+    });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.code).toBe('WRONG_PASSWORD');
+    expect(await audit.since(mark)).toHaveLength(0);
+
+    const ok = await server.request('POST', '/api/admin/me/password', {
+      cookie,
+      body: { currentPassword: 'first-password', newPassword: 'second-password' },
+    });
+    expect(ok.status, ok.text).toBe(200);
+    const rows = await audit.since(mark);
+    expect(rows.map((r) => r.action)).toEqual(['user.password_changed']);
+    expect(JSON.stringify(rows)).not.toContain('second-password');
+    expect((await server.request('GET', '/api/admin/me', { cookie })).status).toBe(200);
+    expect((await server.request('GET', '/api/admin/me', { cookie: other })).status).toBe(401);
+    expect(await loginStatus('self@example.test', 'first-password')).toBe(401);
+    expect(await loginStatus('self@example.test', 'second-password')).toBe(200);
+
+    const short = await server.request('POST', '/api/admin/me/password', {
+      cookie,
+      body: { currentPassword: 'second-password', newPassword: 'short' },
+    });
+    expect(short.status).toBe(400);
+    const token = (await server.request('POST', '/api/admin/tokens', { cookie: admin, body: { name: 't', role: 'viewer' } })).body.secret;
+    const byToken = await server.request('POST', '/api/admin/me/password', {
+      token,
+      body: { currentPassword: ADMIN.password, newPassword: 'third-password' },
+    });
+    expect(byToken.status).toBe(403);
+    expect(byToken.body.error.code).toBe('FORBIDDEN');
+  });
+
+  it("an admin's own password change through PATCH /users needs the current one; resetting someone else's does not", async () => {
+    const me = (await server.request('GET', '/api/admin/me', { cookie: admin })).body;
+    const version = async (id: string) =>
+      ((await server.request('GET', '/api/admin/users', { cookie: admin })).body.users as { id: string; version: number }[]).find(
+        (u) => u.id === id,
+      )?.version;
+    const without = await server.request('PATCH', `/api/admin/users/${me.id}`, {
+      cookie: admin,
+      body: { password: 'another-password', version: await version(me.id) },
+    });
+    expect(without.status).toBe(403);
+    expect(without.body.error.code).toBe('WRONG_PASSWORD');
+    expect(await loginStatus(ADMIN.email, ADMIN.password)).toBe(200);
+    const withIt = await server.request('PATCH', `/api/admin/users/${me.id}`, {
+      cookie: admin,
+      body: { password: ADMIN.password, currentPassword: ADMIN.password, version: await version(me.id) },
+    });
+    expect(withIt.status, withIt.text).toBe(200);
+
+    const someone = await newUser('reset@example.test', 'editor');
+    const reset = await server.request('PATCH', `/api/admin/users/${someone.id}`, {
+      cookie: admin,
+      body: { password: 'reset-password', version: someone.version },
+    });
+    expect(reset.status, reset.text).toBe(200);
+    expect(await loginStatus('reset@example.test', 'reset-password')).toBe(200);
+  });
+
+  it('a session unused for SESSION_IDLE_TIMEOUT_MS ends; using it pushes the end back', async () => {
+    const cookie = await server.login();
+    // Used every 600 ms for longer than the timeout: still alive.
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 600));
+      expect((await server.request('GET', '/api/admin/me', { cookie })).status, `use ${i}`).toBe(200);
+    }
+    await new Promise((r) => setTimeout(r, IDLE_MS + 300));
+    const idle = await server.request('GET', '/api/admin/me', { cookie });
+    expect(idle.status).toBe(401);
+    expect(idle.body.error.code).toBe('UNAUTHENTICATED');
+    // Keep the suite's admin session alive for the rest.
+    admin = await server.login();
+  });
+
+  it('failed logins are limited per account: past LOGIN_ACCOUNT_LIMIT even the right password gets 429; others are untouched', async () => {
+    await newUser('victim@example.test', 'editor');
+    await newUser('bystander@example.test', 'editor');
+    for (let i = 0; i < 3; i++) expect(await loginStatus('victim@example.test', `guess-${i}`)).toBe(401);
+    const blocked = await server.request('POST', '/api/admin/login', {
+      body: { email: 'Victim@example.test', password: 'first-password' },
+    });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await loginStatus('bystander@example.test', 'first-password')).toBe(200);
+    // Unknown emails are counted alike: the answer does not tell who has an account.
+    for (let i = 0; i < 3; i++) expect(await loginStatus('nobody@example.test', `guess-${i}`)).toBe(401);
+    expect(await loginStatus('nobody@example.test', 'guess')).toBe(429);
+  });
+
+  it.skipIf(!process.env.REDIS_URL)('with Redis, the per-account count is shared by replicas', async () => {
+    const other = await startTestServer({ env: { REDIS_URL: process.env.REDIS_URL ?? '', LOGIN_ACCOUNT_LIMIT: '3' } });
+    const first = await startTestServer({ env: { REDIS_URL: process.env.REDIS_URL ?? '', LOGIN_ACCOUNT_LIMIT: '3' } });
+    try {
+      // A fresh name per run: the count lives in the shared Redis for its 15-minute window.
+      const email = `shared-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`;
+      const status = async (s: TestServer) =>
+        (await s.request('POST', '/api/admin/login', { body: { email, password: 'wrong-password' } })).status;
+      expect([await status(first), await status(other), await status(first)]).toEqual([401, 401, 401]);
+      expect(await status(other)).toBe(429);
+    } finally {
+      await Promise.all([first.close(), other.close()]);
+    }
+  });
+});

@@ -17,8 +17,11 @@ import { ADMIN, DATABASE_URL, type RequestOptions, startTestServer, type TestSer
 type Column = 'anonymous' | 'viewer' | 'editor' | 'admin' | 'serverKey' | 'clientKey' | 'revokedAdmin';
 const COLUMNS: readonly Column[] = ['anonymous', 'viewer', 'editor', 'admin', 'serverKey', 'clientKey', 'revokedAdmin'];
 
-/** Who may call a route: anyone (`public`) or at least this role. */
-type Access = 'public' | 'viewer' | 'editor' | 'admin';
+/**
+ * Who may call a route: anyone (`public`), at least this role, or only a logged-in user in person
+ * (`session`: changing one's own password; every API token is refused, whatever its role).
+ */
+type Access = 'public' | 'viewer' | 'editor' | 'admin' | 'session';
 
 const ROLE_RANK = { viewer: 1, editor: 2, admin: 3 } as const;
 
@@ -34,6 +37,7 @@ function expected(access: Access, column: Column): Expected {
     case 'clientKey':
       return { allowed: false, status: 403, code: 'FORBIDDEN' };
     default:
+      if (access === 'session') return { allowed: false, status: 403, code: 'FORBIDDEN' };
       return ROLE_RANK[column] >= ROLE_RANK[access] ? { allowed: true } : { allowed: false, status: 403, code: 'FORBIDDEN' };
   }
 }
@@ -118,6 +122,12 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
     { method: 'POST', route: '/login', access: 'public', prepare: async () => ({ path: '/login', body: { ...ADMIN } }) },
     { method: 'POST', route: '/logout', access: 'viewer', prepare: async () => ({ path: '/logout' }) },
     { method: 'GET', route: '/me', access: 'viewer', prepare: async () => ({ path: '/me' }) },
+    {
+      method: 'POST',
+      route: '/me/password',
+      access: 'session',
+      prepare: async () => ({ path: '/me/password', body: { currentPassword: ADMIN.password, newPassword: ADMIN.password } }),
+    },
     // environments
     { method: 'GET', route: '/environments', access: 'viewer', prepare: async () => ({ path: '/environments' }) },
     { method: 'GET', route: '/environments/{env}', access: 'viewer', prepare: async () => ({ path: '/environments/production' }) },
@@ -289,6 +299,17 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
       route: '/attributes/{name}',
       access: 'editor',
       prepare: async () => ({ path: `/attributes/${uniq('attribute')}`, body: { description: 'Who it is', sensitive: true } }),
+    },
+    {
+      method: 'PUT',
+      route: '/attributes/{name}',
+      note: 'un-marking a sensitive attribute',
+      access: 'admin',
+      prepare: async () => {
+        const name = uniq('attribute');
+        await admin('PUT', `/attributes/${name}`, { sensitive: true });
+        return { path: `/attributes/${name}`, body: { sensitive: false, version: 1 } };
+      },
     },
     // import
     {
@@ -564,5 +585,118 @@ describe.skipIf(!DATABASE_URL)('authorization: before input validation', () => {
     const { viewer: asViewer, ...options } = { viewer: false, ...o };
     const res = await server.request(method, `/api/admin${path}`, { ...options, ...(asViewer ? { token: viewer } : {}) });
     expect(res.status, res.text).toBe(status);
+  });
+});
+
+/**
+ * Cross-site request forgery. SameSite=Lax lets a page on another port of the same host post with
+ * the admin's cookie; the server refuses state changes from other origins, and every cookie write
+ * must say JSON (no form can). Bearer tokens are never attached by browsers on their own, so token
+ * calls need no Origin (CLI, CI).
+ */
+describe.skipIf(!DATABASE_URL)('authorization: cross-origin writes', () => {
+  let server: TestServer;
+  let cookie: string;
+  let token: string;
+  let seq = 0;
+  const other = () => `http://127.0.0.1:${Number(new URL(server.url).port) + 1}`;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    cookie = await server.login();
+    token = (await server.request('POST', '/api/admin/tokens', { cookie, body: { name: 'ci', role: 'admin' } })).body.secret;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const newFlag = async () => {
+    const key = `csrf-${++seq}`;
+    expect((await server.request('POST', '/api/admin/flags', { cookie, body: { key } })).status).toBe(201);
+    return key;
+  };
+  const archived = async (key: string) => (await server.request('GET', `/api/admin/flags/${key}`, { cookie })).body.archivedAt !== null;
+  /** Exactly the headers given: no content type is added. */
+  const raw = (method: string, path: string, headers: Record<string, string>, body?: string) =>
+    fetch(`${server.url}${path}`, { method, headers, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+
+  it.each([
+    ['Origin of another port', () => ({ origin: other() })],
+    ['Origin null', () => ({ origin: 'null' })],
+    ['Sec-Fetch-Site same-site', () => ({ 'sec-fetch-site': 'same-site' })],
+    ['Sec-Fetch-Site cross-site', () => ({ 'sec-fetch-site': 'cross-site' })],
+  ])('a cookie write with %s is refused and changes nothing', async (_name, headers) => {
+    const key = await newFlag();
+    const res = await raw('POST', `/api/admin/flags/${key}/archive`, { cookie, 'content-type': 'application/json', ...headers() });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('CROSS_ORIGIN_REQUEST');
+    expect(await archived(key)).toBe(false);
+  });
+
+  it.each([
+    ['no content type', {}, undefined],
+    ['text/plain (a form with enctype=text/plain)', { 'content-type': 'text/plain' }, '{"x":"="}'],
+    ['urlencoded (a plain form)', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=b'],
+    ['multipart/form-data', { 'content-type': 'multipart/form-data; boundary=x' }, '--x--'],
+  ])('a body-less cookie write with %s is refused with 415', async (_name, headers, body) => {
+    const key = await newFlag();
+    const res = await raw('POST', `/api/admin/flags/${key}/archive`, { cookie, ...headers }, body);
+    expect(res.status).toBe(415);
+    expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(await archived(key)).toBe(false);
+    const del = await raw('DELETE', `/api/admin/flags/${key}`, { cookie, ...headers }, body);
+    expect(del.status).toBe(415);
+  });
+
+  it('the same write from the own origin with JSON works', async () => {
+    const key = await newFlag();
+    const res = await raw('POST', `/api/admin/flags/${key}/archive`, {
+      cookie,
+      'content-type': 'application/json',
+      origin: server.url,
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(res.status).toBe(200);
+    expect(await archived(key)).toBe(true);
+  });
+
+  it('login from another origin is refused too (login CSRF)', async () => {
+    const res = await raw(
+      'POST',
+      '/api/admin/login',
+      { origin: other(), 'content-type': 'application/json' },
+      JSON.stringify({ email: ADMIN.email, password: ADMIN.password }),
+    );
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('CROSS_ORIGIN_REQUEST');
+  });
+
+  it('bearer writes need no Origin nor a content type without a body, but a content type they send must be JSON', async () => {
+    const key = await newFlag();
+    const authorization = `Bearer ${token}`;
+    expect((await raw('POST', `/api/admin/flags/${key}/archive`, { authorization, origin: other() })).status).toBe(200);
+    expect((await raw('POST', `/api/admin/flags/${key}/restore`, { authorization, 'content-type': 'text/plain' })).status).toBe(415);
+    expect(await archived(key)).toBe(true);
+    expect((await raw('POST', `/api/admin/flags/${key}/restore`, { authorization })).status).toBe(200);
+    expect(await archived(key)).toBe(false);
+  });
+
+  it('admin paths answer no CORS preflight; SDK paths do', async () => {
+    const preflight = (path: string) =>
+      fetch(`${server.url}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: other(), 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+    for (const path of ['/api/admin/flags', '/api/admin/flags/x/archive', '/api/admin/login']) {
+      const res = await preflight(path);
+      expect(res.headers.get('access-control-allow-origin'), path).toBeNull();
+      expect(res.headers.get('access-control-allow-methods'), path).toBeNull();
+      expect(res.status, path).toBe(404);
+    }
+    const sdk = await preflight('/api/sdk/metrics');
+    expect(sdk.status).toBe(204);
+    expect(sdk.headers.get('access-control-allow-origin')).toBe('*');
+    const client = await preflight('/api/client/snapshot');
+    expect(client.headers.get('access-control-allow-origin')).toBe('*');
   });
 });

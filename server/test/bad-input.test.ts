@@ -73,6 +73,7 @@ function writeRoutes(ids: {
   return [
     { method: 'POST', route: '/login', body: { email: ADMIN.email, password: ADMIN.password } },
     { method: 'POST', route: '/logout', session: true },
+    { method: 'POST', route: '/me/password', session: true, body: { currentPassword: ADMIN.password, newPassword: ADMIN.password } },
     { method: 'POST', route: '/environments', body: { key: 'fuzz-new-env', name: 'Fuzz' } },
     {
       method: 'PATCH',

@@ -175,4 +175,61 @@ describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
       rules: [{ id: 'main', rollout: { percentage: 25 } }],
     });
   });
+
+  it("re-checks the author when work runs: a disabled or demoted author's schedule fails and ramp pauses, with the reason", async () => {
+    const editor = async (email: string) => {
+      const res = await req('POST', '/users', { email, name: email.split('@')[0], password: 'a-good-password', role: 'editor' });
+      expect(res.status, res.text).toBe(201);
+      return { id: res.body.id as string, version: res.body.version as number, cookie: await server.login(email, 'a-good-password') };
+    };
+    const as = (c: string, method: string, path: string, body?: unknown) =>
+      server.request(method, `/api/admin${path}`, { body, cookie: c });
+    await req('POST', '/flags', { key: 'pricing' });
+    await req(
+      'PATCH',
+      '/flags/pricing/environments/production',
+      { rules: [{ id: 'main', rollout: { percentage: 0.5 } }] },
+      { 'if-match': '"1"' },
+    );
+    const ed = await editor('ed@example.test');
+    const demoted = await editor('dee@example.test');
+    const at = new Date(Date.now() + 1500).toISOString();
+    const byEd = await as(ed.cookie, 'POST', '/flags/pricing/environments/development/schedule', { at, patch: { enabled: true } });
+    const byDee = await as(demoted.cookie, 'POST', '/flags/pricing/environments/staging/schedule', { at, patch: { enabled: true } });
+    expect([byEd.status, byDee.status]).toEqual([201, 201]);
+    const ramp = await as(ed.cookie, 'POST', '/ramps', {
+      flag: 'pricing',
+      environment: 'production',
+      ruleId: 'main',
+      steps: [
+        { percentage: 1, holdSeconds: 1 },
+        { percentage: 5, holdSeconds: 0 },
+      ],
+    });
+    expect((await as(ed.cookie, 'POST', `/ramps/${ramp.body.id}/start`)).body.state).toBe('running');
+    expect(await percentage('pricing')).toBe(1);
+
+    expect((await req('DELETE', `/users/${ed.id}`)).status).toBe(200);
+    expect((await req('PATCH', `/users/${demoted.id}`, { role: 'viewer', version: demoted.version })).status).toBe(200);
+
+    const scheduleOf = async (id: string) =>
+      (await req('GET', '/schedules?flag=pricing')).body.schedules.find((s: { id: string }) => s.id === id);
+    await until(async () => (await scheduleOf(byEd.body.id)).state !== 'pending' && (await scheduleOf(byDee.body.id)).state !== 'pending');
+    expect(await scheduleOf(byEd.body.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/ed@example.test is disabled/) });
+    expect(await scheduleOf(byDee.body.id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/no longer an editor/) });
+    for (const env of ['development', 'staging']) {
+      expect((await req('GET', `/flags/pricing/environments/${env}`)).body.enabled, env).toBe(false);
+      const actions = (await req('GET', `/flags/pricing/audit?environment=${env}`)).body.entries.map((e: { action: string }) => e.action);
+      expect(actions).toContain('schedule.failed');
+      expect(actions).not.toContain('flag.scheduled_change');
+    }
+
+    await until(async () => (await req('GET', `/ramps/${ramp.body.id}`)).body.state === 'paused');
+    expect((await req('GET', `/ramps/${ramp.body.id}`)).body.reason).toMatch(/ed@example.test is disabled/);
+    expect(await percentage('pricing')).toBe(1);
+    // Someone who may resumes it and answers for it from then on.
+    expect((await req('POST', `/ramps/${ramp.body.id}/resume`)).body.state).toBe('running');
+    await until(async () => (await req('GET', `/ramps/${ramp.body.id}`)).body.state === 'completed');
+    expect(await percentage('pricing')).toBe(5);
+  });
 });

@@ -49,6 +49,9 @@ describe.skipIf(!DATABASE_URL)('API tokens', () => {
       name: 'deploys',
       prefix: res.body.secret.slice(0, 8),
       role: 'editor',
+      scope: 'write',
+      ownerId: expect.any(String),
+      expiresAt: null,
       createdBy: expect.stringMatching(/^user:/),
       createdAt: expect.any(String),
       lastUsedAt: null,
@@ -70,7 +73,19 @@ describe.skipIf(!DATABASE_URL)('API tokens', () => {
     const res = await server.request('GET', '/api/admin/tokens', { cookie: admin });
     expect(res.status).toBe(200);
     const listed = res.body.tokens.find((x: { id: string }) => x.id === t.id);
-    expect(Object.keys(listed).sort()).toEqual(['createdAt', 'createdBy', 'id', 'lastUsedAt', 'name', 'prefix', 'revokedAt', 'role']);
+    expect(Object.keys(listed).sort()).toEqual([
+      'createdAt',
+      'createdBy',
+      'expiresAt',
+      'id',
+      'lastUsedAt',
+      'name',
+      'ownerId',
+      'prefix',
+      'revokedAt',
+      'role',
+      'scope',
+    ]);
     expect(res.text).not.toContain(t.secret);
     expect(res.text).not.toContain(hashSecret(t.secret));
   });
@@ -106,7 +121,13 @@ describe.skipIf(!DATABASE_URL)('API tokens', () => {
   });
 
   it('nobody creates a token above their own role', async () => {
-    const editor: Actor = { kind: 'token', id: '00000000-0000-4000-8000-000000000001', name: 'editor-token', role: 'editor' };
+    const editor: Actor = {
+      kind: 'token',
+      id: '00000000-0000-4000-8000-000000000001',
+      name: 'editor-token',
+      role: 'editor',
+      userId: '00000000-0000-4000-8000-000000000002',
+    };
     await expect(createToken(changeDeps(server.app), editor, { name: 'escalate', role: 'admin' })).rejects.toBeInstanceOf(ForbiddenError);
     const rows = await server.app.db.select().from(apiTokens).where(eq(apiTokens.name, 'escalate'));
     expect(rows).toHaveLength(0);
@@ -145,6 +166,118 @@ describe.skipIf(!DATABASE_URL)('API tokens', () => {
     ]) {
       const { res, rows } = await withAudit(() => server.request('POST', '/api/admin/tokens', { cookie: admin, body }));
       expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(rows).toHaveLength(0);
+    }
+  });
+
+  /** A user with a password, logged in; for tokens owned by someone other than the bootstrap admin. */
+  async function newUser(email: string, role: 'viewer' | 'editor' | 'admin') {
+    const res = await server.request('POST', '/api/admin/users', {
+      cookie: admin,
+      body: { email, name: email.split('@')[0], password: 'a-good-password', role },
+    });
+    expect(res.status, res.text).toBe(201);
+    return { id: res.body.id as string, cookie: await server.login(email, 'a-good-password') };
+  }
+  const userVersion = async (id: string) => {
+    const res = await server.request('GET', '/api/admin/users', { cookie: admin });
+    return (res.body.users as { id: string; version: number }[]).find((u) => u.id === id)?.version;
+  };
+
+  it("a token is capped to its owner's current role and stops at once when the owner is disabled", async () => {
+    const owner = await newUser('owner@example.test', 'admin');
+    const created = await server.request('POST', '/api/admin/tokens', { cookie: owner.cookie, body: { name: 'owned', role: 'admin' } });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.ownerId).toBe(owner.id);
+    const secret = created.body.secret as string;
+    expect((await server.request('GET', '/api/admin/users', { token: secret })).status).toBe(200);
+    // A token made with that token belongs to the same person.
+    const child = await server.request('POST', '/api/admin/tokens', { token: secret, body: { name: 'child', role: 'editor' } });
+    expect(child.body.ownerId).toBe(owner.id);
+
+    const demote = await server.request('PATCH', `/api/admin/users/${owner.id}`, {
+      cookie: admin,
+      body: { role: 'viewer', version: await userVersion(owner.id) },
+    });
+    expect(demote.status, demote.text).toBe(200);
+    const users = await server.request('GET', '/api/admin/users', { token: secret });
+    expect(users.status).toBe(403);
+    expect(users.body.error.code).toBe('FORBIDDEN');
+    expect((await server.request('GET', '/api/admin/me', { token: secret })).body.role).toBe('viewer');
+    const write = await server.request('POST', '/api/admin/flags', { token: child.body.secret, body: { key: 'demoted-write' } });
+    expect(write.status).toBe(403);
+
+    expect((await server.request('DELETE', `/api/admin/users/${owner.id}`, { cookie: admin })).status).toBe(200);
+    for (const t of [secret, child.body.secret as string]) {
+      const res = await server.request('GET', '/api/admin/me', { token: t });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('a token whose owner row is gone is refused', async () => {
+    const t = await newToken('orphan', 'viewer');
+    await server.app.db.update(apiTokens).set({ ownerUserId: null }).where(eq(apiTokens.id, t.id));
+    expect((await server.request('GET', '/api/admin/me', { token: t.secret })).status).toBe(401);
+  });
+
+  it('a token with expiresAt works until then and is refused after; expiresAt must lie ahead', async () => {
+    const res = await server.request('POST', '/api/admin/tokens', {
+      cookie: admin,
+      body: { name: 'brief', role: 'viewer', expiresAt: new Date(Date.now() + 1500).toISOString() },
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.expiresAt).toEqual(expect.any(String));
+    expect((await server.request('GET', '/api/admin/me', { token: res.body.secret })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1600));
+    const after = await server.request('GET', '/api/admin/me', { token: res.body.secret });
+    expect(after.status).toBe(401);
+    expect(after.body.error.message).toMatch(/expired/);
+
+    for (const expiresAt of [new Date(Date.now() - 1000).toISOString(), 'tomorrow']) {
+      const { res: bad, rows } = await withAudit(() =>
+        server.request('POST', '/api/admin/tokens', { cookie: admin, body: { name: 'past', role: 'viewer', expiresAt } }),
+      );
+      expect(bad.status, expiresAt).toBe(400);
+      expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+      expect(rows).toHaveLength(0);
+    }
+  });
+
+  it('lastUsedAt is written on use, at most once a minute', async () => {
+    const t = await newToken('used', 'viewer');
+    const lastUsed = async () => (await server.app.db.select().from(apiTokens).where(eq(apiTokens.id, t.id)))[0]?.lastUsedAt ?? null;
+    expect(await lastUsed()).toBeNull();
+    await server.request('GET', '/api/admin/flags', { token: t.secret });
+    const first = await lastUsed();
+    expect(first).toBeInstanceOf(Date);
+    await server.request('GET', '/api/admin/flags', { token: t.secret });
+    expect((await lastUsed())?.getTime()).toBe(first?.getTime());
+    const listed = (await server.request('GET', '/api/admin/tokens', { cookie: admin })).body.tokens.find(
+      (x: { id: string }) => x.id === t.id,
+    );
+    expect(listed.lastUsedAt).toBe(first?.toISOString());
+    // Over a minute later (moved back in the database), the next use writes again.
+    const old = new Date(Date.now() - 61_000);
+    await server.app.db.update(apiTokens).set({ lastUsedAt: old }).where(eq(apiTokens.id, t.id));
+    await server.request('GET', '/api/admin/flags', { token: t.secret });
+    expect((await lastUsed())?.getTime()).toBeGreaterThan(old.getTime() + 60_000);
+  });
+
+  it('a read-scoped token reads and never writes, whatever its role', async () => {
+    const res = await server.request('POST', '/api/admin/tokens', { cookie: admin, body: { name: 'ro', role: 'admin', scope: 'read' } });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.scope).toBe('read');
+    const token = res.body.secret as string;
+    expect((await server.request('GET', '/api/admin/users', { token })).status).toBe(200);
+    for (const [method, path, body] of [
+      ['POST', '/api/admin/flags', { key: 'ro-flag' }],
+      ['POST', '/api/admin/tokens', { name: 'escape', role: 'viewer' }],
+      ['DELETE', `/api/admin/tokens/${res.body.id}`, undefined],
+    ] as const) {
+      const { res: write, rows } = await withAudit(() => server.request(method, path, { token, body }));
+      expect(write.status, `${method} ${path}`).toBe(403);
+      expect(write.body.error.code).toBe('READ_ONLY_TOKEN');
       expect(rows).toHaveLength(0);
     }
   });

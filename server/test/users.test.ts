@@ -188,7 +188,10 @@ describe.skipIf(!DATABASE_URL)('users', () => {
     const u = await newUser('self@example.test', 'admin', 'self-password');
     const mine = await server.login('self@example.test', 'self-password');
     const elsewhere = await server.login('self@example.test', 'self-password');
-    const res = await call('PATCH', `/api/admin/users/${u.id}`, { cookie: mine, body: { password: 'self-password-2', version: 1 } });
+    const res = await call('PATCH', `/api/admin/users/${u.id}`, {
+      cookie: mine,
+      body: { password: 'self-password-2', currentPassword: 'self-password', version: 1 },
+    });
     expect(res.status).toBe(200);
     expect((await call('GET', '/api/admin/me', { cookie: mine })).status).toBe(200);
     expect((await call('GET', '/api/admin/me', { cookie: elsewhere })).status).toBe(401);
@@ -256,8 +259,9 @@ describe.skipIf(!DATABASE_URL)('users', () => {
     for (const u of list.filter((x) => x.role === 'admin' && x.disabledAt === null && x.id !== adminId)) {
       expect((await call('DELETE', `/api/admin/users/${u.id}`, { token })).status).toBe(200);
     }
+    let reader = token;
     const version = async (id: string) =>
-      ((await call('GET', '/api/admin/users', { token })).body.users as { id: string; version: number }[]).find((x) => x.id === id)
+      ((await call('GET', '/api/admin/users', { token: reader })).body.users as { id: string; version: number }[]).find((x) => x.id === id)
         ?.version;
 
     const ifMatch = `"${await version(adminId)}"`;
@@ -278,16 +282,26 @@ describe.skipIf(!DATABASE_URL)('users', () => {
       ).status,
     ).toBe(200);
 
-    // A disabled admin does not count; a second enabled one does.
+    // A disabled admin does not count; a second enabled one does. A token acts within its owner's
+    // role, so the rest runs with b's token: the first admin's own token stops being an admin's.
     const b = await newUser('b@example.test', 'admin');
+    const bCookie = await server.login('b@example.test', 'a-good-password');
+    const bToken = (await call('POST', '/api/admin/tokens', { cookie: bCookie, body: { name: 'b-ops', role: 'admin' } })).body
+      .secret as string;
+    reader = bToken;
     expect(
-      (await call('PATCH', `/api/admin/users/${adminId}`, { token, body: { role: 'editor', version: await version(adminId) } })).status,
+      (await call('PATCH', `/api/admin/users/${adminId}`, { token: bToken, body: { role: 'editor', version: await version(adminId) } }))
+        .status,
     ).toBe(200);
-    expect((await call('PATCH', `/api/admin/users/${b.id}`, { token, body: { role: 'viewer', version: b.version } })).status).toBe(409);
-    expect((await call('DELETE', `/api/admin/users/${b.id}`, { token })).status).toBe(409);
+    expect((await call('GET', '/api/admin/users', { token })).status).toBe(403);
+    expect((await call('PATCH', `/api/admin/users/${b.id}`, { token: bToken, body: { role: 'viewer', version: b.version } })).status).toBe(
+      409,
+    );
+    expect((await call('DELETE', `/api/admin/users/${b.id}`, { token: bToken })).status).toBe(409);
     // Put things back for whoever runs after.
     expect(
-      (await call('PATCH', `/api/admin/users/${adminId}`, { token, body: { role: 'admin', version: await version(adminId) } })).status,
+      (await call('PATCH', `/api/admin/users/${adminId}`, { token: bToken, body: { role: 'admin', version: await version(adminId) } }))
+        .status,
     ).toBe(200);
   });
 });

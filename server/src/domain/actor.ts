@@ -15,12 +15,21 @@ export function roleAtLeast(role: Role, required: Role): boolean {
   return ROLES.indexOf(role) >= ROLES.indexOf(required);
 }
 
+/** The lesser of two roles: a token never does more than its owner may. */
+export function lowerRole(a: Role, b: Role): Role {
+  return ROLES.indexOf(a) <= ROLES.indexOf(b) ? a : b;
+}
+
 export interface Actor {
   kind: 'user' | 'token' | 'system';
   id: string;
   /** Email for users, token name for tokens; what the audit log shows. */
   name: string;
   role: Role;
+  /** The user behind the actor: the user itself, or the owner of a token. */
+  userId?: string;
+  /** A token with the `read` scope: only reads, whatever its role. */
+  readOnly?: boolean;
 }
 
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'system', name: 'system', role: Role.Admin };

@@ -1,13 +1,16 @@
 import cookie from '@fastify/cookie';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { apiTokens, sessions, users } from '../db/schema/index.ts';
-import { type Actor, type Role, roleAtLeast } from '../domain/actor.ts';
+import { type Actor, lowerRole, type Role, roleAtLeast } from '../domain/actor.ts';
 import { hashSecret, TOKEN_PREFIX } from '../domain/secrets.ts';
-import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { AppError, ErrorCode, ForbiddenError, UnauthenticatedError } from '../errors.ts';
 
 export const SESSION_COOKIE = 'sb_session';
+
+/** `lastUsedAt` of a token is written at most this often, so reads do not all turn into writes. */
+export const TOKEN_LAST_USED_EVERY_MS = 60_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,38 +26,113 @@ declare module 'fastify' {
   }
 }
 
-function bearer(request: FastifyRequest): string | undefined {
+/** The bearer credential, if the request sends one (browsers never attach these by themselves). */
+export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m?.[1];
 }
 
-/** Resolves who calls the admin API: a bearer API token or the session cookie. */
-export async function authenticate(request: FastifyRequest): Promise<Actor | null> {
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function isReadMethod(method: string): boolean {
+  return READ_METHODS.has(method);
+}
+
+interface AuthenticateOptions {
+  /**
+   * Whether this request counts as use: it slides the session's idle timeout and stamps the
+   * token's `lastUsedAt`. Re-checks of an open stream do not, or an open tab would never idle out.
+   */
+  touch?: boolean;
+}
+
+async function authenticateToken(request: FastifyRequest, token: string, touch: boolean): Promise<Actor> {
   const db = request.server.db;
-  const token = bearer(request);
+  const [row] = await db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      role: apiTokens.role,
+      scope: apiTokens.scope,
+      expiresAt: apiTokens.expiresAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+      ownerId: users.id,
+      ownerRole: users.role,
+      ownerDisabledAt: users.disabledAt,
+    })
+    .from(apiTokens)
+    .leftJoin(users, eq(users.id, apiTokens.ownerUserId))
+    .where(and(eq(apiTokens.tokenHash, hashSecret(token)), isNull(apiTokens.revokedAt)))
+    .limit(1);
+  if (!row) throw new UnauthenticatedError('Unknown or revoked API token');
+  const now = new Date();
+  if (row.expiresAt !== null && row.expiresAt <= now) throw new UnauthenticatedError('This API token has expired');
+  // A token is its owner's delegate: it stops with a disabled owner and never exceeds the owner's role.
+  if (row.ownerId === null || row.ownerRole === null || row.ownerDisabledAt !== null)
+    throw new UnauthenticatedError("This API token's owner is disabled or gone");
+  if (touch && (row.lastUsedAt === null || now.getTime() - row.lastUsedAt.getTime() >= TOKEN_LAST_USED_EVERY_MS)) {
+    // Conditional, so replicas racing on one token write once per interval.
+    await db
+      .update(apiTokens)
+      .set({ lastUsedAt: now })
+      .where(
+        and(
+          eq(apiTokens.id, row.id),
+          or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, new Date(now.getTime() - TOKEN_LAST_USED_EVERY_MS))),
+        ),
+      );
+  }
+  return {
+    kind: 'token',
+    id: row.id,
+    name: row.name,
+    role: lowerRole(row.role as Role, row.ownerRole as Role),
+    userId: row.ownerId,
+    readOnly: row.scope === 'read',
+  };
+}
+
+async function authenticateSession(request: FastifyRequest, secret: string, touch: boolean): Promise<Actor | null> {
+  const db = request.server.db;
+  const idleMs = request.server.config.sessionIdleTimeoutMs;
+  const now = new Date();
+  const tokenHash = hashSecret(secret);
+  const [row] = await db
+    .select({ id: users.id, email: users.email, role: users.role, lastSeenAt: sessions.lastSeenAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(sessions.tokenHash, tokenHash),
+        gt(sessions.expiresAt, now),
+        gt(sessions.lastSeenAt, new Date(now.getTime() - idleMs)),
+        isNull(users.disabledAt),
+      ),
+    )
+    .limit(1);
+  if (!row) return null;
+  // Sliding idle timeout, written at most every quarter of it (and at least every minute).
+  if (touch && now.getTime() - row.lastSeenAt.getTime() >= Math.min(60_000, idleMs / 4)) {
+    await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash));
+  }
+  return { kind: 'user', id: row.id, name: row.email, role: row.role as Role, userId: row.id };
+}
+
+/** Resolves who calls the admin API: a bearer API token or the session cookie. */
+export async function authenticate(request: FastifyRequest, options: AuthenticateOptions = {}): Promise<Actor | null> {
+  const touch = options.touch ?? true;
+  const token = bearerToken(request);
   if (token !== undefined) {
     if (token.startsWith(TOKEN_PREFIX.serverKey) || token.startsWith(TOKEN_PREFIX.clientKey)) {
       throw new ForbiddenError('SDK keys cannot call the admin API; use an API token');
     }
-    const [row] = await db
-      .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role })
-      .from(apiTokens)
-      .where(and(eq(apiTokens.tokenHash, hashSecret(token)), isNull(apiTokens.revokedAt)))
-      .limit(1);
-    if (!row) throw new UnauthenticatedError('Unknown or revoked API token');
-    return { kind: 'token', id: row.id, name: row.name, role: row.role as Role };
+    return authenticateToken(request, token, touch);
   }
   const sessionSecret = request.cookies[SESSION_COOKIE];
   if (!sessionSecret) return null;
-  const [row] = await db
-    .select({ id: users.id, email: users.email, role: users.role })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, hashSecret(sessionSecret)), gt(sessions.expiresAt, new Date()), isNull(users.disabledAt)))
-    .limit(1);
-  return row ? { kind: 'user', id: row.id, name: row.email, role: row.role as Role } : null;
+  return authenticateSession(request, sessionSecret, touch);
 }
 
 /** Authentication and role checks for everything under /api/admin/. */
@@ -71,6 +149,9 @@ export const authPlugin = fp(
       if (required === 'public') return;
       const actor = await authenticate(request);
       if (!actor) throw new UnauthenticatedError();
+      if (actor.readOnly && !isReadMethod(request.method)) {
+        throw new AppError(403, ErrorCode.ReadOnlyToken, 'This API token is read-only');
+      }
       if (!roleAtLeast(actor.role, required)) {
         throw new ForbiddenError(`This needs the ${required} role; you are ${actor.role}`);
       }

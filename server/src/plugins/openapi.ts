@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
+import { DOCS_CONTENT_SECURITY_POLICY } from './security-headers.ts';
 
 /** OpenAPI generated from the route schemas, browsable at /docs (JSON at /docs/json). */
 export const openapiPlugin = fp(
@@ -21,7 +22,7 @@ export const openapiPlugin = fp(
         security: [{ bearer: [] }, { session: [] }],
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CONTENT_SECURITY_POLICY });
   },
   { name: 'openapi' },
 );

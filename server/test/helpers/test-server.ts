@@ -82,6 +82,7 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     PORT: '0',
     LOGIN_RATE_LIMIT: '1000',
+    LOGIN_ACCOUNT_LIMIT: '1000',
     ...options.env,
   };
   if (kind === 'postgres') {
@@ -109,7 +110,9 @@ export async function startTestServer(
     let body: string | undefined;
     if (o.raw !== undefined) body = o.raw;
     else if (o.body !== undefined) body = JSON.stringify(o.body);
-    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+    // Writes say JSON even without a body, as the admin UI does (the server refuses other types on
+    // cookie-authenticated writes); a test that means otherwise sets content-type itself.
+    if ((body !== undefined || !['GET', 'HEAD'].includes(method)) && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
       headers['content-type'] = 'application/json';
     const res = await fetch(url + path, { method, headers, body });
     const text = await res.text();

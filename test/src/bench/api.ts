@@ -181,7 +181,7 @@ async function call(
     headers: {
       ...headers,
       ...(cookie ? { cookie } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(body !== undefined || method !== 'GET' ? { 'content-type': 'application/json' } : {}),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });

@@ -100,7 +100,8 @@ export async function adminClient(url: string) {
   ): Promise<{ status: number; body: T }> {
     const res = await fetch(`${url}/api/admin${path}`, {
       method,
-      headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      // Cookie writes say JSON even without a body (the server's CSRF rule).
+      headers: { cookie, ...(method === 'GET' ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

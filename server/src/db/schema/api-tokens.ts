@@ -1,4 +1,5 @@
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { users } from './users.ts';
 
 export const apiTokens = pgTable('api_tokens', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -8,6 +9,16 @@ export const apiTokens = pgTable('api_tokens', {
   /** First characters of the secret, so people can tell tokens apart in lists. */
   prefix: text('prefix').notNull(),
   role: text('role').notNull(),
+  /**
+   * The user the token acts for: its role caps the token's, and a disabled owner's tokens stop
+   * working. A token created by a token belongs to that token's owner. Null only when the owner row
+   * is gone; such a token is refused.
+   */
+  ownerUserId: uuid('owner_user_id').references(() => users.id, { onDelete: 'set null' }),
+  /** `write` (whatever the role allows) or `read` (GET only). */
+  scope: text('scope').notNull().default('write'),
+  /** Refused from this instant on; null never expires. */
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),

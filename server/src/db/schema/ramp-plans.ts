@@ -36,6 +36,11 @@ export const rampPlans = pgTable(
     reason: text('reason'),
     version: integer('version').notNull().default(1),
     createdBy: text('created_by').notNull(),
+    /**
+     * `user:<id>` or `token:<id>` of whoever set the work in motion; re-checked when it runs, so a
+     * disabled or demoted author's pending work does not apply. Null on rows from before it existed.
+     */
+    authorRef: text('author_ref'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

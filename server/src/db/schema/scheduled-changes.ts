@@ -22,6 +22,11 @@ export const scheduledChanges = pgTable(
     appliedAt: timestamp('applied_at', { withTimezone: true }),
     error: text('error'),
     createdBy: text('created_by').notNull(),
+    /**
+     * `user:<id>` or `token:<id>` of whoever set the work in motion; re-checked when it runs, so a
+     * disabled or demoted author's pending work does not apply. Null on rows from before it existed.
+     */
+    authorRef: text('author_ref'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('scheduled_changes_due').on(t.state, t.runAt)],

@@ -1,9 +1,9 @@
 import { validateFlagConfig, validateSegment } from '@switchboard/core/validation';
 import { asc, eq, isNull } from 'drizzle-orm';
 import { flagEnvironments, flags, segments } from '../../db/schema/index.ts';
-import type { Actor } from '../../domain/actor.ts';
+import { type Actor, Role, roleAtLeast } from '../../domain/actor.ts';
 import { type ChangeDeps, type ChangeTx, lockAllEnvironments, runChange } from '../../domain/changes.ts';
-import { ConflictError, ErrorCode, VersionMismatchError, VersionRequiredError } from '../../errors.ts';
+import { ConflictError, ErrorCode, ForbiddenError, VersionMismatchError, VersionRequiredError } from '../../errors.ts';
 import { type AttributeRow, findAttribute, insertAttribute, updateAttributeIfVersion } from './store.ts';
 
 export function attributeView(row: AttributeRow) {
@@ -57,6 +57,10 @@ export async function putAttribute(deps: ChangeDeps, actor: Actor, name: string,
     await lockAllEnvironments(c.tx);
     const before = await findAttribute(c.tx, name);
     const sensitive = input.sensitive ?? before?.sensitive ?? false;
+    // Un-marking sends the attribute's values to browsers in clear text again: an admin's decision.
+    // Marking one sensitive only protects more, so editors may.
+    if (before?.sensitive && !sensitive && !roleAtLeast(actor.role, Role.Admin))
+      throw new ForbiddenError('Only admins can mark a sensitive attribute as not sensitive');
     if (sensitive && !before?.sensitive) {
       const conflicts = await conflictsWithSensitive(c, name);
       if (conflicts.length > 0) {

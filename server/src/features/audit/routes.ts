@@ -41,12 +41,15 @@ function page(rows: AuditRow[], limit: number) {
 
 export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['audit'];
+  // The redaction itself is the admin scope's (plugins/people-redaction.ts).
+  const description = "Newest first. Viewers and editors see users' display names instead of their emails, and no login addresses.";
   app.get(
     '/audit',
     {
       config: { role: 'viewer' },
       schema: {
         tags,
+        description,
         querystring: Type.Object(
           {
             resourceType: Type.Optional(Type.String({ maxLength: 50 })),
@@ -71,6 +74,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { role: 'viewer' },
       schema: {
         tags,
+        description,
         params: Type.Object({ key: Key }),
         querystring: Type.Object({ environment: Type.Optional(Key), ...Paging }, { additionalProperties: false }),
         response: { 200: AuditPage, ...errorResponses },

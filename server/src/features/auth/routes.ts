@@ -1,13 +1,17 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Redis } from 'ioredis';
-import { AppError, ErrorCode, UnauthenticatedError } from '../../errors.ts';
+import { hashSecret } from '../../domain/secrets.ts';
+import { AppError, ErrorCode, UnauthenticatedError, WrongPasswordError } from '../../errors.ts';
 import { ErrorResponse, errorResponses, Ok } from '../../http/schemas.ts';
 import { actorOf, SESSION_COOKIE } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
+import { normaliseEmail } from '../users/service.ts';
 import { findUserById } from '../users/store.ts';
-import { LoginBody, Me, SessionUser } from './schemas.ts';
-import { login, logout, SESSION_TTL_SECONDS, sessionUserView } from './service.ts';
+import { AccountThrottle } from './account-throttle.ts';
+import { ChangePasswordBody, LoginBody, Me, SessionUser } from './schemas.ts';
+import { changeOwnPassword, login, logout, SESSION_TTL_SECONDS, sessionUserView } from './service.ts';
 
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const deps = changeDeps(app);
@@ -23,6 +27,18 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onClose', async () => {
     redis?.disconnect();
   });
+  const accounts = new AccountThrottle(redis, app.config.loginAccountLimit, app.log);
+  /** 429 while the account is over its failed-login limit, whatever the password. */
+  const refuseWhileThrottled = async (email: string, reply: FastifyReply) => {
+    const waitMs = await accounts.retryAfterMs(email);
+    if (waitMs === 0) return;
+    const seconds = Math.ceil(waitMs / 1000);
+    reply.header('retry-after', String(seconds));
+    throw new AppError(429, ErrorCode.RateLimited, `Too many failed logins for this account; retry in ${seconds} s`, {
+      retryAfterSeconds: seconds,
+    });
+  };
+
   await app.register(rateLimit, {
     global: false,
     // When Redis is unreachable, logins stay possible (limited by nothing) rather than all refused.
@@ -42,7 +58,17 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { tags, body: LoginBody, response: { 200: SessionUser, ...errorResponses, 429: ErrorResponse } },
     },
     async (request, reply) => {
-      const { user, secret } = await login(deps, { ...request.body, ip: request.ip });
+      const email = normaliseEmail(request.body.email);
+      await refuseWhileThrottled(email, reply);
+      let result: Awaited<ReturnType<typeof login>>;
+      try {
+        result = await login(deps, { ...request.body, ip: request.ip });
+      } catch (err) {
+        if (err instanceof UnauthenticatedError) await accounts.recordFailure(email);
+        throw err;
+      }
+      await accounts.reset(email);
+      const { user, secret } = result;
       reply.setCookie(SESSION_COOKIE, secret, { ...cookieOptions, maxAge: SESSION_TTL_SECONDS });
       return sessionUserView(user);
     },
@@ -56,6 +82,33 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // A token caller has no session; there is nothing to end, but clearing the cookie is harmless.
       if (secret) await logout(deps, actorOf(request), secret);
       reply.clearCookie(SESSION_COOKIE, cookieOptions);
+      return { ok: true as const };
+    },
+  );
+
+  app.post(
+    '/me/password',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        description:
+          'Changes your own password (any role); needs the current one. Ends your other sessions. Wrong current passwords count toward the per-account login limit.',
+        body: ChangePasswordBody,
+        response: { 200: Ok, ...errorResponses, 429: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const user = actor.kind === 'user' ? await findUserById(app.db, actor.id) : undefined;
+      if (user) await refuseWhileThrottled(user.email, reply);
+      const session = request.cookies[SESSION_COOKIE];
+      try {
+        await changeOwnPassword(deps, actor, request.body, session ? hashSecret(session) : undefined);
+      } catch (err) {
+        if (err instanceof WrongPasswordError && user) await accounts.recordFailure(user.email);
+        throw err;
+      }
       return { ok: true as const };
     },
   );

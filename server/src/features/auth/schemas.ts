@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { RoleSchema } from '../../http/schemas.ts';
+import { Password } from '../users/schemas.ts';
 
 // No email pattern here: a login with a malformed email is just a wrong login (401), not a 400
 // that would reveal which inputs are even considered.
@@ -17,3 +18,8 @@ export const Me = Type.Object({
   role: RoleSchema,
   email: Type.Optional(Type.String()),
 });
+
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Password },
+  { additionalProperties: false },
+);

@@ -1,10 +1,10 @@
 import type { Actor, Role } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import { hashSecret, newSecret, TOKEN_PREFIX } from '../../domain/secrets.ts';
-import { UnauthenticatedError } from '../../errors.ts';
-import { verifyAgainstDummy, verifyPassword } from '../users/passwords.ts';
+import { ForbiddenError, NotFoundError, UnauthenticatedError, VersionMismatchError, WrongPasswordError } from '../../errors.ts';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from '../users/passwords.ts';
 import { normaliseEmail } from '../users/service.ts';
-import { findUserByEmail, type UserRow } from '../users/store.ts';
+import { deleteSessionsOf, findUserByEmail, findUserById, type UserRow, updateUserAtVersion } from '../users/store.ts';
 import { deleteExpiredSessionsOf, deleteSession, insertSession } from './store.ts';
 
 export const SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -59,5 +59,29 @@ export async function logout(deps: ChangeDeps, actor: Actor, secret: string): Pr
   await runChange(deps, actor, async (c) => {
     const userId = await deleteSession(c.tx, hashSecret(secret));
     if (userId !== undefined) await c.audit({ action: 'user.logout', resourceType: 'user', resourceKey: userId });
+  });
+}
+
+/**
+ * Any user changes their own password, proving the current one first (a session left open on a
+ * shared screen must not be enough). Every other session of theirs ends; the one used stays.
+ */
+export async function changeOwnPassword(
+  deps: ChangeDeps,
+  actor: Actor,
+  input: { currentPassword: string; newPassword: string },
+  keepSessionHash: string | undefined,
+): Promise<UserRow> {
+  if (actor.kind !== 'user') throw new ForbiddenError('API tokens have no password; log in to change yours');
+  const user = await findUserById(deps.db, actor.id);
+  if (!user) throw new NotFoundError(`User ${actor.id}`);
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) throw new WrongPasswordError();
+  const passwordHash = await hashPassword(input.newPassword);
+  return runChange(deps, actor, async (c) => {
+    const row = await updateUserAtVersion(c.tx, user.id, user.version, { passwordHash });
+    if (!row) throw new VersionMismatchError((await findUserById(c.tx, user.id))?.version ?? user.version);
+    await deleteSessionsOf(c.tx, user.id, keepSessionHash);
+    await c.audit({ action: 'user.password_changed', resourceType: 'user', resourceKey: user.id, after: { passwordChanged: true } });
+    return row;
   });
 }

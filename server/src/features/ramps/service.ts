@@ -1,8 +1,9 @@
 import type { Rollout, Rule } from '@switchboard/core';
 import type { RampGuard, RampStep } from '../../db/schema/index.ts';
-import type { Actor } from '../../domain/actor.ts';
+import { type Actor, actorRef } from '../../domain/actor.ts';
+import { whyAuthorMayNotAct } from '../../domain/author-check.ts';
 import { type ChangeDeps, type ChangeTx, lockEnvironment, runChange } from '../../domain/changes.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { patchFlagEnvironment } from '../flags/service.ts';
 import { findFlagEnvironment } from '../flags/store.ts';
 import { claimDueRamps, findRamp, insertRamp, liveRampOnRule, lockRamp, type RampRow, updateRamp } from './store.ts';
@@ -105,6 +106,7 @@ export async function createRamp(deps: ChangeDeps, actor: Actor, input: RampInpu
       steps: input.steps,
       guard: input.guard ?? null,
       createdBy: actor.name,
+      authorRef: actorRef(actor),
     });
     await c.audit({
       action: 'ramp.created',
@@ -170,7 +172,11 @@ export function startRamp(deps: ChangeDeps, actor: Actor, id: string) {
         first,
       });
     }
-    const started = await updateRamp(c.tx, row.id, { previousPercentage: rule.rollout ? rule.rollout.percentage : null });
+    // Whoever starts (or resumes) a plan answers for its next steps: the scheduler re-checks them.
+    const started = await updateRamp(c.tx, row.id, {
+      previousPercentage: rule.rollout ? rule.rollout.percentage : null,
+      authorRef: actorRef(actor),
+    });
     return enterStep(c, started, 0, new Date());
   });
 }
@@ -187,7 +193,12 @@ export function resumeRamp(deps: ChangeDeps, actor: Actor, id: string) {
   return transition(deps, actor, id, 'ramp.resumed', async (c, row) => {
     requireState(row, [RampState.Paused], 'resume');
     const hold = row.steps[row.currentStep]?.holdSeconds ?? 0;
-    return updateRamp(c.tx, row.id, { state: RampState.Running, nextStepAt: new Date(Date.now() + hold * 1000), reason: null });
+    return updateRamp(c.tx, row.id, {
+      state: RampState.Running,
+      nextStepAt: new Date(Date.now() + hold * 1000),
+      reason: null,
+      authorRef: actorRef(actor),
+    });
   });
 }
 
@@ -256,6 +267,9 @@ export async function advanceDueRamps(deps: ChangeDeps, actor: Actor, now: Date)
         const [row] = await claimDueRamps(c.tx, now, 1);
         if (!row) return false;
         claimed = row.id;
+        // A disabled or demoted author's plan pauses with the reason; someone who may resumes it.
+        const refused = await whyAuthorMayNotAct(c.tx, row.authorRef, now);
+        if (refused) throw new ForbiddenError(`Not applied: ${refused}`);
         const after = await enterStep(c, row, row.currentStep + 1, now);
         await c.audit({
           action: after.state === RampState.Completed ? 'ramp.completed' : 'ramp.advanced',

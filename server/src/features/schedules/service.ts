@@ -1,7 +1,8 @@
 import type { ScheduledPatch } from '../../db/schema/index.ts';
-import { type Actor, Role } from '../../domain/actor.ts';
+import { type Actor, actorRef, Role } from '../../domain/actor.ts';
+import { whyAuthorMayNotAct } from '../../domain/author-check.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { checkFlagEnvironmentPatch, type FlagEnvironmentPatch, patchFlagEnvironment } from '../flags/service.ts';
 import { claimDueSchedule, insertSchedule, lockSchedule, type ScheduleRow, setScheduleState } from './store.ts';
 
@@ -33,7 +34,14 @@ export async function scheduleChange(
     if (Object.keys(patch).length === 0) throw new ValidationError('A scheduled change must change something');
     // Checked now against today's config, so mistakes surface at once; checked again when applied.
     await checkFlagEnvironmentPatch(c, flag, environment, patch as FlagEnvironmentPatch);
-    const row = await insertSchedule(c.tx, { flagKey: flag, environmentKey: environment, patch, runAt, createdBy: actor.name });
+    const row = await insertSchedule(c.tx, {
+      flagKey: flag,
+      environmentKey: environment,
+      patch,
+      runAt,
+      createdBy: actor.name,
+      authorRef: actorRef(actor),
+    });
     await c.audit({
       action: 'schedule.created',
       resourceType: 'flag',
@@ -78,6 +86,9 @@ export async function applyDueSchedules(deps: ChangeDeps, now: Date): Promise<nu
         if (!row) return false;
         claimed = row;
         c.actor = schedulerActor(row.createdBy);
+        // The author may have been disabled or demoted since: then the change fails, with the reason.
+        const refused = await whyAuthorMayNotAct(c.tx, row.authorRef, now);
+        if (refused) throw new ForbiddenError(`Not applied: ${refused}`);
         await patchFlagEnvironment(
           c,
           row.flagKey,

@@ -1,7 +1,8 @@
 import { type Actor, actorRef, assertMayGrant, type Role } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import { hashSecret, newSecret, secretPrefix, TOKEN_PREFIX } from '../../domain/secrets.ts';
-import { NotFoundError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import type { TokenScope } from './schemas.ts';
 import { findToken, insertToken, revokeTokenRow, type TokenRow } from './store.ts';
 
 /** What lists show of a token: never its secret or hash. */
@@ -11,6 +12,9 @@ export function tokenView(row: TokenRow) {
     name: row.name,
     prefix: row.prefix,
     role: row.role as Role,
+    scope: row.scope as TokenScope,
+    ownerId: row.ownerUserId,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
@@ -22,9 +26,14 @@ export function tokenView(row: TokenRow) {
 export async function createToken(
   deps: ChangeDeps,
   actor: Actor,
-  input: { name: string; role: Role },
+  input: { name: string; role: Role; scope?: TokenScope | undefined; expiresAt?: string | undefined },
 ): Promise<{ row: TokenRow; secret: string }> {
   assertMayGrant(actor, input.role);
+  // The owner is the person behind the caller, so a token made with a token belongs to the same user.
+  if (actor.userId === undefined) throw new ForbiddenError('Only users and their tokens can create tokens');
+  const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
+  if (expiresAt !== null && !(expiresAt.getTime() > Date.now()))
+    throw new ValidationError('expiresAt must be in the future', [{ path: '/expiresAt', message: 'must be in the future' }]);
   const secret = newSecret(TOKEN_PREFIX.apiToken);
   const row = await runChange(deps, actor, async (c) => {
     const row = await insertToken(c.tx, {
@@ -32,6 +41,9 @@ export async function createToken(
       tokenHash: hashSecret(secret),
       prefix: secretPrefix(secret),
       role: input.role,
+      scope: input.scope ?? 'write',
+      ownerUserId: actor.userId,
+      expiresAt,
       createdBy: actorRef(actor),
     });
     await c.audit({ action: 'token.created', resourceType: 'token', resourceKey: row.id, after: tokenView(row) });

@@ -13,10 +13,7 @@ export async function findToken(db: Database, id: string): Promise<TokenRow | un
   return row;
 }
 
-export async function insertToken(
-  db: Database,
-  token: { name: string; tokenHash: string; prefix: string; role: string; createdBy: string },
-): Promise<TokenRow> {
+export async function insertToken(db: Database, token: typeof apiTokens.$inferInsert): Promise<TokenRow> {
   const [row] = await db.insert(apiTokens).values(token).returning();
   if (!row) throw new Error('insert returned nothing');
   return row;

@@ -23,6 +23,12 @@ export const CreateUserBody = Type.Object(
 );
 
 export const UpdateUserBody = Type.Object(
-  { name: Type.Optional(Name), role: Type.Optional(RoleSchema), password: Type.Optional(Password), version: Type.Optional(Version) },
+  {
+    name: Type.Optional(Name),
+    role: Type.Optional(RoleSchema),
+    password: Type.Optional(Password),
+    currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Needed when you change your own password' })),
+    version: Type.Optional(Version),
+  },
   { additionalProperties: false },
 );

@@ -4,8 +4,16 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
 import { type Actor, assertMayGrant, Role, roleAtLeast, SYSTEM_ACTOR } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
-import { ConflictError, ForbiddenError, NotFoundError, sqlState, ValidationError, VersionMismatchError } from '../../errors.ts';
-import { hashPassword } from './passwords.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  sqlState,
+  ValidationError,
+  VersionMismatchError,
+  WrongPasswordError,
+} from '../../errors.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
 import {
   countUsers,
   deleteSessionsOf,
@@ -86,6 +94,8 @@ export interface UpdateUserInput {
   name?: string | undefined;
   role?: Role | undefined;
   password?: string | undefined;
+  /** Needed, and checked, when the caller changes their own password. */
+  currentPassword?: string | undefined;
 }
 
 export async function updateUser(
@@ -101,6 +111,12 @@ export async function updateUser(
     throw new ValidationError('Nothing to change: send name, role or password');
   }
   if (input.role !== undefined) assertMayGrant(actor, input.role);
+  // An admin resets other people's passwords; their own needs the current one, as for everyone.
+  if (input.password !== undefined && actor.userId === id) {
+    const self = await findUserById(deps.db, id);
+    if (!self || input.currentPassword === undefined || !(await verifyPassword(self.passwordHash, input.currentPassword)))
+      throw new WrongPasswordError('Changing your own password needs your current one (currentPassword), and it must be right');
+  }
   const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
   return runChange(deps, actor, async (c) => {
     const before = await findUserById(c.tx, id);
