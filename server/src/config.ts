@@ -26,8 +26,16 @@ export interface Config {
   trustProxyHops: number;
   /** Folder of the built admin UI, served at `/` when it exists. */
   adminUiDir: string | undefined;
-  /** Open SDK streams one replica accepts before answering 429. */
+  /** Open SDK streams one replica accepts before answering 429: the two pools below together. */
   maxStreams: number;
+  /** The pool of server-key streams (backends), apart from browsers' so they cannot take it. */
+  maxServerStreams: number;
+  /** The pool of client-key streams (browsers). */
+  maxClientStreams: number;
+  /** Streams one SDK key holds on one replica. */
+  maxStreamsPerKey: number;
+  /** Streams one client address holds on one replica. */
+  maxStreamsPerAddress: number;
   /** How often a replica compares its revisions with the database and re-checks stream keys. */
   deliveryCheckMs: number;
   /** Comment lines keep idle streams (and the proxies between) alive. */
@@ -95,6 +103,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  // Pools are shares of MAX_STREAMS unless set: a tenth for backends (there are few of them, and
+  // they must never be crowded out by a page's visitors), the rest for browsers.
+  const maxStreams = int('MAX_STREAMS', 20_000, 1, 1_000_000);
+  const serverSet = str('MAX_SERVER_STREAMS') !== undefined;
+  const maxServerStreams = int('MAX_SERVER_STREAMS', Math.ceil(maxStreams / 10), 0, 1_000_000);
+  const maxClientStreams = int(
+    'MAX_CLIENT_STREAMS',
+    serverSet ? Math.max(0, maxStreams - maxServerStreams) : maxStreams - Math.ceil(maxStreams / 10),
+    0,
+    1_000_000,
+  );
+  if (str('MAX_STREAMS') !== undefined && maxServerStreams + maxClientStreams > maxStreams)
+    problems.push(`MAX_SERVER_STREAMS + MAX_CLIENT_STREAMS (${maxServerStreams + maxClientStreams}) exceed MAX_STREAMS (${maxStreams})`);
+
   const config: Config = {
     port: int('PORT', 4242, 0, 65535),
     host: str('HOST') ?? '127.0.0.1',
@@ -109,7 +131,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: int('BODY_LIMIT', 1_048_576, 1024, 100 * 1_048_576),
     trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     adminUiDir: str('ADMIN_UI_DIR'),
-    maxStreams: int('MAX_STREAMS', 20_000, 1, 1_000_000),
+    maxStreams: Math.max(maxStreams, maxServerStreams + maxClientStreams),
+    maxServerStreams,
+    maxClientStreams,
+    // A client key is shared by every visitor of an app, so by default only the pool bounds it.
+    maxStreamsPerKey: int('MAX_STREAMS_PER_KEY', Math.max(maxServerStreams, maxClientStreams), 1, 1_000_000),
+    // Behind a balancer every stream comes from its address unless TRUST_PROXY_HOPS is set.
+    maxStreamsPerAddress: int('MAX_STREAMS_PER_ADDRESS', 1000, 1, 1_000_000),
     deliveryCheckMs: int('DELIVERY_CHECK_MS', 2000, 100, 60_000),
     heartbeatMs: int('HEARTBEAT_MS', 15_000, 100, 300_000),
     streamBufferBytes: int('STREAM_BUFFER_BYTES', 262_144, 1024, 64 * 1_048_576),
