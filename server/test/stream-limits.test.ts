@@ -23,7 +23,13 @@ describe.skipIf(!DATABASE_URL)('SDK stream limits: pools, keys, addresses', () =
 
   beforeAll(async () => {
     server = await startTestServer({
-      env: { MAX_SERVER_STREAMS: '2', MAX_CLIENT_STREAMS: '5', MAX_STREAMS_PER_KEY: '4', MAX_STREAMS_PER_ADDRESS: '3', TRUST_PROXY_HOPS: '1' },
+      env: {
+        MAX_SERVER_STREAMS: '2',
+        MAX_CLIENT_STREAMS: '5',
+        MAX_STREAMS_PER_KEY: '4',
+        MAX_STREAMS_PER_ADDRESS: '3',
+        TRUST_PROXY_HOPS: '1',
+      },
     });
     cookie = await server.login();
   });

@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, ErrorCode, NotFoundError } from '../../errors.ts';
 import { ErrorResponse } from '../../http/schemas.ts';
+import type { ActiveKey } from '../keys/store.ts';
 import { DeliveryHub } from './delivery-hub.ts';
 import type { EnvironmentState } from './environment-state.ts';
-import type { ActiveKey } from '../keys/store.ts';
-import { type StreamLimit, StreamSlots } from './stream-slots.ts';
 import { type Audience, StreamConnection } from './stream-connection.ts';
+import { type StreamLimit, StreamSlots } from './stream-slots.ts';
 
 const Snapshot = Type.Object(
   {
