@@ -44,6 +44,8 @@ export interface Config {
   streamBufferBytes: number;
   /** How often summed SDK usage reports are written to the database. */
   usageFlushMs: number;
+  /** Usage reports one SDK key may send per minute to one replica. */
+  usageReportsPerMinute: number;
   /** How often each replica looks for due ramp steps and scheduled changes. */
   schedulerIntervalMs: number;
 }
@@ -142,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     heartbeatMs: int('HEARTBEAT_MS', 15_000, 100, 300_000),
     streamBufferBytes: int('STREAM_BUFFER_BYTES', 262_144, 1024, 64 * 1_048_576),
     usageFlushMs: int('USAGE_FLUSH_MS', 10_000, 100, 600_000),
+    // A client key reports once a minute from every open page: sized for thousands of visitors.
+    usageReportsPerMinute: int('USAGE_REPORTS_PER_MINUTE', 6000, 1, 10_000_000),
     schedulerIntervalMs: int('SCHEDULER_INTERVAL_MS', 1000, 50, 60_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
