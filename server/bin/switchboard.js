@@ -193,17 +193,32 @@ function errorFromResponse(res, body) {
 }
 
 // src/cli/output.ts
+var CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+var CONTROLS_AND_BREAKS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+function sanitize(text) {
+  return text.replace(CONTROLS, "");
+}
+function sanitizeInline(text) {
+  return text.replace(CONTROLS_AND_BREAKS, (c) => c === "\n" || c === "	" || c === "\r" ? " " : "");
+}
+function safeJson(value) {
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
 function processOutput() {
   return {
-    line: (text = "") => process.stdout.write(`${text}
+    line: (text = "") => process.stdout.write(`${sanitize(text)}
 `),
-    json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}
+    json: (value) => process.stdout.write(`${safeJson(value)}
 `),
-    note: (text) => process.stderr.write(`${text}
+    note: (text) => process.stderr.write(`${sanitize(text)}
 `)
   };
 }
-function table(headers, rows) {
+function table(headers, rawRows) {
+  const rows = rawRows.map((r) => r.map(sanitizeInline));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const format = (cells) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
   return [format(headers), ...rows.map(format)].join("\n");
@@ -255,9 +270,12 @@ function describeRule(rule) {
   }
   if (rule.variants?.length) text += `; variants ${describeVariants(rule.variants)}`;
   if (rule.description) text += `  # ${rule.description}`;
-  return text;
+  return sanitizeInline(text);
 }
 function describeDetails(details) {
+  return detailLines(details).map(sanitizeInline);
+}
+function detailLines(details) {
   if (details === void 0 || details === null) return [];
   if (Array.isArray(details)) {
     return details.map((d) => {
