@@ -233,6 +233,7 @@ describe.skipIf(!DATABASE_URL)('CLI against a real server', () => {
       { 'if-match': '"1"' },
     );
     // C0 except line breaks and tabs, DEL, C1 and bidi overrides.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     const forbidden = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
     const list = await cli('flags', 'list', '--tag', 'esc');
     expect(list.code).toBe(0);

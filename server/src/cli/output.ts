@@ -16,7 +16,9 @@ export interface Output {
  * error messages come from the server, which anyone with editor rights writes to; printed raw, an
  * ESC sequence could retitle the terminal, hide lines or forge output in a CI log.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROLS_AND_BREAKS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Text for the terminal: line breaks and tabs kept, every other control character removed. */
