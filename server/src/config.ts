@@ -48,6 +48,14 @@ export interface Config {
   usageReportsPerMinute: number;
   /** How often each replica looks for due ramp steps and scheduled changes. */
   schedulerIntervalMs: number;
+  /** Time to receive a request's headers (slow-loris clients are cut after it). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included; responses (SSE streams) are not bounded by it. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed (0: never); streams' heartbeats count. */
+  connectionTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -147,7 +155,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A client key reports once a minute from every open page: sized for thousands of visitors.
     usageReportsPerMinute: int('USAGE_REPORTS_PER_MINUTE', 6000, 1, 10_000_000),
     schedulerIntervalMs: int('SCHEDULER_INTERVAL_MS', 1000, 50, 60_000),
+    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 500, 300_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 500, 3_600_000),
+    // Above the 60 s idle timeout of common balancers, so they never reuse a socket we just closed.
+    keepAliveTimeoutMs: int('KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
+    connectionTimeoutMs: int('CONNECTION_TIMEOUT_MS', 600_000, 0, 86_400_000),
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs)
+    problems.push(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
+  // An idle stream writes only heartbeats: the idle cut must leave room for two of them.
+  if (config.connectionTimeoutMs !== 0 && config.connectionTimeoutMs <= 2 * config.heartbeatMs)
+    problems.push(`CONNECTION_TIMEOUT_MS must be 0 or more than twice HEARTBEAT_MS (${2 * config.heartbeatMs}), or idle streams are cut`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
