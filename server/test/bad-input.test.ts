@@ -578,3 +578,81 @@ describe.skipIf(!DATABASE_URL)('bad input to every write route', () => {
     }
   });
 });
+
+interface QueryParam {
+  name: string;
+  in: string;
+  schema?: { type?: string; minimum?: number; maximum?: number; maxLength?: number; format?: string; anyOf?: unknown[]; enum?: unknown[] };
+}
+
+describe.skipIf(!DATABASE_URL)('bad query parameters on every read route', () => {
+  let server: TestServer;
+  let cookie: string;
+  let reads: Array<{ path: string; params: QueryParam[] }> = [];
+  beforeAll(async () => {
+    server = await startTestServer();
+    cookie = await server.login();
+    const doc = (await server.request('GET', '/docs/json')).body as {
+      paths: Record<string, Record<string, { parameters?: QueryParam[] }>>;
+    };
+    reads = Object.entries(doc.paths)
+      .filter(([path, ops]) => path.startsWith('/api/') && ops.get)
+      .map(([path, ops]) => ({
+        // Ids and keys that do not exist: validation answers before any lookup would.
+        path: path.replace(/\{id\}/g, '00000000-0000-4000-8000-000000000000').replace(/\{\w+\}/g, 'nope'),
+        params: (ops.get?.parameters ?? []).filter((p) => p.in === 'query'),
+      }))
+      .filter((r) => r.params.length > 0);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('bounds every numeric and text query parameter in its schema', () => {
+    expect(reads.map((r) => r.path)).toContain('/api/admin/audit');
+    const unbounded = reads.flatMap(({ path, params }) =>
+      params.flatMap((p) => {
+        const s = p.schema ?? {};
+        if (s.type === 'integer' || s.type === 'number')
+          return s.minimum === undefined || s.maximum === undefined ? [`${path} ?${p.name}: no minimum or maximum`] : [];
+        if (s.type === 'string') return s.maxLength === undefined && !s.enum && !s.format ? [`${path} ?${p.name}: no maxLength`] : [];
+        return [];
+      }),
+    );
+    expect(unbounded).toEqual([]);
+  });
+
+  it('answers out-of-range and malformed values with 400 VALIDATION_FAILED, never a 500', async () => {
+    const problems: string[] = [];
+    for (const { path, params } of reads) {
+      for (const p of params) {
+        const s = p.schema ?? {};
+        const bad =
+          s.type === 'integer'
+            ? ['1e20', '-1', '1.5', 'abc', '99999999999999999999999', `${(s.maximum ?? 0) + 1}`, `${(s.minimum ?? 0) - 1}`]
+            : s.type === 'string' && s.maxLength !== undefined
+              ? ['x'.repeat(s.maxLength + 1)]
+              : s.type === 'boolean'
+                ? ['maybe']
+                : [];
+        for (const value of bad) {
+          const res = await server.request('GET', `${path}?${p.name}=${encodeURIComponent(value)}`, { cookie });
+          if (res.status !== 400 || res.body?.error?.code !== 'VALIDATION_FAILED')
+            problems.push(`${path}?${p.name}=${value.slice(0, 30)}: ${res.status} ${res.text.slice(0, 120)}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    const audit = await server.request('GET', '/api/admin/audit?before=1e20', { cookie });
+    expect(audit.status).toBe(400);
+    expect(audit.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('refuses unknown query parameters on admin list routes', async () => {
+    for (const { path } of reads.filter((r) => r.path.startsWith('/api/admin/'))) {
+      const res = await server.request('GET', `${path}?sneaky=1`, { cookie });
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+  });
+});

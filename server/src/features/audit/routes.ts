@@ -17,7 +17,9 @@ const AuditEntry = Type.Object({
 });
 const AuditPage = Type.Object({ entries: Type.Array(AuditEntry), nextBefore: Type.Union([Type.Integer(), Type.Null()]) });
 const Paging = {
-  before: Type.Optional(Type.Integer({ minimum: 1 })),
+  before: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Id cursor: entries older than this one' }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
 };
 

@@ -23,6 +23,6 @@ export const CreatedSdkKey = Type.Object({
 
 export const KeyParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
-export const ListKeysQuery = Type.Object({ environment: Type.Optional(Key) });
+export const ListKeysQuery = Type.Object({ environment: Type.Optional(Key) }, { additionalProperties: false });
 
 export const CreateKeyBody = Type.Object({ name: Name, environment: Key, kind: KeyKindSchema }, { additionalProperties: false });
