@@ -186,6 +186,8 @@ function writeRoutes(ids: {
       body: { name: 'Fuzz renamed', url: 'http://127.0.0.1:9/other', events: ['*'], enabled: true, allowPrivate: true, version: 1 },
       ifMatch: true,
     },
+    // After the PATCH (which edits version 1) and before the DELETE, for the run of valid bodies.
+    { method: 'POST', route: '/webhooks/{id}/rotate-secret', params: { id: ids.webhookId }, body: { graceSeconds: 60 } },
     { method: 'DELETE', route: '/webhooks/{id}', params: { id: ids.webhookId } },
     { method: 'POST', route: '/webhooks/{id}/test', params: { id: ids.webhookId } },
     {
@@ -339,7 +341,10 @@ function casesFor(r: WriteRoute): Case[] {
     add('a string', { body: 'text' });
     add('an unknown top-level property', { body: { ...valid, unexpected: 1 } });
     add('a "constructor" property', { body: { ...valid, constructor: { role: 'admin' } } });
-    add('a duplicate key whose last value is wrong', { raw: `${text.slice(0, -1)},"${Object.keys(valid)[0]}":12345}` });
+    const first = Object.keys(valid)[0] ?? '';
+    // A number where the field wants text, text where it wants a number.
+    const wrong = typeof valid[first] === 'number' ? '"12345"' : '12345';
+    add('a duplicate key whose last value is wrong', { raw: `${text.slice(0, -1)},"${first}":${wrong}}` });
     add(`an object ${DEEP} levels deep`, { body: deepObject(DEEP) });
     add(`an array ${DEEP} levels deep`, { raw: `${'['.repeat(DEEP)}${']'.repeat(DEEP)}` });
     add('an array 300,000 levels deep', { raw: `${'['.repeat(300_000)}${']'.repeat(300_000)}` });

@@ -11,11 +11,13 @@ import {
   DeliveriesQuery,
   Delivery,
   DeliveryPage,
+  RotatedSecret,
+  RotateSecretBody,
   UpdateWebhookBody,
   Webhook,
   WebhookParams,
 } from './schemas.ts';
-import { createWebhook, deleteWebhook, deliveryView, testWebhook, updateWebhook, webhookView } from './service.ts';
+import { createWebhook, deleteWebhook, deliveryView, rotateWebhookSecret, testWebhook, updateWebhook, webhookView } from './service.ts';
 import { findWebhook, listDeliveries, listWebhooks } from './store.ts';
 import { settingsFromEnv, WebhookWorker } from './worker.ts';
 
@@ -106,6 +108,30 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
         deliveries: rows.map(deliveryView),
         nextBefore: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
       };
+    },
+  );
+
+  app.post(
+    '/webhooks/:id/rotate-secret',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags,
+        params: WebhookParams,
+        body: RotateSecretBody,
+        response: { 200: RotatedSecret, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { row, secret, previousSecretExpiresAt } = await rotateWebhookSecret(
+        deps,
+        actorOf(request),
+        request.params.id,
+        request.body.graceSeconds,
+      );
+      return reply
+        .header('etag', etagOf(row.version))
+        .send({ ...webhookView(row), secret, previousSecretExpiresAt: previousSecretExpiresAt.toISOString() });
     },
   );
 

@@ -33,6 +33,25 @@ export const CreatedWebhook = Type.Object({
   secret: Type.String({ description: 'The signing secret (`whsec_...`); shown this once' }),
 });
 
+export const RotateSecretBody = Type.Object(
+  {
+    graceSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 7 * 86_400,
+        description: 'How long deliveries stay signed with the old secret too (default a day; 0 retires it at once)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RotatedSecret = Type.Object({
+  ...Webhook.properties,
+  secret: Type.String({ description: 'The new signing secret (`whsec_...`); shown this once' }),
+  previousSecretExpiresAt: Timestamp,
+});
+
 export const WebhookParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 export const CreateWebhookBody = Type.Object(

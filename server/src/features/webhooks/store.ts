@@ -38,6 +38,29 @@ export async function insertWebhook(db: Database, values: typeof webhooks.$infer
   return row;
 }
 
+/**
+ * Replaces the secret, keeping the one it replaces until `previousUntil`. One statement: two
+ * rotations at once queue on the row lock, and each keeps the secret the other just set.
+ */
+export async function rotateWebhookSecretRow(
+  db: Database,
+  id: string,
+  secret: string,
+  previousUntil: Date,
+): Promise<WebhookRow | undefined> {
+  const [row] = await db
+    .update(webhooks)
+    .set({
+      previousSecret: sql`${webhooks.secret}`,
+      previousSecretExpiresAt: previousUntil,
+      secret,
+      version: sql`${webhooks.version} + 1`,
+    })
+    .where(eq(webhooks.id, id))
+    .returning();
+  return row;
+}
+
 /** Undefined when the webhook is not at `version` (or gone). */
 export async function updateWebhookIfVersion(
   db: Database,
@@ -110,6 +133,8 @@ export interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
+  /** The secret before a rotation, while its grace period lasts; deliveries carry both signatures. */
+  previousSecret: string | null;
   allowPrivate: boolean;
 }
 
@@ -129,12 +154,14 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
     attempts: number;
     url: string;
     secret: string;
+    previous_secret: string | null;
     allow_private: boolean;
   }>(
     db,
     sql`
       with due as (
-        select d.id, w.url, w.secret, w.allow_private
+        select d.id, w.url, w.secret, w.allow_private,
+          case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret
         from ${webhookDeliveries} d
         join ${webhooks} w on w.id = d.webhook_id
         where d.state = 'pending' and d.next_attempt_at <= now() and w.enabled
@@ -147,7 +174,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
           next_attempt_at = now() + ${Math.max(1, Math.round(leaseMs))}::integer * interval '1 millisecond'
       from due
       where d.id = due.id
-      returning d.id, d.webhook_id, d.event, d.payload, d.attempts, due.url, due.secret, due.allow_private`,
+      returning d.id, d.webhook_id, d.event, d.payload, d.attempts, due.url, due.secret, due.previous_secret, due.allow_private`,
   );
   return rows
     .map((r) => ({
@@ -158,6 +185,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
       attempts: Number(r.attempts),
       url: r.url,
       secret: r.secret,
+      previousSecret: r.previous_secret,
       allowPrivate: r.allow_private,
     }))
     .sort((a, b) => a.id - b.id);
