@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { NextCursor, PageQuery } from '../../http/paging.ts';
 import { Name, Timestamp, Version } from '../../http/schemas.ts';
 
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
@@ -104,6 +105,7 @@ export const DeliveriesQuery = Type.Object(
       Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Id cursor: deliveries older than this one' }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: PageQuery.cursor,
   },
   { additionalProperties: false },
 );
@@ -111,4 +113,5 @@ export const DeliveriesQuery = Type.Object(
 export const DeliveryPage = Type.Object({
   deliveries: Type.Array(Delivery),
   nextBefore: Type.Union([Type.Integer(), Type.Null()]),
+  nextCursor: NextCursor,
 });

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { webhookDeliveries, webhooks } from '../../db/schema/index.ts';
+import { afterTimeAndId, type CursorValue, exactTime } from '../../http/paging.ts';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -23,8 +24,17 @@ async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
   return result.rows;
 }
 
-export function listWebhooks(db: Database): Promise<WebhookRow[]> {
-  return db.select().from(webhooks).orderBy(asc(webhooks.createdAt), asc(webhooks.id));
+/** Oldest first; `limit + 1` rows after the cursor's (createdAt, id). */
+export function listWebhooks(
+  db: Database,
+  page: { limit: number; after?: CursorValue[] | undefined },
+): Promise<Array<{ row: WebhookRow; at: string }>> {
+  return db
+    .select({ row: webhooks, at: exactTime(webhooks.createdAt) })
+    .from(webhooks)
+    .where(afterTimeAndId(webhooks.createdAt, webhooks.id, 'asc', page.after))
+    .orderBy(asc(webhooks.createdAt), asc(webhooks.id))
+    .limit(page.limit + 1);
 }
 
 export async function findWebhook(db: Database, id: string): Promise<WebhookRow | undefined> {
