@@ -295,6 +295,21 @@ function detailLines(details) {
   return [String(details)];
 }
 
+// src/cli/pages.ts
+var PAGE = 500;
+async function allPages(client, path, field, query = {}) {
+  const items = [];
+  let cursor;
+  for (; ; ) {
+    const page = await client.get(path, {
+      query: { ...query, limit: PAGE, cursor }
+    });
+    items.push(...page[field] ?? []);
+    if (!page.nextCursor) return items;
+    cursor = page.nextCursor;
+  }
+}
+
 // src/cli/commands/config-change.ts
 function readConfig(ctx, key, env) {
   return ctx.client.get(apiPath`/api/admin/flags/${key}/environments/${env}`);
@@ -331,14 +346,8 @@ async function changeConfig(ctx, key, env, change) {
 }
 
 // src/cli/commands/flags.ts
-var PAGE = 500;
-async function allFlags(ctx, filter) {
-  const flags = [];
-  for (; ; ) {
-    const page = await ctx.client.get("/api/admin/flags", { query: { ...filter, limit: PAGE, offset: flags.length } });
-    flags.push(...page.flags);
-    if (page.flags.length === 0 || flags.length >= page.total) return flags;
-  }
+function allFlags(ctx, filter) {
+  return allPages(ctx.client, "/api/admin/flags", "flags", filter);
 }
 async function environments(ctx) {
   return (await ctx.client.get("/api/admin/environments")).environments;
@@ -581,9 +590,7 @@ async function start(ctx) {
   report(ctx, started);
 }
 async function list2(ctx) {
-  const { ramps } = await ctx.client.get("/api/admin/ramps", {
-    query: { flag: ctx.opts.flag, environment: ctx.opts.env }
-  });
+  const ramps = await allPages(ctx.client, "/api/admin/ramps", "ramps", { flag: ctx.opts.flag, environment: ctx.opts.env });
   if (ctx.json) {
     ctx.out.json({ ramps });
     return;
@@ -730,8 +737,9 @@ async function create(ctx) {
     );
 }
 async function list3(ctx) {
-  const { schedules } = await ctx.client.get("/api/admin/schedules", {
-    query: { flag: ctx.opts.flag, environment: ctx.opts.env }
+  const schedules = await allPages(ctx.client, "/api/admin/schedules", "schedules", {
+    flag: ctx.opts.flag,
+    environment: ctx.opts.env
   });
   if (ctx.json) {
     ctx.out.json({ schedules });
