@@ -86,8 +86,29 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   return data as T;
 }
 
+/**
+ * Every item of a paged list, following `nextCursor` page by page, as `{ [field]: items }` (the
+ * shape the list had before it was paged).
+ */
+async function getAll<K extends string, T>(path: string, field: K, options: RequestOptions = {}): Promise<Record<K, T[]>> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  // Bounded, in case a server ever answered the same cursor twice.
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await request<Record<K, T[]> & { nextCursor?: string | null }>('GET', path, undefined, {
+      ...options,
+      query: { ...options.query, limit: 500, cursor },
+    });
+    all.push(...page[field]);
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
+  return { [field]: all } as Record<K, T[]>;
+}
+
 export const api = {
   get: <T>(path: string, options?: RequestOptions) => request<T>('GET', path, undefined, options),
+  getAll,
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, body ?? {}, options),
   patch: <T>(path: string, body: unknown, options?: RequestOptions) => request<T>('PATCH', path, body, options),
   put: <T>(path: string, body: unknown, options?: RequestOptions) => request<T>('PUT', path, body, options),

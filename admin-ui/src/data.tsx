@@ -19,7 +19,7 @@ export function useAppData(): AppData {
 
 export function AppDataProvider({ children }: { children: ReactNode }) {
   const envs = useResource(() => api.get<{ environments: Environment[] }>('/environments'), []);
-  const attrs = useResource(() => api.get<{ attributes: Attribute[] }>('/attributes'), []);
+  const attrs = useResource(() => api.getAll<'attributes', Attribute>('/attributes', 'attributes'), []);
   useActivity(
     (a) => a.resourceType === 'environment',
     () => void envs.reload(),

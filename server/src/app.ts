@@ -117,6 +117,17 @@ export async function createServer(opts: AppOptions): Promise<FastifyInstance> {
       redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
     },
     bodyLimit: opts.config.bodyLimit,
+    // Node bounds only the receiving of a request with these, never the response, so SSE streams
+    // stay open for hours; connectionTimeout is an idle cut, which their heartbeats keep away.
+    requestTimeout: opts.config.requestTimeoutMs,
+    keepAliveTimeout: opts.config.keepAliveTimeoutMs,
+    connectionTimeout: opts.config.connectionTimeoutMs,
+    http: {
+      headersTimeout: opts.config.headersTimeoutMs,
+      requestTimeout: opts.config.requestTimeoutMs,
+      // Node looks for overdue requests this often (30 s by default, which would stretch every cut).
+      connectionsCheckingInterval: Math.min(1000, opts.config.headersTimeoutMs),
+    },
     trustProxy: (_address: string, hop: number) => hop < opts.config.trustProxyHops,
     // Ids we hand out (flag keys) may be long; the default of 100 is tight for some keys encoded.
     routerOptions: { maxParamLength: 500 },

@@ -32,8 +32,16 @@ export interface Config {
   adminUiDir: string | undefined;
   /** Serve the admin UI's source maps (`*.map`); off, they answer 404 so the sources stay private. */
   serveSourceMaps: boolean;
-  /** Open SDK streams one replica accepts before answering 429. */
+  /** Open SDK streams one replica accepts before answering 429: the two pools below together. */
   maxStreams: number;
+  /** The pool of server-key streams (backends), apart from browsers' so they cannot take it. */
+  maxServerStreams: number;
+  /** The pool of client-key streams (browsers). */
+  maxClientStreams: number;
+  /** Streams one SDK key holds on one replica. */
+  maxStreamsPerKey: number;
+  /** Streams one client address holds on one replica. */
+  maxStreamsPerAddress: number;
   /** How often a replica compares its revisions with the database and re-checks stream keys. */
   deliveryCheckMs: number;
   /**
@@ -49,8 +57,18 @@ export interface Config {
   streamBufferBytes: number;
   /** How often summed SDK usage reports are written to the database. */
   usageFlushMs: number;
+  /** Usage reports one SDK key may send per minute to one replica. */
+  usageReportsPerMinute: number;
   /** How often each replica looks for due ramp steps and scheduled changes. */
   schedulerIntervalMs: number;
+  /** Time to receive a request's headers (slow-loris clients are cut after it). */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included; responses (SSE streams) are not bounded by it. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed (0: never); streams' heartbeats count. */
+  connectionTimeoutMs: number;
 }
 
 export interface DatabaseTimeouts {
@@ -137,6 +155,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  // Pools are shares of MAX_STREAMS unless set: a tenth for backends (there are few of them, and
+  // they must never be crowded out by a page's visitors), the rest for browsers.
+  const maxStreams = int('MAX_STREAMS', 20_000, 1, 1_000_000);
+  const serverSet = str('MAX_SERVER_STREAMS') !== undefined;
+  const maxServerStreams = int('MAX_SERVER_STREAMS', Math.ceil(maxStreams / 10), 0, 1_000_000);
+  const maxClientStreams = int(
+    'MAX_CLIENT_STREAMS',
+    serverSet ? Math.max(0, maxStreams - maxServerStreams) : maxStreams - Math.ceil(maxStreams / 10),
+    0,
+    1_000_000,
+  );
+  if (str('MAX_STREAMS') !== undefined && maxServerStreams + maxClientStreams > maxStreams)
+    problems.push(`MAX_SERVER_STREAMS + MAX_CLIENT_STREAMS (${maxServerStreams + maxClientStreams}) exceed MAX_STREAMS (${maxStreams})`);
+
   const config: Config = {
     port: int('PORT', 4242, 0, 65535),
     host: str('HOST') ?? '127.0.0.1',
@@ -154,7 +186,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     adminUiDir: str('ADMIN_UI_DIR'),
     serveSourceMaps: bool('SERVE_SOURCE_MAPS', false),
-    maxStreams: int('MAX_STREAMS', 20_000, 1, 1_000_000),
+    maxStreams: Math.max(maxStreams, maxServerStreams + maxClientStreams),
+    maxServerStreams,
+    maxClientStreams,
+    // A client key is shared by every visitor of an app, so by default only the pool bounds it.
+    maxStreamsPerKey: int('MAX_STREAMS_PER_KEY', Math.max(maxServerStreams, maxClientStreams), 1, 1_000_000),
+    // Behind a balancer every stream comes from its address unless TRUST_PROXY_HOPS is set.
+    maxStreamsPerAddress: int('MAX_STREAMS_PER_ADDRESS', 1000, 1, 1_000_000),
     deliveryCheckMs: int('DELIVERY_CHECK_MS', 2000, 100, 60_000),
     deliveryStaleChecks: int('DELIVERY_STALE_CHECKS', 3, 1, 100),
     database: {
@@ -173,8 +211,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     heartbeatMs: int('HEARTBEAT_MS', 15_000, 100, 300_000),
     streamBufferBytes: int('STREAM_BUFFER_BYTES', 262_144, 1024, 64 * 1_048_576),
     usageFlushMs: int('USAGE_FLUSH_MS', 10_000, 100, 600_000),
+    // A client key reports once a minute from every open page: sized for thousands of visitors.
+    usageReportsPerMinute: int('USAGE_REPORTS_PER_MINUTE', 6000, 1, 10_000_000),
     schedulerIntervalMs: int('SCHEDULER_INTERVAL_MS', 1000, 50, 60_000),
+    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 500, 300_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 500, 3_600_000),
+    // Above the 60 s idle timeout of common balancers, so they never reuse a socket we just closed.
+    keepAliveTimeoutMs: int('KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
+    connectionTimeoutMs: int('CONNECTION_TIMEOUT_MS', 600_000, 0, 86_400_000),
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs)
+    problems.push(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
+  // An idle stream writes only heartbeats: the idle cut must leave room for two of them.
+  if (config.connectionTimeoutMs !== 0 && config.connectionTimeoutMs <= 2 * config.heartbeatMs)
+    problems.push(`CONNECTION_TIMEOUT_MS must be 0 or more than twice HEARTBEAT_MS (${2 * config.heartbeatMs}), or idle streams are cut`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -6,6 +6,8 @@
 
 export const ErrorCode = {
   ValidationFailed: 'VALIDATION_FAILED',
+  /** A paging cursor that was not handed out by this list (or for another sort). */
+  InvalidCursor: 'INVALID_CURSOR',
   InvalidJson: 'INVALID_JSON',
   BodyTooLarge: 'BODY_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',

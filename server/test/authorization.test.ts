@@ -354,6 +354,12 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
       access: 'admin',
       prepare: async () => ({ path: `/webhooks/${await newWebhook()}/test` }),
     },
+    {
+      method: 'POST',
+      route: '/webhooks/{id}/rotate-secret',
+      access: 'admin',
+      prepare: async () => ({ path: `/webhooks/${await newWebhook()}/rotate-secret`, body: { graceSeconds: 0 } }),
+    },
     // ramps: each row gets a flag of its own with a rule to ramp
     { method: 'GET', route: '/ramps', access: 'viewer', prepare: async () => ({ path: '/ramps' }) },
     { method: 'GET', route: '/ramps/{id}', access: 'viewer', prepare: async () => ({ path: `/ramps/${await newRamp()}` }) },

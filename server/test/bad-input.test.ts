@@ -187,6 +187,8 @@ function writeRoutes(ids: {
       body: { name: 'Fuzz renamed', url: 'http://127.0.0.1:9/other', events: ['*'], enabled: true, allowPrivate: true, version: 1 },
       ifMatch: true,
     },
+    // After the PATCH (which edits version 1) and before the DELETE, for the run of valid bodies.
+    { method: 'POST', route: '/webhooks/{id}/rotate-secret', params: { id: ids.webhookId }, body: { graceSeconds: 60 } },
     { method: 'DELETE', route: '/webhooks/{id}', params: { id: ids.webhookId } },
     { method: 'POST', route: '/webhooks/{id}/test', params: { id: ids.webhookId } },
     {
@@ -340,7 +342,10 @@ function casesFor(r: WriteRoute): Case[] {
     add('a string', { body: 'text' });
     add('an unknown top-level property', { body: { ...valid, unexpected: 1 } });
     add('a "constructor" property', { body: { ...valid, constructor: { role: 'admin' } } });
-    add('a duplicate key whose last value is wrong', { raw: `${text.slice(0, -1)},"${Object.keys(valid)[0]}":12345}` });
+    const first = Object.keys(valid)[0] ?? '';
+    // A number where the field wants text, text where it wants a number.
+    const wrong = typeof valid[first] === 'number' ? '"12345"' : '12345';
+    add('a duplicate key whose last value is wrong', { raw: `${text.slice(0, -1)},"${first}":${wrong}}` });
     add(`an object ${DEEP} levels deep`, { body: deepObject(DEEP) });
     add(`an array ${DEEP} levels deep`, { raw: `${'['.repeat(DEEP)}${']'.repeat(DEEP)}` });
     add('an array 300,000 levels deep', { raw: `${'['.repeat(300_000)}${']'.repeat(300_000)}` });
@@ -576,6 +581,84 @@ describe.skipIf(!DATABASE_URL)('bad input to every write route', () => {
     for (const route of routes.filter((r) => r.body)) {
       const res = await send({ route, label: 'valid', path: pathOf(route), body: route.body ?? null });
       expect(res.status, `${routeName(route)}: ${res.text.slice(0, 300)}`).toBeLessThan(300);
+    }
+  });
+});
+
+interface QueryParam {
+  name: string;
+  in: string;
+  schema?: { type?: string; minimum?: number; maximum?: number; maxLength?: number; format?: string; anyOf?: unknown[]; enum?: unknown[] };
+}
+
+describe.skipIf(!DATABASE_URL)('bad query parameters on every read route', () => {
+  let server: TestServer;
+  let cookie: string;
+  let reads: Array<{ path: string; params: QueryParam[] }> = [];
+  beforeAll(async () => {
+    server = await startTestServer();
+    cookie = await server.login();
+    const doc = (await server.request('GET', '/docs/json')).body as {
+      paths: Record<string, Record<string, { parameters?: QueryParam[] }>>;
+    };
+    reads = Object.entries(doc.paths)
+      .filter(([path, ops]) => path.startsWith('/api/') && ops.get)
+      .map(([path, ops]) => ({
+        // Ids and keys that do not exist: validation answers before any lookup would.
+        path: path.replace(/\{id\}/g, '00000000-0000-4000-8000-000000000000').replace(/\{\w+\}/g, 'nope'),
+        params: (ops.get?.parameters ?? []).filter((p) => p.in === 'query'),
+      }))
+      .filter((r) => r.params.length > 0);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('bounds every numeric and text query parameter in its schema', () => {
+    expect(reads.map((r) => r.path)).toContain('/api/admin/audit');
+    const unbounded = reads.flatMap(({ path, params }) =>
+      params.flatMap((p) => {
+        const s = p.schema ?? {};
+        if (s.type === 'integer' || s.type === 'number')
+          return s.minimum === undefined || s.maximum === undefined ? [`${path} ?${p.name}: no minimum or maximum`] : [];
+        if (s.type === 'string') return s.maxLength === undefined && !s.enum && !s.format ? [`${path} ?${p.name}: no maxLength`] : [];
+        return [];
+      }),
+    );
+    expect(unbounded).toEqual([]);
+  });
+
+  it('answers out-of-range and malformed values with 400 VALIDATION_FAILED, never a 500', async () => {
+    const problems: string[] = [];
+    for (const { path, params } of reads) {
+      for (const p of params) {
+        const s = p.schema ?? {};
+        const bad =
+          s.type === 'integer'
+            ? ['1e20', '-1', '1.5', 'abc', '99999999999999999999999', `${(s.maximum ?? 0) + 1}`, `${(s.minimum ?? 0) - 1}`]
+            : s.type === 'string' && s.maxLength !== undefined
+              ? ['x'.repeat(s.maxLength + 1)]
+              : s.type === 'boolean'
+                ? ['maybe']
+                : [];
+        for (const value of bad) {
+          const res = await server.request('GET', `${path}?${p.name}=${encodeURIComponent(value)}`, { cookie });
+          if (res.status !== 400 || res.body?.error?.code !== 'VALIDATION_FAILED')
+            problems.push(`${path}?${p.name}=${value.slice(0, 30)}: ${res.status} ${res.text.slice(0, 120)}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    const audit = await server.request('GET', '/api/admin/audit?before=1e20', { cookie });
+    expect(audit.status).toBe(400);
+    expect(audit.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('refuses unknown query parameters on admin list routes', async () => {
+    for (const { path } of reads.filter((r) => r.path.startsWith('/api/admin/'))) {
+      const res = await server.request('GET', `${path}?sneaky=1`, { cookie });
+      expect(res.status, path).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
     }
   });
 });

@@ -218,6 +218,50 @@ describe.skipIf(!DATABASE_URL)('CLI against a real server', () => {
     expect(JSON.parse((await cli('flags', 'show', 'dark-mode', '--json')).stdout).environment).toBeNull();
   });
 
+  it('prints no terminal control sequences that came from the server', async () => {
+    const ESC = '\u001b';
+    const name = `${ESC}]0;pwned\u0007Evil${ESC}[2J name\u009b31m`;
+    const created = await admin('POST', '/flags', {
+      key: 'escapes',
+      name,
+      description: `first line\nsecond${ESC}[31m red\u202e`,
+      tags: ['esc'],
+    });
+    expect(created.status).toBe(201);
+    await admin(
+      'PATCH',
+      '/flags/escapes/environments/staging',
+      {
+        rules: [
+          { id: 'r1', description: `fake\n  2. row${ESC}[1A`, conditions: [{ attribute: 'plan', operator: 'IN', values: [`x${ESC}[8m`] }] },
+        ],
+      },
+      { 'if-match': '"1"' },
+    );
+    // C0 except line breaks and tabs, DEL, C1 and bidi overrides.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    const forbidden = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    const list = await cli('flags', 'list', '--tag', 'esc');
+    expect(list.code).toBe(0);
+    expect(list.stdout).not.toMatch(forbidden);
+    expect(row(list.stdout, 'escapes')?.[1]).toBe(']0;pwnedEvil[2J name31m');
+    const show = await cli('flags', 'show', 'escapes', '-e', 'staging');
+    expect(show.stdout).not.toMatch(forbidden);
+    expect(show.stdout).toContain('  first line\nsecond[31m red');
+    // A line break inside a rule cannot forge a second rule line.
+    expect(show.stdout).toContain('  1. r1  plan IN x[8m -> 100%  # fake   2. row[1A\n');
+    const json = await cli('flags', 'show', 'escapes', '--json');
+    expect(json.stdout).not.toMatch(forbidden);
+    expect(JSON.parse(json.stdout).flag.name).toBe(name);
+    const missing = await cli('flags', 'show', `nope${ESC}[2J${ESC}]0;x\u0007`);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).not.toMatch(forbidden);
+    expect(missing.stderr).toContain('nope[2J]0;x');
+    // Out of the way of the export tests below.
+    expect((await admin('POST', '/flags/escapes/archive')).status).toBe(200);
+    expect((await admin('DELETE', '/flags/escapes')).status).toBe(200);
+  });
+
   it('enables and disables, writing nothing when the flag already is as asked', async () => {
     const on = await cli('flags', 'enable', 'dark-mode', '-e', 'staging');
     expect(on).toEqual({ code: 0, stdout: 'dark-mode is now on in staging (version 2)\n', stderr: '' });

@@ -174,7 +174,7 @@ describe.skipIf(!DATABASE_URL)('SDK delivery: snapshots and streams', () => {
 
 describe.skipIf(!DATABASE_URL)('SDK delivery: limits and shutdown', () => {
   it('answers 429 with Retry-After past the stream cap, and tells streams to come back on close', async () => {
-    const server = await startTestServer({ env: { MAX_STREAMS: '2' } });
+    const server = await startTestServer({ env: { MAX_SERVER_STREAMS: '2' } });
     const cookie = await server.login();
     const key = (await server.request('POST', '/api/admin/keys', { cookie, body: { name: 'k', environment: 'staging', kind: 'server' } }))
       .body.secret;

@@ -52,3 +52,76 @@ describe.skipIf(!DATABASE_URL)('import from Unleash', () => {
     ).toBe(404);
   });
 });
+
+describe.skipIf(!DATABASE_URL)('key validation on every import path', () => {
+  const BAD_KEYS = ['../../users', '__proto__', '<svg onload=alert(1)>', 'constructor ', 'a/b', '.hidden', "x'--"];
+  let server: TestServer;
+  let cookie: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    cookie = await server.login();
+    await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'existing' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  const flagDoc = (key: string, environments: Record<string, unknown> = {}) => ({
+    version: 1,
+    flags: [
+      { key: 'fine-one', name: 'Fine', description: '', kind: 'boolean', tags: [], clientVisible: true, environments: {} },
+      { key, name: 'Bad', description: '', kind: 'boolean', tags: [], clientVisible: true, environments },
+    ],
+    segments: [],
+  });
+
+  it('refuses bad flag keys in a transfer document, even with no environments, and writes nothing', async () => {
+    const { dbFingerprint } = await import('./helpers/db-fingerprint.ts');
+    const before = await dbFingerprint(server);
+    for (const key of BAD_KEYS) {
+      for (const dryRun of [false, true]) {
+        const res = await server.request('POST', '/api/admin/import', { cookie, body: { document: flagDoc(key), dryRun } });
+        expect(res.status, key).toBe(400);
+        expect(res.body.error.code).toBe('VALIDATION_FAILED');
+        expect(JSON.stringify(res.body.error.details)).toContain('/document/flags/1');
+      }
+    }
+    const badSegment = await server.request('POST', '/api/admin/import', {
+      cookie,
+      body: { document: { version: 1, flags: [], segments: [{ key: '../x', name: 'x', description: '', conditions: [] }] } },
+    });
+    expect(badSegment.status).toBe(400);
+    expect(badSegment.body.error.code).toBe('VALIDATION_FAILED');
+    expect(await dbFingerprint(server)).toBe(before);
+    const listed = (await server.request('GET', '/api/admin/flags', { cookie })).body;
+    expect(JSON.stringify(listed)).not.toContain('fine-one');
+  });
+
+  it('refuses bad feature names in an Unleash export (also with no strategies), and writes nothing', async () => {
+    const { dbFingerprint } = await import('./helpers/db-fingerprint.ts');
+    const before = await dbFingerprint(server);
+    for (const name of BAD_KEYS) {
+      const res = await server.request('POST', '/api/admin/import/unleash', {
+        cookie,
+        body: {
+          environment: 'production',
+          data: {
+            version: 1,
+            features: [
+              { name: 'fine-two', enabled: true, strategies: [] },
+              { name, enabled: true, strategies: [] },
+            ],
+          },
+        },
+      });
+      expect(res.status, name).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect(await dbFingerprint(server)).toBe(before);
+  });
+
+  it('still imports a document whose keys are all good', async () => {
+    const res = await server.request('POST', '/api/admin/import', { cookie, body: { document: flagDoc('good.key:1') } });
+    expect(res.status).toBe(200);
+    expect(res.body.flags.created).toEqual(['fine-one', 'good.key:1']);
+  });
+});

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/client.ts';
 import { startTestServer } from './helpers/test-server.ts';
 
 // The embedded default: the same schema, migrations and services on PGlite, and data that survives a restart.
@@ -44,5 +45,42 @@ describe('storage on embedded PGlite', () => {
     const envs = await second.request('GET', '/api/admin/environments', { cookie: cookie2 });
     expect(envs.body.environments.map((e: { key: string }) => e.key)).toEqual(['development', 'staging', 'production']);
     await second.close();
+  });
+});
+
+describe('the embedded database folder', () => {
+  const root = mkdtempSync(join(tmpdir(), 'sb-pglite-mode-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const modeOf = (p: string) => statSync(p).mode & 0o777;
+
+  const dir = join(root, 'fresh', 'switchboard');
+
+  it('is created readable by its owner only, parents included, whatever the umask', { timeout: 90_000 }, async () => {
+    const umask = process.umask(0o002);
+    try {
+      const db = await openDatabase({ databaseUrl: undefined, dataDir: dir });
+      await db.close();
+    } finally {
+      process.umask(umask);
+    }
+    expect(modeOf(dir)).toBe(0o700);
+    expect(modeOf(join(root, 'fresh'))).toBe(0o700);
+  });
+
+  it('tightens an existing folder others can read, with a warning', { timeout: 90_000 }, async () => {
+    // The database made above, opened again after someone loosened its folder.
+    chmodSync(dir, 0o755);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const db = await openDatabase({ databaseUrl: undefined, dataDir: dir });
+      await db.close();
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(modeOf(dir)).toBe(0o700);
+    expect(warnings.map((w) => w.message).join('\n')).toContain(`DATA_DIR ${dir} was readable by other users (mode 755)`);
   });
 });

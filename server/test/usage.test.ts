@@ -5,7 +5,7 @@ import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-s
 describe.skipIf(!DATABASE_URL)('SDK usage metrics', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ env: { USAGE_FLUSH_MS: '200' } });
+    server = await startTestServer({ env: { USAGE_FLUSH_MS: '200', USAGE_REPORTS_PER_MINUTE: '2000' } });
   });
   afterAll(async () => {
     await server?.close();
@@ -13,7 +13,12 @@ describe.skipIf(!DATABASE_URL)('SDK usage metrics', () => {
 
   it('sums evaluation counts per flag and variant, and shows when each flag was last evaluated', async () => {
     const cookie = await server.login();
-    await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'used' } });
+    await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'used', clientVisible: true } });
+    await server.request('PATCH', '/api/admin/flags/used/environments/production', {
+      cookie,
+      headers: { 'if-match': '"1"' },
+      body: { variants: [{ name: 'a', weight: 1 }] },
+    });
     await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'unused' } });
     const serverKey = (
       await server.request('POST', '/api/admin/keys', { cookie, body: { name: 'k', environment: 'production', kind: 'server' } })
@@ -41,6 +46,85 @@ describe.skipIf(!DATABASE_URL)('SDK usage metrics', () => {
     const rows = await server.app.db.select().from(flagUsage);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ flagKey: 'used', environmentKey: 'production', yes: 6, no: 2, variants: { a: 4 } });
+  });
+
+  const waitForFlush = () => new Promise((r) => setTimeout(r, 300));
+
+  it('keeps only flags the key can see and variants those flags have: 20,000 fake names land nowhere', async () => {
+    const cookie = await server.login();
+    await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'shown', clientVisible: true } });
+    await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'backend-only' } });
+    await server.request('PATCH', '/api/admin/flags/shown/environments/staging', {
+      cookie,
+      headers: { 'if-match': '"1"' },
+      body: { enabled: true, variants: [{ name: 'blue', weight: 1 }], rules: [{ variants: [{ name: 'green', weight: 1 }] }] },
+    });
+    const clientKey = (
+      await server.request('POST', '/api/admin/keys', { cookie, body: { name: 'web', environment: 'staging', kind: 'client' } })
+    ).body.secret;
+    const serverKey = (
+      await server.request('POST', '/api/admin/keys', { cookie, body: { name: 'api', environment: 'staging', kind: 'server' } })
+    ).body.secret;
+    const first = await server.request('POST', '/api/sdk/metrics', {
+      token: clientKey,
+      body: { flags: { shown: { yes: 1, no: 1, variants: { blue: 1, green: 1, disabled: 1 } }, 'backend-only': { yes: 5, no: 0 } } },
+    });
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ accepted: 1, dropped: 1 });
+    const fakes = Array.from({ length: 400 }, (_, r) => ({
+      flags: {
+        shown: { yes: 1, no: 0, variants: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`fake-${r}-${i}`, 1])) },
+        __proto__x: { yes: 1, no: 0 },
+      },
+    }));
+    for (let i = 0; i < fakes.length; i += 20) {
+      const batch = await Promise.all(
+        fakes.slice(i, i + 20).map((body) => server.request('POST', '/api/sdk/metrics', { token: clientKey, body })),
+      );
+      for (const res of batch) expect(res.body).toEqual({ accepted: 1, dropped: 51 });
+    }
+    // The server key sees the backend-only flag.
+    expect(
+      (await server.request('POST', '/api/sdk/metrics', { token: serverKey, body: { flags: { 'backend-only': { yes: 2, no: 0 } } } })).body,
+    ).toEqual({ accepted: 1, dropped: 0 });
+    let rows: (typeof flagUsage.$inferSelect)[] = [];
+    for (let i = 0; i < 50; i++) {
+      await waitForFlush();
+      rows = (await server.app.db.select().from(flagUsage)).filter((r) => r.environmentKey === 'staging');
+      if (rows.length === 2 && rows.some((r) => r.flagKey === 'backend-only')) break;
+    }
+    const shown = rows.find((r) => r.flagKey === 'shown');
+    expect(shown).toMatchObject({ yes: 401, no: 1, variants: { blue: 1, green: 1, disabled: 1 } });
+    expect(Object.keys(shown?.variants ?? {})).toHaveLength(3);
+    expect(rows.find((r) => r.flagKey === 'backend-only')).toMatchObject({ yes: 2, no: 0 });
+  });
+
+  it('limits usage reports per key per minute with 429 and Retry-After', async () => {
+    const limited = await startTestServer({ env: { USAGE_REPORTS_PER_MINUTE: '3' } });
+    try {
+      const cookie = await limited.login();
+      const key = (
+        await limited.request('POST', '/api/admin/keys', { cookie, body: { name: 'k', environment: 'production', kind: 'server' } })
+      ).body.secret;
+      const other = (
+        await limited.request('POST', '/api/admin/keys', { cookie, body: { name: 'o', environment: 'production', kind: 'server' } })
+      ).body.secret;
+      const report = { flags: {} };
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await limited.request('POST', '/api/sdk/metrics', { token: key, body: report })).status);
+      // The minute may roll over between two reports: then the window starts again, never more than 3 in it.
+      if (statuses[3] === 202) statuses.push((await limited.request('POST', '/api/sdk/metrics', { token: key, body: report })).status);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+      const refused = await limited.request('POST', '/api/sdk/metrics', { token: key, body: report });
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe('RATE_LIMITED');
+      const wait = Number(refused.headers.get('retry-after'));
+      expect(wait).toBeGreaterThan(0);
+      expect(wait).toBeLessThanOrEqual(60);
+      expect((await limited.request('POST', '/api/sdk/metrics', { token: other, body: report })).status).toBe(202);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('lets pages on other origins report usage (preflight and response headers)', async () => {

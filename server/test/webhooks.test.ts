@@ -403,6 +403,59 @@ describe.skipIf(!DATABASE_URL)('webhooks', () => {
     await admin('DELETE', `/webhooks/${hook.id}`);
   });
 
+  it('rotates the secret: both signatures during the grace period, then only the new one; audited', async () => {
+    const r = await receiver();
+    const hook = await admin('POST', '/webhooks', { name: 'Rotating', url: r.url, events: ['webhook.test'], allowPrivate: true });
+    const old = hook.secret as string;
+    const rotated = await server.request('POST', `/api/admin/webhooks/${hook.id}/rotate-secret`, { cookie, body: { graceSeconds: 2 } });
+    expect(rotated.status).toBe(200);
+    const fresh = rotated.body.secret as string;
+    expect(fresh).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(fresh).not.toBe(old);
+    expect(rotated.body).toMatchObject({ id: hook.id, version: 2 });
+    expect(Date.parse(rotated.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(500);
+    expect(rotated.headers.get('etag')).toBe('"2"');
+
+    await admin('POST', `/webhooks/${hook.id}/test`);
+    const during = await until('a delivery during the grace period', async () => r.hits[0]);
+    const both = String(during.headers['x-switchboard-signature']);
+    expect(both).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
+    expect(verifySignature(fresh, both, during.body)).toBe(true);
+    expect(verifySignature(old, both, during.body)).toBe(true);
+
+    await sleep(2100);
+    await admin('POST', `/webhooks/${hook.id}/test`);
+    const after = await until('a delivery after the grace period', async () => r.hits[1]);
+    const one = String(after.headers['x-switchboard-signature']);
+    expect(one).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(verifySignature(fresh, one, after.body)).toBe(true);
+    expect(verifySignature(old, one, after.body)).toBe(false);
+
+    // A leaked secret is retired at once with a grace of 0; without graceSeconds the old one lasts a day.
+    const now = await server.request('POST', `/api/admin/webhooks/${hook.id}/rotate-secret`, { cookie, body: { graceSeconds: 0 } });
+    expect(Date.parse(now.body.previousSecretExpiresAt)).toBeLessThanOrEqual(Date.now());
+    const bare = await server.request('POST', `/api/admin/webhooks/${hook.id}/rotate-secret`, { cookie, body: {} });
+    expect(bare.status).toBe(200);
+    expect(Date.parse(bare.body.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(86_000_000);
+
+    const audit = await admin('GET', `/audit?resourceType=webhook&resourceKey=${hook.id}`);
+    const rotations = audit.entries.filter((e: any) => e.action === 'webhook.secret_rotated');
+    expect(rotations).toHaveLength(3);
+    const logged = JSON.stringify(audit);
+    for (const secret of [old, fresh, now.body.secret, bare.body.secret]) expect(logged).not.toContain(secret);
+    expect(JSON.stringify(await admin('GET', '/webhooks'))).not.toContain(bare.body.secret);
+
+    for (const [path, body, status] of [
+      ['/api/admin/webhooks/00000000-0000-4000-8000-000000000000/rotate-secret', {}, 404],
+      [`/api/admin/webhooks/${hook.id}/rotate-secret`, { graceSeconds: -1 }, 400],
+      [`/api/admin/webhooks/${hook.id}/rotate-secret`, { graceSeconds: 8 * 86_400 }, 400],
+      [`/api/admin/webhooks/${hook.id}/rotate-secret`, { secret: 'mine' }, 400],
+    ] as const) {
+      expect((await server.request('POST', path, { cookie, body })).status, JSON.stringify(body)).toBe(status);
+    }
+    await admin('DELETE', `/webhooks/${hook.id}`);
+  });
+
   it('pages the delivery log newest first by id cursor', async () => {
     const r = await receiver();
     const hook = await admin('POST', '/webhooks', { name: 'Pager', url: r.url, events: ['webhook.test'], allowPrivate: true });

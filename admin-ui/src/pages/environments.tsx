@@ -26,7 +26,10 @@ import { useConfirm } from '../use-confirm.ts';
 
 /** `user:<id>` → the user's email when known. */
 export function useCreators(enabled: boolean) {
-  const users = useResource(() => (enabled ? api.get<{ users: User[] }>('/users') : Promise.resolve({ users: [] as User[] })), [enabled]);
+  const users = useResource(
+    () => (enabled ? api.getAll<'users', User>('/users', 'users') : Promise.resolve({ users: [] as User[] })),
+    [enabled],
+  );
   return (ref: string) => {
     const [kind, id] = ref.split(':');
     if (kind === 'user') return users.data?.users.find((u) => u.id === id)?.email ?? 'a user';
@@ -46,7 +49,7 @@ export function EnvironmentsPage() {
   const [deleteTyped, setDeleteTyped] = useState('');
 
   const keys = useResource(
-    () => (keyPerm.allowed ? api.get<{ keys: SdkKey[] }>('/keys') : Promise.resolve({ keys: [] as SdkKey[] })),
+    () => (keyPerm.allowed ? api.getAll<'keys', SdkKey>('/keys', 'keys') : Promise.resolve({ keys: [] as SdkKey[] })),
     [keyPerm.allowed],
   );
   useActivity(

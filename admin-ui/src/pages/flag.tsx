@@ -170,7 +170,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
   const notify = useToast();
   const path = `/flags/${seg(flag.key)}/environments/${seg(env.key)}`;
   const server = useResource(() => api.get<FlagEnvironment>(path), [path]);
-  const segments = useResource(() => api.get<{ segments: Segment[] }>('/segments'), []);
+  const segments = useResource(() => api.getAll<'segments', Segment>('/segments', 'segments'), []);
   const allFlags = useResource(() => api.get<{ flags: Flag[] }>('/flags', { query: { limit: 500 } }), []);
   const [draft, setDraft] = useState<Editable | null>(null);
   const [base, setBase] = useState<FlagEnvironment | null>(null);

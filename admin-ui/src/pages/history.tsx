@@ -166,7 +166,9 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
     try {
       const [page, saved] = await Promise.all([
         load(),
-        env ? api.get<{ versions: ConfigVersion[] }>(`/flags/${seg(flag.key)}/environments/${seg(env)}/versions`).catch(() => null) : null,
+        env
+          ? api.getAll<'versions', ConfigVersion>(`/flags/${seg(flag.key)}/environments/${seg(env)}/versions`, 'versions').catch(() => null)
+          : null,
       ]);
       setEntries(page.entries);
       setNext(page.nextBefore);

@@ -32,7 +32,7 @@ import { checkConditions } from '../validate.ts';
 export function SegmentsPage() {
   useDocumentTitle('Segments');
   const perm = usePermission('editor', 'create segments');
-  const list = useResource(() => api.get<{ segments: Segment[] }>('/segments'), []);
+  const list = useResource(() => api.getAll<'segments', Segment>('/segments', 'segments'), []);
   useActivity(
     (a) => a.resourceType === 'segment' || a.resourceType === 'flag',
     () => void list.reload(),

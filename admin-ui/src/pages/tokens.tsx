@@ -28,7 +28,7 @@ export function TokensPage() {
   const perm = usePermission('admin', 'see or manage API tokens');
   const notify = useToast();
   const tokens = useResource(
-    () => (perm.allowed ? api.get<{ tokens: ApiToken[] }>('/tokens') : Promise.resolve({ tokens: [] as ApiToken[] })),
+    () => (perm.allowed ? api.getAll<'tokens', ApiToken>('/tokens', 'tokens') : Promise.resolve({ tokens: [] as ApiToken[] })),
     [perm.allowed],
   );
   useActivity(

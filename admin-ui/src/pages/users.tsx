@@ -23,7 +23,7 @@ export function UsersPage() {
   const { me } = useSession();
   const notify = useToast();
   const users = useResource(
-    () => (perm.allowed ? api.get<{ users: User[] }>('/users') : Promise.resolve({ users: [] as User[] })),
+    () => (perm.allowed ? api.getAll<'users', User>('/users', 'users') : Promise.resolve({ users: [] as User[] })),
     [perm.allowed],
   );
   useActivity(

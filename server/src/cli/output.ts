@@ -10,16 +10,46 @@ export interface Output {
   note(text: string): void;
 }
 
+/**
+ * Terminal controls: C0 (ESC, BEL, CR, backspace...), DEL, C1 (0x9b is CSI on some terminals) and
+ * the bidirectional overrides that make text read differently than it is. Names, descriptions and
+ * error messages come from the server, which anyone with editor rights writes to; printed raw, an
+ * ESC sequence could retitle the terminal, hide lines or forge output in a CI log.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROLS_AND_BREAKS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text for the terminal: line breaks and tabs kept, every other control character removed. */
+export function sanitize(text: string): string {
+  return text.replace(CONTROLS, '');
+}
+
+/** One table cell or inline value: breaks and tabs become spaces, so a name cannot forge a row. */
+export function sanitizeInline(text: string): string {
+  return text.replace(CONTROLS_AND_BREAKS, (c) => (c === '\n' || c === '\t' || c === '\r' ? ' ' : ''));
+}
+
+/** JSON escapes C0 itself; C1 and the bidi controls are escaped here, so the output stays valid JSON. */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 export function processOutput(): Output {
   return {
-    line: (text = '') => process.stdout.write(`${text}\n`),
-    json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    note: (text) => process.stderr.write(`${text}\n`),
+    line: (text = '') => process.stdout.write(`${sanitize(text)}\n`),
+    json: (value) => process.stdout.write(`${safeJson(value)}\n`),
+    note: (text) => process.stderr.write(`${sanitize(text)}\n`),
   };
 }
 
 /** Left-aligned columns two spaces apart; no colours or box drawing, so CI logs stay readable. */
-export function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+export function table(headers: readonly string[], rawRows: ReadonlyArray<readonly string[]>): string {
+  const rows = rawRows.map((r) => r.map(sanitizeInline));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const format = (cells: readonly string[]) =>
     cells
@@ -84,11 +114,15 @@ export function describeRule(rule: Rule): string {
   }
   if (rule.variants?.length) text += `; variants ${describeVariants(rule.variants)}`;
   if (rule.description) text += `  # ${rule.description}`;
-  return text;
+  return sanitizeInline(text);
 }
 
 /** Error details as lines: validation issues by JSON path, anything else as compact JSON. */
 export function describeDetails(details: unknown): string[] {
+  return detailLines(details).map(sanitizeInline);
+}
+
+function detailLines(details: unknown): string[] {
   if (details === undefined || details === null) return [];
   if (Array.isArray(details)) {
     return details.map((d) => {

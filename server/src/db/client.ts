@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type pg from 'pg';
 import { DATABASE_DEFAULTS, type DatabaseTimeouts } from '../config.ts';
+import { prepareDataDir } from './data-dir.ts';
 import { createGuardedPool } from './guarded-client.ts';
 import * as schema from './schema/index.ts';
 
@@ -79,7 +79,7 @@ export async function openDatabase(options: {
       close: () => pool.end(),
     };
   }
-  mkdirSync(options.dataDir, { recursive: true });
+  prepareDataDir(options.dataDir);
   const client = await PGlite.create(options.dataDir);
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   return {

@@ -48,7 +48,13 @@ function ask<T>(child: ReturnType<typeof fork>, type: string, message?: object):
   });
 }
 try {
-  server = await startServerProcess({ DATABASE_URL: db.url, MAX_STREAMS: String(clients + 100), LOG_LEVEL: 'error' });
+  server = await startServerProcess({
+    DATABASE_URL: db.url,
+    MAX_SERVER_STREAMS: String(clients + 100),
+    MAX_STREAMS_PER_KEY: String(clients + 100),
+    MAX_STREAMS_PER_ADDRESS: String(clients + 100),
+    LOG_LEVEL: 'error',
+  });
   const admin = await adminClient(server.url);
   await admin('POST', '/flags', { key: 'fanout' });
   const key = (await admin('POST', '/keys', { name: 'bench', environment: 'production', kind: 'server' })).body.secret as string;

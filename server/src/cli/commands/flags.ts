@@ -3,19 +3,12 @@ import { type CommandSpec, type Context, requireEnv, requireOption } from '../co
 import { CliError, UsageError } from '../errors.ts';
 import { apiPath } from '../http.ts';
 import { describeRule, describeVariants, formatTime, onOff, table } from '../output.ts';
-import type { Environment, FlagEnvironmentView, FlagList, FlagView, Rollout } from '../types.ts';
+import { allPages } from '../pages.ts';
+import type { Environment, FlagEnvironmentView, FlagView, Rollout } from '../types.ts';
 import { changeConfig, readConfig } from './config-change.ts';
 
-/** The server's largest page; `list` follows pages, so a CI job sees every flag. */
-const PAGE = 500;
-
-async function allFlags(ctx: Context, filter: { tag?: string | undefined; q?: string | undefined }): Promise<FlagView[]> {
-  const flags: FlagView[] = [];
-  for (;;) {
-    const page = await ctx.client.get<FlagList>('/api/admin/flags', { query: { ...filter, limit: PAGE, offset: flags.length } });
-    flags.push(...page.flags);
-    if (page.flags.length === 0 || flags.length >= page.total) return flags;
-  }
+function allFlags(ctx: Context, filter: { tag?: string | undefined; q?: string | undefined }): Promise<FlagView[]> {
+  return allPages<FlagView>(ctx.client, '/api/admin/flags', 'flags', filter);
 }
 
 async function environments(ctx: Context): Promise<Environment[]> {

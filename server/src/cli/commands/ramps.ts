@@ -3,6 +3,7 @@ import { type CommandSpec, type Context, requireEnv, requireOption } from '../co
 import { ApiError, CliError, UsageError } from '../errors.ts';
 import { apiPath } from '../http.ts';
 import { formatDuration, formatTime, table } from '../output.ts';
+import { allPages } from '../pages.ts';
 import type { RampGuard, RampStep, RampView } from '../types.ts';
 
 /** `1:60,5:10m,25:0`: percentage and hold time per step, the hold in seconds or with a unit. */
@@ -88,9 +89,7 @@ async function start(ctx: Context): Promise<void> {
 }
 
 async function list(ctx: Context): Promise<void> {
-  const { ramps } = await ctx.client.get<{ ramps: RampView[] }>('/api/admin/ramps', {
-    query: { flag: ctx.opts.flag, environment: ctx.opts.env },
-  });
+  const ramps = await allPages<RampView>(ctx.client, '/api/admin/ramps', 'ramps', { flag: ctx.opts.flag, environment: ctx.opts.env });
   if (ctx.json) {
     ctx.out.json({ ramps });
     return;

@@ -2,6 +2,7 @@ import { type CommandSpec, type Context, requireEnv, requireOption } from '../co
 import { UsageError } from '../errors.ts';
 import { apiPath } from '../http.ts';
 import { formatTime, table } from '../output.ts';
+import { allPages } from '../pages.ts';
 import { readJsonFile } from './files.ts';
 
 interface ScheduleView {
@@ -67,8 +68,9 @@ async function create(ctx: Context): Promise<void> {
 }
 
 async function list(ctx: Context): Promise<void> {
-  const { schedules } = await ctx.client.get<{ schedules: ScheduleView[] }>('/api/admin/schedules', {
-    query: { flag: ctx.opts.flag, environment: ctx.opts.env },
+  const schedules = await allPages<ScheduleView>(ctx.client, '/api/admin/schedules', 'schedules', {
+    flag: ctx.opts.flag,
+    environment: ctx.opts.env,
   });
   if (ctx.json) {
     ctx.out.json({ schedules });

@@ -12,6 +12,9 @@ export const webhooks = pgTable('webhooks', {
    * as is; it is shown once at creation and never listed.
    */
   secret: text('secret').notNull(),
+  /** The secret before the last rotation: deliveries are signed with it too until it expires. */
+  previousSecret: text('previous_secret'),
+  previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true }),
   /** Loopback, link-local and private targets are refused unless an admin allowed it here. */
   allowPrivate: boolean('allow_private').notNull().default(false),
   enabled: boolean('enabled').notNull().default(true),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { statedVersion } from '../../domain/versions.ts';
+import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf } from '../../http/paging.ts';
 import { errorResponses, IfMatchHeaders, Timestamp, Version } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
@@ -21,9 +22,20 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/attributes',
     {
       config: { role: 'viewer' },
-      schema: { tags, response: { 200: Type.Object({ attributes: Type.Array(Attribute) }), ...errorResponses } },
+      schema: {
+        tags,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Type.Object({ attributes: Type.Array(Attribute), nextCursor: NextCursor }), ...errorResponses },
+      },
     },
-    async () => ({ attributes: (await listAttributes(app.db)).map(attributeView) }),
+    async (request) => {
+      const limit = request.query.limit ?? PAGE_DEFAULT;
+      const after = decodeCursor(request.query.cursor, 'name', ['string']);
+      const page = pageOf(await listAttributes(app.db, { limit, afterName: after?.[0] as string | undefined }), limit, (a) =>
+        encodeCursor('name', [a.name]),
+      );
+      return { attributes: page.rows.map(attributeView), nextCursor: page.nextCursor };
+    },
   );
 
   app.put(

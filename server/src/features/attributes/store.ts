@@ -1,11 +1,17 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { contextAttributes } from '../../db/schema/index.ts';
 
 export type AttributeRow = typeof contextAttributes.$inferSelect;
 
-export function listAttributes(db: Database): Promise<AttributeRow[]> {
-  return db.select().from(contextAttributes).orderBy(asc(contextAttributes.name));
+/** By name; `limit + 1` rows after `afterName`. */
+export function listAttributes(db: Database, page: { limit: number; afterName?: string | undefined }): Promise<AttributeRow[]> {
+  return db
+    .select()
+    .from(contextAttributes)
+    .where(page.afterName === undefined ? undefined : gt(contextAttributes.name, page.afterName))
+    .orderBy(asc(contextAttributes.name))
+    .limit(page.limit + 1);
 }
 
 export async function findAttribute(db: Database, name: string): Promise<AttributeRow | undefined> {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { decodeCursor, encodeCursor, NextCursor, PageQuery, pageOf } from '../../http/paging.ts';
 import { errorResponses, Key, Timestamp } from '../../http/schemas.ts';
 import { type AuditRow, listAudit } from './store.ts';
 
@@ -15,14 +16,29 @@ const AuditEntry = Type.Object({
   after: Type.Unknown(),
   createdAt: Timestamp,
 });
-const AuditPage = Type.Object({ entries: Type.Array(AuditEntry), nextBefore: Type.Union([Type.Integer(), Type.Null()]) });
+const AuditPage = Type.Object({
+  entries: Type.Array(AuditEntry),
+  nextBefore: Type.Union([Type.Integer(), Type.Null()], { description: 'The id cursor of older clients; `nextCursor` says the same' }),
+  nextCursor: NextCursor,
+});
 const Paging = {
-  before: Type.Optional(Type.Integer({ minimum: 1 })),
+  before: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Id cursor: entries older than this one' }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  cursor: PageQuery.cursor,
 };
 
-function page(rows: AuditRow[], limit: number) {
+/** The id below which entries are listed: from `cursor` or the older `before`. */
+function beforeOf(query: { before?: number | undefined; cursor?: string | undefined }): number | undefined {
+  const [id] = (decodeCursor(query.cursor, 'id-desc', ['number']) ?? []) as number[];
+  return id ?? query.before;
+}
+
+function page(all: AuditRow[], limit: number) {
+  const { rows, nextCursor } = pageOf(all, limit, (r) => encodeCursor('id-desc', [r.id]));
   return {
+    nextCursor,
     entries: rows.map((r) => ({
       id: r.id,
       actor: r.actor,
@@ -35,7 +51,7 @@ function page(rows: AuditRow[], limit: number) {
       after: r.after,
       createdAt: r.createdAt.toISOString(),
     })),
-    nextBefore: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
+    nextBefore: nextCursor === null ? null : (rows[rows.length - 1]?.id ?? null),
   };
 }
 
@@ -64,7 +80,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      return page(await listAudit(app.db, { ...request.query, limit }), limit);
+      return page(await listAudit(app.db, { ...request.query, before: beforeOf(request.query), limit: limit + 1 }), limit);
     },
   );
 
@@ -82,7 +98,16 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      return page(await listAudit(app.db, { ...request.query, resourceType: 'flag', resourceKey: request.params.key, limit }), limit);
+      return page(
+        await listAudit(app.db, {
+          ...request.query,
+          before: beforeOf(request.query),
+          resourceType: 'flag',
+          resourceKey: request.params.key,
+          limit: limit + 1,
+        }),
+        limit,
+      );
     },
   );
 };

@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError, ErrorCode, NotFoundError } from '../../errors.ts';
 import { ErrorResponse } from '../../http/schemas.ts';
+import type { ActiveKey } from '../keys/store.ts';
 import { DeliveryHub } from './delivery-hub.ts';
 import type { EnvironmentState } from './environment-state.ts';
-import type { SdkKeyAuth } from './sdk-auth.ts';
 import { type Audience, StreamConnection } from './stream-connection.ts';
+import { type StreamLimit, StreamSlots } from './stream-slots.ts';
 
 const Snapshot = Type.Object(
   {
@@ -25,6 +26,12 @@ const StreamQuery = Type.Object({
   /** For a page resuming from its cache: EventSource sends Last-Event-ID only on its own reconnects. */
   lastEventId: Type.Optional(Type.String({ maxLength: 20 })),
 });
+
+const LIMIT_MESSAGES: Record<StreamLimit, string> = {
+  pool: 'This replica holds as many streams of this kind as it may; retry later',
+  key: 'This key holds as many streams on this replica as it may; retry later',
+  address: 'Your address holds as many streams on this replica as it may; retry later',
+};
 
 function unavailable(reply: FastifyReply, message: string, code: ErrorCode = ErrorCode.Unavailable): never {
   reply.header('retry-after', String(1 + Math.floor(Math.random() * 5)));
@@ -53,19 +60,29 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await hub.shutdown();
   });
   const keys = app.sdkKeys;
+  const slots = new StreamSlots({
+    server: config.maxServerStreams,
+    client: config.maxClientStreams,
+    perKey: config.maxStreamsPerKey,
+    perAddress: config.maxStreamsPerAddress,
+  });
 
-  async function stateFor(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    audience: Audience,
-  ): Promise<{ state: EnvironmentState; keyId: string }> {
+  async function authenticated(request: FastifyRequest, reply: FastifyReply, audience: Audience): Promise<ActiveKey> {
     // Serving what was last heard while the database is away would pass old flags off as current.
     if (!hub.isCurrent)
       unavailable(reply, 'This replica cannot confirm it is current; retry (another replica)', ErrorCode.DatabaseUnavailable);
-    let key: Awaited<ReturnType<SdkKeyAuth['authenticate']>>;
+    try {
+      return await keys.authenticate(request, audience);
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      request.log.warn({ err }, 'key check unavailable');
+      unavailable(reply, 'The database is unavailable; retry shortly', ErrorCode.DatabaseUnavailable);
+    }
+  }
+
+  async function stateOf(request: FastifyRequest, reply: FastifyReply, key: ActiveKey): Promise<EnvironmentState> {
     let state: EnvironmentState | undefined;
     try {
-      key = await keys.authenticate(request, audience);
       state = await hub.state(key.environmentKey);
     } catch (err) {
       if (err instanceof AppError) throw err;
@@ -74,7 +91,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       unavailable(reply, 'The database is unavailable; retry shortly', ErrorCode.DatabaseUnavailable);
     }
     if (!state) throw new NotFoundError(`Environment ${key.environmentKey}`);
-    return { state, keyId: key.id };
+    return state;
   }
 
   function register(scope: FastifyInstance, prefix: '/api/sdk' | '/api/client', audience: Audience) {
@@ -83,7 +100,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       `${prefix}/snapshot`,
       { schema: { tags, querystring: StreamQuery, response: { 200: Snapshot, 304: Type.Null(), ...errors } } },
       async (request, reply) => {
-        const { state } = await stateFor(request, reply, audience);
+        const state = await stateOf(request, reply, await authenticated(request, reply, audience));
         const etag = `"${state.revision}"`;
         reply.header('etag', etag).header('cache-control', 'no-cache');
         if (request.headers['if-none-match'] === etag) return reply.status(304).send();
@@ -93,13 +110,24 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
     scope.get(`${prefix}/stream`, { schema: { tags, querystring: StreamQuery, response: errors } }, async (request, reply) => {
       if (hub.isClosing) unavailable(reply, 'This replica is shutting down; reconnect to another');
-      if (hub.streamCount >= config.maxStreams) {
+      const key = await authenticated(request, reply, audience);
+      // Taken before the next await and given back however the stream ends: concurrent opens
+      // cannot overshoot, and a failed open does not leak a slot.
+      const slot = slots.reserve(audience, key.id, request.ip);
+      if (!slot.ok) {
         reply.header('retry-after', String(1 + Math.floor(Math.random() * 10)));
-        throw new AppError(429, ErrorCode.RateLimited, 'This replica holds as many streams as it may; retry later');
+        throw new AppError(429, ErrorCode.RateLimited, LIMIT_MESSAGES[slot.limit], { limit: slot.limit, audience });
       }
-      const { state, keyId } = await stateFor(request, reply, audience);
+      let state: EnvironmentState;
+      try {
+        state = await stateOf(request, reply, key);
+      } catch (err) {
+        slot.release();
+        throw err;
+      }
       reply.hijack();
       const res = reply.raw;
+      res.on('close', slot.release);
       res.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
         'content-type': 'text/event-stream; charset=utf-8',
@@ -108,9 +136,15 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'x-accel-buffering': 'no',
       });
       request.raw.socket.setNoDelay(true);
-      const conn = new StreamConnection(res, state.environment, audience, keyId, config.streamBufferBytes, hub.forget);
+      const conn = new StreamConnection(res, state.environment, audience, key.id, config.streamBufferBytes, hub.forget);
       const header = request.headers['last-event-id'];
-      await hub.open(conn, state, typeof header === 'string' ? header : (request.query as { lastEventId?: string }).lastEventId);
+      try {
+        await hub.open(conn, state, typeof header === 'string' ? header : (request.query as { lastEventId?: string }).lastEventId);
+      } catch (err) {
+        request.log.warn({ err }, 'opening a stream failed');
+        conn.end();
+        slot.release();
+      }
     });
   }
 

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { etagOf, requireVersion } from '../../domain/versions.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
+import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf } from '../../http/paging.ts';
 import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
@@ -41,11 +42,16 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/flags',
     { config: { role: 'viewer' }, schema: { tags, querystring: ListFlagsQuery, response: { 200: FlagList, ...errorResponses } } },
     async (request) => {
-      const q = request.query;
-      const { rows, total } = await listFlags(app.db, { ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 });
-      const keys = rows.map((r) => r.key);
+      const { cursor, ...q } = request.query;
+      if (cursor !== undefined && q.offset !== undefined) throw new ValidationError('Send cursor or offset, not both');
+      const limit = q.limit ?? PAGE_DEFAULT;
+      // Sorted by last change; a later sort option gets a cursor name of its own.
+      const after = decodeCursor(cursor, 'updated', ['time', 'string']);
+      const listed = await listFlags(app.db, { ...q, limit, offset: q.offset ?? 0, after });
+      const page = pageOf(listed.rows, limit, (f) => encodeCursor('updated', [f.at, f.row.key]));
+      const keys = page.rows.map((r) => r.row.key);
       const [envs, usage] = await Promise.all([flagEnvironmentsOf(app.db, keys), usageOf(app.db, keys)]);
-      return { flags: rows.map((r) => flagView(r, envs, usage)), total };
+      return { flags: page.rows.map((r) => flagView(r.row, envs, usage)), total: listed.total, nextCursor: page.nextCursor };
     },
   );
 
@@ -155,14 +161,20 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         params: FlagEnvParams,
-        response: { 200: Type.Object({ versions: Type.Array(ConfigVersionView) }), ...errorResponses },
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Type.Object({ versions: Type.Array(ConfigVersionView), nextCursor: NextCursor }), ...errorResponses },
       },
     },
     async (request) => {
       const { key, env } = request.params;
       if (!(await findFlag(app.db, key))) throw new NotFoundError(`Flag ${key}`);
       if (!(await findEnvironment(app.db, env))) throw new NotFoundError(`Environment ${env}`);
-      return { versions: (await listConfigVersions(app.db, key, env)).map(configVersionView) };
+      const limit = request.query.limit ?? PAGE_DEFAULT;
+      const [beforeVersion] = (decodeCursor(request.query.cursor, 'version-desc', ['number']) ?? []) as number[];
+      const page = pageOf(await listConfigVersions(app.db, key, env, { limit, beforeVersion }), limit, (v) =>
+        encodeCursor('version-desc', [v.version]),
+      );
+      return { versions: page.rows.map(configVersionView), nextCursor: page.nextCursor };
     },
   );
 

@@ -1,5 +1,6 @@
 import { Operator } from '@switchboard/core';
 import { Type } from 'typebox';
+import { NextCursor, PageQuery } from '../../http/paging.ts';
 import { Description, Key, Name, Timestamp, Version } from '../../http/schemas.ts';
 
 const Attribute = Type.String({ minLength: 1, maxLength: 100 });
@@ -131,8 +132,10 @@ export const ListFlagsQuery = Type.Object(
     environment: Type.Optional(Key),
     enabled: Type.Optional(Type.Boolean()),
     stale: Type.Optional(Type.Boolean()),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    ...PageQuery,
+    offset: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Superseded by `cursor` (kept for older clients); not with `cursor`' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -193,7 +196,7 @@ export const FlagView = Type.Object({
   environments: Type.Record(Type.String(), FlagEnvironmentSummary),
 });
 
-export const FlagList = Type.Object({ flags: Type.Array(FlagView), total: Type.Integer() });
+export const FlagList = Type.Object({ flags: Type.Array(FlagView), total: Type.Integer(), nextCursor: NextCursor });
 
 export const ConfigVersionView = Type.Object({
   version: Type.Integer(),

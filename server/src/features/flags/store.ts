@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, ilike, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { environments, flagConfigVersions, flagEnvironments, flags, flagUsage, type StoredFlagConfig } from '../../db/schema/index.ts';
+import { type CursorValue, exactTime } from '../../http/paging.ts';
 
 export type FlagRow = typeof flags.$inferSelect;
 export type FlagEnvironmentRow = typeof flagEnvironments.$inferSelect;
@@ -35,13 +36,19 @@ export interface FlagFilter {
   stale?: boolean | undefined;
   limit: number;
   offset: number;
+  /** The cursor's (updatedAt, key) of the last flag seen; rows come after it (offset then unused). */
+  after?: CursorValue[] | undefined;
 }
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export async function listFlags(db: Database, f: FlagFilter): Promise<{ rows: FlagRow[]; total: number }> {
+/**
+ * Last changed first (then by key); `total` counts every match. With a cursor, `limit + 1` rows
+ * after it, each with its exact change time for the next cursor.
+ */
+export async function listFlags(db: Database, f: FlagFilter): Promise<{ rows: Array<{ row: FlagRow; at: string }>; total: number }> {
   const where: SQL[] = [];
   const state = f.state ?? 'active';
   if (state === 'active') where.push(isNull(flags.archivedAt));
@@ -67,13 +74,17 @@ export async function listFlags(db: Database, f: FlagFilter): Promise<{ rows: Fl
     where.push(f.stale ? stale : sql`not ${stale}`);
   }
   const condition = where.length > 0 ? and(...where) : undefined;
+  const [at, key] = f.after ?? [];
+  const after = f.after
+    ? sql`(${flags.updatedAt} < ${at}::timestamptz or (${flags.updatedAt} = ${at}::timestamptz and ${flags.key} > ${key}))`
+    : undefined;
   const rows = await db
-    .select()
+    .select({ row: flags, at: exactTime(flags.updatedAt) })
     .from(flags)
-    .where(condition)
+    .where(after ? and(condition, after) : condition)
     .orderBy(desc(flags.updatedAt), asc(flags.key))
-    .limit(f.limit)
-    .offset(f.offset);
+    .limit(f.limit + 1)
+    .offset(f.after ? 0 : f.offset);
   const [total] = await db.select({ n: count() }).from(flags).where(condition);
   return { rows, total: total?.n ?? 0 };
 }
@@ -139,12 +150,21 @@ export async function updateFlagEnvironmentIfVersion(
   return row;
 }
 
-export function listConfigVersions(db: Database, flagKey: string, environmentKey: string): Promise<ConfigVersionRow[]> {
+/** Newest first; `limit + 1` versions below `beforeVersion`. */
+export function listConfigVersions(
+  db: Database,
+  flagKey: string,
+  environmentKey: string,
+  page: { limit: number; beforeVersion?: number | undefined },
+): Promise<ConfigVersionRow[]> {
+  const where = [eq(flagConfigVersions.flagKey, flagKey), eq(flagConfigVersions.environmentKey, environmentKey)];
+  if (page.beforeVersion !== undefined) where.push(lt(flagConfigVersions.version, page.beforeVersion));
   return db
     .select()
     .from(flagConfigVersions)
-    .where(and(eq(flagConfigVersions.flagKey, flagKey), eq(flagConfigVersions.environmentKey, environmentKey)))
-    .orderBy(desc(flagConfigVersions.version));
+    .where(and(...where))
+    .orderBy(desc(flagConfigVersions.version))
+    .limit(page.limit + 1);
 }
 
 export async function findConfigVersion(

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { NotFoundError } from '../../errors.ts';
+import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, pageOf } from '../../http/paging.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
@@ -17,13 +18,22 @@ export const keyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/keys',
     {
       config: { role: 'admin' },
-      schema: { tags, querystring: ListKeysQuery, response: { 200: Type.Object({ keys: Type.Array(SdkKey) }), ...errorResponses } },
+      schema: {
+        tags,
+        querystring: ListKeysQuery,
+        response: { 200: Type.Object({ keys: Type.Array(SdkKey), nextCursor: NextCursor }), ...errorResponses },
+      },
     },
     async (request) => {
       const { environment } = request.query;
       // An unknown environment is a mistake worth telling apart from one without keys.
       if (environment !== undefined && !(await findEnvironment(app.db, environment))) throw new NotFoundError(`Environment ${environment}`);
-      return { keys: (await listKeys(app.db, environment)).map(keyView) };
+      const limit = request.query.limit ?? PAGE_DEFAULT;
+      const after = decodeCursor(request.query.cursor, 'environment-created', ['string', 'time', 'uuid']);
+      const page = pageOf(await listKeys(app.db, environment, { limit, after }), limit, (k) =>
+        encodeCursor('environment-created', [k.row.environmentKey, k.at, k.row.id]),
+      );
+      return { keys: page.rows.map((k) => keyView(k.row)), nextCursor: page.nextCursor };
     },
   );
 

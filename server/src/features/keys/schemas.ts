@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { PageQuery } from '../../http/paging.ts';
 import { Key, Name, Timestamp } from '../../http/schemas.ts';
 
 export const KeyKindSchema = Type.Union([Type.Literal('server'), Type.Literal('client')], {
@@ -23,6 +24,6 @@ export const CreatedSdkKey = Type.Object({
 
 export const KeyParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
-export const ListKeysQuery = Type.Object({ environment: Type.Optional(Key) });
+export const ListKeysQuery = Type.Object({ environment: Type.Optional(Key), ...PageQuery }, { additionalProperties: false });
 
 export const CreateKeyBody = Type.Object({ name: Name, environment: Key, kind: KeyKindSchema }, { additionalProperties: false });

@@ -1,15 +1,32 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { sdkKeys } from '../../db/schema/index.ts';
 import { hashSecret } from '../../domain/secrets.ts';
+import { afterTimeAndId, type CursorValue, exactTime } from '../../http/paging.ts';
 
 export type KeyRow = typeof sdkKeys.$inferSelect;
 export type KeyKind = 'server' | 'client';
 
-export function listKeys(db: Database, environmentKey?: string): Promise<KeyRow[]> {
-  const query = db.select().from(sdkKeys);
-  const filtered = environmentKey === undefined ? query : query.where(eq(sdkKeys.environmentKey, environmentKey));
-  return filtered.orderBy(sdkKeys.environmentKey, desc(sdkKeys.createdAt), sdkKeys.id);
+/** By environment, newest first in each; `limit + 1` rows after the cursor's (environment, createdAt, id). */
+export function listKeys(
+  db: Database,
+  environmentKey: string | undefined,
+  page: { limit: number; after?: CursorValue[] | undefined },
+): Promise<Array<{ row: KeyRow; at: string }>> {
+  const where: SQL[] = [];
+  if (environmentKey !== undefined) where.push(eq(sdkKeys.environmentKey, environmentKey));
+  if (page.after) {
+    const [env, ...rest] = page.after;
+    where.push(
+      sql`(${sdkKeys.environmentKey} > ${env} or (${sdkKeys.environmentKey} = ${env} and ${afterTimeAndId(sdkKeys.createdAt, sdkKeys.id, 'desc', rest)}))`,
+    );
+  }
+  return db
+    .select({ row: sdkKeys, at: exactTime(sdkKeys.createdAt) })
+    .from(sdkKeys)
+    .where(where.length > 0 ? and(...where) : undefined)
+    .orderBy(asc(sdkKeys.environmentKey), desc(sdkKeys.createdAt), desc(sdkKeys.id))
+    .limit(page.limit + 1);
 }
 
 export async function findKey(db: Database, id: string): Promise<KeyRow | undefined> {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, pageOf } from '../../http/paging.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
@@ -15,9 +16,19 @@ export const rampRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/ramps',
     {
       config: { role: 'viewer' },
-      schema: { tags, querystring: RampQuery, response: { 200: Type.Object({ ramps: Type.Array(RampView) }), ...errorResponses } },
+      schema: {
+        tags,
+        querystring: RampQuery,
+        response: { 200: Type.Object({ ramps: Type.Array(RampView), nextCursor: NextCursor }), ...errorResponses },
+      },
     },
-    async (request) => ({ ramps: (await listRamps(app.db, request.query)).map(rampView) }),
+    async (request) => {
+      const { limit: asked, cursor, ...filter } = request.query;
+      const limit = asked ?? PAGE_DEFAULT;
+      const after = decodeCursor(cursor, 'created-desc', ['time', 'uuid']);
+      const page = pageOf(await listRamps(app.db, filter, { limit, after }), limit, (r) => encodeCursor('created-desc', [r.at, r.row.id]));
+      return { ramps: page.rows.map((r) => rampView(r.row)), nextCursor: page.nextCursor };
+    },
   );
   app.get(
     '/ramps/:id',

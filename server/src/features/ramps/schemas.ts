@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { PageQuery } from '../../http/paging.ts';
 import { Key, Timestamp } from '../../http/schemas.ts';
 
 const Step = Type.Object(
@@ -43,7 +44,7 @@ export const SignalBody = Type.Object(
 );
 
 export const RampQuery = Type.Object(
-  { flag: Type.Optional(Key), environment: Type.Optional(Key), state: Type.Optional(Type.String({ maxLength: 20 })) },
+  { flag: Type.Optional(Key), environment: Type.Optional(Key), state: Type.Optional(Type.String({ maxLength: 20 })), ...PageQuery },
   { additionalProperties: false },
 );
 

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { rampPlans } from '../../db/schema/index.ts';
+import { afterTimeAndId, type CursorValue, exactTime } from '../../http/paging.ts';
 
 export type RampRow = typeof rampPlans.$inferSelect;
 
@@ -15,20 +16,24 @@ export async function lockRamp(db: Database, id: string): Promise<RampRow | unde
   return row;
 }
 
+/** Newest first; `limit + 1` rows after the cursor's (createdAt, id). */
 export function listRamps(
   db: Database,
   f: { flag?: string | undefined; environment?: string | undefined; state?: string | undefined },
-): Promise<RampRow[]> {
+  page: { limit: number; after?: CursorValue[] | undefined },
+): Promise<Array<{ row: RampRow; at: string }>> {
   const where: SQL[] = [];
   if (f.flag) where.push(eq(rampPlans.flagKey, f.flag));
   if (f.environment) where.push(eq(rampPlans.environmentKey, f.environment));
   if (f.state) where.push(eq(rampPlans.state, f.state));
+  const after = afterTimeAndId(rampPlans.createdAt, rampPlans.id, 'desc', page.after);
+  if (after) where.push(after);
   return db
-    .select()
+    .select({ row: rampPlans, at: exactTime(rampPlans.createdAt) })
     .from(rampPlans)
     .where(where.length > 0 ? and(...where) : undefined)
-    .orderBy(desc(rampPlans.createdAt))
-    .limit(200);
+    .orderBy(desc(rampPlans.createdAt), desc(rampPlans.id))
+    .limit(page.limit + 1);
 }
 
 /** A live plan (pending, running or paused) already driving this rule, if any. */

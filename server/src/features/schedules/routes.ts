@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf } from '../../http/paging.ts';
 import { errorResponses, Key, Timestamp } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
@@ -57,13 +58,19 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         querystring: Type.Object(
-          { flag: Type.Optional(Key), environment: Type.Optional(Key), state: Type.Optional(Type.String({ maxLength: 20 })) },
+          { flag: Type.Optional(Key), environment: Type.Optional(Key), state: Type.Optional(Type.String({ maxLength: 20 })), ...PageQuery },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ schedules: Type.Array(ScheduleView) }), ...errorResponses },
+        response: { 200: Type.Object({ schedules: Type.Array(ScheduleView), nextCursor: NextCursor }), ...errorResponses },
       },
     },
-    async (request) => ({ schedules: (await listSchedules(app.db, request.query)).map(scheduleView) }),
+    async (request) => {
+      const { limit: asked, cursor, ...filter } = request.query;
+      const limit = asked ?? PAGE_DEFAULT;
+      const after = decodeCursor(cursor, 'run-desc', ['time', 'uuid']);
+      const page = pageOf(await listSchedules(app.db, filter, { limit, after }), limit, (s) => encodeCursor('run-desc', [s.at, s.row.id]));
+      return { schedules: page.rows.map((s) => scheduleView(s.row)), nextCursor: page.nextCursor };
+    },
   );
 
   app.delete(

@@ -1,6 +1,7 @@
 import { and, desc, eq, lte, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { scheduledChanges } from '../../db/schema/index.ts';
+import { afterTimeAndId, type CursorValue, exactTime } from '../../http/paging.ts';
 
 export type ScheduleRow = typeof scheduledChanges.$inferSelect;
 
@@ -10,20 +11,24 @@ export async function insertSchedule(db: Database, values: typeof scheduledChang
   return row;
 }
 
+/** Latest run time first; `limit + 1` rows after the cursor's (runAt, id). */
 export function listSchedules(
   db: Database,
   f: { flag?: string | undefined; environment?: string | undefined; state?: string | undefined },
-): Promise<ScheduleRow[]> {
+  page: { limit: number; after?: CursorValue[] | undefined },
+): Promise<Array<{ row: ScheduleRow; at: string }>> {
   const where: SQL[] = [];
   if (f.flag) where.push(eq(scheduledChanges.flagKey, f.flag));
   if (f.environment) where.push(eq(scheduledChanges.environmentKey, f.environment));
   if (f.state) where.push(eq(scheduledChanges.state, f.state));
+  const after = afterTimeAndId(scheduledChanges.runAt, scheduledChanges.id, 'desc', page.after);
+  if (after) where.push(after);
   return db
-    .select()
+    .select({ row: scheduledChanges, at: exactTime(scheduledChanges.runAt) })
     .from(scheduledChanges)
     .where(where.length > 0 ? and(...where) : undefined)
-    .orderBy(desc(scheduledChanges.runAt))
-    .limit(200);
+    .orderBy(desc(scheduledChanges.runAt), desc(scheduledChanges.id))
+    .limit(page.limit + 1);
 }
 
 export async function lockSchedule(db: Database, id: string): Promise<ScheduleRow | undefined> {

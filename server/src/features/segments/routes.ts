@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { etagOf, requireVersion } from '../../domain/versions.ts';
 import { NotFoundError } from '../../errors.ts';
+import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf } from '../../http/paging.ts';
 import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
@@ -17,11 +18,20 @@ export const segmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/segments',
     {
       config: { role: 'viewer' },
-      schema: { tags, response: { 200: Type.Object({ segments: Type.Array(SegmentView) }), ...errorResponses } },
+      schema: {
+        tags,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Type.Object({ segments: Type.Array(SegmentView), nextCursor: NextCursor }), ...errorResponses },
+      },
     },
-    async () => {
+    async (request) => {
+      const limit = request.query.limit ?? PAGE_DEFAULT;
+      const after = decodeCursor(request.query.cursor, 'key', ['string']);
+      const page = pageOf(await listSegments(app.db, { limit, afterKey: after?.[0] as string | undefined }), limit, (s) =>
+        encodeCursor('key', [s.key]),
+      );
       const usage = await segmentUsage(app.db);
-      return { segments: (await listSegments(app.db)).map((s) => segmentView(s, usage.get(s.key) ?? [])) };
+      return { segments: page.rows.map((s) => segmentView(s, usage.get(s.key) ?? [])), nextCursor: page.nextCursor };
     },
   );
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { flagEnvironments, segments } from '../../db/schema/index.ts';
 
@@ -9,8 +9,14 @@ export async function segmentKeys(db: Database): Promise<Set<string>> {
   return new Set(rows.map((r) => r.key));
 }
 
-export function listSegments(db: Database): Promise<SegmentRow[]> {
-  return db.select().from(segments).orderBy(asc(segments.key));
+/** By key; `limit + 1` rows after `afterKey`, so the caller knows whether a page follows. */
+export function listSegments(db: Database, page: { limit: number; afterKey?: string | undefined }): Promise<SegmentRow[]> {
+  return db
+    .select()
+    .from(segments)
+    .where(page.afterKey === undefined ? undefined : gt(segments.key, page.afterKey))
+    .orderBy(asc(segments.key))
+    .limit(page.limit + 1);
 }
 
 export async function findSegment(db: Database, key: string): Promise<SegmentRow | undefined> {

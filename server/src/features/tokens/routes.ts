@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf } from '../../http/paging.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
@@ -13,8 +14,20 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/tokens',
-    { config: { role: 'admin' }, schema: { tags, response: { 200: Type.Object({ tokens: Type.Array(Token) }), ...errorResponses } } },
-    async () => ({ tokens: (await listTokens(app.db)).map(tokenView) }),
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Type.Object({ tokens: Type.Array(Token), nextCursor: NextCursor }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? PAGE_DEFAULT;
+      const after = decodeCursor(request.query.cursor, 'created-desc', ['time', 'uuid']);
+      const page = pageOf(await listTokens(app.db, { limit, after }), limit, (t) => encodeCursor('created-desc', [t.at, t.row.id]));
+      return { tokens: page.rows.map((t) => tokenView(t.row)), nextCursor: page.nextCursor };
+    },
   );
 
   app.post(

@@ -1,11 +1,21 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { apiTokens } from '../../db/schema/index.ts';
+import { afterTimeAndId, type CursorValue, exactTime } from '../../http/paging.ts';
 
 export type TokenRow = typeof apiTokens.$inferSelect;
 
-export function listTokens(db: Database): Promise<TokenRow[]> {
-  return db.select().from(apiTokens).orderBy(desc(apiTokens.createdAt), apiTokens.id);
+/** Newest first; `limit + 1` rows after the cursor's (createdAt, id), each with its exact time. */
+export function listTokens(
+  db: Database,
+  page: { limit: number; after?: CursorValue[] | undefined },
+): Promise<Array<{ row: TokenRow; at: string }>> {
+  return db
+    .select({ row: apiTokens, at: exactTime(apiTokens.createdAt) })
+    .from(apiTokens)
+    .where(afterTimeAndId(apiTokens.createdAt, apiTokens.id, 'desc', page.after))
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id))
+    .limit(page.limit + 1);
 }
 
 export async function findToken(db: Database, id: string): Promise<TokenRow | undefined> {

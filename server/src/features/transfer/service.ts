@@ -1,5 +1,5 @@
 import type { Condition } from '@switchboard/core';
-import { validateSegment } from '@switchboard/core/validation';
+import { IssueCode, isValidKey, type ValidationIssue, validateFlagConfig, validateSegment } from '@switchboard/core/validation';
 import { asc, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { flagEnvironments, flags, type StoredFlagConfig, segments } from '../../db/schema/index.ts';
@@ -53,6 +53,22 @@ export async function exportDocument(db: Database, environment?: string): Promis
   };
 }
 
+function flagKeyIssues(doc: ExportDocument): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  doc.flags.forEach((f, i) => {
+    for (const issue of validateFlagConfig({ key: f.key, enabled: false }))
+      issues.push({ ...issue, path: `/document/flags/${i}${issue.path}` });
+    for (const env of Object.keys(f.environments))
+      if (!isValidKey(env))
+        issues.push({
+          path: `/document/flags/${i}/environments`,
+          code: IssueCode.Invalid,
+          message: `${JSON.stringify(env)} is not an environment key`,
+        });
+  });
+  return issues;
+}
+
 export interface ImportReport {
   dryRun: boolean;
   flags: { created: string[]; updated: string[] };
@@ -95,6 +111,10 @@ export async function importDocument(
         validateSegment(s, sensitive).map((issue) => ({ ...issue, path: `/document/segments/${i}${issue.path}` })),
       );
       if (issues.length > 0) throw new ValidationError('The document holds invalid segments', issues);
+      // Every flag key by the rules of flag creation, before the first write: a flag whose
+      // environments are all left out is never validated on the way in otherwise.
+      const flagIssues = flagKeyIssues(doc);
+      if (flagIssues.length > 0) throw new ValidationError('The document holds invalid flag keys', flagIssues);
       for (const s of doc.segments) {
         const existing = await findSegment(c.tx, s.key);
         if (existing) {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { hashSecret } from '../../domain/secrets.ts';
 import { requireVersion } from '../../domain/versions.ts';
+import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf } from '../../http/paging.ts';
 import { errorResponses, IfMatchHeaders } from '../../http/schemas.ts';
 import { actorOf, SESSION_COOKIE } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
@@ -15,8 +16,22 @@ export const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/users',
-    { config: { role: 'admin' }, schema: { tags, response: { 200: Type.Object({ users: Type.Array(User) }), ...errorResponses } } },
-    async () => ({ users: (await listUsers(app.db)).map(userView) }),
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Type.Object({ users: Type.Array(User), nextCursor: NextCursor }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? PAGE_DEFAULT;
+      const after = decodeCursor(request.query.cursor, 'email', ['string']);
+      const page = pageOf(await listUsers(app.db, { limit, afterEmail: after?.[0] as string | undefined }), limit, (u) =>
+        encodeCursor('email', [u.email]),
+      );
+      return { users: page.rows.map(userView), nextCursor: page.nextCursor };
+    },
   );
 
   app.post(

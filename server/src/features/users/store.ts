@@ -1,12 +1,18 @@
-import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { sessions, users } from '../../db/schema/index.ts';
 import { Role } from '../../domain/actor.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
-export function listUsers(db: Database): Promise<UserRow[]> {
-  return db.select().from(users).orderBy(asc(users.email));
+/** By email; `limit + 1` rows after `afterEmail`. */
+export function listUsers(db: Database, page: { limit: number; afterEmail?: string | undefined }): Promise<UserRow[]> {
+  return db
+    .select()
+    .from(users)
+    .where(page.afterEmail === undefined ? undefined : gt(users.email, page.afterEmail))
+    .orderBy(asc(users.email))
+    .limit(page.limit + 1);
 }
 
 export async function findUserById(db: Database, id: string): Promise<UserRow | undefined> {

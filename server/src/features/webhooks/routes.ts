@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { etagOf, requireVersion } from '../../domain/versions.ts';
 import { NotFoundError } from '../../errors.ts';
+import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf } from '../../http/paging.ts';
 import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
@@ -11,11 +12,13 @@ import {
   DeliveriesQuery,
   Delivery,
   DeliveryPage,
+  RotatedSecret,
+  RotateSecretBody,
   UpdateWebhookBody,
   Webhook,
   WebhookParams,
 } from './schemas.ts';
-import { createWebhook, deleteWebhook, deliveryView, testWebhook, updateWebhook, webhookView } from './service.ts';
+import { createWebhook, deleteWebhook, deliveryView, rotateWebhookSecret, testWebhook, updateWebhook, webhookView } from './service.ts';
 import { findWebhook, listDeliveries, listWebhooks } from './store.ts';
 import { settingsFromEnv, WebhookWorker } from './worker.ts';
 
@@ -45,9 +48,18 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/webhooks',
     {
       config: { role: 'admin' },
-      schema: { tags, response: { 200: Type.Object({ webhooks: Type.Array(Webhook) }), ...errorResponses } },
+      schema: {
+        tags,
+        querystring: Type.Object(PageQuery, { additionalProperties: false }),
+        response: { 200: Type.Object({ webhooks: Type.Array(Webhook), nextCursor: NextCursor }), ...errorResponses },
+      },
     },
-    async () => ({ webhooks: (await listWebhooks(app.db)).map(webhookView) }),
+    async (request) => {
+      const limit = request.query.limit ?? PAGE_DEFAULT;
+      const after = decodeCursor(request.query.cursor, 'created', ['time', 'uuid']);
+      const page = pageOf(await listWebhooks(app.db, { limit, after }), limit, (w) => encodeCursor('created', [w.at, w.row.id]));
+      return { webhooks: page.rows.map((w) => webhookView(w.row)), nextCursor: page.nextCursor };
+    },
   );
 
   app.post(
@@ -101,11 +113,39 @@ export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       if (!(await findWebhook(app.db, id))) throw new NotFoundError(`Webhook ${id}`);
       const limit = request.query.limit ?? 50;
-      const rows = await listDeliveries(app.db, id, request.query.before, limit);
+      const [fromCursor] = (decodeCursor(request.query.cursor, 'id-desc', ['number']) ?? []) as number[];
+      const { rows, nextCursor } = pageOf(await listDeliveries(app.db, id, fromCursor ?? request.query.before, limit + 1), limit, (d) =>
+        encodeCursor('id-desc', [d.id]),
+      );
       return {
         deliveries: rows.map(deliveryView),
-        nextBefore: rows.length === limit ? (rows[rows.length - 1]?.id ?? null) : null,
+        nextBefore: nextCursor === null ? null : (rows[rows.length - 1]?.id ?? null),
+        nextCursor,
       };
+    },
+  );
+
+  app.post(
+    '/webhooks/:id/rotate-secret',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags,
+        params: WebhookParams,
+        body: RotateSecretBody,
+        response: { 200: RotatedSecret, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { row, secret, previousSecretExpiresAt } = await rotateWebhookSecret(
+        deps,
+        actorOf(request),
+        request.params.id,
+        request.body.graceSeconds,
+      );
+      return reply
+        .header('etag', etagOf(row.version))
+        .send({ ...webhookView(row), secret, previousSecretExpiresAt: previousSecretExpiresAt.toISOString() });
     },
   );
 

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { NextCursor, PageQuery } from '../../http/paging.ts';
 import { Name, Timestamp, Version } from '../../http/schemas.ts';
 
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
@@ -31,6 +32,25 @@ export const Webhook = Type.Object({
 export const CreatedWebhook = Type.Object({
   ...Webhook.properties,
   secret: Type.String({ description: 'The signing secret (`whsec_...`); shown this once' }),
+});
+
+export const RotateSecretBody = Type.Object(
+  {
+    graceSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 7 * 86_400,
+        description: 'How long deliveries stay signed with the old secret too (default a day; 0 retires it at once)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const RotatedSecret = Type.Object({
+  ...Webhook.properties,
+  secret: Type.String({ description: 'The new signing secret (`whsec_...`); shown this once' }),
+  previousSecretExpiresAt: Timestamp,
 });
 
 export const WebhookParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -85,6 +105,7 @@ export const DeliveriesQuery = Type.Object(
       Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Id cursor: deliveries older than this one' }),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: PageQuery.cursor,
   },
   { additionalProperties: false },
 );
@@ -92,4 +113,5 @@ export const DeliveriesQuery = Type.Object(
 export const DeliveryPage = Type.Object({
   deliveries: Type.Array(Delivery),
   nextBefore: Type.Union([Type.Integer(), Type.Null()]),
+  nextCursor: NextCursor,
 });

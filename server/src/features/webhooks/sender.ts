@@ -102,7 +102,7 @@ export async function sendDelivery(d: ClaimedDelivery, options: SendOptions): Pr
           'user-agent': USER_AGENT,
           'x-switchboard-event': d.event,
           'x-switchboard-delivery': String(d.id),
-          'x-switchboard-signature': signatureHeader(d.secret, timestamp, body),
+          'x-switchboard-signature': signatureHeader(d.secret, timestamp, body, d.previousSecret),
         },
         // A fresh connection per attempt: a pooled socket could be one opened to an address that
         // was vetted for another delivery.

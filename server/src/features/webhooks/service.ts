@@ -11,6 +11,7 @@ import {
   findWebhook,
   insertDelivery,
   insertWebhook,
+  rotateWebhookSecretRow,
   type StoredPayload,
   updateWebhookIfVersion,
   type WebhookRow,
@@ -153,6 +154,35 @@ export async function updateWebhook(
       after: auditView(row),
     });
     return row;
+  });
+}
+
+/** A day, Stripe's default: time enough for a receiver to deploy the new secret. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;
+
+/**
+ * A new secret, returned here once. Until the grace period ends, deliveries are signed with both
+ * the new and the replaced secret; a grace of 0 retires the old one at once (a leaked secret).
+ */
+export async function rotateWebhookSecret(
+  deps: ChangeDeps,
+  actor: Actor,
+  id: string,
+  graceSeconds: number = DEFAULT_ROTATION_GRACE_SECONDS,
+): Promise<{ row: WebhookRow; secret: string; previousSecretExpiresAt: Date }> {
+  const secret = newWebhookSecret();
+  return runChange(deps, actor, async (c) => {
+    const until = new Date(Date.now() + graceSeconds * 1000);
+    const row = await rotateWebhookSecretRow(c.tx, id, secret, until);
+    if (!row) throw new NotFoundError(`Webhook ${id}`);
+    await c.audit({
+      action: 'webhook.secret_rotated',
+      resourceType: 'webhook',
+      resourceKey: id,
+      // Never a secret in the log: when the old one stops being used is what matters.
+      after: { ...auditView(row), previousSecretExpiresAt: until.toISOString() },
+    });
+    return { row, secret, previousSecretExpiresAt: until };
   });
 }
 

@@ -29,9 +29,14 @@ export function signatureOf(secret: string, timestamp: number, body: string): st
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
 
-/** The `x-switchboard-signature` header value for a body sent at `timestamp` (unix seconds). */
-export function signatureHeader(secret: string, timestamp: number, body: string): string {
-  return `t=${timestamp},v1=${signatureOf(secret, timestamp, body)}`;
+/**
+ * The `x-switchboard-signature` header value for a body sent at `timestamp` (unix seconds). During
+ * a rotation's grace period it carries a second `v1`, made with the previous secret, so receivers
+ * still holding it keep accepting deliveries until they switch (Stripe's scheme).
+ */
+export function signatureHeader(secret: string, timestamp: number, body: string, previousSecret?: string | null): string {
+  const header = `t=${timestamp},v1=${signatureOf(secret, timestamp, body)}`;
+  return previousSecret ? `${header},v1=${signatureOf(previousSecret, timestamp, body)}` : header;
 }
 
 /** Whether a delivery is authentic and fresh: the receiver's side of `signatureHeader`. */

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { webhookDeliveries, webhooks } from '../../db/schema/index.ts';
+import { afterTimeAndId, type CursorValue, exactTime } from '../../http/paging.ts';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -23,8 +24,17 @@ async function rowsOf<T>(db: Database, query: SQL): Promise<T[]> {
   return result.rows;
 }
 
-export function listWebhooks(db: Database): Promise<WebhookRow[]> {
-  return db.select().from(webhooks).orderBy(asc(webhooks.createdAt), asc(webhooks.id));
+/** Oldest first; `limit + 1` rows after the cursor's (createdAt, id). */
+export function listWebhooks(
+  db: Database,
+  page: { limit: number; after?: CursorValue[] | undefined },
+): Promise<Array<{ row: WebhookRow; at: string }>> {
+  return db
+    .select({ row: webhooks, at: exactTime(webhooks.createdAt) })
+    .from(webhooks)
+    .where(afterTimeAndId(webhooks.createdAt, webhooks.id, 'asc', page.after))
+    .orderBy(asc(webhooks.createdAt), asc(webhooks.id))
+    .limit(page.limit + 1);
 }
 
 export async function findWebhook(db: Database, id: string): Promise<WebhookRow | undefined> {
@@ -35,6 +45,29 @@ export async function findWebhook(db: Database, id: string): Promise<WebhookRow 
 export async function insertWebhook(db: Database, values: typeof webhooks.$inferInsert): Promise<WebhookRow> {
   const [row] = await db.insert(webhooks).values(values).returning();
   if (!row) throw new Error('insert returned nothing');
+  return row;
+}
+
+/**
+ * Replaces the secret, keeping the one it replaces until `previousUntil`. One statement: two
+ * rotations at once queue on the row lock, and each keeps the secret the other just set.
+ */
+export async function rotateWebhookSecretRow(
+  db: Database,
+  id: string,
+  secret: string,
+  previousUntil: Date,
+): Promise<WebhookRow | undefined> {
+  const [row] = await db
+    .update(webhooks)
+    .set({
+      previousSecret: sql`${webhooks.secret}`,
+      previousSecretExpiresAt: previousUntil,
+      secret,
+      version: sql`${webhooks.version} + 1`,
+    })
+    .where(eq(webhooks.id, id))
+    .returning();
   return row;
 }
 
@@ -110,6 +143,8 @@ export interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
+  /** The secret before a rotation, while its grace period lasts; deliveries carry both signatures. */
+  previousSecret: string | null;
   allowPrivate: boolean;
 }
 
@@ -129,12 +164,14 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
     attempts: number;
     url: string;
     secret: string;
+    previous_secret: string | null;
     allow_private: boolean;
   }>(
     db,
     sql`
       with due as (
-        select d.id, w.url, w.secret, w.allow_private
+        select d.id, w.url, w.secret, w.allow_private,
+          case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret
         from ${webhookDeliveries} d
         join ${webhooks} w on w.id = d.webhook_id
         where d.state = 'pending' and d.next_attempt_at <= now() and w.enabled
@@ -147,7 +184,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
           next_attempt_at = now() + ${Math.max(1, Math.round(leaseMs))}::integer * interval '1 millisecond'
       from due
       where d.id = due.id
-      returning d.id, d.webhook_id, d.event, d.payload, d.attempts, due.url, due.secret, due.allow_private`,
+      returning d.id, d.webhook_id, d.event, d.payload, d.attempts, due.url, due.secret, due.previous_secret, due.allow_private`,
   );
   return rows
     .map((r) => ({
@@ -158,6 +195,7 @@ export async function claimDueDeliveries(db: Database, limit: number, leaseMs: n
       attempts: Number(r.attempts),
       url: r.url,
       secret: r.secret,
+      previousSecret: r.previous_secret,
       allowPrivate: r.allow_private,
     }))
     .sort((a, b) => a.id - b.id);

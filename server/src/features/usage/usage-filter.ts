@@ -1,0 +1,55 @@
+import { DISABLED_VARIANT } from '@switchboard/core';
+import type { Database } from '../../db/client.ts';
+import type { Audience } from '../delivery/stream-connection.ts';
+import { type UsageCatalogEntry, usageCatalog } from './store.ts';
+import type { FlagCounts } from './usage-aggregator.ts';
+
+const CACHE_MS = 5000;
+
+/**
+ * Keeps of a usage report only what the reporting key can see: live flags of its environment
+ * (client keys: client-visible ones), and of each only the variants the flag has (plus the
+ * "disabled" answer SDKs report when it is off). The rest is dropped, not refused: an SDK may lag
+ * a change by a few seconds, and its honest counts should not be lost with the stale names.
+ */
+export class UsageFilter {
+  private readonly cache = new Map<string, { at: number; catalog: Promise<Map<string, UsageCatalogEntry>> }>();
+
+  constructor(private readonly db: Database) {}
+
+  private catalog(environment: string): Promise<Map<string, UsageCatalogEntry>> {
+    const hit = this.cache.get(environment);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.catalog;
+    const catalog = usageCatalog(this.db, environment);
+    this.cache.set(environment, { at: Date.now(), catalog });
+    catalog.catch(() => this.cache.delete(environment));
+    return catalog;
+  }
+
+  async filter(
+    environment: string,
+    audience: Audience,
+    report: Record<string, FlagCounts>,
+  ): Promise<{ kept: Record<string, FlagCounts>; accepted: number; dropped: number }> {
+    const catalog = await this.catalog(environment);
+    const kept: Record<string, FlagCounts> = {};
+    let accepted = 0;
+    let dropped = 0;
+    for (const [flagKey, counts] of Object.entries(report)) {
+      // Own keys of the catalog only: a flag named like an Object.prototype member is just unknown.
+      const entry = catalog.get(flagKey);
+      if (!entry || (audience === 'client' && !entry.clientVisible)) {
+        dropped++;
+        continue;
+      }
+      const variants: Record<string, number> = {};
+      for (const [name, n] of Object.entries(counts.variants ?? {})) {
+        if (entry.variants.has(name) || name === DISABLED_VARIANT.name) variants[name] = n;
+        else dropped++;
+      }
+      kept[flagKey] = { yes: counts.yes, no: counts.no, variants };
+      accepted++;
+    }
+    return { kept, accepted, dropped };
+  }
+}
