@@ -42,6 +42,9 @@ export interface Config {
   maxStreamsPerKey: number;
   /** Streams one client address holds on one replica. */
   maxStreamsPerAddress: number;
+  /** Admin activity streams (`/api/admin/stream`) one replica holds, and one user (or token) of them. */
+  maxActivityStreams: number;
+  maxActivityStreamsPerUser: number;
   /** How often a replica compares its revisions with the database and re-checks stream keys. */
   deliveryCheckMs: number;
   /**
@@ -193,6 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxStreamsPerKey: int('MAX_STREAMS_PER_KEY', Math.max(maxServerStreams, maxClientStreams), 1, 1_000_000),
     // Behind a balancer every stream comes from its address unless TRUST_PROXY_HOPS is set.
     maxStreamsPerAddress: int('MAX_STREAMS_PER_ADDRESS', 1000, 1, 1_000_000),
+    maxActivityStreams: int('MAX_ACTIVITY_STREAMS', 500, 1, 100_000),
+    // One per open admin tab: a person with more tabs than this open is rare; a loop opening them is not.
+    maxActivityStreamsPerUser: int('MAX_ACTIVITY_STREAMS_PER_USER', 20, 1, 10_000),
     deliveryCheckMs: int('DELIVERY_CHECK_MS', 2000, 100, 60_000),
     deliveryStaleChecks: int('DELIVERY_STALE_CHECKS', 3, 1, 100),
     database: {

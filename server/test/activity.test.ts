@@ -99,3 +99,46 @@ describe.skipIf(!DATABASE_URL)('admin activity stream and UI hosting', () => {
     expect((await server.request('GET', '/api/admin/me', { cookie: viewer })).body.email).toBe('vera@example.test');
   });
 });
+
+describe.skipIf(!DATABASE_URL)('admin activity stream limits', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { MAX_ACTIVITY_STREAMS: '3', MAX_ACTIVITY_STREAMS_PER_USER: '2' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('caps the streams of one user and of the replica, and frees a slot when a stream closes', async () => {
+    const cookie = await server.login();
+    // Opened at once: the count is taken before anything is awaited, so none may slip past it.
+    const first = await Promise.all([1, 2, 3, 4].map(() => openStream(`${server.url}/api/admin/stream`, { cookie })));
+    expect(first.map((s) => s.status).sort()).toEqual([200, 200, 429, 429]);
+    const refused = first.find((s) => s.status === 429);
+    await refused?.closed;
+    expect(JSON.parse(refused?.raw() ?? '{}').error.code).toBe('RATE_LIMITED');
+    expect(refused?.headers.get('retry-after')).toBeTruthy();
+
+    const created = await server.request('POST', '/api/admin/users', {
+      cookie,
+      body: { email: 'otto@example.test', name: 'Otto', password: 'a-good-password', role: 'viewer' },
+    });
+    expect(created.status, created.text).toBe(201);
+    const other = await server.login('otto@example.test', 'a-good-password');
+    const third = await openStream(`${server.url}/api/admin/stream`, { cookie: other });
+    expect(third.status).toBe(200);
+    // The replica's three slots are taken, whoever asks.
+    const fourth = await openStream(`${server.url}/api/admin/stream`, { cookie: other });
+    expect(fourth.status).toBe(429);
+
+    for (const s of first) s.close();
+    await expect
+      .poll(async () => {
+        const again = await openStream(`${server.url}/api/admin/stream`, { cookie });
+        again.close();
+        return again.status;
+      })
+      .toBe(200);
+    third.close();
+  });
+});

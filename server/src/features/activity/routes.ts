@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ActivityEvent } from '../../bus/bus.ts';
+import { AppError, ErrorCode } from '../../errors.ts';
 import { actorOf, authenticate } from '../../plugins/auth.ts';
 import { loadPeopleNames, redactPeople, seesPeople } from '../audit/redact.ts';
 import { HEARTBEAT } from '../delivery/stream-connection.ts';
@@ -15,6 +16,9 @@ export const activityRoutes: FastifyPluginAsync = async (app) => {
   // Each listener with the request that opened it, so its credentials can be checked again, and
   // whether it may see people's emails (admins) or gets display names instead.
   const open = new Map<ServerResponse, { request: FastifyRequest; seesPeople: boolean }>();
+  // Streams per person (a token counts as its owner), so one account cannot hold every slot.
+  const perUser = new Map<string, number>();
+  const { maxActivityStreams, maxActivityStreamsPerUser } = app.config;
   const send = (res: ServerResponse, chunk: string | Buffer) => {
     // A tab that stopped reading is dropped, not buffered for.
     if (res.writableLength > MAX_BUFFER) res.destroy();
@@ -64,6 +68,17 @@ export const activityRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
+      const actor = actorOf(request);
+      const who = actor.userId ?? `${actor.kind}:${actor.id}`;
+      const held = perUser.get(who) ?? 0;
+      // Checked and counted with no await in between, so concurrent opens cannot overshoot.
+      if (open.size >= maxActivityStreams || held >= maxActivityStreamsPerUser) {
+        reply.header('retry-after', '10');
+        throw new AppError(429, ErrorCode.RateLimited, 'Too many live activity streams open; close some tabs', {
+          limit: held >= maxActivityStreamsPerUser ? 'user' : 'replica',
+        });
+      }
+      perUser.set(who, held + 1);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -73,9 +88,14 @@ export const activityRoutes: FastifyPluginAsync = async (app) => {
         'x-accel-buffering': 'no',
       });
       res.write(': connected\n\n');
-      open.set(res, { request, seesPeople: seesPeople(actorOf(request)) });
+      open.set(res, { request, seesPeople: seesPeople(actor) });
       request.raw.socket.setNoDelay(true);
-      res.on('close', () => open.delete(res));
+      res.on('close', () => {
+        open.delete(res);
+        const left = (perUser.get(who) ?? 1) - 1;
+        if (left > 0) perUser.set(who, left);
+        else perUser.delete(who);
+      });
     },
   );
 };
