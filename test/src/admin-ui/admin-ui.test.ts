@@ -7,6 +7,7 @@ import { createClient, type SwitchboardClient } from '@switchboard/sdk-node';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
 
 /**
  * The admin UI in real headless Chromium against a real server (fresh Postgres database), as a
@@ -14,7 +15,6 @@ import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../
  * controls are labelled. Screenshots of each main screen land in test/output/screenshots/.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 if (skip) {
   console.warn(
@@ -93,16 +93,7 @@ describe.skipIf(skip)('admin UI in Chromium against a real server', () => {
     [server, browser] = await Promise.all([
       startTestServer({ env: { ADMIN_UI_DIR: dist, USAGE_FLUSH_MS: '200' } }),
       chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        ...CHROMIUM_LAUNCH,
       }),
     ]);
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });

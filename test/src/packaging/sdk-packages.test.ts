@@ -10,6 +10,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
 import { createDatabase } from '../support/databases.ts';
 import { adminClient, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import {
@@ -36,7 +37,6 @@ import { buildSdks, installApp, packSdks, runIn, SDK_PACKAGES, type SdkPackage }
  */
 
 const { DATABASE_URL } = process.env;
-const CHROMIUM = '/usr/bin/chromium';
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 if (skip) {
   console.warn(
@@ -228,17 +228,7 @@ describe.skipIf(skip)('the SDK packages, packed and installed outside the worksp
       await writeFile(join(web, 'script', 'index.html'), scriptTagPage('switchboard.global.js'));
       site = await startStaticServer(web, { url: server.url, clientKey });
       browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
+        ...CHROMIUM_LAUNCH,
       });
       for (const name of ['split', 'unsplit', 'script'] as const) {
         const page = await browser.newPage();

@@ -8,10 +8,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
 import { type RecordingProxy, startRecordingProxy } from './recording-proxy.ts';
 import { EMAILS, HIDDEN, type Seeded, seed, VISIBLE } from './seed.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 if (skip) {
   console.warn(
@@ -83,17 +83,7 @@ describe.skipIf(skip)('browser SDK in Chromium against a real server', () => {
     const profile = mkdtempSync(join(tmpdir(), 'sb-chromium-'));
     dirs.push(profile);
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      ...CHROMIUM_LAUNCH,
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));

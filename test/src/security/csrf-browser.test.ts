@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
 
 /**
  * The security review's attack, replayed in real Chromium: the admin is logged in (the session
@@ -17,7 +18,6 @@ import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../
  * the strict CSP without a single violation.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 if (skip) {
   console.warn(
@@ -84,17 +84,7 @@ describe.skipIf(skip)('CSRF and CSP in Chromium', () => {
     await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
     attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      ...CHROMIUM_LAUNCH,
     });
     context.setDefaultTimeout(10_000);
     page = context.pages()[0] ?? (await context.newPage());
