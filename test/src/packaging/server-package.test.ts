@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/server-process.ts';
+import { ADMIN, freePort } from '../support/server-process.ts';
 
 /**
  * The server as a user installs it: built, packed with `pnpm pack`, installed with `npm install`
@@ -15,7 +15,6 @@ import { freePort } from '../support/server-process.ts';
  */
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const ADMIN = { email: 'admin@example.test', password: 'correct-horse-battery' };
 
 interface RawResponse {
   status: number;
