@@ -5,6 +5,7 @@ export { resolveAttribute, textOf } from './context.ts';
 export { type EvaluateOptions, evaluate, evaluateAll, evaluateCompiled } from './evaluate.ts';
 export * from './model.ts';
 export { murmur3 } from './murmur3.ts';
+export * from './ofrep.ts';
 export * from './protocol.ts';
 export type { CompiledRegex, RegexEngine } from './regex.ts';
 export { NOT_FOUND } from './results.ts';

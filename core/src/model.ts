@@ -123,6 +123,12 @@ export interface FlagConfig {
   variantStickiness?: Stickiness;
   /** One level deep: a parent that has dependencies of its own never satisfies one. */
   dependencies?: Dependency[];
+  /**
+   * Client view only: the flag is evaluated on the server for browsers (its rules would reveal
+   * identifying values), so it comes as `{ key, enabled, remote: true }` without rules or variants
+   * and its answer comes from OFREP bulk evaluation (ofrep.ts).
+   */
+  remote?: boolean;
 }
 
 export interface Segment {
