@@ -9,4 +9,6 @@ export * from './ofrep.ts';
 export * from './protocol.ts';
 export type { CompiledRegex, RegexEngine } from './regex.ts';
 export { NOT_FOUND } from './results.ts';
+export { SwitchboardError, SwitchboardErrorCode, type SwitchboardErrorDetails } from './switchboard-error.ts';
+export * from './typed-flags.ts';
 export { evaluateWire, type WireView, wireView } from './wire-evaluator.ts';
