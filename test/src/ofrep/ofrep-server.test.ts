@@ -190,6 +190,29 @@ describe.skipIf(!DATABASE_URL)('OFREP on the server', () => {
     expect(again.status).toBe(304);
   });
 
+  it('carries the same security headers as the other SDK answers', async () => {
+    const snapshot = await server.request('GET', '/api/client/snapshot', { token: s.clientKey });
+    const answer = await ofrep('', s.clientKey, { context: {} });
+    const names = [
+      'content-security-policy',
+      'x-content-type-options',
+      'x-frame-options',
+      'referrer-policy',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+      'origin-agent-cluster',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-permitted-cross-domain-policies',
+      'x-xss-protection',
+    ];
+    for (const name of names) {
+      expect(snapshot.headers.get(name), name).not.toBeNull();
+      expect(answer.headers.get(name), name).toBe(snapshot.headers.get(name));
+    }
+    expect(answer.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+  });
+
   it('answers browser preflights on OFREP paths (X-API-Key allowed, ETag readable)', async () => {
     const res = await fetch(`${server.url}/ofrep/v1/evaluate/flags`, {
       method: 'OPTIONS',

@@ -20,7 +20,8 @@ import {
   FlagParams,
   GeneralError,
 } from './schemas.ts';
-import { contextFrom, evaluateBulk, evaluateOne, OfrepErrorCode } from './service.ts';
+import { fixedSecurityHeaders } from './security-headers.ts';
+import { type BulkKeys, contextFrom, evaluateBulk, evaluateOne, OfrepErrorCode } from './service.ts';
 
 export interface OfrepOptions {
   hub: DeliveryHub;
@@ -100,6 +101,12 @@ export const ofrepRoutes: FastifyPluginAsyncTypebox<OfrepOptions> = async (app, 
   const perKey = new RateLimit(app.config.ofrepKeyRate);
   const perAddress = new RateLimit(app.config.ofrepAddressRate);
   const tags = ['ofrep'];
+  const securityHeaders = fixedSecurityHeaders(app.config.secureCookies);
+  // Routes of this scope skip @fastify/helmet (`helmet: false`): the same headers, computed once.
+  app.addHook('onRequest', (_request, reply, done) => {
+    for (const [name, value] of securityHeaders) reply.raw.setHeader(name, value);
+    done();
+  });
 
   // Bad bodies get OFREP's answers (never a 500); everything else our usual shape with
   // OFREP's `errorDetails` beside it.
@@ -174,6 +181,7 @@ export const ofrepRoutes: FastifyPluginAsyncTypebox<OfrepOptions> = async (app, 
     '/ofrep/v1/evaluate/flags/:key',
     {
       validatorCompiler: bodyValidator,
+      helmet: false,
       schema: {
         tags,
         summary: 'OFREP single flag evaluation',
@@ -205,6 +213,7 @@ export const ofrepRoutes: FastifyPluginAsyncTypebox<OfrepOptions> = async (app, 
     '/ofrep/v1/evaluate/flags',
     {
       validatorCompiler: bodyValidator,
+      helmet: false,
       schema: {
         tags,
         summary: 'OFREP bulk evaluation',
@@ -218,14 +227,13 @@ export const ofrepRoutes: FastifyPluginAsyncTypebox<OfrepOptions> = async (app, 
       const parsed = contextFrom(request.body?.context);
       if ('problem' in parsed) return ofrepBadRequest(reply, undefined, OfrepErrorCode.InvalidContext, parsed.problem);
       const wanted = request.body?.flags;
-      let keys: Iterable<string>;
-      if (wanted === undefined) keys = key.kind === 'server' ? state.compiled().flags.keys() : state.clientVisibleKeys();
+      let keys: BulkKeys;
+      if (wanted === undefined) keys = key.kind === 'server' ? { all: true } : { list: state.clientVisibleKeys() };
       else {
         const unique = new Set(wanted);
-        keys = key.kind === 'server' ? unique : [...unique].filter((k) => state.isClientVisible(k));
+        keys = { names: key.kind === 'server' ? unique : [...unique].filter((k) => state.isClientVisible(k)) };
       }
-      const body = evaluateBulk(state.compiled(), keys, parsed.context);
-      const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+      const { body, etag } = evaluateBulk(state.compiled(), keys, parsed.context);
       reply.header('etag', etag).header('cache-control', 'no-cache');
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send(null);
       return sendJson(reply, body);
@@ -235,6 +243,7 @@ export const ofrepRoutes: FastifyPluginAsyncTypebox<OfrepOptions> = async (app, 
   app.get(
     '/ofrep/v1/configuration',
     {
+      helmet: false,
       schema: {
         tags,
         summary: 'OFREP provider configuration',

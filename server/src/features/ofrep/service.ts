@@ -1,9 +1,11 @@
 import {
+  type CompiledFlag,
   type CompiledSnapshot,
   type Context,
   type EvaluationResult,
   evaluateCompiled,
   fromOfrepContext,
+  murmur3,
   type OfrepContext,
   type OfrepFlagResult,
   type OfrepMetadata,
@@ -80,30 +82,60 @@ export function ofrepResult(key: string, result: EvaluationResult): OfrepFlagRes
   };
 }
 
-/**
- * Serialized answers, per compiled snapshot (so per revision), flag and result. Core hands out
- * shared, frozen result objects (one per rule, variant, or off), so a bulk answer of hundreds of
- * flags is mostly string concatenation.
- */
-const fragments = new WeakMap<CompiledSnapshot, Map<string, WeakMap<EvaluationResult, string>>>();
+/** One flag's answer serialized, with two hashes of it for the bulk answer's ETag. */
+interface Fragment {
+  json: string;
+  h1: number;
+  h2: number;
+}
 
-function fragmentOf(snapshot: CompiledSnapshot, key: string, result: EvaluationResult): string {
-  let byFlag = fragments.get(snapshot);
-  if (!byFlag) {
-    byFlag = new Map();
-    fragments.set(snapshot, byFlag);
+/** A flag of one compiled snapshot and the serialized answers it has given so far. */
+interface FlagSlot {
+  key: string;
+  flag: CompiledFlag;
+  /** Bounded: core hands out shared, frozen results (one per rule, variant, or off). */
+  fragments: Map<EvaluationResult, Fragment>;
+}
+
+interface SnapshotSlots {
+  byKey: Map<string, FlagSlot>;
+  /** Every flag, in the snapshot's order. */
+  all: FlagSlot[];
+  /** Lists of slots asked for by name, e.g. the client-visible flags (cached by the caller's array). */
+  lists: WeakMap<readonly string[], FlagSlot[]>;
+}
+
+/**
+ * Per compiled snapshot (so per revision): a slot per flag holding its serialized answers, so a
+ * bulk answer of hundreds of flags is mostly lookups and string concatenation.
+ */
+const slotsOf = new WeakMap<CompiledSnapshot, SnapshotSlots>();
+
+function slots(snapshot: CompiledSnapshot): SnapshotSlots {
+  let held = slotsOf.get(snapshot);
+  if (!held) {
+    const byKey = new Map<string, FlagSlot>();
+    const all: FlagSlot[] = [];
+    for (const [key, flag] of snapshot.flags) {
+      const slot = { key, flag, fragments: new Map() };
+      byKey.set(key, slot);
+      all.push(slot);
+    }
+    held = { byKey, all, lists: new WeakMap() };
+    slotsOf.set(snapshot, held);
   }
-  let byResult = byFlag.get(key);
-  if (!byResult) {
-    byResult = new WeakMap();
-    byFlag.set(key, byResult);
+  return held;
+}
+
+function fragmentOf(slot: FlagSlot, result: EvaluationResult): Fragment {
+  let fragment = slot.fragments.get(result);
+  if (fragment === undefined) {
+    const json = JSON.stringify(ofrepResult(slot.key, result));
+    fragment = { json, h1: murmur3(json, 1), h2: murmur3(json, 2) };
+    // Errors are built per evaluation (core's `failure`): keeping them would grow without bound.
+    if (result.reason !== Reason.Error) slot.fragments.set(result, fragment);
   }
-  let json = byResult.get(result);
-  if (json === undefined) {
-    json = JSON.stringify(ofrepResult(key, result));
-    byResult.set(result, json);
-  }
-  return json;
+  return fragment;
 }
 
 /** Evaluates one flag; undefined when the snapshot has no such flag. */
@@ -112,20 +144,51 @@ export function evaluateOne(
   key: string,
   context: Context,
 ): { result: EvaluationResult; json: string } | undefined {
-  const flag = snapshot.flags.get(key);
-  if (flag === undefined) return undefined;
-  const result = evaluateCompiled(snapshot, flag, context);
-  return { result, json: fragmentOf(snapshot, key, result) };
+  const slot = slots(snapshot).byKey.get(key);
+  if (slot === undefined) return undefined;
+  const result = evaluateCompiled(snapshot, slot.flag, context);
+  return { result, json: fragmentOf(slot, result).json };
 }
 
-/** The bulk answer's body for `keys` (those the snapshot lacks are left out). */
-export function evaluateBulk(snapshot: CompiledSnapshot, keys: Iterable<string>, context: Context): string {
-  const parts: string[] = [];
-  for (const key of keys) {
-    const flag = snapshot.flags.get(key);
-    if (flag !== undefined) parts.push(fragmentOf(snapshot, key, evaluateCompiled(snapshot, flag, context)));
+/** Which flags a bulk request evaluates: all, a list held by the caller (cached per array), or names. */
+export type BulkKeys = { all: true } | { list: readonly string[] } | { names: Iterable<string> };
+
+/**
+ * The bulk answer's body for `keys` (those the snapshot lacks are left out) and its ETag: a hash of
+ * the body, folded from the hashes of its parts (computed once per part), so equal answers get equal
+ * tags on every replica without hashing tens of kilobytes per request.
+ */
+export function evaluateBulk(snapshot: CompiledSnapshot, keys: BulkKeys, context: Context): { body: string; etag: string } {
+  const held = slots(snapshot);
+  let chosen: FlagSlot[];
+  if ('all' in keys) chosen = held.all;
+  else if ('list' in keys) {
+    let cached = held.lists.get(keys.list);
+    if (!cached) {
+      cached = keys.list.map((k) => held.byKey.get(k)).filter((slot) => slot !== undefined);
+      held.lists.set(keys.list, cached);
+    }
+    chosen = cached;
+  } else {
+    chosen = [];
+    for (const k of keys.names) {
+      const slot = held.byKey.get(k);
+      if (slot !== undefined) chosen.push(slot);
+    }
   }
-  return `{"flags":[${parts.join(',')}]}`;
+  let body = '{"flags":[';
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < chosen.length; i++) {
+    const slot = chosen[i] as FlagSlot;
+    const fragment = fragmentOf(slot, evaluateCompiled(snapshot, slot.flag, context));
+    body += i === 0 ? fragment.json : `,${fragment.json}`;
+    a = Math.imul(a ^ fragment.h1, 0x01000193) ^ i;
+    b = Math.imul(b ^ fragment.h2, 0x5bd1e995) + i;
+  }
+  body += ']}';
+  const etag = `"${(a >>> 0).toString(36)}-${(b >>> 0).toString(36)}-${chosen.length.toString(36)}"`;
+  return { body, etag };
 }
 
 /** Fields of our context that must be strings when an OFREP context carries them. */
