@@ -1,3 +1,4 @@
+import type { BrowserEvaluation } from './components/browser-evaluation.tsx';
 /**
  * What the admin API returns (server/src/features/<feature>/schemas.ts). The flag model itself
  * (conditions, rules, variants) is core's (core/src/model.ts); it is restated here because the UI
@@ -94,6 +95,8 @@ export interface FlagEnvironment extends FlagConfig {
   environment: string;
   version: number;
   updatedAt: string;
+  /** Where browsers evaluate it (GET only). */
+  browser?: BrowserEvaluation;
 }
 
 export interface ConfigVersion extends FlagConfig {
