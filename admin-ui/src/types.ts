@@ -1,4 +1,3 @@
-import type { BrowserEvaluation } from './components/browser-evaluation.tsx';
 /**
  * What the admin API returns (server/src/features/<feature>/schemas.ts). The flag model itself
  * (conditions, rules, variants) is core's (core/src/model.ts); it is restated here because the UI
@@ -88,6 +87,12 @@ export interface FlagConfig {
   variants: Variant[];
   variantStickiness?: string;
   dependencies: Dependency[];
+}
+
+/** Where browsers evaluate a flag in one environment, as the server's client view decides it. */
+export interface BrowserEvaluation {
+  mode: 'local' | 'server' | 'hidden';
+  reasons: Array<{ code: string; attribute?: string; ruleId?: string; segment?: string; flag?: string }>;
 }
 
 export interface FlagEnvironment extends FlagConfig {

@@ -1,10 +1,5 @@
+import type { BrowserEvaluation } from '../types.ts';
 import { Badge } from './ui.tsx';
-
-/** Where browsers evaluate a flag in one environment, as the server's client view decides it. */
-export interface BrowserEvaluation {
-  mode: 'local' | 'server' | 'hidden';
-  reasons: Array<{ code: string; attribute?: string; ruleId?: string; segment?: string; flag?: string }>;
-}
 
 function describe(reason: BrowserEvaluation['reasons'][number]): string {
   const rule = reason.ruleId ? ` in rule ${reason.ruleId}` : '';

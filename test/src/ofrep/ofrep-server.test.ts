@@ -190,6 +190,16 @@ describe.skipIf(!DATABASE_URL)('OFREP on the server', () => {
     expect(again.status).toBe(304);
   });
 
+  it('describes the OFREP routes in the API description', async () => {
+    const doc = (await server.request('GET', '/docs/json')).body as { paths: Record<string, Record<string, any>> };
+    expect(Object.keys(doc.paths['/ofrep/v1/evaluate/flags/{key}'] ?? {})).toEqual(['post']);
+    expect(Object.keys(doc.paths['/ofrep/v1/evaluate/flags'] ?? {})).toEqual(['post']);
+    expect(Object.keys(doc.paths['/ofrep/v1/configuration'] ?? {})).toEqual(['get']);
+    const bulk = doc.paths['/ofrep/v1/evaluate/flags']?.post;
+    expect(Object.keys(bulk.responses).sort()).toEqual(['200', '304', '400', '401', '403', '429', '500', '503']);
+    expect(JSON.stringify(bulk.requestBody)).toContain('flags');
+  });
+
   it('carries the same security headers as the other SDK answers', async () => {
     const snapshot = await server.request('GET', '/api/client/snapshot', { token: s.clientKey });
     const answer = await ofrep('', s.clientKey, { context: {} });
