@@ -79,7 +79,7 @@ function matchesEtag(header: string | string[] | undefined, etag: string): boole
 }
 
 /** Pre-serialized JSON goes out as it is (Fastify serializes only objects). */
-function sendJson(reply: FastifyReply, json: string) {
+function sendJson(reply: FastifyReply, json: string | Buffer) {
   return reply.type('application/json').send(json);
 }
 

@@ -85,6 +85,8 @@ export function ofrepResult(key: string, result: EvaluationResult): OfrepFlagRes
 /** One flag's answer serialized, with two hashes of it for the bulk answer's ETag. */
 interface Fragment {
   json: string;
+  /** The same as UTF-8, copied into bulk answers as it is. */
+  bytes: Buffer;
   h1: number;
   h2: number;
 }
@@ -131,7 +133,7 @@ function fragmentOf(slot: FlagSlot, result: EvaluationResult): Fragment {
   let fragment = slot.fragments.get(result);
   if (fragment === undefined) {
     const json = JSON.stringify(ofrepResult(slot.key, result));
-    fragment = { json, h1: murmur3(json, 1), h2: murmur3(json, 2) };
+    fragment = { json, bytes: Buffer.from(json), h1: murmur3(json, 1), h2: murmur3(json, 2) };
     // Errors are built per evaluation (core's `failure`): keeping them would grow without bound.
     if (result.reason !== Reason.Error) slot.fragments.set(result, fragment);
   }
@@ -158,7 +160,7 @@ export type BulkKeys = { all: true } | { list: readonly string[] } | { names: It
  * the body, folded from the hashes of its parts (computed once per part), so equal answers get equal
  * tags on every replica without hashing tens of kilobytes per request.
  */
-export function evaluateBulk(snapshot: CompiledSnapshot, keys: BulkKeys, context: Context): { body: string; etag: string } {
+export function evaluateBulk(snapshot: CompiledSnapshot, keys: BulkKeys, context: Context): { body: Buffer; etag: string } {
   const held = slots(snapshot);
   let chosen: FlagSlot[];
   if ('all' in keys) chosen = held.all;
@@ -176,20 +178,34 @@ export function evaluateBulk(snapshot: CompiledSnapshot, keys: BulkKeys, context
       if (slot !== undefined) chosen.push(slot);
     }
   }
-  let body = '{"flags":[';
+  // Bytes, not a string: the answer is copied from UTF-8 made once per fragment instead of being
+  // encoded again for every request (tens of kilobytes for hundreds of flags).
+  const parts: Fragment[] = new Array(chosen.length);
+  let length = HEAD.length + TAIL.length + Math.max(0, chosen.length - 1);
   let a = 0x811c9dc5;
   let b = 0x01000193;
   for (let i = 0; i < chosen.length; i++) {
     const slot = chosen[i] as FlagSlot;
     const fragment = fragmentOf(slot, evaluateCompiled(snapshot, slot.flag, context));
-    body += i === 0 ? fragment.json : `,${fragment.json}`;
+    parts[i] = fragment;
+    length += fragment.bytes.length;
     a = Math.imul(a ^ fragment.h1, 0x01000193) ^ i;
     b = Math.imul(b ^ fragment.h2, 0x5bd1e995) + i;
   }
-  body += ']}';
+  const body = Buffer.allocUnsafe(length);
+  let at = HEAD.copy(body, 0);
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) body[at++] = COMMA;
+    at += (parts[i] as Fragment).bytes.copy(body, at);
+  }
+  TAIL.copy(body, at);
   const etag = `"${(a >>> 0).toString(36)}-${(b >>> 0).toString(36)}-${chosen.length.toString(36)}"`;
   return { body, etag };
 }
+
+const HEAD = Buffer.from('{"flags":[');
+const TAIL = Buffer.from(']}');
+const COMMA = 0x2c;
 
 /** Fields of our context that must be strings when an OFREP context carries them. */
 const STRING_FIELDS = ['targetingKey', 'userId', 'sessionId', 'remoteAddress', 'environment', 'appName', 'currentTime'] as const;
