@@ -257,16 +257,25 @@ describe.skipIf(!DATABASE_URL)('OFREP limits', () => {
         headers: { 'content-type': 'application/json', 'x-api-key': key },
         body: '{"context":{}}',
       });
-    // Start at the beginning of a one-second window so every burst lands in one.
-    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
-    const byKey = await Promise.all(Array.from({ length: 30 }, () => post(s.serverKey)));
-    const statuses = byKey.map((r) => r.status);
-    expect(statuses.filter((x) => x === 200)).toHaveLength(20);
+    // Key lookups cached first, then each burst starts at the beginning of a one-second window; a
+    // burst that did not finish within its window (a slow machine) is tried again.
+    await Promise.all([post(s.serverKey), post(s.clientKey)]);
+    const burst = async () => {
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+      const window = Math.floor(Date.now() / 1000);
+      const byKey = await Promise.all(Array.from({ length: 30 }, () => post(s.serverKey)));
+      const byAddress = await Promise.all(Array.from({ length: 40 }, () => post(s.clientKey)));
+      return { byKey, byAddress, sameWindow: Math.floor(Date.now() / 1000) === window };
+    };
+    let result = await burst();
+    for (let i = 0; i < 3 && !result.sameWindow; i++) result = await burst();
+    expect(result.sameWindow).toBe(true);
+    const { byKey, byAddress } = result;
+    expect(byKey.filter((r) => r.status === 200)).toHaveLength(20);
     const limited = byKey.find((r) => r.status === 429);
     expect(limited?.headers.get('retry-after')).toBe('1');
     expect(await limited?.json()).toMatchObject({ error: { code: 'RATE_LIMITED', details: { limit: 'key' } } });
-    // The other key still has its allowance, until the address runs out (60 per second from 127.0.0.1).
-    const byAddress = await Promise.all(Array.from({ length: 40 }, () => post(s.clientKey)));
+    // The other key has an allowance of its own, but the address runs out (60 per second from 127.0.0.1).
     const addressLimited = byAddress.filter((r) => r.status === 429);
     expect(addressLimited.length).toBeGreaterThan(0);
     const bodies = await Promise.all(addressLimited.map((r) => r.json()));
