@@ -14,7 +14,14 @@ export const LOADERS: PluginLoaders = {
   cidr: () => import('@switchboard/core/cidr').then((m) => m.cidrMatcher),
 };
 
-export const loadSha256 = () => import('./sha256-hex.ts');
-
 /** Core's wire checks, which every network payload passes before it is taken (4 KB: not in the entry). */
 export const loadWireChecks = () => import('@switchboard/core/wire-validation');
+
+/** The OFREP request for server-evaluated flags: only pages whose client view has some need it. */
+export const loadRemote = () => import('./remote.ts');
+
+/** `track()`'s aggregation, loaded the first time a page tracks an event. */
+export const loadTracking = () => import('./tracking.ts');
+
+/** The snapshot request, the stream's fallback: loaded when the stream fails or there is none. */
+export const loadPolling = () => import('./polling.ts');

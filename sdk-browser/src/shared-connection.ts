@@ -6,29 +6,35 @@ import {
   PLUGINS,
   parseSnapshot,
   type SnapshotPayload,
+  SwitchboardError,
   type WireView,
   wireView,
 } from '@switchboard/core';
 import { startDelivery } from './delivery.ts';
 import { LOADERS, loadWireChecks } from './on-demand.ts';
 import type { Resolved } from './options.ts';
-import { usageMetrics } from './usage-metrics.ts';
+import { type UsageMetrics, usageMetrics } from './usage-metrics.ts';
 
-/** A client view ready for evaluation, with the salt and attributes its sensitive conditions were digested with. */
-export type View = WireView & Pick<SnapshotPayload, 'sensitive'>;
+/**
+ * A client view ready for evaluation, with its server-evaluated flags (`remote`): each with the
+ * revision at which a patch or snapshot last said it may have changed, so that clients know when to
+ * ask the server for its answers again.
+ */
+export type View = WireView & { remote: ReadonlyMap<string, number> };
 
 /** What a connection tells its clients: `update` (a new view), `fresh`, `stale` and `error` (with the error). */
-export type ConnectionListener = (type: 'update' | 'fresh' | 'stale' | 'error', error?: Error | null) => void;
+export type ConnectionListener = (type: 'update' | 'fresh' | 'stale' | 'error', error?: SwitchboardError | null) => void;
 
 interface OwnedConnection {
   listeners: Set<ConnectionListener>;
   view: View | null;
   stale: boolean;
   /** Set when delivery stopped for good (a refused key). */
-  fatal: Error | null;
+  fatal: SwitchboardError | null;
   /** Takes a view the page carries when it is newer than the one held. */
   offer(bootstrap: SnapshotPayload | null | undefined): void;
   count(flag: string, result: EvaluationResult): void;
+  metrics: UsageMetrics;
   close(): void;
 }
 
@@ -40,7 +46,7 @@ export type SharedConnection = Readonly<Omit<OwnedConnection, 'listeners' | 'clo
  * connections per host over HTTP/1.1, and each EventSource holds one for good. Clients come and go;
  * the last one to leave closes the stream.
  */
-const connections = new Map<string, OwnedConnection>();
+const connections = new Map<unknown, OwnedConnection>();
 
 type Plugin = keyof CompileOptions;
 
@@ -66,7 +72,8 @@ function pluginsMissing(p: SnapshotPayload, have: CompileOptions): Plugin[] {
 
 /** The page's connection for `o.url` + `o.clientKey`, created on first use; `release` when done with it. */
 export function acquireConnection(o: Resolved, listener: ConnectionListener): { connection: SharedConnection; release: () => void } {
-  const id = `${o.url} ${o.clientKey}`;
+  // Offline clients share nothing: each serves its own bootstrap.
+  const id = o.offline ? {} : `${o.url} ${o.clientKey}`;
   const connection = connections.get(id) ?? openConnection(o);
   connections.set(id, connection);
   const { listeners } = connection;
@@ -87,16 +94,19 @@ function openConnection(o: Resolved): OwnedConnection {
   const cacheKey = `switchboard:${o.url}:${o.clientKey}`;
   const metrics = usageMetrics(o);
   let payload: SnapshotPayload | null = null;
+  /** The server-evaluated flags of `payload`, see View. */
+  let remote = new Map<string, number>();
   /**
    * Network payloads in arrival order, each taken once core's wire checks have passed it. Loading
    * them starts at once, so that they are usually there when the first payload arrives.
    */
-  let queue: Promise<unknown> = loadWireChecks();
+  let queue: Promise<unknown> = o.offline ? Promise.resolve() : loadWireChecks();
+  let stop = () => {};
 
   const notify: ConnectionListener = (type, error) => {
     for (const l of [...listeners]) l(type, error);
   };
-  const fail = (message: string) => notify('error', new Error(message));
+  const fail = (message: string, code: 'INVALID_DATA' | 'NETWORK' = 'INVALID_DATA') => notify('error', new SwitchboardError(code, message));
 
   const self: OwnedConnection = {
     listeners,
@@ -110,19 +120,29 @@ function openConnection(o: Resolved): OwnedConnection {
       else if (!payload || p.revision > payload.revision) use(p);
     },
     count: metrics.count,
+    metrics,
     close() {
       stop();
       metrics.flush();
     },
   };
 
-  /** Makes `p` the view, once the operator plug-ins it needs are loaded. */
-  function use(p: SnapshotPayload): void {
+  /**
+   * Makes `p` the view, once the operator plug-ins it needs are loaded. A server-evaluated flag may
+   * have changed when a patch names it, or with any snapshot of another revision (a segment's members
+   * or a rule on the server are not in the view: the server names the flag in a patch instead).
+   */
+  function use(p: SnapshotPayload, patch?: PatchPayload): void {
+    const named = new Set(patch?.changes.map((c) => (c.op === 'flag' ? c.flag.key : c.op === 'flag-removed' ? c.key : '')));
+    const same = (key: string) => (patch ? !named.has(key) : p.revision === payload?.revision);
+    const next = new Map<string, number>();
+    for (const f of p.flags) if (f.remote) next.set(f.key, (same(f.key) && remote.get(f.key)) || p.revision);
+    remote = next;
     payload = p;
     const missing = pluginsMissing(p, { ...loaded, ...o.operators });
     // When loading failed there is still no plug-in: the view is used anyway, those conditions never match.
-    if (missing.length > 0) void Promise.all(missing.map(load)).then(() => payload === p && compile(p));
-    else compile(p);
+    if (missing.length > 0) void Promise.all(missing.map(load)).then(() => payload === p && compile(p, next));
+    else compile(p, next);
   }
 
   function load(plugin: Plugin): Promise<unknown> | undefined {
@@ -130,14 +150,14 @@ function openConnection(o: Resolved): OwnedConnection {
       (m) => (loaded[plugin] = m),
       (error) => {
         loading[plugin] = undefined;
-        fail(`${plugin} operators not loaded: ${error}`);
+        fail(`${plugin} operators not loaded: ${error}`, 'NETWORK');
       },
     );
     return loading[plugin];
   }
 
-  function compile(p: SnapshotPayload): void {
-    self.view = { ...wireView(p, { ...loaded, ...o.operators }), sensitive: p.sensitive };
+  function compile(p: SnapshotPayload, remote: Map<string, number>): void {
+    self.view = { ...wireView(p, { ...loaded, ...o.operators }), remote };
     notify('update');
   }
 
@@ -151,7 +171,7 @@ function openConnection(o: Resolved): OwnedConnection {
    * view it would become (false when it changes nothing), and a payload with any issue is rejected
    * whole, keeping the view held.
    */
-  function check(kind: 'Snapshot' | 'Patch', value: unknown, next: () => SnapshotPayload | null | false): void {
+  function check(kind: 'Snapshot' | 'Patch', value: unknown, next: () => SnapshotPayload | null | false, patch?: PatchPayload): void {
     queue = queue
       .then(loadWireChecks)
       .then((m) => {
@@ -163,22 +183,27 @@ function openConnection(o: Resolved): OwnedConnection {
         } catch {
           // Full or blocked storage costs the next page load its head start, nothing more.
         }
-        use(p);
+        use(p, patch);
       })
       // Also when the checks could not be loaded (the network dropped): nothing unchecked is taken.
       .catch(() => fail(`Malformed ${kind}`));
   }
 
-  const stop = startDelivery(o, {
+  // Offline: no request of any kind; an empty view (older than any bootstrap) until a client offers one.
+  if (o.offline) {
+    use({ environment: '', revision: -1, flags: [] });
+    return self;
+  }
+  stop = startDelivery(o, {
     revision: () => payload?.revision ?? null,
     // Never an older revision than held, from any source: a replica behind a round-robin balancer
-    // must not take the page back. The same revision is taken again: it may carry a new salt.
+    // must not take the page back. The same revision is taken again (a replica may have been rebuilt).
     snapshot: (value) =>
       check('Snapshot', value, () => {
         const p = value as SnapshotPayload;
         return (!payload || p.revision >= payload.revision) && p;
       }),
-    patch: (value) => check('Patch', value, () => payload && applyPatch(payload, value as PatchPayload)),
+    patch: (value) => check('Patch', value, () => payload && applyPatch(payload, value as PatchPayload), value as PatchPayload),
     health(error) {
       const stale = error !== null;
       if (self.stale === stale) return;

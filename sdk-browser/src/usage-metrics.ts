@@ -7,16 +7,26 @@ interface FlagCount {
   variants: Record<string, number>;
 }
 
+/** Tracked events (`track()`, tracking.ts): what goes with the next report, and what to keep when it failed. */
+export interface TrackedEvents {
+  take(): unknown[];
+  keep(sent: unknown[]): void;
+}
+
 export interface UsageMetrics {
   count(flag: string, result: EvaluationResult): void;
+  /** Set by tracking.ts the first time the page tracks an event. */
+  events?: TrackedEvents;
   /** Sends what was counted since the last send, if anything, and stops the timer (a tick then sets it again). */
   flush(): void;
 }
 
 /**
- * Evaluation counts per flag and variant, sent to `POST /api/sdk/metrics` every `metricsInterval`
- * (one report per shared connection, whatever the number of clients). Best effort: a report that
- * fails is dropped, never retried, and never reported as an error.
+ * Evaluation counts per flag and variant, and tracked events, sent to `POST /api/sdk/metrics` every
+ * `metricsInterval` (one report per shared connection, whatever the number of clients). Counts are
+ * best effort: a report that fails is not retried, and never reported as an error; its tracked
+ * events are kept for the next one. `metrics` is sent only when there are some: servers before it
+ * reject unknown fields.
  */
 export function usageMetrics(o: Resolved): UsageMetrics {
   // No prototype: a flag may be called `constructor`.
@@ -34,10 +44,12 @@ export function usageMetrics(o: Resolved): UsageMetrics {
 
   function flush(): void {
     o.timers.clear(timer);
-    if (Object.keys(flags).length === 0) return;
-    const body = JSON.stringify({ start: iso(start), stop: iso(o.now()), flags });
+    const metrics = self.events?.take() ?? [];
+    if (Object.keys(flags).length === 0 && metrics.length === 0) return;
+    const body = JSON.stringify({ start: iso(start), stop: iso(o.now()), flags, ...(metrics.length > 0 && { metrics }) });
     flags = Object.create(null);
     start = o.now();
+    const keep = () => self.events?.keep(metrics);
     try {
       // keepalive lets the last report of a page that is closing still go out.
       o.fetch(endpoint(o, 'sdk/metrics'), {
@@ -45,12 +57,13 @@ export function usageMetrics(o: Resolved): UsageMetrics {
         headers: { 'content-type': 'application/json' },
         body,
         keepalive: true,
-      }).catch(() => {});
-    } catch {}
+      }).then((res) => res.ok || keep(), keep);
+    } catch {
+      keep();
+    }
   }
 
-  schedule();
-  return {
+  const self: UsageMetrics = {
     count(flag, { enabled, variant }) {
       if (o.metricsInterval <= 0) return;
       flags[flag] ??= { yes: 0, no: 0, variants: {} };
@@ -60,4 +73,6 @@ export function usageMetrics(o: Resolved): UsageMetrics {
     },
     flush,
   };
+  schedule();
+  return self;
 }

@@ -15,6 +15,10 @@ export const LOADERS: PluginLoaders = {
   cidr: () => load('switchboard.cidr.js').then((m) => m.cidrMatcher),
 };
 
-export const loadSha256 = (): Promise<typeof import('../sha256-hex.ts')> => load('switchboard.sha256.js');
-
 export const loadWireChecks = (): Promise<typeof import('./wire-validation.ts')> => load('switchboard.wire-validation.js');
+
+export const loadRemote = (): Promise<typeof import('../remote.ts')> => load('switchboard.remote.js');
+
+export const loadTracking = (): Promise<typeof import('../tracking.ts')> => load('switchboard.tracking.js');
+
+export const loadPolling = (): Promise<typeof import('../polling.ts')> => load('switchboard.polling.js');

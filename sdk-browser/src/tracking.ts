@@ -1,0 +1,52 @@
+import type { EvaluationResult } from '@switchboard/core';
+import type { TrackedEvents, UsageMetrics } from './usage-metrics.ts';
+
+/** One tracked event's aggregate for one flag result (`POST /api/sdk/metrics`, `metrics`). */
+interface Metric {
+  name: string;
+  flag: string;
+  enabled: boolean;
+  variant: string;
+  ruleId: string | null;
+  count: number;
+  sum: number;
+}
+
+/** What the server takes in one report, and what a page holds of events it could not send yet. */
+const MAX_METRICS = 1000;
+const NAME = /^[\w.:-]{1,100}$/;
+
+/**
+ * `track()`, loaded on demand: the event counts once (and `value` is summed) for each flag result
+ * the client was served recently, aggregated per name and result until the next usage report.
+ * Beyond MAX_METRICS aggregates, new ones are dropped (the report could not carry them).
+ */
+export function track(metrics: UsageMetrics, name: string, served: Array<[string, EvaluationResult]>, value: number): void {
+  if (!NAME.test(name)) return;
+  const sum = Number.isFinite(value) ? value : 0;
+  metrics.events ??= tracker();
+  for (const [flag, { enabled, variant, ruleId }] of served) {
+    (metrics.events as ReturnType<typeof tracker>).add({ name, flag, enabled, variant: variant.name, ruleId, count: 1, sum });
+  }
+}
+
+function tracker(): TrackedEvents & { add(m: Metric): void } {
+  let held = new Map<string, Metric>();
+  const add = (m: Metric) => {
+    const key = JSON.stringify([m.name, m.flag, m.enabled, m.variant, m.ruleId]);
+    const h = held.get(key);
+    if (h) {
+      h.count += m.count;
+      h.sum += m.sum;
+    } else if (held.size < MAX_METRICS) held.set(key, { ...m });
+  };
+  return {
+    add,
+    take() {
+      const out = [...held.values()];
+      held = new Map();
+      return out;
+    },
+    keep: (sent) => (sent as Metric[]).forEach(add),
+  };
+}
