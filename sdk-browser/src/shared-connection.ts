@@ -57,15 +57,16 @@ type Plugin = keyof CompileOptions;
 const loaded: CompileOptions = {};
 const loading: Partial<Record<Plugin, Promise<unknown>>> = {};
 
-/** The plug-ins the conditions of `p` use, `have` lacks and can be loaded (REGEX is opt-in). */
+/**
+ * The plug-ins the conditions of `p` use, `have` lacks and can be loaded (REGEX is opt-in). Read off
+ * the JSON text: an `"operator":"X"` pair can only be a condition's (in a string value its quotes are
+ * escaped), and a hand-made bootstrap may hold anything where a condition should be.
+ */
 function pluginsMissing(p: SnapshotPayload, have: CompileOptions): Plugin[] {
   const missing = new Set<Plugin>();
-  // Rule and condition entries are not checked by parseSnapshot: a hand-made bootstrap may hold anything.
-  for (const holder of [...p.flags.flatMap((f) => f.rules ?? []), ...(p.segments ?? [])]) {
-    for (const c of Array.isArray(holder?.conditions) ? holder.conditions : []) {
-      const plugin = PLUGINS[c?.operator];
-      if (typeof plugin === 'string' && LOADERS[plugin] && !have[plugin]) missing.add(plugin);
-    }
+  for (const [, operator] of JSON.stringify(p).matchAll(/"operator":"(\w+)"/g)) {
+    const plugin = PLUGINS[operator as string];
+    if (typeof plugin === 'string' && LOADERS[plugin] && !have[plugin]) missing.add(plugin);
   }
   return [...missing];
 }
