@@ -50,7 +50,7 @@ export const scriptTagOnDemand: UserConfig = {
     'switchboard.cidr': 'src/script-tag/cidr.ts',
     'switchboard.wire-validation': 'src/script-tag/wire-validation.ts',
     'switchboard.remote': 'src/remote.ts',
-    'switchboard.tracking': 'src/tracking.ts',
+    'switchboard.usage-report': 'src/usage-report.ts',
     'switchboard.polling': 'src/polling.ts',
   },
   format: 'esm',

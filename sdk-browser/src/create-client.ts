@@ -14,8 +14,9 @@ import {
   type VariantNameOf,
 } from '@switchboard/core';
 import { createEmitter } from './emitter.ts';
+import { KIT } from './kit.ts';
 import { type RemoteResults, toResults } from './ofrep-results.ts';
-import { loadRemote, loadTracking } from './on-demand.ts';
+import { loadRemote, loadUsageReport } from './on-demand.ts';
 import { type ClientOptions, type Exposure, resolveOptions } from './options.ts';
 import type { RemoteEvaluation, RemoteHooks } from './remote.ts';
 import { acquireConnection } from './shared-connection.ts';
@@ -185,7 +186,7 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
     if (closed) return;
     const asks = view && !o.offline && view.remote.size > 0;
     if (asks) {
-      server ??= loadRemote().then((m) => m.remoteEvaluation(o, SwitchboardError, remoteKey, hooks, answered));
+      server ??= loadRemote().then((m) => m.remoteEvaluation(o, KIT, remoteKey, hooks, answered));
       server.then(
         (r) => r.update(view),
         (e) => {
@@ -310,7 +311,7 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
       const recent = Object.entries(served)
         .filter(([, [, at]]) => now - at < TRACK_WINDOW_MS)
         .map(([flag, [r]]): [string, EvaluationResult] => [flag, r]);
-      if (o.metricsInterval > 0) void loadTracking().then((m) => m.track(connection.metrics, name, recent, value ?? 0));
+      if (o.metricsInterval > 0) void loadUsageReport().then((m) => m.track(connection.metrics, name, recent, value ?? 0));
     },
     status: () => status,
     whenReady: () => whenReady,

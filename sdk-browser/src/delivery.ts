@@ -1,4 +1,5 @@
 import { backoffDelay, HEALTHY_STREAM_MS, SwitchboardError } from '@switchboard/core';
+import { KIT } from './kit.ts';
 import { loadPolling } from './on-demand.ts';
 import { type EventSourceConstructor, type EventSourceLike, endpoint, type Resolved } from './options.ts';
 
@@ -88,7 +89,7 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
   /** The snapshot request: a fallback, so its code is loaded only when the stream fails (polling.ts). */
   function poll(): void {
     loadPolling().then(
-      (m) => m.poll(d),
+      (m) => m.poll(d, KIT),
       (cause) => {
         if (d.stopped) return;
         const error = new SwitchboardError('NETWORK', String(cause), { cause, retryInMs: d.backoff() });

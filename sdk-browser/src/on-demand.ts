@@ -20,8 +20,8 @@ export const loadWireChecks = () => import('@switchboard/core/wire-validation');
 /** The OFREP request for server-evaluated flags: only pages whose client view has some need it. */
 export const loadRemote = () => import('./remote.ts');
 
-/** `track()`'s aggregation, loaded the first time a page tracks an event. */
-export const loadTracking = () => import('./tracking.ts');
+/** Sending usage reports, and `track()`'s aggregation: loaded with the first report or tracked event. */
+export const loadUsageReport = () => import('./usage-report.ts');
 
 /** The snapshot request, the stream's fallback: loaded when the stream fails or there is none. */
 export const loadPolling = () => import('./polling.ts');

@@ -1,6 +1,5 @@
-import { RetryPolicy, retryPolicyFor, SwitchboardError } from '@switchboard/core';
 import type { Delivery } from './delivery.ts';
-import { endpoint } from './options.ts';
+import type { Kit } from './kit.ts';
 
 /**
  * One snapshot request with `If-None-Match` (delivery.ts), loaded the first time the stream fails
@@ -8,8 +7,9 @@ import { endpoint } from './options.ts';
  * once (the server is back), the stream or the snapshot again after core's backoff, or nothing
  * (a refused key).
  */
-export async function poll(d: Delivery): Promise<void> {
+export async function poll(d: Delivery, kit: Kit): Promise<void> {
   const { o, on } = d;
+  const { SwitchboardError, endpoint } = kit;
   let retryAfterMs = 0;
   try {
     const revision = on.revision();
@@ -19,7 +19,7 @@ export async function poll(d: Delivery): Promise<void> {
       if (res.status !== 304) on.snapshot(await res.json().catch(() => undefined));
       if (d.pollOnly) {
         on.health(null);
-        d.timer = o.timers.set(() => poll(d), o.pollInterval);
+        d.timer = o.timers.set(() => poll(d, kit), o.pollInterval);
       } else if (!d.retried) {
         // The server is back: live updates now, not after a backoff grown during the outage.
         d.retried = true;
@@ -29,7 +29,7 @@ export async function poll(d: Delivery): Promise<void> {
       return;
     }
     const status = res.status;
-    if (retryPolicyFor(status) === RetryPolicy.Fatal) {
+    if (kit.retryPolicyFor(status) === 'fatal') {
       d.stop();
       on.fatal(new SwitchboardError('HTTP_STATUS', `Client key or URL refused (HTTP ${status})`, { status, fatal: true }));
       return;
@@ -42,6 +42,6 @@ export async function poll(d: Delivery): Promise<void> {
     const error = e instanceof SwitchboardError ? e : new SwitchboardError('NETWORK', String(e), { cause: e });
     error.retryInMs = Math.max(retryAfterMs, d.backoff());
     on.health(error);
-    d.timer = o.timers.set(() => poll(d), error.retryInMs);
+    d.timer = o.timers.set(() => poll(d, kit), error.retryInMs);
   }
 }

@@ -1,12 +1,6 @@
-import {
-  backoffDelay,
-  type EvaluationContext,
-  RetryPolicy,
-  retryPolicyFor,
-  type SwitchboardError,
-  toOfrepContext,
-} from '@switchboard/core';
-import { type RemoteResults, toResults } from './ofrep-results.ts';
+import type { EvaluationContext, SwitchboardError } from '@switchboard/core';
+import type { Kit } from './kit.ts';
+import type { RemoteResults } from './ofrep-results.ts';
 import type { Resolved } from './options.ts';
 import type { View } from './shared-connection.ts';
 
@@ -31,16 +25,9 @@ export interface RemoteEvaluation {
  * says one of them may have changed. Coalesced: one request in flight, and one more after it when
  * something changed meanwhile. A failed request is retried with core's backoff, a refused key
  * (fatal) only with the next change. Loaded on demand, only by pages whose view has such flags;
- * errors are made with the page's SwitchboardError (the script-tag build has a copy of core per
- * file). `answered` is the context version a bootstrap answered for (no request on start then).
+ * what it uses of core comes in `kit`. `answered` is the context version a bootstrap answered for (no request on start then).
  */
-export function remoteEvaluation(
-  o: Resolved,
-  Failure: typeof SwitchboardError,
-  cacheKey: string,
-  client: RemoteHooks,
-  answered: number,
-): RemoteEvaluation {
+export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client: RemoteHooks, answered: number): RemoteEvaluation {
   /** What the last request was for: context version, newest change, keys. */
   let asked: string | undefined;
   let asking = false;
@@ -66,7 +53,7 @@ export function remoteEvaluation(
         },
         (error: SwitchboardError) => {
           if (!error.fatal) {
-            error.retryInMs = backoffDelay(failures++, { random: o.random });
+            error.retryInMs = kit.backoffDelay(failures++, { random: o.random });
             timer = o.timers.set(() => {
               asked = '';
               if (latest) update(latest);
@@ -88,21 +75,21 @@ export function remoteEvaluation(
       res = await o.fetch(`${o.url}/ofrep/v1/evaluate/flags`, {
         method: 'POST',
         headers: { authorization: `Bearer ${o.clientKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ context: toOfrepContext(context), flags: keys }),
+        body: JSON.stringify({ context: kit.toOfrepContext(context), flags: keys }),
       });
     } catch (cause) {
-      throw new Failure('NETWORK', String(cause), { cause });
+      throw new kit.SwitchboardError('NETWORK', String(cause), { cause });
     }
     const status = res.status;
     if (!res.ok) {
-      throw new Failure('HTTP_STATUS', `Server evaluation refused (HTTP ${status})`, {
+      throw new kit.SwitchboardError('HTTP_STATUS', `Server evaluation refused (HTTP ${status})`, {
         status,
-        fatal: retryPolicyFor(status) === RetryPolicy.Fatal,
+        fatal: kit.retryPolicyFor(status) === 'fatal',
       });
     }
     const body = await res.json().catch(() => null);
-    if (!Array.isArray(body?.flags)) throw new Failure('INVALID_DATA', 'Malformed server evaluation');
-    const answers = toResults(body.flags, keys);
+    if (!Array.isArray(body?.flags)) throw new kit.SwitchboardError('INVALID_DATA', 'Malformed server evaluation');
+    const answers = kit.toResults(body.flags, keys);
     try {
       // The four latest contexts' answers, by id: a user's own answers only, never a context.
       const all = JSON.parse(o.storage?.getItem(cacheKey) ?? '{}');

@@ -1,13 +1,15 @@
 import type { EvaluationResult } from '@switchboard/core';
-import { endpoint, type Resolved } from './options.ts';
+import { KIT } from './kit.ts';
+import { loadUsageReport } from './on-demand.ts';
+import type { Resolved } from './options.ts';
 
-interface FlagCount {
+export interface FlagCount {
   yes: number;
   no: number;
   variants: Record<string, number>;
 }
 
-/** Tracked events (`track()`, tracking.ts): what goes with the next report, and what to keep when it failed. */
+/** Tracked events (`track()`, usage-report.ts): what goes with the next report, and what to keep when it failed. */
 export interface TrackedEvents {
   take(): unknown[];
   keep(sent: unknown[]): void;
@@ -15,25 +17,21 @@ export interface TrackedEvents {
 
 export interface UsageMetrics {
   count(flag: string, result: EvaluationResult): void;
-  /** Set by tracking.ts the first time the page tracks an event. */
+  /** Set by usage-report.ts the first time the page tracks an event. */
   events?: TrackedEvents;
   /** Sends what was counted since the last send, if anything, and stops the timer (a tick then sets it again). */
   flush(): void;
 }
 
 /**
- * Evaluation counts per flag and variant, and tracked events, sent to `POST /api/sdk/metrics` every
- * `metricsInterval` (one report per shared connection, whatever the number of clients). Counts are
- * best effort: a report that fails is not retried, and never reported as an error; its tracked
- * events are kept for the next one. `metrics` is sent only when there are some: servers before it
- * reject unknown fields.
+ * Evaluation counts per flag and variant, sent with the tracked events every `metricsInterval`
+ * (one report per shared connection, whatever the number of clients) by usage-report.ts.
  */
 export function usageMetrics(o: Resolved): UsageMetrics {
   // No prototype: a flag may be called `constructor`.
   let flags: Record<string, FlagCount> = Object.create(null);
   let start = o.now();
   let timer: unknown;
-  const iso = (ms: number) => new Date(ms).toISOString();
   const schedule = () => {
     if (o.metricsInterval <= 0) return;
     timer = o.timers.set(() => {
@@ -44,23 +42,12 @@ export function usageMetrics(o: Resolved): UsageMetrics {
 
   function flush(): void {
     o.timers.clear(timer);
-    const metrics = self.events?.take() ?? [];
-    if (Object.keys(flags).length === 0 && metrics.length === 0) return;
-    const body = JSON.stringify({ start: iso(start), stop: iso(o.now()), flags, ...(metrics.length > 0 && { metrics }) });
+    const taken = flags;
+    const from = start;
     flags = Object.create(null);
     start = o.now();
-    const keep = () => self.events?.keep(metrics);
-    try {
-      // keepalive lets the last report of a page that is closing still go out.
-      o.fetch(endpoint(o, 'sdk/metrics'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        keepalive: true,
-      }).then((res) => res.ok || keep(), keep);
-    } catch {
-      keep();
-    }
+    // Sending is code most reports never wait for: loaded with the first one (usage-report.ts).
+    if (Object.keys(taken).length > 0 || self.events) void loadUsageReport().then((m) => m.report(o, KIT, self, taken, from));
   }
 
   const self: UsageMetrics = {

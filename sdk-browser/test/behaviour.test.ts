@@ -166,7 +166,10 @@ describe('track()', () => {
     await late.timers.advance(31 * 60_000);
     slow.track('late');
     await settle();
+    const sent = http.calls.length;
     slow.close();
+    await settle();
+    expect(http.calls).toHaveLength(sent + 1);
     expect(body(http.calls.at(-1)?.init).metrics).toBeUndefined();
     client.close();
   });

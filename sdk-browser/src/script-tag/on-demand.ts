@@ -19,6 +19,6 @@ export const loadWireChecks = (): Promise<typeof import('./wire-validation.ts')>
 
 export const loadRemote = (): Promise<typeof import('../remote.ts')> => load('switchboard.remote.js');
 
-export const loadTracking = (): Promise<typeof import('../tracking.ts')> => load('switchboard.tracking.js');
+export const loadUsageReport = (): Promise<typeof import('../usage-report.ts')> => load('switchboard.usage-report.js');
 
 export const loadPolling = (): Promise<typeof import('../polling.ts')> => load('switchboard.polling.js');

@@ -3,7 +3,7 @@ import type { ClientOptions, EventSourceLike, StorageLike, Timers } from '../../
 
 // Core's wire checks, polling, server evaluation and tracking are imported on demand; loaded here
 // once, a client's import of them settles at once.
-await Promise.all([loadWireChecks(), import('../../src/polling.ts'), import('../../src/remote.ts'), import('../../src/tracking.ts')]);
+await Promise.all([loadWireChecks(), import('../../src/polling.ts'), import('../../src/remote.ts'), import('../../src/usage-report.ts')]);
 
 /** An EventSource whose server is the test: it opens, sends events and fails on command. */
 export class FakeStream implements EventSourceLike {

@@ -1,5 +1,7 @@
 import type { EvaluationResult } from '@switchboard/core';
-import type { TrackedEvents, UsageMetrics } from './usage-metrics.ts';
+import type { Kit } from './kit.ts';
+import type { Resolved } from './options.ts';
+import type { FlagCount, TrackedEvents, UsageMetrics } from './usage-metrics.ts';
 
 /** One tracked event's aggregate for one flag result (`POST /api/sdk/metrics`, `metrics`). */
 interface Metric {
@@ -17,7 +19,7 @@ const MAX_METRICS = 1000;
 const NAME = /^[\w.:-]{1,100}$/;
 
 /**
- * `track()`, loaded on demand: the event counts once (and `value` is summed) for each flag result
+ * `track()`, loaded on demand with the usage report: the event counts once (and `value` is summed) for each flag result
  * the client was served recently, aggregated per name and result until the next usage report.
  * Beyond MAX_METRICS aggregates, new ones are dropped (the report could not carry them).
  */
@@ -49,4 +51,28 @@ function tracker(): TrackedEvents & { add(m: Metric): void } {
     },
     keep: (sent) => (sent as Metric[]).forEach(add),
   };
+}
+
+/**
+ * Sends one usage report (`POST /api/sdk/metrics`): the counts taken since `start`, and the tracked
+ * events, when there is anything. Counts are best effort: a report that fails is not retried and
+ * never reported as an error; its tracked events go back for the next one. `metrics` is sent only
+ * when there are some: servers before it reject unknown fields.
+ */
+export function report(o: Resolved, kit: Kit, usage: UsageMetrics, flags: Record<string, FlagCount>, start: number): void {
+  const metrics = usage.events?.take() ?? [];
+  if (Object.keys(flags).length === 0 && metrics.length === 0) return;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const keep = () => usage.events?.keep(metrics);
+  try {
+    // keepalive lets the last report of a page that is closing still go out.
+    o.fetch(kit.endpoint(o, 'sdk/metrics'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ start: iso(start), stop: iso(o.now()), flags, ...(metrics.length > 0 && { metrics }) }),
+      keepalive: true,
+    }).then((res) => res.ok || keep(), keep);
+  } catch {
+    keep();
+  }
 }
