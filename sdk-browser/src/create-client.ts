@@ -17,6 +17,7 @@ import { createEmitter } from './emitter.ts';
 import { KIT } from './kit.ts';
 import { type RemoteResults, toResults } from './ofrep-results.ts';
 import { loadRemote, loadUsageReport } from './on-demand.ts';
+import type { Served } from './usage-report.ts';
 import { type ClientOptions, type Exposure, resolveOptions } from './options.ts';
 import type { RemoteEvaluation, RemoteHooks } from './remote.ts';
 import { acquireConnection } from './shared-connection.ts';
@@ -80,8 +81,6 @@ export interface Client<F = AnyFlags> {
 }
 
 const NOT_READY: Evaluation = Object.freeze({ enabled: false, variant: DISABLED_VARIANT, reason: 'NOT_READY', ruleId: null });
-/** How long a served result takes the events `track` records. */
-const TRACK_WINDOW_MS = 30 * 60_000;
 
 /** What `change` and exposures compare: whether the flag is on, and its variant (not the reason or the rule). */
 const answer = (r: EvaluationResult | undefined) => JSON.stringify([r?.enabled, r?.variant.name]);
@@ -121,8 +120,6 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
   const defaults: EvaluationContext = { appName: options.appName, environment: options.environment, ...options.staticContext };
   let context: EvaluationContext = {};
   let version = -1;
-  /** What the results were computed on: view, context version, server answers. */
-  let evaluated: unknown[] = [];
   // No prototype: a flag may be called `constructor`.
   const results: Record<string, EvaluationResult> = Object.create(null);
   /** The server's answers: for the current context, or the last one until those for the current one are in. */
@@ -131,8 +128,8 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
   let answered = -1;
   let server: Promise<RemoteEvaluation> | undefined;
   const waiting: Array<() => void> = [];
-  /** Results served (for `track`) and the answers exposures were reported for, since the context was set. */
-  let served: Record<string, [EvaluationResult, number]>;
+  /** Results served (for `track`: when) and the answers exposures were reported for, since the context was set. */
+  let served: Served;
   let exposed: Record<string, string>;
   let closed = false;
   let settle: [resolve: () => void, reject: (error: Error) => void] | undefined;
@@ -197,8 +194,8 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
       );
     }
     if (!asks || answered === version) for (const resolve of waiting.splice(0)) resolve();
-    if (!view || (evaluated[0] === view && evaluated[1] === version && evaluated[2] === remote)) return;
-    evaluated = [view, version, remote];
+    // Evaluated afresh each time (not on the read path); unchanged answers keep their objects.
+    if (!view) return;
     const differ: string[] = [];
     for (const key of new Set([...Object.keys(results), ...view.flags.keys()])) {
       const before = results[key];
@@ -291,12 +288,12 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
     identify: setContext,
     isEnabled(flag, fallback = false) {
       const r = counted(flag);
-      return r.reason === 'FLAG_NOT_FOUND' || r.reason === 'ERROR' || r.reason === 'NOT_READY' ? fallback : r.enabled;
+      // FLAG_NOT_FOUND, ERROR, NOT_READY (not NO_RULE_MATCH): no answer, the caller's fallback.
+      return /^(F|E|NOT_)/.test(r.reason) ? fallback : r.enabled;
     },
     variant(flag) {
       const { name, enabled, payload } = counted(flag).variant;
-      const parsed = parse(payload);
-      return (parsed === undefined ? { name, enabled } : { name, enabled, payload: parsed }) as never;
+      return (payload ? { name, enabled, payload: parse(payload) } : { name, enabled }) as never;
     },
     jsonValue(flag, fallback) {
       const { enabled, variant } = counted(flag);
@@ -306,12 +303,9 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
     peek: (flag) => results[flag],
     allFlags: () => ({ ...results }),
     track(name, value) {
-      const now = o.now();
       // The results served until now, not until the code has loaded.
-      const recent = Object.entries(served)
-        .filter(([, [, at]]) => now - at < TRACK_WINDOW_MS)
-        .map(([flag, [r]]): [string, EvaluationResult] => [flag, r]);
-      if (o.metricsInterval > 0) void loadUsageReport().then((m) => m.track(connection.metrics, name, recent, value ?? 0));
+      const now = { ...served };
+      if (o.metricsInterval > 0) void loadUsageReport().then((m) => m.track(connection.metrics, name, now, o.now(), value));
     },
     status: () => status,
     whenReady: () => whenReady,

@@ -18,17 +18,26 @@ interface Metric {
 const MAX_METRICS = 1000;
 const NAME = /^[\w.:-]{1,100}$/;
 
+/** Results a client served, by flag, with when (the last time). */
+export type Served = Record<string, [EvaluationResult, number]>;
+
+/** How long a served result takes the events `track` records. */
+const TRACK_WINDOW_MS = 30 * 60_000;
+
 /**
- * `track()`, loaded on demand with the usage report: the event counts once (and `value` is summed) for each flag result
- * the client was served recently, aggregated per name and result until the next usage report.
- * Beyond MAX_METRICS aggregates, new ones are dropped (the report could not carry them).
+ * `track()`, loaded on demand with the usage report: the event counts once (and `value` is summed)
+ * for each flag result the client served in the last TRACK_WINDOW_MS, aggregated per name and
+ * result until the next usage report. Beyond MAX_METRICS aggregates, new ones are dropped (the
+ * report could not carry them).
  */
-export function track(metrics: UsageMetrics, name: string, served: Array<[string, EvaluationResult]>, value: number): void {
+export function track(metrics: UsageMetrics, name: string, served: Served, now: number, value: unknown): void {
   if (!NAME.test(name)) return;
-  const sum = Number.isFinite(value) ? value : 0;
+  const sum = typeof value === 'number' && Number.isFinite(value) ? value : 0;
   metrics.events ??= tracker();
-  for (const [flag, { enabled, variant, ruleId }] of served) {
-    (metrics.events as ReturnType<typeof tracker>).add({ name, flag, enabled, variant: variant.name, ruleId, count: 1, sum });
+  for (const [flag, [{ enabled, variant, ruleId }, at]] of Object.entries(served)) {
+    if (now - at < TRACK_WINDOW_MS) {
+      (metrics.events as ReturnType<typeof tracker>).add({ name, flag, enabled, variant: variant.name, ruleId, count: 1, sum });
+    }
   }
 }
 
