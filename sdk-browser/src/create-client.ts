@@ -214,7 +214,7 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
     }
     if (status.ready) differ.length > 0 && events.emit('change', differ);
     // Ready once the server's answers are in too (offline, there is no other answer to wait for).
-    else if (o.offline || [...view.remote.keys()].every((k) => remote?.[k])) ready();
+    else if (o.offline || [...view.remote].every((k) => remote?.[k])) ready();
   }
 
   const { connection, release } = acquireConnection(o, (type, error) => {

@@ -38,8 +38,8 @@ export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client
   function update(view: View): void {
     latest = view;
     const [version, context, id] = client.context();
-    const keys = [...view.remote.keys()];
-    const want = `${version} ${Math.max(...view.remote.values())} ${keys}`;
+    const keys = [...view.remote];
+    const want = `${version} ${view.remoteAt} ${keys}`;
     // The bootstrap's answers stand for the first view.
     if (asked === undefined && answered === version) asked = want;
     if (want === asked || asking) return;

@@ -16,11 +16,11 @@ import type { Resolved } from './options.ts';
 import { type UsageMetrics, usageMetrics } from './usage-metrics.ts';
 
 /**
- * A client view ready for evaluation, with its server-evaluated flags (`remote`): each with the
- * revision at which a patch or snapshot last said it may have changed, so that clients know when to
- * ask the server for its answers again.
+ * A client view ready for evaluation, with the keys of its server-evaluated flags (`remote`) and the
+ * revision at which a patch or snapshot last said one of them may have changed (`remoteAt`), so that
+ * clients know when to ask the server for its answers again.
  */
-export type View = WireView & { remote: ReadonlyMap<string, number> };
+export type View = WireView & { remote: ReadonlySet<string>; remoteAt: number };
 
 /** What a connection tells its clients: `update` (a new view), `fresh`, `stale` and `error` (with the error). */
 export type ConnectionListener = (type: 'update' | 'fresh' | 'stale' | 'error', error?: SwitchboardError | null) => void;
@@ -95,8 +95,9 @@ function openConnection(o: Resolved): OwnedConnection {
   const cacheKey = `switchboard:${o.url}:${o.clientKey}`;
   const metrics = usageMetrics(o);
   let payload: SnapshotPayload | null = null;
-  /** The server-evaluated flags of `payload`, see View. */
-  let remote = new Map<string, number>();
+  /** The server-evaluated flags of `payload` and when one last changed, see View. */
+  let remote = new Set<string>();
+  let remoteAt = -1;
   /**
    * Network payloads in arrival order, each taken once core's wire checks have passed it. Loading
    * them starts at once, so that they are usually there when the first payload arrives.
@@ -134,16 +135,16 @@ function openConnection(o: Resolved): OwnedConnection {
    * or a rule on the server are not in the view: the server names the flag in a patch instead).
    */
   function use(p: SnapshotPayload, patch?: PatchPayload): void {
-    const named = new Set(patch?.changes.map((c) => (c.op === 'flag' ? c.flag.key : c.op === 'flag-removed' ? c.key : '')));
-    const same = (key: string) => (patch ? !named.has(key) : p.revision === payload?.revision);
-    const next = new Map<string, number>();
-    for (const f of p.flags) if (f.remote) next.set(f.key, (same(f.key) && remote.get(f.key)) || p.revision);
+    const next = new Set(p.flags.filter((f) => f.remote).map((f) => f.key));
+    const named = (key: string) => next.has(key) || remote.has(key);
+    if (patch ? patch.changes.some((c) => named(c.op === 'flag' ? c.flag.key : (c as { key: string }).key)) : p.revision !== payload?.revision)
+      remoteAt = p.revision;
     remote = next;
     payload = p;
     const missing = pluginsMissing(p, { ...loaded, ...o.operators });
     // When loading failed there is still no plug-in: the view is used anyway, those conditions never match.
-    if (missing.length > 0) void Promise.all(missing.map(load)).then(() => payload === p && compile(p, next));
-    else compile(p, next);
+    if (missing.length > 0) void Promise.all(missing.map(load)).then(() => payload === p && compile(p));
+    else compile(p);
   }
 
   function load(plugin: Plugin): Promise<unknown> | undefined {
@@ -157,8 +158,8 @@ function openConnection(o: Resolved): OwnedConnection {
     return loading[plugin];
   }
 
-  function compile(p: SnapshotPayload, remote: Map<string, number>): void {
-    self.view = { ...wireView(p, { ...loaded, ...o.operators }), remote };
+  function compile(p: SnapshotPayload): void {
+    self.view = { ...wireView(p, { ...loaded, ...o.operators }), remote, remoteAt };
     notify('update');
   }
 
