@@ -17,10 +17,10 @@ import { createEmitter } from './emitter.ts';
 import { KIT } from './kit.ts';
 import { type RemoteResults, toResults } from './ofrep-results.ts';
 import { loadRemote, loadUsageReport } from './on-demand.ts';
-import type { Served } from './usage-report.ts';
 import { type ClientOptions, type Exposure, resolveOptions } from './options.ts';
 import type { RemoteEvaluation, RemoteHooks } from './remote.ts';
 import { acquireConnection } from './shared-connection.ts';
+import type { Served } from './usage-report.ts';
 
 /** A flag's result: core's, with NOT_READY before anything is known about the flag. */
 export type Evaluation = Omit<EvaluationResult, 'reason'> & { reason: SdkReason };

@@ -137,7 +137,9 @@ function openConnection(o: Resolved): OwnedConnection {
   function use(p: SnapshotPayload, patch?: PatchPayload): void {
     const next = new Set(p.flags.filter((f) => f.remote).map((f) => f.key));
     const named = (key: string) => next.has(key) || remote.has(key);
-    if (patch ? patch.changes.some((c) => named(c.op === 'flag' ? c.flag.key : (c as { key: string }).key)) : p.revision !== payload?.revision)
+    if (
+      patch ? patch.changes.some((c) => named(c.op === 'flag' ? c.flag.key : (c as { key: string }).key)) : p.revision !== payload?.revision
+    )
       remoteAt = p.revision;
     remote = next;
     payload = p;
