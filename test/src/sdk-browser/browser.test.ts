@@ -18,9 +18,14 @@ if (skip) {
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 
 /** The users the page is opened for: their own values go to the server (that is how it answers), no one else's anywhere. */
-const MATCHING = { email: EMAILS[1], userId: BETA_USERS[0], guestId: 'u-999' };
-const OTHER = { email: 'intern@acme.io', userId: 'u-300', guestId: 'u-301' };
-const fragment = (u: typeof MATCHING) => `#email=${encodeURIComponent(u.email)}&userId=${u.userId}&guestId=${u.guestId}`;
+interface PageUser {
+  email: string;
+  userId: string;
+  guestId: string;
+}
+const MATCHING: PageUser = { email: EMAILS[1], userId: BETA_USERS[0], guestId: 'u-999' };
+const OTHER: PageUser = { email: 'intern@acme.io', userId: 'u-300', guestId: 'u-301' };
+const fragment = (u: PageUser) => `#email=${encodeURIComponent(u.email)}&userId=${u.userId}&guestId=${u.guestId}`;
 
 /**
  * Issue 14 in a real browser: flags whose rules hold identifying values (segments of user ids, email
