@@ -239,6 +239,10 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
     draws = Object.create(null);
     served = Object.create(null);
     exposed = Object.create(null);
+    try {
+      // A context seen before in this browser has its answers at once (asked again all the same).
+      remote = JSON.parse(o.storage?.getItem(remoteKey) ?? '{}')[contextId()] ?? remote;
+    } catch {}
     const settled = new Promise<void>((resolve) => waiting.push(resolve));
     sync();
     return settled;
@@ -255,9 +259,6 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
       answered = 0;
     }
   }
-  try {
-    remote ??= JSON.parse(o.storage?.getItem(remoteKey) ?? '{}')[contextId()] ?? null;
-  } catch {}
   sync();
 
   const counted = (flag: string): Evaluation => {

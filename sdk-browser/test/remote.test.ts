@@ -186,6 +186,13 @@ describe('server-evaluated flags', () => {
     await server.release();
     expect(other.status().ready).toBe(true);
     expect(other.isEnabled('vip-banner')).toBe(false);
+    // Switching to a context seen before: its answers at once, asked again all the same.
+    server.hold();
+    const switched = other.setContext({ userId: 'u-100', properties: { email: 'kim@acme.io' } });
+    expect(other.isEnabled('vip-banner')).toBe(true);
+    await server.release();
+    await switched;
+    expect(server.bodies.at(-1)?.context.targetingKey).toBe('u-100');
     again.close();
     other.close();
   });
