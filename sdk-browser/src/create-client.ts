@@ -167,7 +167,7 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
 
   /** What remote.ts reads and reports. */
   const hooks: RemoteHooks = {
-    context: () => [version, context, contextId()],
+    context: () => [version, context, contextId(), answered],
     answer(v, answers, error) {
       if (closed || v !== version) return;
       answered = v;
@@ -183,7 +183,7 @@ export function createClient<F = AnyFlags>(options: ClientOptions): Client<F> {
     if (closed) return;
     const asks = view && !o.offline && view.remote.size > 0;
     if (asks) {
-      server ??= loadRemote().then((m) => m.remoteEvaluation(o, KIT, remoteKey, hooks, answered));
+      server ??= loadRemote().then((m) => m.remoteEvaluation(o, KIT, remoteKey, hooks));
       server.then(
         (r) => r.update(view),
         (e) => {

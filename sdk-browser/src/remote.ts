@@ -6,8 +6,11 @@ import type { View } from './shared-connection.ts';
 
 /** What a client gives the server evaluation of its flags to read and to report to. */
 export interface RemoteHooks {
-  /** The context's version, the context, and its id (the cache key of its answers). */
-  context(): [version: number, context: EvaluationContext, id: string];
+  /**
+   * The context's version, the context, its id (the cache key of its answers), and the version the
+   * server's answers are for (a bootstrap's: 0; then nothing is asked on start).
+   */
+  context(): [version: number, context: EvaluationContext, id: string, answered: number];
   /** Answers for the context of version `v`, or why there are none (`error`). */
   answer(v: number, answers: RemoteResults | null, error?: SwitchboardError): void;
 }
@@ -25,9 +28,9 @@ export interface RemoteEvaluation {
  * says one of them may have changed. Coalesced: one request in flight, and one more after it when
  * something changed meanwhile. A failed request is retried with core's backoff, a refused key
  * (fatal) only with the next change. Loaded on demand, only by pages whose view has such flags;
- * what it uses of core comes in `kit`. `answered` is the context version a bootstrap answered for (no request on start then).
+ * what it uses of core comes in `kit`.
  */
-export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client: RemoteHooks, answered: number): RemoteEvaluation {
+export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client: RemoteHooks): RemoteEvaluation {
   /** What the last request was for: context version, newest change, keys. */
   let asked: string | undefined;
   let asking = false;
@@ -37,7 +40,7 @@ export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client
 
   function update(view: View): void {
     latest = view;
-    const [version, context, id] = client.context();
+    const [version, context, id, answered] = client.context();
     const keys = [...view.remote];
     const want = `${version} ${view.remoteAt} ${keys}`;
     // The bootstrap's answers stand for the first view.
