@@ -1,13 +1,16 @@
-import { backoffDelay, HEALTHY_STREAM_MS, SwitchboardError } from '@switchboard/core';
-import { KIT } from './kit.ts';
-import { loadPolling } from './on-demand.ts';
-import { type EventSourceConstructor, type EventSourceLike, endpoint, type Resolved } from './options.ts';
+import type { PatchPayload, SnapshotPayload, SwitchboardError } from '@switchboard/core';
+import { validateWirePatch, validateWireSnapshot } from '@switchboard/core/wire-validation';
+import type { Kit } from './kit.ts';
+import type { EventSourceConstructor, EventSourceLike, Resolved } from './options.ts';
 
 export interface DeliveryHandlers {
   /** The revision held, for `If-None-Match`; null when nothing is held. */
   revision(): number | null;
-  snapshot(value: unknown): void;
-  patch(value: unknown): void;
+  /** A snapshot or patch that passed core's wire checks. */
+  snapshot(value: SnapshotPayload): void;
+  patch(value: PatchPayload): void;
+  /** One that did not: rejected whole, the view held is kept. */
+  malformed(kind: 'snapshot' | 'patch'): void;
   /** Whether live updates flow: null when they do (again), else why not. */
   health(error: SwitchboardError | null): void;
   fatal(error: SwitchboardError): void;
@@ -17,6 +20,7 @@ export interface DeliveryHandlers {
 export interface Delivery {
   readonly o: Resolved;
   readonly on: DeliveryHandlers;
+  readonly kit: Kit;
   stopped: boolean;
   /** The next round, set only as a round ends (one round at a time), so that `stop` can cancel it. */
   timer: unknown;
@@ -48,6 +52,9 @@ function parse(text: unknown): unknown {
 }
 
 /**
+ * Loaded on demand when the first connection of a page opens, with core's wire checks (4 KB) that
+ * every network payload passes; what it uses of core's main entry and of ours comes in `kit`.
+ *
  * Keeps one environment's client view current: an EventSource on `/api/client/stream` while it
  * works, the snapshot with `If-None-Match` when it does not (or there is no EventSource), with
  * core's backoff between failed rounds. Returns `stop`.
@@ -63,7 +70,14 @@ function parse(text: unknown): unknown {
  * up HEALTHY_STREAM_MS, so a server that answers snapshots but refuses or drops streams (no stream
  * slot left, `retry: 0`) is not hammered: its streams are retried with the backoff.
  */
-export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
+export function startDelivery(o: Resolved, kit: Kit, handlers: DeliveryHandlers): () => void {
+  const { SwitchboardError, endpoint } = kit;
+  // Every network payload, streamed or polled, passes core's wire checks (in this chunk) first.
+  const on: DeliveryHandlers = {
+    ...handlers,
+    snapshot: (v) => (validateWireSnapshot(v)[0] ? handlers.malformed('snapshot') : handlers.snapshot(v)),
+    patch: (v) => (validateWirePatch(v)[0] ? handlers.malformed('patch') : handlers.patch(v)),
+  };
   let source: EventSourceLike | null = null;
   let errors = 0;
   /** When the stream last opened; Infinity while it is not open. */
@@ -72,6 +86,7 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
   const d: Delivery = {
     o,
     on,
+    kit,
     stopped: false,
     timer: undefined,
     attempt: 0,
@@ -83,13 +98,13 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
       source?.close();
       o.timers.clear(d.timer);
     },
-    backoff: () => backoffDelay(d.attempt++, { random: o.random }),
+    backoff: () => kit.backoffDelay(d.attempt++, { random: o.random }),
   };
 
   /** The snapshot request: a fallback, so its code is loaded only when the stream fails (polling.ts). */
   function poll(): void {
-    loadPolling().then(
-      (m) => m.poll(d, KIT),
+    kit.loadPolling().then(
+      (m) => m.poll(d),
       (cause) => {
         if (d.stopped) return;
         const error = new SwitchboardError('NETWORK', String(cause), { cause, retryInMs: d.backoff() });
@@ -114,8 +129,8 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
       openedAt = o.now();
       on.health(null);
     });
-    s.addEventListener('snapshot', (e) => on.snapshot(parse(e.data)));
-    s.addEventListener('patch', (e) => on.patch(parse(e.data)));
+    s.addEventListener('snapshot', (e) => on.snapshot(parse(e.data) as SnapshotPayload));
+    s.addEventListener('patch', (e) => on.patch(parse(e.data) as PatchPayload));
     // The server is going away and said when to come back; the EventSource waits that long itself.
     s.addEventListener('reconnect', () => {
       planned = true;
@@ -123,7 +138,7 @@ export function startDelivery(o: Resolved, on: DeliveryHandlers): () => void {
     s.addEventListener('error', () => {
       if (d.stopped) return;
       // Only a stream that stayed up a while starts the count and the backoff afresh.
-      if (o.now() - openedAt >= HEALTHY_STREAM_MS) {
+      if (o.now() - openedAt >= kit.HEALTHY_STREAM_MS) {
         errors = d.attempt = 0;
         d.retried = false;
       }

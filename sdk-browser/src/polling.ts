@@ -1,5 +1,4 @@
 import type { Delivery } from './delivery.ts';
-import type { Kit } from './kit.ts';
 
 /**
  * One snapshot request with `If-None-Match` (delivery.ts), loaded the first time the stream fails
@@ -7,8 +6,8 @@ import type { Kit } from './kit.ts';
  * once (the server is back), the stream or the snapshot again after core's backoff, or nothing
  * (a refused key).
  */
-export async function poll(d: Delivery, kit: Kit): Promise<void> {
-  const { o, on } = d;
+export async function poll(d: Delivery): Promise<void> {
+  const { o, on, kit } = d;
   const { SwitchboardError, endpoint } = kit;
   let retryAfterMs = 0;
   try {
@@ -19,7 +18,7 @@ export async function poll(d: Delivery, kit: Kit): Promise<void> {
       if (res.status !== 304) on.snapshot(await res.json().catch(() => undefined));
       if (d.pollOnly) {
         on.health(null);
-        d.timer = o.timers.set(() => poll(d, kit), o.pollInterval);
+        d.timer = o.timers.set(() => poll(d), o.pollInterval);
       } else if (!d.retried) {
         // The server is back: live updates now, not after a backoff grown during the outage.
         d.retried = true;
@@ -42,6 +41,6 @@ export async function poll(d: Delivery, kit: Kit): Promise<void> {
     const error = e instanceof SwitchboardError ? e : new SwitchboardError('NETWORK', String(e), { cause: e });
     error.retryInMs = Math.max(retryAfterMs, d.backoff());
     on.health(error);
-    d.timer = o.timers.set(() => poll(d, kit), error.retryInMs);
+    d.timer = o.timers.set(() => poll(d), error.retryInMs);
   }
 }

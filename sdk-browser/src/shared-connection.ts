@@ -10,8 +10,9 @@ import {
   type WireView,
   wireView,
 } from '@switchboard/core';
-import { startDelivery } from './delivery.ts';
-import { LOADERS, loadWireChecks } from './on-demand.ts';
+import type { DeliveryHandlers } from './delivery.ts';
+import { KIT } from './kit.ts';
+import { delivery, LOADERS, loadDelivery } from './on-demand.ts';
 import type { Resolved } from './options.ts';
 import { type UsageMetrics, usageMetrics } from './usage-metrics.ts';
 
@@ -98,12 +99,8 @@ function openConnection(o: Resolved): OwnedConnection {
   /** The server-evaluated flags of `payload` and when one last changed, see View. */
   let remote = new Set<string>();
   let remoteAt = -1;
-  /**
-   * Network payloads in arrival order, each taken once core's wire checks have passed it. Loading
-   * them starts at once, so that they are usually there when the first payload arrives.
-   */
-  let queue: Promise<unknown> = o.offline ? Promise.resolve() : loadWireChecks();
   let stop = () => {};
+  let closed = false;
 
   const notify: ConnectionListener = (type, error) => {
     for (const l of [...listeners]) l(type, error);
@@ -124,6 +121,7 @@ function openConnection(o: Resolved): OwnedConnection {
     count: metrics.count,
     metrics,
     close() {
+      closed = true;
       stop();
       metrics.flush();
     },
@@ -170,27 +168,14 @@ function openConnection(o: Resolved): OwnedConnection {
     const cached = parseSnapshot(JSON.parse(o.storage?.getItem(cacheKey) ?? 'null'));
     if (cached) use(cached);
   } catch {}
-  /**
-   * Takes network data in arrival order once core's wire checks have passed it: `next` makes the
-   * view it would become (false when it changes nothing), and a payload with any issue is rejected
-   * whole, keeping the view held.
-   */
-  function check(kind: 'Snapshot' | 'Patch', value: unknown, next: () => SnapshotPayload | null | false, patch?: PatchPayload): void {
-    queue = queue
-      .then(loadWireChecks)
-      .then((m) => {
-        if (m[`validateWire${kind}`](value)[0]) throw 0;
-        const p = next();
-        if (!p) return;
-        try {
-          o.storage?.setItem(cacheKey, JSON.stringify(p));
-        } catch {
-          // Full or blocked storage costs the next page load its head start, nothing more.
-        }
-        use(p, patch);
-      })
-      // Also when the checks could not be loaded (the network dropped): nothing unchecked is taken.
-      .catch(() => fail(`Malformed ${kind}`));
+  /** Takes a checked network payload: kept for the next page load, and made the view. */
+  function take(p: SnapshotPayload, patch?: PatchPayload): void {
+    try {
+      o.storage?.setItem(cacheKey, JSON.stringify(p));
+    } catch {
+      // Full or blocked storage costs the next page load its head start, nothing more.
+    }
+    use(p, patch);
   }
 
   // Offline: no request of any kind; an empty view (older than any bootstrap) until a client offers one.
@@ -198,16 +183,16 @@ function openConnection(o: Resolved): OwnedConnection {
     use({ environment: '', revision: -1, flags: [] });
     return self;
   }
-  stop = startDelivery(o, {
+  const handlers: DeliveryHandlers = {
     revision: () => payload?.revision ?? null,
     // Never an older revision than held, from any source: a replica behind a round-robin balancer
     // must not take the page back. The same revision is taken again (a replica may have been rebuilt).
-    snapshot: (value) =>
-      check('Snapshot', value, () => {
-        const p = value as SnapshotPayload;
-        return (!payload || p.revision >= payload.revision) && p;
-      }),
-    patch: (value) => check('Patch', value, () => payload && applyPatch(payload, value as PatchPayload), value as PatchPayload),
+    snapshot: (p) => (!payload || p.revision >= payload.revision) && take(p),
+    patch(value) {
+      const p = payload && applyPatch(payload, value);
+      if (p) take(p, value);
+    },
+    malformed: (kind) => fail(`Malformed ${kind}`),
     health(error) {
       const stale = error !== null;
       if (self.stale === stale) return;
@@ -218,7 +203,18 @@ function openConnection(o: Resolved): OwnedConnection {
       self.fatal = error;
       notify('error', error);
     },
-  });
+  };
+  const start = (m: typeof import('./delivery.ts')) => {
+    if (!closed) stop = m.startDelivery(o, KIT, handlers);
+  };
+  const retry = (): unknown =>
+    loadDelivery().then(start, (e) => {
+      // The code could not be loaded: the cache or bootstrap is served meanwhile, and loading is tried again.
+      fail(`Delivery not loaded: ${e}`, 'NETWORK');
+      if (!closed) o.timers.set(retry, 5000);
+    });
+  if (delivery) start(delivery);
+  else retry();
 
   return self;
 }

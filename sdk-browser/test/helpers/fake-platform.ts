@@ -1,9 +1,16 @@
 import { type FlagConfig, loadWireChecks, type SnapshotPayload } from '@switchboard/core';
 import type { ClientOptions, EventSourceLike, StorageLike, Timers } from '../../src/index.ts';
+import { loadDelivery } from '../../src/on-demand.ts';
 
 // Core's wire checks, polling, server evaluation and tracking are imported on demand; loaded here
 // once, a client's import of them settles at once.
-await Promise.all([loadWireChecks(), import('../../src/polling.ts'), import('../../src/remote.ts'), import('../../src/usage-report.ts')]);
+await Promise.all([
+  loadWireChecks(),
+  loadDelivery(),
+  import('../../src/polling.ts'),
+  import('../../src/remote.ts'),
+  import('../../src/usage-report.ts'),
+]);
 
 /** An EventSource whose server is the test: it opens, sends events and fails on command. */
 export class FakeStream implements EventSourceLike {
