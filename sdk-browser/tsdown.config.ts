@@ -35,7 +35,7 @@ export const scriptTag: UserConfig = {
   plugins: [
     {
       name: 'script-tag-on-demand',
-      // The plug-ins, the digest code and the wire checks are files beside the script, not inlined (an IIFE cannot split).
+      // The plug-ins, delivery (with the wire checks), server evaluation and usage reports are files beside the script, not inlined (an IIFE cannot split).
       resolveId: (source: string) => (source === './on-demand.ts' ? onDemandForScriptTag : null),
     },
   ],
@@ -48,8 +48,10 @@ export const scriptTagOnDemand: UserConfig = {
     'switchboard.regex': 'src/regex.ts',
     'switchboard.semver': 'src/script-tag/semver.ts',
     'switchboard.cidr': 'src/script-tag/cidr.ts',
-    'switchboard.sha256': 'src/sha256-hex.ts',
-    'switchboard.wire-validation': 'src/script-tag/wire-validation.ts',
+    'switchboard.remote': 'src/remote.ts',
+    'switchboard.usage-report': 'src/usage-report.ts',
+    'switchboard.polling': 'src/polling.ts',
+    'switchboard.delivery': 'src/delivery.ts',
   },
   format: 'esm',
   platform: 'browser',

@@ -1,11 +1,36 @@
 export type {
-  Context,
+  AnyFlags,
+  BrowserBootstrap,
+  EvaluationContext,
   EvaluationResult,
+  FlagKey,
+  FlagValueType,
   Payload,
+  PayloadOf,
   Reason,
-  SensitiveSpec,
+  SdkReason,
   SnapshotPayload,
+  SwitchboardErrorCode,
+  VariantFlagKey,
+  VariantNameOf,
   VariantResult,
 } from '@switchboard/core';
-export { type Client, type ClientEvents, type ClientStatus, createClient } from './create-client.ts';
-export type { ClientOptions, EventSourceConstructor, EventSourceLike, StorageLike, Timers } from './options.ts';
+export { SwitchboardError } from '@switchboard/core';
+export {
+  type Client,
+  type ClientEvents,
+  type ClientStatus,
+  createClient,
+  type Evaluation,
+  type Variant,
+} from './create-client.ts';
+export type {
+  ClientOptions,
+  EventSourceConstructor,
+  EventSourceLike,
+  Exposure,
+  OfflineOptions,
+  OnlineOptions,
+  StorageLike,
+  Timers,
+} from './options.ts';

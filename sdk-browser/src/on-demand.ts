@@ -14,7 +14,19 @@ export const LOADERS: PluginLoaders = {
   cidr: () => import('@switchboard/core/cidr').then((m) => m.cidrMatcher),
 };
 
-export const loadSha256 = () => import('./sha256-hex.ts');
+/** The OFREP request for server-evaluated flags: only pages whose client view has some need it. */
+export const loadRemote = () => import('./remote.ts');
 
-/** Core's wire checks, which every network payload passes before it is taken (4 KB: not in the entry). */
-export const loadWireChecks = () => import('@switchboard/core/wire-validation');
+/** Sending usage reports, and `track()`'s aggregation: loaded with the first report or tracked event. */
+export const loadUsageReport = () => import('./usage-report.ts');
+
+/** The snapshot request, the stream's fallback: loaded when the stream fails or there is none. */
+export const loadPolling = () => import('./polling.ts');
+
+/**
+ * Delivery (the stream, core's wire checks every network payload passes, and the polling it falls
+ * back on), loaded when the first connection of a page opens (the first payload could not be taken
+ * before the checks were there anyway); connections after it start at once.
+ */
+export let delivery: typeof import('./delivery.ts') | undefined;
+export const loadDelivery = () => import('./delivery.ts').then((m) => (delivery = m));

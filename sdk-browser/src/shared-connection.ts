@@ -6,29 +6,36 @@ import {
   PLUGINS,
   parseSnapshot,
   type SnapshotPayload,
+  SwitchboardError,
   type WireView,
   wireView,
 } from '@switchboard/core';
-import { startDelivery } from './delivery.ts';
-import { LOADERS, loadWireChecks } from './on-demand.ts';
+import type { DeliveryHandlers } from './delivery.ts';
+import { KIT } from './kit.ts';
+import { delivery, LOADERS, loadDelivery } from './on-demand.ts';
 import type { Resolved } from './options.ts';
-import { usageMetrics } from './usage-metrics.ts';
+import { type UsageMetrics, usageMetrics } from './usage-metrics.ts';
 
-/** A client view ready for evaluation, with the salt and attributes its sensitive conditions were digested with. */
-export type View = WireView & Pick<SnapshotPayload, 'sensitive'>;
+/**
+ * A client view ready for evaluation, with the keys of its server-evaluated flags (`remote`) and the
+ * revision at which a patch or snapshot last said one of them may have changed (`remoteAt`), so that
+ * clients know when to ask the server for its answers again.
+ */
+export type View = WireView & { remote: ReadonlySet<string>; remoteAt: number };
 
 /** What a connection tells its clients: `update` (a new view), `fresh`, `stale` and `error` (with the error). */
-export type ConnectionListener = (type: 'update' | 'fresh' | 'stale' | 'error', error?: Error | null) => void;
+export type ConnectionListener = (type: 'update' | 'fresh' | 'stale' | 'error', error?: SwitchboardError | null) => void;
 
 interface OwnedConnection {
   listeners: Set<ConnectionListener>;
   view: View | null;
   stale: boolean;
   /** Set when delivery stopped for good (a refused key). */
-  fatal: Error | null;
+  fatal: SwitchboardError | null;
   /** Takes a view the page carries when it is newer than the one held. */
   offer(bootstrap: SnapshotPayload | null | undefined): void;
   count(flag: string, result: EvaluationResult): void;
+  metrics: UsageMetrics;
   close(): void;
 }
 
@@ -40,7 +47,7 @@ export type SharedConnection = Readonly<Omit<OwnedConnection, 'listeners' | 'clo
  * connections per host over HTTP/1.1, and each EventSource holds one for good. Clients come and go;
  * the last one to leave closes the stream.
  */
-const connections = new Map<string, OwnedConnection>();
+const connections = new Map<unknown, OwnedConnection>();
 
 type Plugin = keyof CompileOptions;
 
@@ -51,22 +58,24 @@ type Plugin = keyof CompileOptions;
 const loaded: CompileOptions = {};
 const loading: Partial<Record<Plugin, Promise<unknown>>> = {};
 
-/** The plug-ins the conditions of `p` use, `have` lacks and can be loaded (REGEX is opt-in). */
+/**
+ * The plug-ins the conditions of `p` use, `have` lacks and can be loaded (REGEX is opt-in). Read off
+ * the JSON text: an `"operator":"X"` pair can only be a condition's (in a string value its quotes are
+ * escaped), and a hand-made bootstrap may hold anything where a condition should be.
+ */
 function pluginsMissing(p: SnapshotPayload, have: CompileOptions): Plugin[] {
   const missing = new Set<Plugin>();
-  // Rule and condition entries are not checked by parseSnapshot: a hand-made bootstrap may hold anything.
-  for (const holder of [...p.flags.flatMap((f) => f.rules ?? []), ...(p.segments ?? [])]) {
-    for (const c of Array.isArray(holder?.conditions) ? holder.conditions : []) {
-      const plugin = PLUGINS[c?.operator];
-      if (typeof plugin === 'string' && LOADERS[plugin] && !have[plugin]) missing.add(plugin);
-    }
+  for (const [, operator] of JSON.stringify(p).matchAll(/"operator":"(\w+)"/g)) {
+    const plugin = PLUGINS[operator as string];
+    if (typeof plugin === 'string' && LOADERS[plugin] && !have[plugin]) missing.add(plugin);
   }
   return [...missing];
 }
 
 /** The page's connection for `o.url` + `o.clientKey`, created on first use; `release` when done with it. */
 export function acquireConnection(o: Resolved, listener: ConnectionListener): { connection: SharedConnection; release: () => void } {
-  const id = `${o.url} ${o.clientKey}`;
+  // Offline clients share nothing: each serves its own bootstrap.
+  const id = o.offline ? {} : `${o.url} ${o.clientKey}`;
   const connection = connections.get(id) ?? openConnection(o);
   connections.set(id, connection);
   const { listeners } = connection;
@@ -87,16 +96,16 @@ function openConnection(o: Resolved): OwnedConnection {
   const cacheKey = `switchboard:${o.url}:${o.clientKey}`;
   const metrics = usageMetrics(o);
   let payload: SnapshotPayload | null = null;
-  /**
-   * Network payloads in arrival order, each taken once core's wire checks have passed it. Loading
-   * them starts at once, so that they are usually there when the first payload arrives.
-   */
-  let queue: Promise<unknown> = loadWireChecks();
+  /** The server-evaluated flags of `payload` and when one last changed, see View. */
+  let remote = new Set<string>();
+  let remoteAt = -1;
+  let stop = () => {};
+  let closed = false;
 
   const notify: ConnectionListener = (type, error) => {
     for (const l of [...listeners]) l(type, error);
   };
-  const fail = (message: string) => notify('error', new Error(message));
+  const fail = (message: string, code: 'INVALID_DATA' | 'NETWORK' = 'INVALID_DATA') => notify('error', new SwitchboardError(code, message));
 
   const self: OwnedConnection = {
     listeners,
@@ -110,14 +119,27 @@ function openConnection(o: Resolved): OwnedConnection {
       else if (!payload || p.revision > payload.revision) use(p);
     },
     count: metrics.count,
+    metrics,
     close() {
+      closed = true;
       stop();
       metrics.flush();
     },
   };
 
-  /** Makes `p` the view, once the operator plug-ins it needs are loaded. */
-  function use(p: SnapshotPayload): void {
+  /**
+   * Makes `p` the view, once the operator plug-ins it needs are loaded. A server-evaluated flag may
+   * have changed when a patch names it, or with any snapshot of another revision (a segment's members
+   * or a rule on the server are not in the view: the server names the flag in a patch instead).
+   */
+  function use(p: SnapshotPayload, patch?: PatchPayload): void {
+    const next = new Set(p.flags.filter((f) => f.remote).map((f) => f.key));
+    const named = (key: string) => next.has(key) || remote.has(key);
+    if (
+      patch ? patch.changes.some((c) => named(c.op === 'flag' ? c.flag.key : (c as { key: string }).key)) : p.revision !== payload?.revision
+    )
+      remoteAt = p.revision;
+    remote = next;
     payload = p;
     const missing = pluginsMissing(p, { ...loaded, ...o.operators });
     // When loading failed there is still no plug-in: the view is used anyway, those conditions never match.
@@ -130,14 +152,14 @@ function openConnection(o: Resolved): OwnedConnection {
       (m) => (loaded[plugin] = m),
       (error) => {
         loading[plugin] = undefined;
-        fail(`${plugin} operators not loaded: ${error}`);
+        fail(`${plugin} operators not loaded: ${error}`, 'NETWORK');
       },
     );
     return loading[plugin];
   }
 
   function compile(p: SnapshotPayload): void {
-    self.view = { ...wireView(p, { ...loaded, ...o.operators }), sensitive: p.sensitive };
+    self.view = { ...wireView(p, { ...loaded, ...o.operators }), remote, remoteAt };
     notify('update');
   }
 
@@ -146,39 +168,31 @@ function openConnection(o: Resolved): OwnedConnection {
     const cached = parseSnapshot(JSON.parse(o.storage?.getItem(cacheKey) ?? 'null'));
     if (cached) use(cached);
   } catch {}
-  /**
-   * Takes network data in arrival order once core's wire checks have passed it: `next` makes the
-   * view it would become (false when it changes nothing), and a payload with any issue is rejected
-   * whole, keeping the view held.
-   */
-  function check(kind: 'Snapshot' | 'Patch', value: unknown, next: () => SnapshotPayload | null | false): void {
-    queue = queue
-      .then(loadWireChecks)
-      .then((m) => {
-        if (m[`validateWire${kind}`](value)[0]) throw 0;
-        const p = next();
-        if (!p) return;
-        try {
-          o.storage?.setItem(cacheKey, JSON.stringify(p));
-        } catch {
-          // Full or blocked storage costs the next page load its head start, nothing more.
-        }
-        use(p);
-      })
-      // Also when the checks could not be loaded (the network dropped): nothing unchecked is taken.
-      .catch(() => fail(`Malformed ${kind}`));
+  /** Takes a checked network payload: kept for the next page load, and made the view. */
+  function take(p: SnapshotPayload, patch?: PatchPayload): void {
+    try {
+      o.storage?.setItem(cacheKey, JSON.stringify(p));
+    } catch {
+      // Full or blocked storage costs the next page load its head start, nothing more.
+    }
+    use(p, patch);
   }
 
-  const stop = startDelivery(o, {
+  // Offline: no request of any kind; an empty view (older than any bootstrap) until a client offers one.
+  if (o.offline) {
+    use({ environment: '', revision: -1, flags: [] });
+    return self;
+  }
+  const handlers: DeliveryHandlers = {
     revision: () => payload?.revision ?? null,
     // Never an older revision than held, from any source: a replica behind a round-robin balancer
-    // must not take the page back. The same revision is taken again: it may carry a new salt.
-    snapshot: (value) =>
-      check('Snapshot', value, () => {
-        const p = value as SnapshotPayload;
-        return (!payload || p.revision >= payload.revision) && p;
-      }),
-    patch: (value) => check('Patch', value, () => payload && applyPatch(payload, value as PatchPayload)),
+    // must not take the page back. The same revision is taken again (a replica may have been rebuilt).
+    snapshot: (p) => (!payload || p.revision >= payload.revision) && take(p),
+    patch(value) {
+      const p = payload && applyPatch(payload, value);
+      if (p) take(p, value);
+    },
+    malformed: (kind) => fail(`Malformed ${kind}`),
     health(error) {
       const stale = error !== null;
       if (self.stale === stale) return;
@@ -189,7 +203,18 @@ function openConnection(o: Resolved): OwnedConnection {
       self.fatal = error;
       notify('error', error);
     },
-  });
+  };
+  const start = (m: typeof import('./delivery.ts')) => {
+    if (!closed) stop = m.startDelivery(o, KIT, handlers);
+  };
+  const retry = (): unknown =>
+    loadDelivery().then(start, (e) => {
+      // The code could not be loaded: the cache or bootstrap is served meanwhile, and loading is tried again.
+      fail(`Delivery not loaded: ${e}`, 'NETWORK');
+      if (!closed) o.timers.set(retry, 5000);
+    });
+  if (delivery) start(delivery);
+  else retry();
 
   return self;
 }

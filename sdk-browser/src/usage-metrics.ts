@@ -1,29 +1,37 @@
 import type { EvaluationResult } from '@switchboard/core';
-import { endpoint, type Resolved } from './options.ts';
+import { KIT } from './kit.ts';
+import { loadUsageReport } from './on-demand.ts';
+import type { Resolved } from './options.ts';
 
-interface FlagCount {
+export interface FlagCount {
   yes: number;
   no: number;
   variants: Record<string, number>;
 }
 
+/** Tracked events (`track()`, usage-report.ts): what goes with the next report, and what to keep when it failed. */
+export interface TrackedEvents {
+  take(): unknown[];
+  keep(sent: unknown[]): void;
+}
+
 export interface UsageMetrics {
   count(flag: string, result: EvaluationResult): void;
+  /** Set by usage-report.ts the first time the page tracks an event. */
+  events?: TrackedEvents;
   /** Sends what was counted since the last send, if anything, and stops the timer (a tick then sets it again). */
   flush(): void;
 }
 
 /**
- * Evaluation counts per flag and variant, sent to `POST /api/sdk/metrics` every `metricsInterval`
- * (one report per shared connection, whatever the number of clients). Best effort: a report that
- * fails is dropped, never retried, and never reported as an error.
+ * Evaluation counts per flag and variant, sent with the tracked events every `metricsInterval`
+ * (one report per shared connection, whatever the number of clients) by usage-report.ts.
  */
 export function usageMetrics(o: Resolved): UsageMetrics {
   // No prototype: a flag may be called `constructor`.
   let flags: Record<string, FlagCount> = Object.create(null);
   let start = o.now();
   let timer: unknown;
-  const iso = (ms: number) => new Date(ms).toISOString();
   const schedule = () => {
     if (o.metricsInterval <= 0) return;
     timer = o.timers.set(() => {
@@ -34,23 +42,15 @@ export function usageMetrics(o: Resolved): UsageMetrics {
 
   function flush(): void {
     o.timers.clear(timer);
-    if (Object.keys(flags).length === 0) return;
-    const body = JSON.stringify({ start: iso(start), stop: iso(o.now()), flags });
+    const taken = flags;
+    const from = start;
     flags = Object.create(null);
     start = o.now();
-    try {
-      // keepalive lets the last report of a page that is closing still go out.
-      o.fetch(endpoint(o, 'sdk/metrics'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        keepalive: true,
-      }).catch(() => {});
-    } catch {}
+    // Sending is code most reports never wait for: loaded with the first one (usage-report.ts).
+    if (Object.keys(taken).length > 0 || self.events) void loadUsageReport().then((m) => m.report(o, KIT, self, taken, from));
   }
 
-  schedule();
-  return {
+  const self: UsageMetrics = {
     count(flag, { enabled, variant }) {
       if (o.metricsInterval <= 0) return;
       flags[flag] ??= { yes: 0, no: 0, variants: {} };
@@ -60,4 +60,6 @@ export function usageMetrics(o: Resolved): UsageMetrics {
     },
     flush,
   };
+  schedule();
+  return self;
 }

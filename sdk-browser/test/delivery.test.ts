@@ -7,7 +7,7 @@ const on: FlagConfig = { key: 'on', enabled: true };
 const off: FlagConfig = { key: 'on', enabled: false };
 
 describe('delivery', () => {
-  it('leaves short drops to the EventSource, then polls the snapshot and retries the stream with backoff', async () => {
+  it('leaves short drops to the EventSource, then polls the snapshot and retries the stream at once, then with backoff', async () => {
     const http = fakeFetch(() => json(snapshot(9, [off]), { headers: { etag: '"9"' } }));
     const { options, es, timers } = testOptions({ fetch: http.fetch });
     const client = createClient(options);
@@ -23,6 +23,8 @@ describe('delivery', () => {
     es.latest().fail();
     expect(stale).toHaveBeenCalledTimes(1);
     expect(client.status().stale).toBe(true);
+    expect(client.status().error).toBeNull();
+    expect(stale.mock.calls[0]?.[0]).toMatchObject({ name: 'SwitchboardError', code: 'NETWORK' });
     es.latest().open();
     await settle();
     expect(client.status().stale).toBe(false);
@@ -35,14 +37,48 @@ describe('delivery', () => {
     expect(http.calls[0]?.url).toBe(`${options.url}/api/client/snapshot?key=sbc_test`);
     expect(new Headers(http.calls[0]?.init?.headers).get('if-none-match')).toBe('"8"');
     expect(client.isEnabled('on')).toBe(false);
-    expect(client.status().stale).toBe(false);
-    // The stream gets another chance after core's backoff (attempt 0: 0.5 to 1 s).
+    // The snapshot proves the server is back, not that live updates flow: still stale, and the
+    // stream is tried again at once rather than after a backoff.
+    expect(client.status().stale).toBe(true);
+    expect(es.streams).toHaveLength(2);
+    expect(timers.delays()).toEqual([]);
+    // It fails too: the next snapshot request, and this time the stream waits for core's backoff (0.5 to 1 s).
+    es.latest().fail(true);
+    await settle();
+    expect(http.calls).toHaveLength(2);
     const [delay] = timers.delays();
     expect(delay).toBeGreaterThanOrEqual(500);
     expect(delay).toBeLessThanOrEqual(1000);
-    expect(es.streams).toHaveLength(1);
     await timers.advance(1000);
+    expect(es.streams).toHaveLength(3);
+    // Healthy only once live updates flow again.
+    es.latest().open();
+    expect(client.status().stale).toBe(false);
+    await settle();
+    expect(ready).toHaveBeenCalledTimes(3);
+    client.close();
+  });
+
+  it('after an outage in which the backoff grew, retries the stream as soon as a snapshot arrives', async () => {
+    let up = false;
+    const http = fakeFetch(() => (up ? json(snapshot(2, [off])) : Promise.reject(new TypeError('Failed to fetch'))));
+    const { options, es, timers } = testOptions({ fetch: http.fetch });
+    const client = createClient(options);
+    es.latest().open();
+    await es.latest().snapshot(snapshot(1, [on]));
+    es.latest().fail(true);
+    await settle();
+    // Down for a while: the snapshot is asked with growing delays (0.75, 1.5, 3, 6, 12 s with random 0.5).
+    await timers.advance(0.75e3 + 1.5e3 + 3e3 + 6e3);
+    expect(http.calls).toHaveLength(5);
+    expect(timers.delays()).toEqual([12_000]);
+    up = true;
+    await timers.advance(12_000);
+    expect(client.isEnabled('on')).toBe(false);
+    // No wait for the stream: it is opened with the snapshot's answer.
     expect(es.streams).toHaveLength(2);
+    es.latest().open();
+    expect(client.status()).toMatchObject({ stale: false, error: null });
     client.close();
   });
 

@@ -100,4 +100,34 @@ describe('OpenFeature web provider', () => {
     await expect(set).rejects.toThrow(/403/);
     expect(OpenFeature.getClient().providerStatus).toBe(ProviderStatus.FATAL);
   });
+
+  it('tracks events through the client, and says PROVIDER_NOT_READY for a server-evaluated flag not answered yet', async () => {
+    let answer: (r: Response) => void = () => {};
+    const http = fakeFetch((url) =>
+      url.includes('/ofrep/') ? new Promise<Response>((r) => (answer = r)) : new Response(null, { status: 202 }),
+    );
+    const { options, timers } = testOptions({
+      fetch: http.fetch,
+      metricsInterval: 1000,
+      bootstrap: snapshot(1, [...flags, { key: 'vip', enabled: true, remote: true }]),
+    });
+    const provider = new SwitchboardProvider(options);
+    void OpenFeature.setProviderAndWait(provider);
+    await settle();
+    const of = OpenFeature.getClient();
+    expect(of.getBooleanDetails('vip', true)).toMatchObject({ value: true, reason: 'ERROR', errorCode: 'PROVIDER_NOT_READY' });
+    answer(
+      json({ flags: [{ key: 'vip', value: true, variant: 'disabled', metadata: { enabled: true, reason: 'RULE_MATCH', ruleId: 'r' } }] }),
+    );
+    await settle();
+    expect(of.getBooleanDetails('vip', false)).toMatchObject({ value: true, reason: 'TARGETING_MATCH' });
+    expect(of.getBooleanValue('plain', false)).toBe(true);
+    of.track('purchase', { value: 99 });
+    await settle();
+    await timers.advance(1000);
+    const report = http.calls.find((c) => c.url.includes('/api/sdk/metrics'));
+    expect(JSON.parse(String(report?.init?.body)).metrics).toEqual(
+      expect.arrayContaining([{ name: 'purchase', flag: 'plain', enabled: true, variant: 'disabled', ruleId: null, count: 1, sum: 99 }]),
+    );
+  });
 });

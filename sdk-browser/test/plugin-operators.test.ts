@@ -25,7 +25,7 @@ describe('plug-in operators (REGEX, SEMVER_*, IN_CIDR)', () => {
     const { options, es } = testOptions();
     const client = createClient({
       ...options,
-      context: { login: 'kim@acme.io', remoteAddress: '10.1.2.3', properties: { appVersion: '2.1.0' } },
+      context: { remoteAddress: '10.1.2.3', properties: { login: 'kim@acme.io', appVersion: '2.1.0' } },
     });
     void es.latest().snapshot(snapshot(1, [pattern, modern, office]));
     expect(client.status().ready).toBe(false);
@@ -40,7 +40,7 @@ describe('plug-in operators (REGEX, SEMVER_*, IN_CIDR)', () => {
 
   it('REGEX matches once opted into with `operators: { regex }` from the /regex entry', async () => {
     const { options, es } = testOptions();
-    const client = createClient({ ...options, operators: { regex }, context: { login: 'kim@acme.io' } });
+    const client = createClient({ ...options, operators: { regex }, context: { properties: { login: 'kim@acme.io' } } });
     es.latest().snapshot(snapshot(1, [pattern]));
     await client.whenReady();
     expect(client.evaluate('acme-staff')).toMatchObject({ enabled: true, ruleId: 'acme' });
@@ -52,7 +52,7 @@ describe('plug-in operators (REGEX, SEMVER_*, IN_CIDR)', () => {
     const client = createClient({
       ...options,
       operators: { regex },
-      context: { login: 'kim@example.org' },
+      context: { properties: { login: 'kim@example.org' } },
       bootstrap: snapshot(1, [pattern]),
     });
     expect(client.status().ready).toBe(true);

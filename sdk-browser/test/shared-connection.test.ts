@@ -12,8 +12,8 @@ const admins: FlagConfig = {
 describe('shared connections', () => {
   it('gives clients of one url + key one stream, each with its own context, closed by the last to leave', async () => {
     const { options, es } = testOptions();
-    const admin = createClient({ ...options, context: { role: 'admin' } });
-    const guest = createClient({ ...options, context: { role: 'guest' } });
+    const admin = createClient({ ...options, context: { properties: { role: 'admin' } } });
+    const guest = createClient({ ...options, context: { properties: { role: 'guest' } } });
     expect(es.streams).toHaveLength(1);
     await es.latest().snapshot(snapshot(1, [admins]));
     expect(admin.isEnabled('admin-panel')).toBe(true);
@@ -28,7 +28,7 @@ describe('shared connections', () => {
     expect(guestChange).not.toHaveBeenCalled();
 
     // A client joining later has the current view at once.
-    const late = createClient({ ...options, context: { role: 'admin' } });
+    const late = createClient({ ...options, context: { properties: { role: 'admin' } } });
     expect(late.status().ready).toBe(true);
     expect(late.isEnabled('admin-panel', true)).toBe(false);
 
@@ -60,9 +60,13 @@ describe('shared connections', () => {
     const { options, es } = testOptions();
     const first = createClient(options);
     await es.latest().snapshot(snapshot(3, [{ ...admins, enabled: false }]));
-    const second = createClient({ ...options, context: { role: 'admin' }, bootstrap: snapshot(4, [admins]) });
+    const second = createClient({ ...options, context: { properties: { role: 'admin' } }, bootstrap: snapshot(4, [admins]) });
     expect(second.isEnabled('admin-panel')).toBe(true);
-    const third = createClient({ ...options, context: { role: 'admin' }, bootstrap: snapshot(2, [{ ...admins, enabled: false }]) });
+    const third = createClient({
+      ...options,
+      context: { properties: { role: 'admin' } },
+      bootstrap: snapshot(2, [{ ...admins, enabled: false }]),
+    });
     expect(third.isEnabled('admin-panel')).toBe(true);
     for (const client of [first, second, third]) client.close();
   });

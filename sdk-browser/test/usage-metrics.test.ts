@@ -1,7 +1,7 @@
 import type { FlagConfig } from '@switchboard/core';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../src/index.ts';
-import { fakeFetch, snapshot, testOptions } from './helpers/fake-platform.ts';
+import { fakeFetch, settle, snapshot, testOptions } from './helpers/fake-platform.ts';
 
 const split: FlagConfig = { key: 'split', enabled: true, variants: [{ name: 'a', weight: 1 }] };
 const off: FlagConfig = { key: 'off', enabled: false };
@@ -33,8 +33,11 @@ describe('usage metrics', () => {
     expect(http.calls).toHaveLength(1);
     b.isEnabled('off');
     a.close();
+    await settle();
     expect(http.calls).toHaveLength(1);
+    // Sent as soon as the report's code is there (loaded with the first report).
     b.close();
+    await settle();
     expect(http.calls).toHaveLength(2);
     expect(timers.delays()).toEqual([]);
   });

@@ -10,9 +10,9 @@ import {
   type ResolutionDetails,
   type ResolutionReason,
   StandardResolutionReasons,
+  type TrackingEventDetails,
 } from '@openfeature/web-sdk';
-import type { EvaluationResult } from '@switchboard/core';
-import { type Client, createClient } from '../create-client.ts';
+import { type Client, createClient, type Evaluation } from '../create-client.ts';
 import type { ClientOptions } from '../options.ts';
 import { toContext } from './to-context.ts';
 
@@ -55,7 +55,8 @@ export class SwitchboardProvider implements Provider {
       }),
       client.on('error', (e) => {
         degraded = true;
-        this.events.emit(ProviderEvents.Error, { message: e.message });
+        // A refused key: the client gave up for good, the provider is FATAL rather than in ERROR.
+        this.events.emit(ProviderEvents.Error, { message: e.message, ...(e.fatal && { errorCode: ErrorCode.PROVIDER_FATAL }) });
       }),
       // The SDK announces the first Ready itself when initialize resolves; this is a recovery.
       client.on('ready', () => {
@@ -64,9 +65,15 @@ export class SwitchboardProvider implements Provider {
       }),
     ];
     if (!owned && Object.keys(context).length > 0) await client.setContext(toContext(context));
+    // Only a refused key rejects `whenReady`: it is FATAL (the provider will not recover by itself).
     await client.whenReady().catch((e: Error) => {
       throw new ProviderFatalError(e.message);
     });
+  }
+
+  /** The event goes with the usage report, attributed to the flag results the page was served (`value` is summed). */
+  track(trackingEventName: string, _context: EvaluationContext, details?: TrackingEventDetails): void {
+    this.client?.track(trackingEventName, details?.value);
   }
 
   onContextChange(_old: EvaluationContext, next: EvaluationContext): Promise<void> {
@@ -108,23 +115,31 @@ export class SwitchboardProvider implements Provider {
     return this.client;
   }
 
-  private reason(r: EvaluationResult): ResolutionReason {
+  private reason(r: Evaluation): ResolutionReason {
     return r.reason === 'ON' && r.variant.enabled
       ? StandardResolutionReasons.SPLIT
       : (REASONS[r.reason] ?? StandardResolutionReasons.UNKNOWN);
   }
 
-  private meta(r: EvaluationResult): Record<string, string> {
+  private meta(r: Evaluation): Record<string, string> {
     return r.ruleId ? { ruleId: r.ruleId } : {};
   }
 
-  private failed<T>(flagKey: string, r: EvaluationResult, value: T): ResolutionDetails<T> | null {
+  private failed<T>(flagKey: string, r: Evaluation, value: T): ResolutionDetails<T> | null {
     if (r.reason === 'FLAG_NOT_FOUND') {
       return {
         value,
         reason: StandardResolutionReasons.ERROR,
         errorCode: ErrorCode.FLAG_NOT_FOUND,
         errorMessage: `No flag ${flagKey} in the client view`,
+      };
+    }
+    if (r.reason === 'NOT_READY') {
+      return {
+        value,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.PROVIDER_NOT_READY,
+        errorMessage: `No answer for ${flagKey} yet`,
       };
     }
     if (r.reason === 'ERROR') {

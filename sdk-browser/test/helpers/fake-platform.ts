@@ -1,9 +1,16 @@
-import { createHash } from 'node:crypto';
 import { type FlagConfig, loadWireChecks, type SnapshotPayload } from '@switchboard/core';
 import type { ClientOptions, EventSourceLike, StorageLike, Timers } from '../../src/index.ts';
+import { loadDelivery } from '../../src/on-demand.ts';
 
-// Core's wire checks are imported on demand; loaded here once, a client's import of them settles at once.
-await loadWireChecks();
+// Core's wire checks, polling, server evaluation and tracking are imported on demand; loaded here
+// once, a client's import of them settles at once.
+await Promise.all([
+  loadWireChecks(),
+  loadDelivery(),
+  import('../../src/polling.ts'),
+  import('../../src/remote.ts'),
+  import('../../src/usage-report.ts'),
+]);
 
 /** An EventSource whose server is the test: it opens, sends events and fails on command. */
 export class FakeStream implements EventSourceLike {
@@ -132,10 +139,8 @@ export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 0));
 }
 
-export const sha256 = (salt: string, v: string) => createHash('sha256').update(`${salt}:${v}`).digest('hex');
-
-export function snapshot(revision: number, flags: FlagConfig[], sensitive?: SnapshotPayload['sensitive']): SnapshotPayload {
-  return { environment: 'production', revision, flags, ...(sensitive ? { sensitive } : {}) };
+export function snapshot(revision: number, flags: FlagConfig[]): SnapshotPayload {
+  return { environment: 'production', revision, flags };
 }
 
 let n = 0;

@@ -2,6 +2,10 @@ import type { TestResponse, TestServer } from '../../../server/test/helpers/test
 
 /** Values that must never reach a browser in clear. */
 export const EMAILS = ['ceo@acme.io', 'cfo@acme.io', 'kim.secret@example.org'] as const;
+/** Members of the `beta-users` segment (user ids): identifying values too. */
+export const BETA_USERS = ['u-100', 'u-200'] as const;
+/** Client-visible, on for `beta-users`. */
+export const BETA = 'beta-dashboard';
 /** Flags browsers must not even learn the names of. */
 export const HIDDEN = ['internal-kill-switch', 'pricing-experiment-q4'] as const;
 export const VISIBLE = 'new-checkout';
@@ -12,12 +16,15 @@ export interface Seeded {
   admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   /** Switches a flag on or off in production through the admin API. */
   toggle(flag: string, enabled: boolean): Promise<void>;
+  /** Sets the members of `beta-users`. */
+  betaUsers(userIds: readonly string[]): Promise<void>;
 }
 
 /**
- * A sensitive `email` attribute; `new-checkout`, client-visible, on for two executives (through a
- * segment) and one more address, and for anyone on the `beta` plan; two hidden flags that target
- * the same emails; a client key for production.
+ * `new-checkout`, client-visible, on for two executives (through a segment) and one more address
+ * (`email` is sensitive by default), and for anyone on the `beta` plan; `beta-dashboard`,
+ * client-visible, on for a segment of user ids; two hidden flags that target the same emails; a
+ * client key for production.
  */
 export async function seed(server: TestServer): Promise<Seeded> {
   const cookie = await server.login();
@@ -48,6 +55,18 @@ export async function seed(server: TestServer): Promise<Seeded> {
       { 'if-match': '"1"' },
     ),
   );
+  await ok(
+    admin('POST', '/segments', { key: 'beta-users', conditions: [{ attribute: 'userId', operator: 'IN', values: [...BETA_USERS] }] }),
+  );
+  await ok(admin('POST', '/flags', { key: BETA, clientVisible: true }));
+  await ok(
+    admin(
+      'PATCH',
+      `/flags/${BETA}/environments/production`,
+      { enabled: true, rules: [{ id: 'beta', segments: ['beta-users'] }] },
+      { 'if-match': '"1"' },
+    ),
+  );
   for (const key of HIDDEN) {
     await ok(admin('POST', '/flags', { key }));
     await ok(
@@ -67,6 +86,19 @@ export async function seed(server: TestServer): Promise<Seeded> {
     async toggle(flag, enabled) {
       const version = (await admin('GET', `/flags/${flag}/environments/production`)).body.version as number;
       await ok(admin('PATCH', `/flags/${flag}/environments/production`, { enabled }, { 'if-match': `"${version}"` }));
+    },
+    async betaUsers(userIds) {
+      const segment = (await admin('GET', '/segments/beta-users')).body;
+      await ok(
+        admin(
+          'PATCH',
+          '/segments/beta-users',
+          { conditions: [{ attribute: 'userId', operator: 'IN', values: [...userIds] }] },
+          {
+            'if-match': `"${segment.version}"`,
+          },
+        ),
+      );
     },
   };
 }

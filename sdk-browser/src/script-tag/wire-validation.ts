@@ -1,1 +1,0 @@
-export { validateWirePatch, validateWireSnapshot } from '@switchboard/core/wire-validation';
