@@ -12,7 +12,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Budgets in gzipped bytes, enforced by `pnpm size` and by the test suite so the bundle cannot grow
  * unnoticed: 6 KB for "." (GrowthBook's evaluating SDK is 14.7 KB by the same measure); the
- * bindings may add 0.6 KB (React) and 1.1 KB (OpenFeature).
+ * bindings may add 1.2 KB (React: 0.6 KB for the hooks and the provider, 0.6 KB for server rendering,
+ * i.e. the read-only stand-in over a BrowserBootstrap with OFREP answers, and parsed payloads) and 1.1 KB (OpenFeature).
  */
 const MAIN_BUDGET = 6 * 1024;
 /**
@@ -24,7 +25,7 @@ export const NO_SPLITTING_BUDGET = 10.5 * 1024;
 export const SCRIPT_TAG_BUDGET = 6.5 * 1024;
 export const ENTRIES = [
   { name: '.', file: 'src/index.ts', budget: MAIN_BUDGET, external: [] as string[] },
-  { name: './react', file: 'src/react/index.ts', budget: MAIN_BUDGET + 0.6 * 1024, external: ['react', 'react/*', 'react-dom'] },
+  { name: './react', file: 'src/react/index.ts', budget: MAIN_BUDGET + 1.2 * 1024, external: ['react', 'react/*', 'react-dom'] },
   { name: './openfeature', file: 'src/openfeature/index.ts', budget: MAIN_BUDGET + 1.1 * 1024, external: ['@openfeature/*'] },
 ] as const;
 
