@@ -89,11 +89,19 @@ export interface FlagConfig {
   dependencies: Dependency[];
 }
 
+/** Where browsers evaluate a flag in one environment, as the server's client view decides it. */
+export interface BrowserEvaluation {
+  mode: 'local' | 'server' | 'hidden';
+  reasons: Array<{ code: string; attribute?: string; ruleId?: string; segment?: string; flag?: string }>;
+}
+
 export interface FlagEnvironment extends FlagConfig {
   flag: string;
   environment: string;
   version: number;
   updatedAt: string;
+  /** Where browsers evaluate it (GET only). */
+  browser?: BrowserEvaluation;
 }
 
 export interface ConfigVersion extends FlagConfig {

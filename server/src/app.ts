@@ -39,13 +39,13 @@ import { validatorCompiler } from './plugins/validation.ts';
 const SDK_CORS = {
   origin: '*',
   methods: ['GET', 'POST'],
-  allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'last-event-id'],
+  allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'if-none-match', 'last-event-id'],
   exposedHeaders: ['etag', 'retry-after'],
   maxAge: 600,
 };
 
-/** Paths called from pages on any origin: SDK delivery and usage (OFREP will join them). */
-const SDK_PREFIXES = ['/api/sdk/', '/api/client/'];
+/** Paths called from pages on any origin: SDK delivery and usage, OFREP. */
+const SDK_PREFIXES = ['/api/sdk/', '/api/client/', '/ofrep/'];
 
 export interface AppOptions {
   config: Config;

@@ -62,6 +62,10 @@ export interface Config {
   usageFlushMs: number;
   /** Usage reports one SDK key may send per minute to one replica. */
   usageReportsPerMinute: number;
+  /** OFREP evaluation requests one SDK key may send per second to one replica. */
+  ofrepKeyRate: number;
+  /** OFREP evaluation requests one client address may send per second to one replica. */
+  ofrepAddressRate: number;
   /** How often each replica looks for due ramp steps and scheduled changes. */
   schedulerIntervalMs: number;
   /** Time to receive a request's headers (slow-loris clients are cut after it). */
@@ -219,6 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageFlushMs: int('USAGE_FLUSH_MS', 10_000, 100, 600_000),
     // A client key reports once a minute from every open page: sized for thousands of visitors.
     usageReportsPerMinute: int('USAGE_REPORTS_PER_MINUTE', 6000, 1, 10_000_000),
+    // A client key serves every visitor of a site: a patch to a remote flag sends each open page back.
+    ofrepKeyRate: int('OFREP_KEY_RATE', 20_000, 1, 10_000_000),
+    ofrepAddressRate: int('OFREP_ADDRESS_RATE', 200, 1, 10_000_000),
     schedulerIntervalMs: int('SCHEDULER_INTERVAL_MS', 1000, 50, 60_000),
     headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 500, 300_000),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 60_000, 500, 3_600_000),

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { compileSnapshot, evaluate, type FlagConfig } from '@switchboard/core';
-import { allOperators } from '@switchboard/core/operators';
+import type { FlagConfig } from '@switchboard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStream } from './helpers/sse.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
@@ -23,7 +21,9 @@ describe.skipIf(!DATABASE_URL)('SDK delivery: snapshots and streams', () => {
   beforeAll(async () => {
     server = await startTestServer({ env: { DELIVERY_CHECK_MS: '500', HEARTBEAT_MS: '1000' } });
     cookie = await server.login();
-    expect((await admin('PUT', '/attributes/email', { sensitive: true, description: 'Work email' })).status).toBe(200);
+    // email is sensitive by default (migration 0005).
+    const attributes = (await admin('GET', '/attributes')).body.attributes;
+    expect(attributes.find((a: { name: string }) => a.name === 'email')).toMatchObject({ sensitive: true });
     await admin('POST', '/segments', {
       key: 'executives',
       conditions: [{ attribute: 'email', operator: 'IN', values: EMAILS.slice(0, 2) }],
@@ -73,25 +73,21 @@ describe.skipIf(!DATABASE_URL)('SDK delivery: snapshots and streams', () => {
     expect((await server.request('GET', '/api/sdk/snapshot', { token: 'sbs_forged' })).status).toBe(401);
   });
 
-  it('gives client keys only client-visible flags, segments inlined and sensitive values as digests', async () => {
+  it('gives client keys only client-visible flags, those with sensitive conditions as remote without rules', async () => {
     const res = await server.request('GET', `/api/client/snapshot?key=${clientKey}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     for (const secret of [...EMAILS, ...HIDDEN, 'executives']) expect(res.text).not.toContain(secret);
-    const { salt, attributes } = res.body.sensitive;
-    expect(attributes).toEqual(['email']);
-    // The browser SDK digests the context the same way; then plain core evaluation agrees.
-    const digest = (v: string) => createHash('sha256').update(`${salt}:${v}`).digest('hex');
-    const snapshot = compileSnapshot(res.body, allOperators);
-    expect(evaluate(snapshot, 'new-checkout', { properties: { email: digest('cfo@acme.io') } })).toMatchObject({
-      enabled: true,
-      ruleId: 'execs',
+    expect(res.body.sensitive).toBeUndefined();
+    // Its answer comes from the OFREP bulk endpoint, evaluated on the server.
+    expect(res.body.flags).toEqual([{ key: 'new-checkout', enabled: true, remote: true }]);
+    const bulk = await server.request('POST', '/ofrep/v1/evaluate/flags', {
+      headers: { 'x-api-key': clientKey },
+      body: { context: { email: 'cfo@acme.io' } },
     });
-    expect(evaluate(snapshot, 'new-checkout', { properties: { email: digest(EMAILS[2] as string) } })).toMatchObject({
-      enabled: true,
-      ruleId: 'kim',
-    });
-    expect(evaluate(snapshot, 'new-checkout', { properties: { email: digest('intern@acme.io') } }).enabled).toBe(false);
+    expect(bulk.body.flags).toEqual([
+      expect.objectContaining({ key: 'new-checkout', value: true, metadata: expect.objectContaining({ ruleId: 'execs' }) }),
+    ]);
   });
 
   it('streams a snapshot, then a patch per change with the revision as id', async () => {

@@ -32,7 +32,8 @@ function ConditionRow({ condition: c, index, path, issues, hints, listId, contex
   const type = typeOfOperator(c.operator);
   const info = operatorInfo(c.operator);
   const sensitive = hints.sensitive.has(c.attribute);
-  const operators = sensitive ? OPERATORS.text.filter((o) => o.value === 'IN' || o.value === 'NOT_IN') : OPERATORS[type];
+  // Any operator works on a sensitive attribute: browsers get such a flag's answer from the server.
+  const operators = OPERATORS[type];
   const setType = (t: AttributeType) => {
     const first = OPERATORS[t][0];
     if (first) onChange({ ...c, operator: first.value, values: [], caseInsensitive: undefined });
@@ -64,7 +65,7 @@ function ConditionRow({ condition: c, index, path, issues, hints, listId, contex
         </Field>
         <Field label="Type" className="condition-type">
           {(p) => (
-            <select {...p} className="input" value={type} disabled={sensitive} onChange={(e) => setType(e.target.value as AttributeType)}>
+            <select {...p} className="input" value={type} onChange={(e) => setType(e.target.value as AttributeType)}>
               {ATTRIBUTE_TYPES.map((t) => (
                 <option key={t.value} value={t.value}>
                   {t.label}
@@ -156,7 +157,7 @@ function ConditionRow({ condition: c, index, path, issues, hints, listId, contex
           </label>
         ) : null}
         {sensitive ? (
-          <Badge tone="warning" title="Browsers receive this attribute as a digest, so only exact matches work">
+          <Badge tone="warning" title="Its values never reach browsers: they get this flag's answer from the server">
             sensitive attribute
           </Badge>
         ) : null}

@@ -189,7 +189,8 @@ export function EnvironmentsPage() {
         <h2 id="keys-title">SDK keys</h2>
         <p className="muted">
           A <strong>server key</strong> lets a backend SDK read the full configuration of one environment. A <strong>client key</strong> is
-          safe to ship in a browser or app: it reads only client-visible flags, with sensitive values hashed.
+          safe to ship in a browser or app: it reads only client-visible flags, and flags whose rules compare sensitive attributes only as
+          answers from the server.
         </p>
         {!keyPerm.allowed ? (
           <p className="readonly-note">Only admins can see and manage SDK keys.</p>

@@ -1,5 +1,6 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
+import { BrowserEvaluationNote } from '../components/browser-evaluation.tsx';
 import { ChangeList } from '../components/changes.tsx';
 import type { AttributeHints } from '../components/conditions.tsx';
 import { DependenciesEditor, RulesEditor } from '../components/rules.tsx';
@@ -356,6 +357,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
                 : 'Nobody gets it, whatever the rules say.'}{' '}
               Version {current.version}, changed {timeAgo(current.updatedAt)}.
             </p>
+            <BrowserEvaluationNote browser={current.browser} />
           </div>
         </div>
         {toggleError ? (

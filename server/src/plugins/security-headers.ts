@@ -28,18 +28,22 @@ export const DOCS_CONTENT_SECURITY_POLICY = Object.entries({
   .map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`)
   .join('; ');
 
-/** helmet: CSP, nosniff, frame denial, no referrer; HSTS only when served over HTTPS (SECURE_COOKIES). */
+/** helmet's options: CSP, nosniff, frame denial, no referrer; HSTS only over HTTPS (SECURE_COOKIES). */
+export function helmetOptions(secureCookies: boolean) {
+  return {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    frameguard: { action: 'deny' as const },
+    referrerPolicy: { policy: 'no-referrer' as const },
+    strictTransportSecurity: secureCookies ? { maxAge: 15_552_000, includeSubDomains: true } : (false as const),
+    // Same-origin: no other page (another port of this host included) may embed admin answers;
+    // SDK routes relax it for themselves (see app.ts).
+    crossOriginResourcePolicy: { policy: 'same-origin' as const },
+  };
+}
+
 export const securityHeadersPlugin = fp(
   async (app) => {
-    await app.register(helmet, {
-      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
-      frameguard: { action: 'deny' },
-      referrerPolicy: { policy: 'no-referrer' },
-      strictTransportSecurity: app.config.secureCookies ? { maxAge: 15_552_000, includeSubDomains: true } : false,
-      // Same-origin: no other page (another port of this host included) may embed admin answers;
-      // SDK routes relax it for themselves (see app.ts).
-      crossOriginResourcePolicy: { policy: 'same-origin' },
-    });
+    await app.register(helmet, helmetOptions(app.config.secureCookies));
   },
   { name: 'security-headers', dependencies: ['infrastructure'] },
 );

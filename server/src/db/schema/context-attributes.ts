@@ -2,7 +2,9 @@ import { boolean, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
 
 /**
  * Context attributes people have described. A sensitive one (an email, an account id) never
- * reaches a browser in clear: the client view carries salted digests of its condition values.
+ * reaches a browser: flags whose conditions compare it are evaluated on the server for browsers
+ * (delivery/client-view.ts). `email`, `userId`, `sessionId` and `remoteAddress` are sensitive
+ * unless an admin says otherwise (rows added by migration 0005).
  */
 export const contextAttributes = pgTable('context_attributes', {
   name: text('name').primaryKey(),

@@ -1,10 +1,10 @@
-import { validateFlagConfig, validateSegment } from '@switchboard/core/validation';
-import { asc, eq, isNull } from 'drizzle-orm';
-import { flagEnvironments, flags, segments } from '../../db/schema/index.ts';
 import { type Actor, Role, roleAtLeast } from '../../domain/actor.ts';
-import { type ChangeDeps, type ChangeTx, lockAllEnvironments, runChange } from '../../domain/changes.ts';
-import { ConflictError, ErrorCode, ForbiddenError, VersionMismatchError, VersionRequiredError } from '../../errors.ts';
+import { type ChangeDeps, lockAllEnvironments, runChange } from '../../domain/changes.ts';
+import { ForbiddenError, VersionMismatchError, VersionRequiredError } from '../../errors.ts';
 import { type AttributeRow, findAttribute, insertAttribute, updateAttributeIfVersion } from './store.ts';
+
+/** Sensitive unless an admin says otherwise: what a person's identity is made of. */
+export const DEFAULT_SENSITIVE: ReadonlySet<string> = new Set(['email', 'userId', 'sessionId', 'remoteAddress']);
 
 export function attributeView(row: AttributeRow) {
   return {
@@ -16,61 +16,26 @@ export function attributeView(row: AttributeRow) {
   };
 }
 
-/** Flags and segments whose conditions would break if `name` became sensitive. */
-async function conflictsWithSensitive(c: ChangeTx, name: string): Promise<string[]> {
-  const only = new Set([name]);
-  const found: string[] = [];
-  const configs = await c.tx
-    .select({
-      key: flagEnvironments.flagKey,
-      env: flagEnvironments.environmentKey,
-      enabled: flagEnvironments.enabled,
-      config: flagEnvironments.config,
-    })
-    .from(flagEnvironments)
-    .innerJoin(flags, eq(flags.key, flagEnvironments.flagKey))
-    .where(isNull(flags.archivedAt))
-    .orderBy(asc(flagEnvironments.flagKey));
-  for (const row of configs) {
-    const issues = validateFlagConfig({ key: row.key, enabled: row.enabled, ...row.config }, { sensitiveAttributes: only });
-    if (issues.some((i) => i.code === 'SENSITIVE_ATTRIBUTE')) found.push(`flag ${row.key} (${row.env})`);
-  }
-  for (const s of await c.tx.select().from(segments).orderBy(asc(segments.key))) {
-    if (validateSegment({ key: s.key, conditions: s.conditions }, only).some((i) => i.code === 'SENSITIVE_ATTRIBUTE'))
-      found.push(`segment ${s.key}`);
-  }
-  return found;
-}
-
 export interface AttributeInput {
   description?: string | undefined;
   sensitive?: boolean | undefined;
 }
 
 /**
- * Creates or updates an attribute's description and sensitivity. Making one sensitive is refused
- * while conditions compare it in ways a digest cannot (prefixes, regexes, stickiness). Any change
- * of sensitivity reshapes every client view, so each environment gets a revision that reloads it.
+ * Creates or updates an attribute's description and sensitivity. A flag whose conditions (or variant
+ * overrides) compare a sensitive attribute is evaluated on the server for browsers, whatever the
+ * operator, so marking one never conflicts with a configuration. Any change of sensitivity reshapes
+ * every client view, so each environment gets a revision that reloads it.
  */
 export async function putAttribute(deps: ChangeDeps, actor: Actor, name: string, version: number | undefined, input: AttributeInput) {
   return runChange(deps, actor, async (c) => {
     await lockAllEnvironments(c.tx);
     const before = await findAttribute(c.tx, name);
-    const sensitive = input.sensitive ?? before?.sensitive ?? false;
+    const sensitive = input.sensitive ?? before?.sensitive ?? DEFAULT_SENSITIVE.has(name);
     // Un-marking sends the attribute's values to browsers in clear text again: an admin's decision.
     // Marking one sensitive only protects more, so editors may.
-    if (before?.sensitive && !sensitive && !roleAtLeast(actor.role, Role.Admin))
+    if ((before?.sensitive ?? DEFAULT_SENSITIVE.has(name)) && !sensitive && !roleAtLeast(actor.role, Role.Admin))
       throw new ForbiddenError('Only admins can mark a sensitive attribute as not sensitive');
-    if (sensitive && !before?.sensitive) {
-      const conflicts = await conflictsWithSensitive(c, name);
-      if (conflicts.length > 0) {
-        throw new ConflictError(
-          `${name} is compared in ways a digest cannot support: ${conflicts.join(', ')}`,
-          { uses: conflicts },
-          ErrorCode.InUse,
-        );
-      }
-    }
     let row: AttributeRow | undefined;
     if (before) {
       if (version === undefined) throw new VersionRequiredError();

@@ -1,7 +1,8 @@
-import type { FlagConfig, Segment } from '@switchboard/core';
+import { type CompiledSnapshot, compileSnapshot, type FlagConfig, type Segment } from '@switchboard/core';
+import { allOperators } from '@switchboard/core/operators';
 import type { ChangeOp } from '../../db/schema/index.ts';
 import type { SnapshotFlag } from '../../domain/snapshot-flag.ts';
-import { clientFlag, type SensitivePolicy, serverFlag, usesSegment } from './client-view.ts';
+import { type BrowserEvaluation, browserEvaluation, clientFlag, serverFlag, usesSegment } from './client-view.ts';
 
 /** One item of a `patch` event. */
 export type PatchChange =
@@ -15,7 +16,8 @@ export interface LoadedEnvironment {
   revision: number;
   flags: SnapshotFlag[];
   segments: Segment[];
-  policy: SensitivePolicy;
+  /** Attributes whose values must not reach browsers (see `effectiveSensitive`). */
+  sensitive: ReadonlySet<string>;
 }
 
 /** The changes one revision makes, for each audience; null when it changes nothing they see. */
@@ -35,16 +37,18 @@ export class EnvironmentState {
   revision: number;
   private readonly flags = new Map<string, SnapshotFlag>();
   private readonly segments = new Map<string, Segment>();
-  private readonly policy: SensitivePolicy;
+  private readonly sensitive: ReadonlySet<string>;
   /** What browsers currently hold of each flag (its JSON), so only real differences are sent. */
   private readonly clientForms = new Map<string, string>();
   private serverJson: { revision: number; json: string } | null = null;
   private clientJson: { revision: number; json: string } | null = null;
+  /** For server-side evaluation (OFREP): compiled on first use after each revision. */
+  private compiledState: { revision: number; snapshot: CompiledSnapshot; clientKeys: string[] } | null = null;
 
   constructor(loaded: LoadedEnvironment) {
     this.environment = loaded.environment;
     this.revision = loaded.revision;
-    this.policy = loaded.policy;
+    this.sensitive = loaded.sensitive;
     for (const s of loaded.segments) this.segments.set(s.key, s);
     for (const f of loaded.flags) this.flags.set(f.key, f);
     for (const f of loaded.flags) {
@@ -53,17 +57,33 @@ export class EnvironmentState {
     }
   }
 
-  private isVisible = (key: string): boolean => this.flags.get(key)?.clientVisible === true;
+  private readonly flagOf = (key: string): SnapshotFlag | undefined => this.flags.get(key);
+
+  /** Where browsers evaluate a flag and why; undefined for a flag this environment does not have. */
+  browserEvaluation(key: string): BrowserEvaluation | undefined {
+    const flag = this.flags.get(key);
+    return flag && browserEvaluation(flag, this.segments, this.sensitive, this.flagOf);
+  }
 
   private clientForm(key: string): FlagConfig | null {
     const flag = this.flags.get(key);
-    return flag?.clientVisible ? clientFlag(flag, this.segments, this.policy, this.isVisible) : null;
+    if (!flag?.clientVisible) return null;
+    return clientFlag(flag, this.segments, browserEvaluation(flag, this.segments, this.sensitive, this.flagOf));
   }
 
-  private childrenOf(key: string): string[] {
-    const out: string[] = [];
-    for (const f of this.flags.values()) if (f.dependencies?.some((d) => d.flag === key)) out.push(f.key);
-    return out;
+  /** `keys` and every flag depending on them, however deep (a parent's form decides its children's). */
+  private withDependents(keys: string[]): string[] {
+    const out = new Set(keys);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const f of this.flags.values()) {
+        if (!out.has(f.key) && f.dependencies?.some((d) => out.has(d.flag))) {
+          out.add(f.key);
+          grew = true;
+        }
+      }
+    }
+    return [...out];
   }
 
   /** Recomputes the client form of `keys` and returns what changed for browsers. */
@@ -80,7 +100,9 @@ export class EnvironmentState {
         continue;
       }
       const json = JSON.stringify(form);
-      if (json !== before) {
+      // A remote flag looks the same whatever changed behind it; browsers still need the patch to
+      // know that their server-side answer for it may have changed.
+      if (json !== before || form.remote === true) {
         this.clientForms.set(key, json);
         changes.push({ op: 'flag', flag: form });
       }
@@ -100,25 +122,25 @@ export class EnvironmentState {
         const flag = change.flag as SnapshotFlag;
         this.flags.set(change.key, flag);
         server = [{ op: 'flag', flag: serverFlag(flag) }];
-        affected = [change.key, ...this.childrenOf(change.key)];
+        affected = this.withDependents([change.key]);
         break;
       }
       case 'flag-removed':
         this.flags.delete(change.key);
         server = [{ op: 'flag-removed', key: change.key }];
-        affected = [change.key, ...this.childrenOf(change.key)];
+        affected = this.withDependents([change.key]);
         break;
       case 'segment': {
         const segment = change.segment as Segment;
         this.segments.set(change.key, segment);
         server = [{ op: 'segment', segment }];
-        affected = [...this.flags.values()].filter((f) => usesSegment(f, change.key)).map((f) => f.key);
+        affected = this.withDependents([...this.flags.values()].filter((f) => usesSegment(f, change.key)).map((f) => f.key));
         break;
       }
       case 'segment-removed':
         this.segments.delete(change.key);
         server = [{ op: 'segment-removed', key: change.key }];
-        affected = [...this.flags.values()].filter((f) => usesSegment(f, change.key)).map((f) => f.key);
+        affected = this.withDependents([...this.flags.values()].filter((f) => usesSegment(f, change.key)).map((f) => f.key));
         break;
       default:
         return null;
@@ -143,12 +165,37 @@ export class EnvironmentState {
   clientSnapshot(): string {
     if (this.clientJson?.revision !== this.revision) {
       const flags = [...this.clientForms.values()].join(',');
-      const sensitive = JSON.stringify({ salt: this.policy.salt, attributes: [...this.policy.attributes].sort() });
       this.clientJson = {
         revision: this.revision,
-        json: `{"environment":${JSON.stringify(this.environment)},"revision":${this.revision},"flags":[${flags}],"sensitive":${sensitive}}`,
+        json: `{"environment":${JSON.stringify(this.environment)},"revision":${this.revision},"flags":[${flags}]}`,
       };
     }
     return this.clientJson.json;
+  }
+
+  private compiledNow(): { snapshot: CompiledSnapshot; clientKeys: string[] } {
+    if (this.compiledState?.revision !== this.revision) {
+      const snapshot = compileSnapshot(
+        { environment: this.environment, revision: this.revision, flags: [...this.flags.values()], segments: [...this.segments.values()] },
+        allOperators,
+      );
+      const clientKeys = [...this.flags.values()].filter((f) => f.clientVisible).map((f) => f.key);
+      this.compiledState = { revision: this.revision, snapshot, clientKeys };
+    }
+    return this.compiledState;
+  }
+
+  /** The environment compiled for evaluation on the server (every flag, client-visible or not). */
+  compiled(): CompiledSnapshot {
+    return this.compiledNow().snapshot;
+  }
+
+  /** Keys of the client-visible flags, in the snapshot's order. */
+  clientVisibleKeys(): readonly string[] {
+    return this.compiledNow().clientKeys;
+  }
+
+  isClientVisible(key: string): boolean {
+    return this.flags.get(key)?.clientVisible === true;
   }
 }

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { AppError, ErrorCode, NotFoundError } from '../../errors.ts';
 import { ErrorResponse } from '../../http/schemas.ts';
 import type { ActiveKey } from '../keys/store.ts';
+import { ofrepRoutes } from '../ofrep/routes.ts';
 import { DeliveryHub } from './delivery-hub.ts';
 import type { EnvironmentState } from './environment-state.ts';
 import { type Audience, StreamConnection } from './stream-connection.ts';
@@ -17,7 +18,8 @@ const Snapshot = Type.Object(
   },
   {
     additionalProperties: true,
-    description: 'Server keys also get `segments`; client keys get `sensitive: { salt, attributes }` and segments inlined.',
+    description:
+      'Server keys also get `segments`; client keys get segments inlined, and flags evaluated on the server for browsers as `{ key, enabled, remote: true }`.',
   },
 );
 const errors = { 401: ErrorResponse, 403: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse };
@@ -150,4 +152,6 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   register(app, '/api/sdk', 'server');
   register(app, '/api/client', 'client');
+  // OFREP evaluates on this replica's in-memory state: the hub's.
+  await app.register(ofrepRoutes, { hub });
 };

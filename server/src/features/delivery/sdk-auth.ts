@@ -23,7 +23,8 @@ export class SdkKeyAuth {
 
   constructor(private readonly db: Database) {}
 
-  private async lookup(secret: string): Promise<ActiveKey | undefined> {
+  /** The active key with this secret, of either kind (cached). Throws when the database cannot say. */
+  async lookup(secret: string): Promise<ActiveKey | undefined> {
     const now = Date.now();
     const hit = this.cache.get(secret);
     if (hit && now - hit.at < CACHE_MS) return hit.key;

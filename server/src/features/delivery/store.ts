@@ -1,8 +1,10 @@
 import type { Segment } from '@switchboard/core';
 import { and, asc, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { changeLog, contextAttributes, environments, flagEnvironments, flags, sdkKeys, segments } from '../../db/schema/index.ts';
+import { changeLog, environments, flagEnvironments, flags, sdkKeys, segments } from '../../db/schema/index.ts';
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
+import { sensitiveAttributeNames } from '../attributes/store.ts';
+import { type BrowserEvaluation, browserEvaluation } from './client-view.ts';
 import type { LoadedEnvironment } from './environment-state.ts';
 
 /** One environment's full state, read in one transaction so the revision matches the content. */
@@ -18,16 +20,12 @@ export async function loadEnvironment(db: Database, environment: string): Promis
         .where(and(eq(flagEnvironments.environmentKey, environment), isNull(flags.archivedAt)))
         .orderBy(asc(flags.key));
       const segs = await tx.select({ key: segments.key, conditions: segments.conditions }).from(segments).orderBy(asc(segments.key));
-      const sensitive = await tx
-        .select({ name: contextAttributes.name })
-        .from(contextAttributes)
-        .where(eq(contextAttributes.sensitive, true));
       return {
         environment,
         revision: env.revision,
         flags: rows.map((r) => toSnapshotFlag(r.key, r.enabled, r.config, r.clientVisible)),
         segments: segs as Segment[],
-        policy: { salt: env.clientSalt, attributes: new Set(sensitive.map((s) => s.name)) },
+        sensitive: await sensitiveAttributeNames(tx),
       };
     },
     { isolationLevel: 'repeatable read' },
@@ -60,4 +58,32 @@ export async function activeKeyIds(db: Database, ids: string[]): Promise<Set<str
 /** Keeps the newest `keep` revisions of each environment's change log. */
 export async function pruneChangeLog(db: Database, environment: string, currentRevision: number, keep: number): Promise<void> {
   await db.delete(changeLog).where(and(eq(changeLog.environmentKey, environment), lte(changeLog.revision, sql`${currentRevision - keep}`)));
+}
+
+/**
+ * Where browsers evaluate one flag of one environment, and why: the client view's own decision
+ * (`browserEvaluation`), from the flag, its parents, the segments and the sensitive attributes.
+ * For the admin API; undefined when the flag has no configuration in that environment.
+ */
+export async function browserEvaluationFor(db: Database, flagKey: string, environment: string): Promise<BrowserEvaluation | undefined> {
+  const rowsOf = (keys: string[]) =>
+    db
+      .select({ key: flags.key, clientVisible: flags.clientVisible, enabled: flagEnvironments.enabled, config: flagEnvironments.config })
+      .from(flagEnvironments)
+      .innerJoin(flags, eq(flags.key, flagEnvironments.flagKey))
+      .where(and(eq(flagEnvironments.environmentKey, environment), inArray(flags.key, keys), isNull(flags.archivedAt)));
+  const [row] = await rowsOf([flagKey]);
+  if (!row) return undefined;
+  const flag = toSnapshotFlag(row.key, row.enabled, row.config, row.clientVisible);
+  const parentKeys = (flag.dependencies ?? []).map((d) => d.flag);
+  const parents = new Map(
+    (parentKeys.length > 0 ? await rowsOf(parentKeys) : []).map((r) => [
+      r.key,
+      toSnapshotFlag(r.key, r.enabled, r.config, r.clientVisible),
+    ]),
+  );
+  const segs = await db.select({ key: segments.key, conditions: segments.conditions }).from(segments);
+  return browserEvaluation(flag, new Map(segs.map((s) => [s.key, s as Segment])), await sensitiveAttributeNames(db), (key) =>
+    key === flagKey ? flag : parents.get(key),
+  );
 }

@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf
 import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
+import { browserEvaluationFor } from '../delivery/store.ts';
 import { findEnvironment } from '../environments/store.ts';
 import { usageOf } from '../usage/store.ts';
 import {
@@ -123,7 +124,8 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const row = await findFlagEnvironment(app.db, key, env);
       if (!row) throw new NotFoundError(`Flag ${key} in environment ${env}`);
       reply.header('etag', etagOf(row.version));
-      return flagEnvironmentView(row);
+      const browser = await browserEvaluationFor(app.db, key, env);
+      return { ...flagEnvironmentView(row), ...(browser ? { browser } : {}) };
     },
   );
 

@@ -160,6 +160,20 @@ const StoredRule = Type.Object({
   variantStickiness: Type.Optional(Type.String()),
 });
 
+/** Where browsers evaluate the flag (delivery/client-view.ts `browserEvaluation`), and why. */
+export const BrowserEvaluationView = Type.Object({
+  mode: Type.Union([Type.Literal('local'), Type.Literal('server'), Type.Literal('hidden')]),
+  reasons: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      attribute: Type.Optional(Type.String()),
+      ruleId: Type.Optional(Type.String()),
+      segment: Type.Optional(Type.String()),
+      flag: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
 export const FlagEnvironmentView = Type.Object({
   flag: Type.String(),
   environment: Type.String(),
@@ -170,6 +184,8 @@ export const FlagEnvironmentView = Type.Object({
   dependencies: Type.Array(DependencySchema),
   version: Type.Integer(),
   updatedAt: Timestamp,
+  /** In the answer to GET only. */
+  browser: Type.Optional(BrowserEvaluationView),
 });
 
 export const FlagEnvironmentSummary = Type.Object({

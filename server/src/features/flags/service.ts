@@ -6,7 +6,6 @@ import { type Actor, actorRef } from '../../domain/actor.ts';
 import { type ChangeDeps, type ChangeTx, lockAllEnvironments, lockEnvironment, runChange } from '../../domain/changes.ts';
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
-import { sensitiveAttributeNames } from '../attributes/store.ts';
 import { findEnvironment } from '../environments/store.ts';
 import { segmentKeys } from '../segments/store.ts';
 import type { UsageRow } from '../usage/store.ts';
@@ -138,10 +137,8 @@ export async function createFlag(deps: ChangeDeps, actor: Actor, input: FlagInpu
     const initial: StoredFlagConfig = {};
     if (input.variants) initial.variants = input.variants;
     if (input.variantStickiness) initial.variantStickiness = input.variantStickiness;
-    const issues = validateFlagConfig(
-      { key: input.key, enabled: false, ...initial },
-      { sensitiveAttributes: await sensitiveAttributeNames(c.tx) },
-    );
+    // Sensitive attributes restrict no operator: such flags are evaluated on the server for browsers.
+    const issues = validateFlagConfig({ key: input.key, enabled: false, ...initial });
     if (issues.length > 0) throw new ValidationError('The flag is invalid', issues);
     if (await findFlag(c.tx, input.key)) throw new ConflictError(`Flag ${input.key} exists already`);
     const row = await insertFlag(
@@ -250,7 +247,6 @@ async function checkConfig(
     { key: flag.key, enabled, ...config },
     {
       segments: await segmentKeys(tx),
-      sensitiveAttributes: await sensitiveAttributeNames(tx),
       dependenciesOf: (k) => (k === flag.key ? [] : graph.get(k)),
     },
   );

@@ -4,7 +4,6 @@ import { type Actor, actorRef } from '../../domain/actor.ts';
 import { type ChangeDeps, lockAllEnvironments, runChange } from '../../domain/changes.ts';
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
-import { sensitiveAttributeNames } from '../attributes/store.ts';
 import { findEnvironment } from '../environments/store.ts';
 import { announceEverywhere } from '../flags/service.ts';
 import { dependencyGraph, findFlag, findFlagEnvironment, insertFlag, updateFlagEnvironmentIfVersion } from '../flags/store.ts';
@@ -41,9 +40,8 @@ export async function importUnleashExport(
     }
 
     const issues: ValidationIssue[] = [];
-    const sensitiveAttributes = await sensitiveAttributeNames(c.tx);
     imported.segments.forEach((s, i) => {
-      for (const issue of validateSegment(s, sensitiveAttributes)) issues.push({ ...issue, path: `/data/segments/${i}${issue.path}` });
+      for (const issue of validateSegment(s)) issues.push({ ...issue, path: `/data/segments/${i}${issue.path}` });
     });
     const knownSegments = new Set([...(await segmentKeys(c.tx)), ...imported.segments.map((s) => s.key)]);
     if (issues.length > 0) throw new ValidationError('The export cannot be imported as it is', issues);
@@ -61,12 +59,10 @@ export async function importUnleashExport(
         );
       const problems = flags.map((f, i) => ({
         flag: f,
-        issues: validateFlagConfig(f.config, { segments: knownSegments, sensitiveAttributes, dependenciesOf: (k) => graph.get(k) }).map(
-          (issue) => ({
-            ...issue,
-            path: `/data/features/${i}${issue.path}`,
-          }),
-        ),
+        issues: validateFlagConfig(f.config, { segments: knownSegments, dependenciesOf: (k) => graph.get(k) }).map((issue) => ({
+          ...issue,
+          path: `/data/features/${i}${issue.path}`,
+        })),
       }));
       const invalid = problems.filter((p) => p.issues.length > 0);
       if (invalid.length === 0) break;

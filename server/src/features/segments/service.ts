@@ -1,9 +1,8 @@
 import type { Condition } from '@switchboard/core';
 import { validateSegment } from '@switchboard/core/validation';
 import type { Actor } from '../../domain/actor.ts';
-import { type ChangeDeps, type ChangeTx, lockAllEnvironments, runChange } from '../../domain/changes.ts';
+import { type ChangeDeps, lockAllEnvironments, runChange } from '../../domain/changes.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
-import { sensitiveAttributeNames } from '../attributes/store.ts';
 import { deleteSegmentRow, findSegment, insertSegment, type SegmentRow, segmentUsage, updateSegmentIfVersion } from './store.ts';
 
 export interface SegmentInput {
@@ -26,15 +25,15 @@ export function segmentView(row: SegmentRow, usedBy: string[]) {
   };
 }
 
-async function validate(tx: ChangeTx['tx'], key: string, conditions: Condition[]): Promise<void> {
-  const issues = validateSegment({ key, conditions }, await sensitiveAttributeNames(tx));
+function validate(key: string, conditions: Condition[]): void {
+  const issues = validateSegment({ key, conditions });
   if (issues.length > 0) throw new ValidationError('The segment is invalid', issues);
 }
 
 export async function createSegment(deps: ChangeDeps, actor: Actor, input: SegmentInput) {
   return runChange(deps, actor, async (c) => {
     await lockAllEnvironments(c.tx);
-    await validate(c.tx, input.key, input.conditions);
+    validate(input.key, input.conditions);
     if (await findSegment(c.tx, input.key)) throw new ConflictError(`Segment ${input.key} exists already`);
     const row = await insertSegment(c.tx, {
       key: input.key,
@@ -60,7 +59,7 @@ export async function updateSegment(
     await lockAllEnvironments(c.tx);
     const before = await findSegment(c.tx, key);
     if (!before) throw new NotFoundError(`Segment ${key}`);
-    if (input.conditions) await validate(c.tx, key, input.conditions);
+    if (input.conditions) validate(key, input.conditions);
     const set: Partial<SegmentRow> = {};
     if (input.name !== undefined) set.name = input.name;
     if (input.description !== undefined) set.description = input.description;

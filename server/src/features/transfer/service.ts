@@ -6,7 +6,6 @@ import { flagEnvironments, flags, type StoredFlagConfig, segments } from '../../
 import { type Actor, actorRef } from '../../domain/actor.ts';
 import { type ChangeDeps, lockAllEnvironments, runChange } from '../../domain/changes.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
-import { sensitiveAttributeNames } from '../attributes/store.ts';
 import { listEnvironments } from '../environments/store.ts';
 import { announceEverywhere, patchFlagEnvironment } from '../flags/service.ts';
 import { findFlag, insertFlag, updateFlagIfVersion } from '../flags/store.ts';
@@ -106,9 +105,8 @@ export async function importDocument(
         environments: [],
         skippedEnvironments: [],
       };
-      const sensitive = await sensitiveAttributeNames(c.tx);
       const issues = doc.segments.flatMap((s, i) =>
-        validateSegment(s, sensitive).map((issue) => ({ ...issue, path: `/document/segments/${i}${issue.path}` })),
+        validateSegment(s).map((issue) => ({ ...issue, path: `/document/segments/${i}${issue.path}` })),
       );
       if (issues.length > 0) throw new ValidationError('The document holds invalid segments', issues);
       // Every flag key by the rules of flag creation, before the first write: a flag whose
