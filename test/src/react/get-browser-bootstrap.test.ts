@@ -17,7 +17,7 @@ describe.skipIf(!DATABASE_URL)('getBrowserBootstrap against a real server', () =
     await server?.close();
   });
 
-  it('returns exactly the client view and the context (no remote flags: no OFREP request)', async () => {
+  it('returns exactly the client view, the context and the bulk answers for its remote flags', async () => {
     const requests: string[] = [];
     const recording: typeof fetch = (input, init) => {
       requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
@@ -25,13 +25,46 @@ describe.skipIf(!DATABASE_URL)('getBrowserBootstrap against a real server', () =
     };
     const context = { userId: 'u-beta', properties: { plan: 'pro' } };
     const bootstrap = await getBrowserBootstrap({ url: `${server.url}/`, clientKey: s.clientKey, context, fetch: recording });
-    const direct = (await server.request('GET', '/api/client/snapshot', { headers: { authorization: `Bearer ${s.clientKey}` } })).body;
-    expect(bootstrap).toEqual({ snapshot: direct, context, results: [] });
+    const auth = { authorization: `Bearer ${s.clientKey}` };
+    const view = (await server.request('GET', '/api/client/snapshot', { headers: auth })).body;
+    // `new-checkout` targets userId, sensitive by default: the client view names it only, the server answers it.
+    expect(view.flags).toContainEqual({ key: 'new-checkout', enabled: true, remote: true });
+    const bulk = (
+      await server.request('POST', '/ofrep/v1/evaluate/flags', {
+        headers: auth,
+        body: { context: { targetingKey: 'u-beta', userId: 'u-beta', plan: 'pro' }, flags: ['new-checkout'] },
+      })
+    ).body;
+    expect(bootstrap).toEqual({ snapshot: view, context, results: bulk.flags });
     expect(Object.keys(bootstrap)).toEqual(['snapshot', 'context', 'results']);
     expect(bootstrap.snapshot.flags.map((f) => f.key).sort()).toEqual(['banner', 'new-checkout']);
-    expect(requests).toEqual(['GET /api/client/snapshot']);
+    expect(bootstrap.results).toEqual([
+      expect.objectContaining({ key: 'new-checkout', value: true, metadata: expect.objectContaining({ enabled: true }) }),
+    ]);
+    expect(requests).toEqual(['GET /api/client/snapshot', 'POST /ofrep/v1/evaluate/flags']);
     // Plain JSON: what a framework serializes into the page comes back equal.
     expect(JSON.parse(JSON.stringify(bootstrap))).toEqual(bootstrap);
+
+    const other = await getBrowserBootstrap({ url: server.url, clientKey: s.clientKey, context: { userId: 'someone-else' } });
+    expect(other.results).toEqual([expect.objectContaining({ key: 'new-checkout', value: false })]);
+  });
+
+  it('makes no OFREP request when the view has no remote flag', async () => {
+    await s.toggle('new-checkout', false);
+    try {
+      const requests: string[] = [];
+      const recording: typeof fetch = (input, init) => {
+        requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+        return fetch(input, init);
+      };
+      const bootstrap = await getBrowserBootstrap({ url: server.url, clientKey: s.clientKey, fetch: recording });
+      // A disabled flag carries no rules, so nothing in it is identifying.
+      expect(bootstrap.snapshot.flags.some((f) => f.remote)).toBe(false);
+      expect(bootstrap.results).toEqual([]);
+      expect(requests).toEqual(['GET /api/client/snapshot']);
+    } finally {
+      await s.toggle('new-checkout', true);
+    }
   });
 
   it('fails with a fatal SwitchboardError for a refused key, and a network one when the server is away', async () => {
@@ -44,8 +77,8 @@ describe.skipIf(!DATABASE_URL)('getBrowserBootstrap against a real server', () =
 });
 
 describe('getBrowserBootstrap with server-evaluated flags', () => {
-  // Until the OFREP endpoints land (issue 14), a small HTTP server plays the client view with a
-  // `remote` flag and the bulk endpoint, and records what the helper sent.
+  // A small HTTP server plays both endpoints, to pin the exact requests (keys asked, OFREP context,
+  // key header) and that answers not asked for are dropped; the real server is above.
   const seen: Array<{ method: string; path: string; auth: string; body: unknown }> = [];
   let url = '';
   const http = createServer(async (req: IncomingMessage, res) => {

@@ -93,6 +93,9 @@ describe.skipIf(skip)('Next.js App Router example against a real server', () => 
     expect(other).toContain('<p id="checkout">old checkout</p>');
     // The browser gets the client view only: no server-only flag, anywhere in the page.
     expect(other).not.toContain('server-only');
+    // `new-checkout` targets userId (sensitive by default): its rule's values stay on the server, the
+    // page carries only the server's answer for this user.
+    expect(other).not.toContain('u-beta');
     await s.toggle('new-checkout', false);
     expect(await page('u-beta')).toContain('<p id="checkout">old checkout</p>');
     await s.toggle('new-checkout', true);
