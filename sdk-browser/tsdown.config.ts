@@ -6,7 +6,15 @@ const onDemandForScriptTag = fileURLToPath(new URL('src/script-tag/on-demand.ts'
 /** The ES modules bundlers import: dependencies stay imports, so `@switchboard/core` is shared with the app. */
 const modules: UserConfig = {
   checks: { pluginTimings: false },
-  entry: { index: 'src/index.ts', react: 'src/react/index.ts', openfeature: 'src/openfeature/index.ts', regex: 'src/regex.ts' },
+  entry: {
+    index: 'src/index.ts',
+    react: 'src/react/index.ts',
+    openfeature: 'src/openfeature/index.ts',
+    regex: 'src/regex.ts',
+    server: 'src/server/index.ts',
+    testing: 'src/testing.ts',
+    'react-testing': 'src/react/testing.ts',
+  },
   format: 'esm',
   platform: 'browser',
   target: 'es2022',

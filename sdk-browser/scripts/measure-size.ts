@@ -12,7 +12,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Budgets in gzipped bytes, enforced by `pnpm size` and by the test suite so the bundle cannot grow
  * unnoticed: 6.45 KB for "." (GrowthBook's evaluating SDK is 14.7 KB by the same measure); the
- * bindings may add 0.6 KB (React) and 1.1 KB (OpenFeature). PROVISIONAL, set by the browser branch
+ * bindings may add 1.2 KB (React: hooks and provider, plus
+ * the read-only stand-in over a BrowserBootstrap for server rendering) and 1.1 KB (OpenFeature). PROVISIONAL, set by the browser branch
  * (issues 13/14) at what "." measures with server-evaluated flags, NOT_READY, SwitchboardError,
  * exposures, static context and the typed helpers in the entry (delivery with the wire checks,
  * polling, OFREP requests, usage reports and `track` are on demand); the target stays 6 KB, see
@@ -28,7 +29,7 @@ export const NO_SPLITTING_BUDGET = 12 * 1024;
 export const SCRIPT_TAG_BUDGET = 6.3 * 1024;
 export const ENTRIES = [
   { name: '.', file: 'src/index.ts', budget: MAIN_BUDGET, external: [] as string[] },
-  { name: './react', file: 'src/react/index.ts', budget: MAIN_BUDGET + 0.6 * 1024, external: ['react', 'react/*', 'react-dom'] },
+  { name: './react', file: 'src/react/index.ts', budget: MAIN_BUDGET + 1.2 * 1024, external: ['react', 'react/*', 'react-dom'] },
   { name: './openfeature', file: 'src/openfeature/index.ts', budget: MAIN_BUDGET + 1.1 * 1024, external: ['@openfeature/*'] },
 ] as const;
 

@@ -27,7 +27,7 @@ function Flag({ name }: { name: string }) {
 function Theme() {
   const variant = useVariant('theme');
   counted('theme');
-  return <span data-testid="theme">{`${variant.name}:${variant.payload?.value ?? ''}`}</span>;
+  return <span data-testid="theme">{`${variant.name}:${String(variant.payload ?? '')}`}</span>;
 }
 
 function Status() {

@@ -1,36 +1,64 @@
-import { createContext, createElement, type ReactNode, useContext, useEffect, useRef } from 'react';
+import { createContext, createElement, type ReactNode, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { type Client, createClient } from '../create-client.ts';
 import type { ClientOptions } from '../options.ts';
+import { type Bootstrap, bootstrapClient } from './bootstrap-client.ts';
 
 const FlagContext = createContext<Client | null>(null);
 
 export type FlagProviderProps = { children?: ReactNode } & (
-  | { client: Client; options?: undefined }
-  | { options: ClientOptions; client?: undefined }
+  | { client: Client; options?: undefined; bootstrap?: undefined }
+  | {
+      /** Read once, when the client is made (in the browser, after the first render). */
+      options: ClientOptions;
+      /**
+       * What `getBrowserBootstrap` (`@switchboard/sdk-browser/server`) returned on the server, or a
+       * bare client view: the server render and the browser's first render read their flags from
+       * it, and the client starts from it.
+       */
+      bootstrap?: Bootstrap | null;
+      client?: undefined;
+    }
 );
+
+// Layout effects run before the browser paints, so a page never shows the stand-in's answers for a
+// frame; on a server neither kind runs (and React 18 warns about layout effects there).
+const useClientEffect = typeof document === 'undefined' ? useEffect : useLayoutEffect;
 
 /**
  * Makes a client available to the hooks below it: one you created (and close yourself), or one
- * made from `options`, closed when the provider unmounts.
+ * made from `options`. That one is made in an effect, so only in a browser: a server render makes
+ * no client (no stream, timer or request, nothing kept) and, like the browser's first render, reads
+ * the flags from `bootstrap`. It is closed when the provider unmounts.
  */
-export function FlagProvider({ client, options, children }: FlagProviderProps) {
-  // A ref, not a state initializer: StrictMode calls initializers twice and would leak a client.
+export function FlagProvider({ client, options, bootstrap, children }: FlagProviderProps) {
+  const boot = bootstrap ?? options?.bootstrap;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: options are read once, as the client's are
+  const standIn = useMemo(() => bootstrapClient(boot, options?.operators), [boot]);
+  const [owned, setOwned] = useState<Client | null>(null);
+  // Kept across StrictMode's unmount-and-mount, which would otherwise open a second stream.
   const made = useRef<Client | null>(null);
-  if (!client && !made.current) made.current = createClient(options as ClientOptions);
-  const owned = client ? null : made.current;
   const closing = useRef<ReturnType<typeof setTimeout>>(undefined);
-  useEffect(() => {
-    if (!owned) return;
-    // StrictMode unmounts and mounts again at once: close only when no mount follows.
+  // Options are read once, when the client is made, as `createClient` reads them.
+  useClientEffect(() => {
+    if (client) return;
     clearTimeout(closing.current);
+    const full = boot && 'snapshot' in boot ? boot : undefined;
+    // Until the client takes a BrowserBootstrap whole, it gets the client view and the context.
+    made.current ??= createClient({ context: full?.context, ...options, bootstrap: full ? full.snapshot : boot } as ClientOptions);
+    const c = made.current;
+    setOwned(c);
     return () => {
-      closing.current = setTimeout(() => owned.close(), 0);
+      // StrictMode unmounts and mounts again at once: close only when no mount follows.
+      closing.current = setTimeout(() => {
+        c.close();
+        made.current = null;
+      }, 0);
     };
-  }, [owned]);
-  return createElement(FlagContext.Provider, { value: client ?? owned }, children);
+  }, [client]);
+  return createElement(FlagContext.Provider, { value: client ?? owned ?? standIn }, children);
 }
 
-/** The client of the nearest FlagProvider. */
+/** The client of the nearest FlagProvider (during a server render, a read-only one over the bootstrap). */
 export function useFlagsClient(): Client {
   const client = useContext(FlagContext);
   if (!client) throw new Error('Switchboard hooks need a <FlagProvider> above them');

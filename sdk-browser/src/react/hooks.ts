@@ -22,9 +22,35 @@ export function useFlag(key: string, fallback = false): boolean {
   return useFlagValue(key, (r) => (!r || r.reason === 'ERROR' ? fallback : r.enabled));
 }
 
-/** The flag's variant (the `disabled` variant when it is off or unknown); re-renders only when it changes. */
-export function useVariant(key: string): VariantResult {
-  return useFlagValue(key, (r) => r?.variant ?? DISABLED_VARIANT);
+/** A variant with its payload parsed: an object for `json`, a number for `number`, else the text. */
+export interface ParsedVariant<P = unknown> {
+  name: string;
+  enabled: boolean;
+  payload?: P;
+}
+
+// One parsed object per variant object (results keep their objects while unchanged), so
+// `useSyncExternalStore` sees the same value until the variant really changes.
+const parsed = new WeakMap<VariantResult, ParsedVariant>();
+function parse(v: VariantResult, p = v.payload): ParsedVariant {
+  let out = parsed.get(v);
+  if (!out) {
+    let payload: unknown = p?.value;
+    try {
+      payload = p?.type === 'json' ? JSON.parse(payload as string) : p?.type === 'number' ? +(payload as string) : payload;
+    } catch {}
+    out = p ? { ...v, payload } : v;
+    parsed.set(v, out);
+  }
+  return out;
+}
+
+/**
+ * The flag's variant (the `disabled` variant when it is off or unknown), payload parsed; `P` is the
+ * payload's type. Re-renders only when the variant changes.
+ */
+export function useVariant<P = unknown>(key: string): ParsedVariant<P> {
+  return useFlagValue(key, (r) => parse(r?.variant ?? DISABLED_VARIANT)) as ParsedVariant<P>;
 }
 
 /** `{ ready, stale, error }`, re-rendering when one of them changes. */

@@ -41,7 +41,10 @@ import { validateWirePatch } from '@switchboard/core/wire-validation';
 import { type ClientOptions as BrowserOptions, createClient as createBrowserClient } from '@switchboard/sdk-browser';
 import { SwitchboardProvider as WebProvider } from '@switchboard/sdk-browser/openfeature';
 import { FlagProvider, useFlag, useVariant } from '@switchboard/sdk-browser/react';
+import { TestFlagProvider } from '@switchboard/sdk-browser/react/testing';
 import { regex } from '@switchboard/sdk-browser/regex';
+import { getBrowserBootstrap } from '@switchboard/sdk-browser/server';
+import { createTestClient } from '@switchboard/sdk-browser/testing';
 import { type ClientOptions, createClient, Reason, SwitchboardClient } from '@switchboard/sdk-node';
 import { SwitchboardProvider } from '@switchboard/sdk-node/openfeature';
 
@@ -54,10 +57,12 @@ const browserOptions: BrowserOptions = { url: 'http://127.0.0.1:1', clientKey: '
 const browser = createBrowserClient(browserOptions);
 const web = new WebProvider(browser);
 const hook: (key: string, fallback?: boolean) => boolean = useFlag;
+const double: boolean = createTestClient<{ '${FLAG}': boolean }>({ '${FLAG}': true }).isEnabled('${FLAG}');
+const bootstrapping: Promise<{ results: unknown[] }> = getBrowserBootstrap({ url: 'http://127.0.0.1:1', clientKey: 'sbc_x' }).catch(() => ({ results: [] }));
 const snapshot: Snapshot = { environment: 'production', revision: 1, flags: [], segments: [] };
 const compiled = compileSnapshot(snapshot, { regex: regexMatcher, semver: semverMatcher, cidr: cidrMatcher });
 const enabled: boolean = evaluate(compiled, '${FLAG}', { userId: 'u-1' }).enabled;
-export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length, validateWirePatch({}).length];
+export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, double, bootstrapping, TestFlagProvider, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length, validateWirePatch({}).length];
 `;
 
 /** The CommonJS side of sdk-node's types (\`.d.cts\`), checked under NodeNext. */
