@@ -85,7 +85,8 @@ const NOT_READY: Evaluation = Object.freeze({ enabled: false, variant: DISABLED_
 /** What `change` and exposures compare: whether the flag is on, and its variant (not the reason or the rule). */
 const answer = (r: EvaluationResult | undefined) => JSON.stringify([r?.enabled, r?.variant.name]);
 
-function parse(payload: Payload | undefined): unknown {
+/** A variant payload as the app gets it: json parsed, number a number, else the string. */
+export function parse(payload: Payload | undefined): unknown {
   try {
     return (
       payload && (payload.type === 'json' ? JSON.parse(payload.value) : payload.type === 'number' ? Number(payload.value) : payload.value)

@@ -8,6 +8,8 @@ import {
   type Payload,
   type PayloadOf,
   Reason,
+  SwitchboardError,
+  SwitchboardErrorCode,
   type VariantNameOf,
 } from '@switchboard/core';
 import type { Client, ClientEvents, ClientStatus } from './create-client.ts';
@@ -185,7 +187,8 @@ export function createTestClient<F = AnyFlags>(flags: TestFlags<F> = {}, options
         events.emit('ready');
         return;
       }
-      if (status.stale && !was.stale) events.emit('stale', status.error ?? new Error('Delivery interrupted'));
+      if (status.stale && !was.stale)
+        events.emit('stale', status.error ?? new SwitchboardError(SwitchboardErrorCode.Network, 'Delivery interrupted'));
       if (status.error && status.error !== was.error) events.emit('error', status.error);
       if (status.ready && ((was.stale && !status.stale) || (was.error && !status.error))) events.emit('ready');
     },

@@ -1,3 +1,4 @@
+import { SwitchboardError, SwitchboardErrorCode } from '@switchboard/core';
 // @vitest-environment happy-dom
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
@@ -79,7 +80,7 @@ describe('createTestClient', () => {
     expect(flags.isEnabled('a')).toBe(true);
     flags.setStatus({ stale: true });
     flags.setStatus({ stale: false });
-    flags.setStatus({ error: new Error('refused') });
+    flags.setStatus({ error: new SwitchboardError(SwitchboardErrorCode.HttpStatus, 'refused', { status: 401, fatal: true }) });
     expect(heard).toEqual(['ready', 'stale', 'ready', 'error']);
     expect(flags.status().error?.message).toBe('refused');
   });

@@ -43,8 +43,7 @@ export function FlagProvider({ client, options, bootstrap, children }: FlagProvi
     if (client) return;
     clearTimeout(closing.current);
     const full = boot && 'snapshot' in boot ? boot : undefined;
-    // Until the client takes a BrowserBootstrap whole, it gets the client view and the context.
-    made.current ??= createClient({ context: full?.context, ...options, bootstrap: full ? full.snapshot : boot } as ClientOptions);
+    made.current ??= createClient({ context: full?.context, ...options, bootstrap: boot } as ClientOptions);
     const c = made.current;
     setOwned(c);
     return () => {
