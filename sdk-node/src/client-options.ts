@@ -20,7 +20,7 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** A stream silent this long (the server sends a heartbeat every 15 s) is replaced. Default 45 s. */
   heartbeatTimeoutMs?: number;
-  /** Reconnect backoff: from `initialMs` (1 s) doubling to `maxMs` (30 s), with jitter; reset only after a stream stayed up `resetAfterMs` (60 s); a stream that ends sooner, even on purpose, counts as a failure. */
+  /** Reconnect backoff: from `initialMs` (1 s) doubling to `maxMs` (30 s), with jitter; reset after a stream stayed up `resetAfterMs` (60 s), or when a fallback poll finds the server back (the stream is then retried at once); a stream that ends sooner, even on purpose, counts as a failure. */
   backoff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
   /** The largest event or snapshot accepted; a larger one drops the connection. Default 5 MB. */
   maxEventBytes?: number;

@@ -48,7 +48,7 @@ export interface ClientEvents {
   error: [SwitchboardError];
   /** No confirmed-current data for `staleAfterMs`: the client serves what it last had. */
   stale: [StaleEvent];
-  /** The server is heard from again after `stale`. */
+  /** Live updates flow again after `stale` (the stream is back and delivering; a fallback poll is not enough). */
   recovered: [];
 }
 
@@ -150,7 +150,7 @@ export class SwitchboardClient {
           heldRevision: () => (this.store.source === DataSource.Server ? this.serverRevision : null),
           snapshot: (snapshot) => this.apply(snapshot, DataSource.Server),
           patch: (patch) => this.applyPatch(patch),
-          confirmed: () => this.confirmed(),
+          confirmed: (live) => this.confirmed(live),
           failed: (error) => this.failed(error),
         },
       );
@@ -423,13 +423,14 @@ export class SwitchboardClient {
     }
   }
 
-  private confirmed(): void {
+  /** Only live updates end `stale`: a poll standing in for the stream says the data is current now, not that it will stay so. */
+  private confirmed(live: boolean): void {
     this.lastConfirmedAt = this.o.timers.now();
     if (this.failing) {
       this.failing = false;
       this.log.info('connected to the server again');
     }
-    if (this.stale && this.fatalError === null) {
+    if (live && this.stale && this.fatalError === null) {
       this.stale = false;
       this.events.emit('recovered');
       this.armStaleTimer();
