@@ -1,16 +1,20 @@
 import {
+  type AnyFlags,
   type Context,
   Reason as CoreReason,
   DISABLED_VARIANT,
   type EvaluateOptions,
+  type EvaluationContext,
   type EvaluationResult,
   evaluate,
   evaluateAll,
   evaluateCompiled,
+  type FlagKey,
   type PatchPayload,
+  type PayloadOf,
   resolveAttribute,
   type SnapshotPayload,
-  type VariantResult,
+  type VariantNameOf,
 } from '@switchboard/core';
 import { allOperators } from '@switchboard/core/operators';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './client-options.ts';
@@ -22,7 +26,9 @@ import { FlagTable } from './flag-table.ts';
 import type { SafeLogger } from './logger.ts';
 import { MetricsReporter } from './metrics-reporter.ts';
 import { parseBootstrap } from './parse-bootstrap.ts';
+import { parsePayload } from './parse-payload.ts';
 import { SafeEmitter } from './safe-emitter.ts';
+import { withStaticContext } from './static-context.ts';
 import { stickinessOf } from './stickiness-of.ts';
 import { SwitchboardError, SwitchboardErrorCode } from './switchboard-error.ts';
 import { PatchVerdict, Synchronizer } from './synchronizer.ts';
@@ -52,6 +58,21 @@ export interface ClientEvents {
   recovered: [];
 }
 
+/**
+ * A flag's variant for one context, its payload parsed (`json` an object, `number` a number, others
+ * the text). `disabled` (not enabled, no payload) when the flag is off or gives no variant.
+ */
+export interface FlagVariant<Name extends string = string, P = unknown> {
+  name: Name | 'disabled';
+  enabled: boolean;
+  payload?: P;
+}
+
+/** The variant type of flag `K` in the flag map `F` (see `createClient<Flags>()`). */
+export type VariantOf<F, K extends keyof F> = FlagVariant<VariantNameOf<F, K> & string, PayloadOf<F, K>>;
+
+const NO_VARIANT: FlagVariant<never, never> = Object.freeze({ name: 'disabled', enabled: false });
+
 export interface ReadyOptions {
   /** Default 10 s; `Infinity` waits for as long as it takes. */
   timeoutMs?: number;
@@ -63,13 +84,18 @@ const DEFAULT_READY_TIMEOUT_MS = 10_000;
  * A client for one environment. Evaluation is core's, on the compiled snapshot held in memory: no
  * call on the evaluation path touches the network, and none throws. Delivery, the cache, usage
  * metrics and exposures run in the background and report through events and the logger.
+ *
+ * `F` maps flag keys to their types (what `switchboard types` generates), so a misspelled key is a
+ * compile error and payloads are typed; without it any key is accepted and payloads are `unknown`.
  */
-export class SwitchboardClient {
+export class SwitchboardClient<F = AnyFlags> {
   private readonly o: ResolvedOptions;
   private readonly log: SafeLogger;
   private readonly events: SafeEmitter<ClientEvents>;
   private readonly store = new FlagStore(allOperators);
   private readonly evaluateOptions: EvaluateOptions | undefined;
+  /** The options' context defaults; null (the common case) costs the evaluation path one comparison. */
+  private readonly defaults: Readonly<EvaluationContext> | null;
   private readonly counter: UsageCounter | null = null;
   private readonly reporter: MetricsReporter | null = null;
   private readonly exposures: ExposureTracker | null = null;
@@ -91,9 +117,10 @@ export class SwitchboardClient {
   /** The store's compiled snapshot, its flags beside their usage counts; null before any data. */
   private table: FlagTable | null = null;
 
-  constructor(options: ClientOptions = {}) {
+  constructor(options: ClientOptions) {
     this.o = resolveOptions(options);
     const o = this.o;
+    this.defaults = o.staticContext;
     this.log = o.log;
     this.events = new SafeEmitter((event, error) => this.log.error(`a "${event}" listener failed; the client carries on`, error));
     this.evaluateOptions = o.random === undefined ? undefined : { random: o.random };
@@ -194,7 +221,8 @@ export class SwitchboardClient {
    */
 
   /** Whether the flag is on for this context; `fallback` when nothing is known yet or the flag does not exist. */
-  isEnabled(flag: string, context?: Context | null, fallback = false): boolean {
+  isEnabled(flag: FlagKey<F>, context?: EvaluationContext | null, fallback = false): boolean {
+    if (this.defaults !== null) context = withStaticContext(this.defaults, context);
     const table = this.table;
     const entry = table === null ? null : table.find(flag);
     if (table === null || entry === null) {
@@ -212,22 +240,48 @@ export class SwitchboardClient {
     return value;
   }
 
-  /** The variant this context gets; `fallback` (the `disabled` variant by default) when it gets none. */
-  variant(flag: string, context?: Context | null, fallback: VariantResult = DISABLED_VARIANT): VariantResult {
+  /**
+   * The variant this context gets, its payload parsed; `fallback` (the `disabled` variant by
+   * default) when it gets none. Parsed payloads are frozen and shared between calls.
+   */
+  variant<K extends FlagKey<F>>(flag: K, context?: EvaluationContext | null, fallback?: VariantOf<F, K>): VariantOf<F, K> {
+    const result = this.evaluateVariant(flag, context, 'variant');
+    if (result === null) return fallback ?? NO_VARIANT;
+    const { variant } = result;
+    if (variant.payload === undefined) return { name: variant.name as VariantOf<F, K>['name'], enabled: true };
+    return { name: variant.name as VariantOf<F, K>['name'], enabled: true, payload: parsePayload(variant.payload) as PayloadOf<F, K> };
+  }
+
+  /**
+   * The variant's `json` payload, parsed; `fallback` when the flag gives no variant or its payload is
+   * not JSON. `T` is the caller's word for the payload's shape (the client does not check it).
+   */
+  jsonValue<T>(flag: FlagKey<F>, fallback: T, context?: EvaluationContext | null): T {
+    const result = this.evaluateVariant(flag, context, 'jsonValue');
+    const payload = result?.variant.payload;
+    if (payload === undefined || payload.type !== 'json') return fallback;
+    const value = parsePayload(payload);
+    return value === undefined ? fallback : (value as T);
+  }
+
+  /** The flag's result when it gives a variant (counted and exposed as any evaluation); null otherwise. */
+  private evaluateVariant(flag: string, context: EvaluationContext | null | undefined, method: string): EvaluationResult | null {
+    if (this.defaults !== null) context = withStaticContext(this.defaults, context);
     const table = this.table;
     const entry = table === null ? null : table.find(flag);
     if (table === null || entry === null) {
-      this.notEvaluated(flag, 'variant', false);
-      return fallback;
+      this.notEvaluated(flag, method, false);
+      return null;
     }
     const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
     entry.usage?.count(result.enabled, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
-    return result.enabled && result.variant.enabled ? result.variant : fallback;
+    return result.enabled && result.variant.enabled ? result : null;
   }
 
-  /** The full outcome: enabled, variant, reason, the rule that matched, and an error code when there was one. */
-  evaluate(flag: string, context?: Context | null): Evaluation {
+  /** The full outcome: enabled, variant (payload as sent), reason, the rule that matched, and an error code when there was one. */
+  evaluate(flag: FlagKey<F>, context?: EvaluationContext | null): Evaluation {
+    if (this.defaults !== null) context = withStaticContext(this.defaults, context);
     const table = this.table;
     if (table === null) {
       this.notEvaluated(flag, 'evaluate', false);
@@ -246,8 +300,9 @@ export class SwitchboardClient {
   }
 
   /** Every flag for one context (to hand to a front end, say). Not counted in usage metrics or exposures. */
-  allFlags(context?: Context | null): Record<string, Evaluation> {
+  allFlags(context?: EvaluationContext | null): Record<string, Evaluation> {
     try {
+      if (this.defaults !== null) context = withStaticContext(this.defaults, context);
       const table = this.table;
       return table === null ? {} : evaluateAll(table.snapshot, context, this.evaluateOptions);
     } catch (error) {
@@ -313,10 +368,10 @@ export class SwitchboardClient {
     await this.cache?.flush();
   }
 
-  private expose(flag: string, context: Context | null | undefined, result: EvaluationResult, enabled: boolean): void {
+  private expose(flag: string, context: EvaluationContext | null | undefined, result: EvaluationResult, enabled: boolean): void {
     if (result.reason === CoreReason.NotFound || result.reason === CoreReason.Error) return;
     try {
-      const ctx = context ?? {};
+      const ctx: Context = context ?? {};
       this.exposures?.track(flag, enabled, result.variant.name, result.reason, result.ruleId, this.stickinessId(flag, result, ctx), ctx);
     } catch (error) {
       // A context whose getters throw, say: the evaluation stands, the exposure is lost.
