@@ -14,6 +14,7 @@ import {
   type PayloadOf,
   resolveAttribute,
   type SnapshotPayload,
+  TrackingAggregator,
   type VariantNameOf,
 } from '@switchboard/core';
 import { allOperators } from '@switchboard/core/operators';
@@ -80,6 +81,12 @@ export interface ReadyOptions {
 
 const DEFAULT_READY_TIMEOUT_MS = 10_000;
 
+/** Who an event is about: the context's userId, else sessionId, else remoteAddress. */
+function stickyIdOf(context: EvaluationContext): string | undefined {
+  const ctx = context as Context;
+  return resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId') ?? resolveAttribute(ctx, 'remoteAddress');
+}
+
 /**
  * A client for one environment. Evaluation is core's, on the compiled snapshot held in memory: no
  * call on the evaluation path touches the network, and none throws. Delivery, the cache, usage
@@ -99,6 +106,8 @@ export class SwitchboardClient<F = AnyFlags> {
   private readonly counter: UsageCounter | null = null;
   private readonly reporter: MetricsReporter | null = null;
   private readonly exposures: ExposureTracker | null = null;
+  /** Created by the first `track()`: until an application tracks, evaluations remember nothing for it. */
+  private tracking: TrackingAggregator | null = null;
   private readonly cache: FileCache | null = null;
   private readonly sync: Synchronizer | null = null;
   private readonly cached: Promise<SnapshotPayload | null> | null = null;
@@ -149,6 +158,7 @@ export class SwitchboardClient<F = AnyFlags> {
         intervalMs: o.metricsIntervalMs,
         timeoutMs: o.requestTimeoutMs,
         counter: this.counter,
+        tracking: () => this.tracking,
         log: this.log,
       });
       this.reporter.start();
@@ -237,6 +247,7 @@ export class SwitchboardClient<F = AnyFlags> {
     const usage = entry.usage;
     if (usage !== null) usage.count(value, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, value);
+    if (this.tracking !== null) this.remember(flag, context, value, result);
     return value;
   }
 
@@ -276,6 +287,7 @@ export class SwitchboardClient<F = AnyFlags> {
     const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
     entry.usage?.count(result.enabled, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
+    if (this.tracking !== null) this.remember(flag, context, result.enabled, result);
     return result.enabled && result.variant.enabled ? result : null;
   }
 
@@ -296,7 +308,36 @@ export class SwitchboardClient<F = AnyFlags> {
     const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
     entry.usage?.count(result.enabled, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
+    if (this.tracking !== null) this.remember(flag, context, result.enabled, result);
     return result;
+  }
+
+  /**
+   * Records an event (a conversion, a purchase with its `value`) for the flag results this context
+   * (its userId, else sessionId or remoteAddress) was served recently; sent, aggregated, with the
+   * usage report. Results are remembered from the first `track()` on, in bounded memory. A no-op
+   * offline or with `metrics: false`. Never throws.
+   */
+  track(name: string, context?: EvaluationContext | null, value?: number): void {
+    if (this.reporter === null) return;
+    try {
+      this.tracking ??= new TrackingAggregator();
+      if (this.defaults !== null) context = withStaticContext(this.defaults, context);
+      this.tracking.track(name, context == null ? undefined : stickyIdOf(context), value);
+    } catch (error) {
+      this.log.error('an event could not be tracked', error);
+    }
+  }
+
+  private remember(flag: string, context: EvaluationContext | null | undefined, enabled: boolean, result: EvaluationResult): void {
+    if (context == null || result.reason === CoreReason.NotFound) return;
+    try {
+      const id = stickyIdOf(context);
+      if (id !== undefined) this.tracking?.remember(id, flag, { enabled, variant: result.variant.name, ruleId: result.ruleId });
+    } catch (error) {
+      // A context whose getters throw: the evaluation stands, the attribution is lost.
+      this.log.error('a result could not be remembered for track()', error);
+    }
   }
 
   /** Every flag for one context (to hand to a front end, say). Not counted in usage metrics or exposures. */
