@@ -447,6 +447,17 @@ export class SwitchboardClient<F = AnyFlags> {
     this.log.error('unexpected failure in an evaluation; returned the fallback', error);
   }
 
+  /**
+   * For the test double (`./testing`): takes `snapshot` as the data whatever is held, and tells
+   * listeners as a delivered change would.
+   */
+  protected replaceData(snapshot: SnapshotPayload): void {
+    const held = this.store.source;
+    const changed = this.store.replace(snapshot, DataSource.Bootstrap);
+    this.useCompiled();
+    this.updated(changed, held === null, DataSource.Bootstrap);
+  }
+
   /** Takes a snapshot unless what is held comes from a better source (server > cache > bootstrap) or is newer. */
   private apply(snapshot: SnapshotPayload, source: DataSource): void {
     const held = this.store.source;
