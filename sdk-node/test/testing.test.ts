@@ -35,3 +35,20 @@ describe('createTestClient', () => {
     await client.close();
   });
 });
+
+describe('the README example', () => {
+  function checkoutTitle(flags: SwitchboardClient<Flags>, userId: string): string {
+    if (!flags.isEnabled('new-checkout', { userId })) return 'Checkout';
+    return flags.variant('banner', { userId }).payload?.title ?? 'New checkout';
+  }
+
+  it('shows the banner title on the new checkout, and the old title without it', () => {
+    const flags = createTestClient<Flags>({
+      'new-checkout': true,
+      banner: { variant: 'b', payload: { title: 'Spring sale' } },
+    });
+    expect(checkoutTitle(flags, 'u1')).toBe('Spring sale');
+    flags.set('new-checkout', false);
+    expect(checkoutTitle(flags, 'u1')).toBe('Checkout');
+  });
+});
