@@ -10,5 +10,6 @@ export * from './protocol.ts';
 export type { CompiledRegex, RegexEngine } from './regex.ts';
 export { NOT_FOUND } from './results.ts';
 export { SwitchboardError, SwitchboardErrorCode, type SwitchboardErrorDetails } from './switchboard-error.ts';
+export * from './tracking.ts';
 export * from './typed-flags.ts';
 export { evaluateWire, type WireView, wireView } from './wire-evaluator.ts';

@@ -1,26 +1,51 @@
-import { HEALTHY_STREAM_MS, type Snapshot } from '@switchboard/core';
+import { type EvaluationContext, HEALTHY_STREAM_MS, type Snapshot } from '@switchboard/core';
 import { DeliveryMode } from './delivery-mode.ts';
 import type { Exposure } from './exposure-tracker.ts';
 import { type FileSystem, nodeFileSystem } from './file-system.ts';
 import { consoleLogger, type Logger, type SafeLogger, safeLogger } from './logger.ts';
+import { staticContextOf } from './static-context.ts';
 import { systemTimers, type Timers } from './timers.ts';
 
-export interface ClientOptions {
-  /** The server's base URL, e.g. `https://flags.example.com`. Required unless `offline`. */
+/** A client that talks to a server: its URL and a server key are required. */
+export interface OnlineClientOptions extends CommonClientOptions {
+  /** The server's base URL, e.g. `https://flags.example.com`. */
+  url: string;
+  /** A server key of the environment to evaluate. */
+  sdkKey: string;
+  offline?: false;
+}
+
+/** No network at all: evaluate `bootstrap` or the cache file only (tests, local development). */
+export interface OfflineClientOptions extends CommonClientOptions {
+  offline: true;
+  /** Ignored offline. */
   url?: string;
-  /** A server key of the environment to evaluate. Required unless `offline`. */
+  /** Ignored offline. */
   sdkKey?: string;
+}
+
+/** `url` and `sdkKey` are required unless `offline: true`. */
+export type ClientOptions = OnlineClientOptions | OfflineClientOptions;
+
+export interface CommonClientOptions {
   /** `stream` (default): live updates, polling as fallback. `poll`: the snapshot every `pollIntervalMs`. */
   mode?: DeliveryMode;
-  /** No network at all: evaluate `bootstrap` or the cache file only (tests, local development). */
-  offline?: boolean;
+  /** Merged under every evaluation context as `appName` (what Unleash SDKs do with their `appName`). */
+  appName?: string;
+  /** Merged under every evaluation context as `environment`. */
+  environment?: string;
+  /**
+   * Merged under every evaluation context: the call's own fields win, `properties` are merged key by
+   * key. `appName` and `environment` above win over the same fields here.
+   */
+  staticContext?: EvaluationContext;
   /** Snapshot polling interval, in poll mode and while the stream is down. Default 30 s. */
   pollIntervalMs?: number;
   /** Time for a request to be answered (stream headers, a snapshot, a metrics report). Default 10 s. */
   requestTimeoutMs?: number;
   /** A stream silent this long (the server sends a heartbeat every 15 s) is replaced. Default 45 s. */
   heartbeatTimeoutMs?: number;
-  /** Reconnect backoff: from `initialMs` (1 s) doubling to `maxMs` (30 s), with jitter; reset only after a stream stayed up `resetAfterMs` (60 s); a stream that ends sooner, even on purpose, counts as a failure. */
+  /** Reconnect backoff: from `initialMs` (1 s) doubling to `maxMs` (30 s), with jitter; reset after a stream stayed up `resetAfterMs` (60 s), or when a fallback poll finds the server back (the stream is then retried at once); a stream that ends sooner, even on purpose, counts as a failure. */
   backoff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
   /** The largest event or snapshot accepted; a larger one drops the connection. Default 5 MB. */
   maxEventBytes?: number;
@@ -85,14 +110,17 @@ export interface ResolvedOptions {
   timers: Timers;
   random: (() => number) | undefined;
   fileSystem: FileSystem;
+  /** The context defaults merged under every evaluation's; null when there are none. */
+  staticContext: Readonly<EvaluationContext> | null;
 }
 
 /**
  * Options with their defaults. Never throws: a bad value is reported and replaced by its default,
  * and a client that cannot reach a server (no URL or key) still serves its bootstrap or cache.
  */
-export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
-  const o = options ?? {};
+export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  // Typed callers cannot pass nothing, untyped ones can: the client still starts (and says why it cannot connect).
+  const o: CommonClientOptions & { url?: unknown; sdkKey?: unknown; offline?: unknown } = options ?? {};
   const log = safeLogger(o.logger ?? consoleLogger);
   const duration = (name: string, value: number | undefined, fallback: number, min: number): number => {
     if (value === undefined) return fallback;
@@ -153,5 +181,6 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     timers: o.timers ?? systemTimers,
     random: typeof o.random === 'function' ? o.random : undefined,
     fileSystem: o.fileSystem ?? nodeFileSystem,
+    staticContext: staticContextOf(o),
   };
 }

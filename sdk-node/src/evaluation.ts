@@ -1,12 +1,8 @@
-import { Reason as CoreReason, DISABLED_VARIANT, type EvaluationResult } from '@switchboard/core';
+import { DISABLED_VARIANT, type EvaluationResult, SdkReason } from '@switchboard/core';
 
-/** Why an evaluation came out as it did: core's reasons, plus one for a client that holds no data yet. */
-export const Reason = {
-  ...CoreReason,
-  /** Nothing is known yet (no bootstrap, cache or server data): the caller's fallback is returned. */
-  NotReady: 'NOT_READY',
-} as const;
-export type Reason = (typeof Reason)[keyof typeof Reason];
+/** Why an evaluation came out as it did: core's reasons, plus one for a client that holds no data yet (both SDKs: core's `SdkReason`). */
+export const Reason = SdkReason;
+export type Reason = SdkReason;
 
 /** One flag for one context: core's result, whose reason may also be `NOT_READY`. */
 export interface Evaluation extends Omit<EvaluationResult, 'reason'> {

@@ -1,4 +1,4 @@
-import { RetryPolicy, retryPolicyFor } from '@switchboard/core';
+import { RetryPolicy, retryPolicyFor, type TrackedMetric, type TrackingAggregator } from '@switchboard/core';
 import { describeError } from './describe-error.ts';
 import type { SafeLogger } from './logger.ts';
 import { sdkHeaders } from './sdk-headers.ts';
@@ -14,8 +14,13 @@ export interface MetricsReporterOptions {
   intervalMs: number;
   timeoutMs: number;
   counter: UsageCounter;
+  /** The `track()` rows, once the application tracks anything. */
+  tracking: () => TrackingAggregator | null;
   log: SafeLogger;
 }
+
+/** The body: usage counts, and `metrics` only when there are some (servers before them reject the field). */
+type Report = UsageReport & { metrics?: TrackedMetric[] };
 
 /**
  * Sends the usage counts every interval, in the background: one request at a time, never retried in
@@ -62,15 +67,19 @@ export class MetricsReporter {
   /** Never rejects. */
   private send(timeoutMs: number, keepOnFailure: boolean): Promise<void> {
     if (this.sending) return this.sending;
-    const report = this.o.counter.take();
-    if (report === null) return Promise.resolve();
+    const usage = this.o.counter.take();
+    const metrics = this.o.tracking()?.take() ?? [];
+    if (usage === null && metrics.length === 0) return Promise.resolve();
+    const now = new Date(this.o.timers.now()).toISOString();
+    const report: Report = usage ?? { start: now, stop: now, flags: {} };
+    if (metrics.length > 0) report.metrics = metrics;
     this.sending = this.post(report, timeoutMs, keepOnFailure).finally(() => {
       this.sending = null;
     });
     return this.sending;
   }
 
-  private async post(report: UsageReport, timeoutMs: number, keepOnFailure: boolean): Promise<void> {
+  private async post(report: Report, timeoutMs: number, keepOnFailure: boolean): Promise<void> {
     const request = new TimedRequest(this.o.timers, timeoutMs, this.aborter.signal);
     try {
       const res = await this.o.fetch(this.o.url, {
@@ -99,8 +108,11 @@ export class MetricsReporter {
     }
   }
 
-  private failed(report: UsageReport, why: string, keep: boolean): void {
-    if (keep) this.o.counter.restore(report);
+  private failed(report: Report, why: string, keep: boolean): void {
+    if (keep) {
+      this.o.counter.restore(report);
+      if (report.metrics !== undefined) this.o.tracking()?.restore(report.metrics);
+    }
     this.log(`usage report not sent (${why}); ${keep ? 'kept for the next one' : 'dropped'}`);
   }
 

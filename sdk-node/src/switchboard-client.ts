@@ -1,16 +1,21 @@
 import {
+  type AnyFlags,
   type Context,
   Reason as CoreReason,
   DISABLED_VARIANT,
   type EvaluateOptions,
+  type EvaluationContext,
   type EvaluationResult,
   evaluate,
   evaluateAll,
   evaluateCompiled,
+  type FlagKey,
   type PatchPayload,
+  type PayloadOf,
   resolveAttribute,
   type SnapshotPayload,
-  type VariantResult,
+  TrackingAggregator,
+  type VariantNameOf,
 } from '@switchboard/core';
 import { allOperators } from '@switchboard/core/operators';
 import { type ClientOptions, type ResolvedOptions, resolveOptions } from './client-options.ts';
@@ -22,7 +27,9 @@ import { FlagTable } from './flag-table.ts';
 import type { SafeLogger } from './logger.ts';
 import { MetricsReporter } from './metrics-reporter.ts';
 import { parseBootstrap } from './parse-bootstrap.ts';
+import { parsePayload } from './parse-payload.ts';
 import { SafeEmitter } from './safe-emitter.ts';
+import { withStaticContext } from './static-context.ts';
 import { stickinessOf } from './stickiness-of.ts';
 import { SwitchboardError, SwitchboardErrorCode } from './switchboard-error.ts';
 import { PatchVerdict, Synchronizer } from './synchronizer.ts';
@@ -48,9 +55,24 @@ export interface ClientEvents {
   error: [SwitchboardError];
   /** No confirmed-current data for `staleAfterMs`: the client serves what it last had. */
   stale: [StaleEvent];
-  /** The server is heard from again after `stale`. */
+  /** Live updates flow again after `stale` (the stream is back and delivering; a fallback poll is not enough). */
   recovered: [];
 }
+
+/**
+ * A flag's variant for one context, its payload parsed (`json` an object, `number` a number, others
+ * the text). `disabled` (not enabled, no payload) when the flag is off or gives no variant.
+ */
+export interface FlagVariant<Name extends string = string, P = unknown> {
+  name: Name | 'disabled';
+  enabled: boolean;
+  payload?: P;
+}
+
+/** The variant type of flag `K` in the flag map `F` (see `createClient<Flags>()`). */
+export type VariantOf<F, K extends keyof F> = FlagVariant<VariantNameOf<F, K> & string, PayloadOf<F, K>>;
+
+const NO_VARIANT: FlagVariant<never, never> = Object.freeze({ name: 'disabled', enabled: false });
 
 export interface ReadyOptions {
   /** Default 10 s; `Infinity` waits for as long as it takes. */
@@ -59,20 +81,33 @@ export interface ReadyOptions {
 
 const DEFAULT_READY_TIMEOUT_MS = 10_000;
 
+/** Who an event is about: the context's userId, else sessionId, else remoteAddress. */
+function stickyIdOf(context: EvaluationContext): string | undefined {
+  const ctx = context as Context;
+  return resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId') ?? resolveAttribute(ctx, 'remoteAddress');
+}
+
 /**
  * A client for one environment. Evaluation is core's, on the compiled snapshot held in memory: no
  * call on the evaluation path touches the network, and none throws. Delivery, the cache, usage
  * metrics and exposures run in the background and report through events and the logger.
+ *
+ * `F` maps flag keys to their types (what `switchboard types` generates), so a misspelled key is a
+ * compile error and payloads are typed; without it any key is accepted and payloads are `unknown`.
  */
-export class SwitchboardClient {
+export class SwitchboardClient<F = AnyFlags> {
   private readonly o: ResolvedOptions;
   private readonly log: SafeLogger;
   private readonly events: SafeEmitter<ClientEvents>;
   private readonly store = new FlagStore(allOperators);
   private readonly evaluateOptions: EvaluateOptions | undefined;
+  /** The options' context defaults; null (the common case) costs the evaluation path one comparison. */
+  private readonly defaults: Readonly<EvaluationContext> | null;
   private readonly counter: UsageCounter | null = null;
   private readonly reporter: MetricsReporter | null = null;
   private readonly exposures: ExposureTracker | null = null;
+  /** Created by the first `track()`: until an application tracks, evaluations remember nothing for it. */
+  private tracking: TrackingAggregator | null = null;
   private readonly cache: FileCache | null = null;
   private readonly sync: Synchronizer | null = null;
   private readonly cached: Promise<SnapshotPayload | null> | null = null;
@@ -91,9 +126,10 @@ export class SwitchboardClient {
   /** The store's compiled snapshot, its flags beside their usage counts; null before any data. */
   private table: FlagTable | null = null;
 
-  constructor(options: ClientOptions = {}) {
+  constructor(options: ClientOptions) {
     this.o = resolveOptions(options);
     const o = this.o;
+    this.defaults = o.staticContext;
     this.log = o.log;
     this.events = new SafeEmitter((event, error) => this.log.error(`a "${event}" listener failed; the client carries on`, error));
     this.evaluateOptions = o.random === undefined ? undefined : { random: o.random };
@@ -122,6 +158,7 @@ export class SwitchboardClient {
         intervalMs: o.metricsIntervalMs,
         timeoutMs: o.requestTimeoutMs,
         counter: this.counter,
+        tracking: () => this.tracking,
         log: this.log,
       });
       this.reporter.start();
@@ -150,7 +187,7 @@ export class SwitchboardClient {
           heldRevision: () => (this.store.source === DataSource.Server ? this.serverRevision : null),
           snapshot: (snapshot) => this.apply(snapshot, DataSource.Server),
           patch: (patch) => this.applyPatch(patch),
-          confirmed: () => this.confirmed(),
+          confirmed: (live) => this.confirmed(live),
           failed: (error) => this.failed(error),
         },
       );
@@ -194,7 +231,8 @@ export class SwitchboardClient {
    */
 
   /** Whether the flag is on for this context; `fallback` when nothing is known yet or the flag does not exist. */
-  isEnabled(flag: string, context?: Context | null, fallback = false): boolean {
+  isEnabled(flag: FlagKey<F>, context?: EvaluationContext | null, fallback = false): boolean {
+    if (this.defaults !== null) context = withStaticContext(this.defaults, context);
     const table = this.table;
     const entry = table === null ? null : table.find(flag);
     if (table === null || entry === null) {
@@ -209,25 +247,53 @@ export class SwitchboardClient {
     const usage = entry.usage;
     if (usage !== null) usage.count(value, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, value);
+    if (this.tracking !== null) this.remember(flag, context, value, result);
     return value;
   }
 
-  /** The variant this context gets; `fallback` (the `disabled` variant by default) when it gets none. */
-  variant(flag: string, context?: Context | null, fallback: VariantResult = DISABLED_VARIANT): VariantResult {
+  /**
+   * The variant this context gets, its payload parsed; `fallback` (the `disabled` variant by
+   * default) when it gets none. Parsed payloads are frozen and shared between calls.
+   */
+  variant<K extends FlagKey<F>>(flag: K, context?: EvaluationContext | null, fallback?: VariantOf<F, K>): VariantOf<F, K> {
+    const result = this.evaluateVariant(flag, context, 'variant');
+    if (result === null) return fallback ?? NO_VARIANT;
+    const { variant } = result;
+    if (variant.payload === undefined) return { name: variant.name as VariantOf<F, K>['name'], enabled: true };
+    return { name: variant.name as VariantOf<F, K>['name'], enabled: true, payload: parsePayload(variant.payload) as PayloadOf<F, K> };
+  }
+
+  /**
+   * The variant's `json` payload, parsed; `fallback` when the flag gives no variant or its payload is
+   * not JSON. `T` is the caller's word for the payload's shape (the client does not check it).
+   */
+  jsonValue<T>(flag: FlagKey<F>, fallback: T, context?: EvaluationContext | null): T {
+    const result = this.evaluateVariant(flag, context, 'jsonValue');
+    const payload = result?.variant.payload;
+    if (payload === undefined || payload.type !== 'json') return fallback;
+    const value = parsePayload(payload);
+    return value === undefined ? fallback : (value as T);
+  }
+
+  /** The flag's result when it gives a variant (counted and exposed as any evaluation); null otherwise. */
+  private evaluateVariant(flag: string, context: EvaluationContext | null | undefined, method: string): EvaluationResult | null {
+    if (this.defaults !== null) context = withStaticContext(this.defaults, context);
     const table = this.table;
     const entry = table === null ? null : table.find(flag);
     if (table === null || entry === null) {
-      this.notEvaluated(flag, 'variant', false);
-      return fallback;
+      this.notEvaluated(flag, method, false);
+      return null;
     }
     const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
     entry.usage?.count(result.enabled, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
-    return result.enabled && result.variant.enabled ? result.variant : fallback;
+    if (this.tracking !== null) this.remember(flag, context, result.enabled, result);
+    return result.enabled && result.variant.enabled ? result : null;
   }
 
-  /** The full outcome: enabled, variant, reason, the rule that matched, and an error code when there was one. */
-  evaluate(flag: string, context?: Context | null): Evaluation {
+  /** The full outcome: enabled, variant (payload as sent), reason, the rule that matched, and an error code when there was one. */
+  evaluate(flag: FlagKey<F>, context?: EvaluationContext | null): Evaluation {
+    if (this.defaults !== null) context = withStaticContext(this.defaults, context);
     const table = this.table;
     if (table === null) {
       this.notEvaluated(flag, 'evaluate', false);
@@ -242,12 +308,42 @@ export class SwitchboardClient {
     const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
     entry.usage?.count(result.enabled, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
+    if (this.tracking !== null) this.remember(flag, context, result.enabled, result);
     return result;
   }
 
-  /** Every flag for one context (to hand to a front end, say). Not counted in usage metrics or exposures. */
-  allFlags(context?: Context | null): Record<string, Evaluation> {
+  /**
+   * Records an event (a conversion, a purchase with its `value`) for the flag results this context
+   * (its userId, else sessionId or remoteAddress) was served recently; sent, aggregated, with the
+   * usage report. Results are remembered from the first `track()` on, in bounded memory. A no-op
+   * offline or with `metrics: false`. Never throws.
+   */
+  track(name: string, context?: EvaluationContext | null, value?: number): void {
+    if (this.reporter === null) return;
     try {
+      this.tracking ??= new TrackingAggregator();
+      if (this.defaults !== null) context = withStaticContext(this.defaults, context);
+      this.tracking.track(name, context == null ? undefined : stickyIdOf(context), value);
+    } catch (error) {
+      this.log.error('an event could not be tracked', error);
+    }
+  }
+
+  private remember(flag: string, context: EvaluationContext | null | undefined, enabled: boolean, result: EvaluationResult): void {
+    if (context == null || result.reason === CoreReason.NotFound) return;
+    try {
+      const id = stickyIdOf(context);
+      if (id !== undefined) this.tracking?.remember(id, flag, { enabled, variant: result.variant.name, ruleId: result.ruleId });
+    } catch (error) {
+      // A context whose getters throw: the evaluation stands, the attribution is lost.
+      this.log.error('a result could not be remembered for track()', error);
+    }
+  }
+
+  /** Every flag for one context (to hand to a front end, say). Not counted in usage metrics or exposures. */
+  allFlags(context?: EvaluationContext | null): Record<string, Evaluation> {
+    try {
+      if (this.defaults !== null) context = withStaticContext(this.defaults, context);
       const table = this.table;
       return table === null ? {} : evaluateAll(table.snapshot, context, this.evaluateOptions);
     } catch (error) {
@@ -313,10 +409,10 @@ export class SwitchboardClient {
     await this.cache?.flush();
   }
 
-  private expose(flag: string, context: Context | null | undefined, result: EvaluationResult, enabled: boolean): void {
+  private expose(flag: string, context: EvaluationContext | null | undefined, result: EvaluationResult, enabled: boolean): void {
     if (result.reason === CoreReason.NotFound || result.reason === CoreReason.Error) return;
     try {
-      const ctx = context ?? {};
+      const ctx: Context = context ?? {};
       this.exposures?.track(flag, enabled, result.variant.name, result.reason, result.ruleId, this.stickinessId(flag, result, ctx), ctx);
     } catch (error) {
       // A context whose getters throw, say: the evaluation stands, the exposure is lost.
@@ -349,6 +445,17 @@ export class SwitchboardClient {
 
   private unexpected(error: unknown): void {
     this.log.error('unexpected failure in an evaluation; returned the fallback', error);
+  }
+
+  /**
+   * For the test double (`./testing`): takes `snapshot` as the data whatever is held, and tells
+   * listeners as a delivered change would.
+   */
+  protected replaceData(snapshot: SnapshotPayload): void {
+    const held = this.store.source;
+    const changed = this.store.replace(snapshot, DataSource.Bootstrap);
+    this.useCompiled();
+    this.updated(changed, held === null, DataSource.Bootstrap);
   }
 
   /** Takes a snapshot unless what is held comes from a better source (server > cache > bootstrap) or is newer. */
@@ -423,13 +530,14 @@ export class SwitchboardClient {
     }
   }
 
-  private confirmed(): void {
+  /** Only live updates end `stale`: a poll standing in for the stream says the data is current now, not that it will stay so. */
+  private confirmed(live: boolean): void {
     this.lastConfirmedAt = this.o.timers.now();
     if (this.failing) {
       this.failing = false;
       this.log.info('connected to the server again');
     }
-    if (this.stale && this.fatalError === null) {
+    if (live && this.stale && this.fatalError === null) {
       this.stale = false;
       this.events.emit('recovered');
       this.armStaleTimer();

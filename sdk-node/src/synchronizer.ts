@@ -23,8 +23,12 @@ export interface SynchronizerHandlers {
   heldRevision(): number | null;
   snapshot(snapshot: SnapshotPayload): void;
   patch(patch: PatchPayload): PatchVerdict;
-  /** The server was heard from just now: the data is current. */
-  confirmed(): void;
+  /**
+   * The server was heard from just now: the data is current. `live` when updates flow as they
+   * happen (bytes on a connected stream, or a poll where polling is the delivery itself); a poll
+   * that stands in for a broken stream confirms the data but not that updates flow.
+   */
+  confirmed(live: boolean): void;
   /** A failure, with `retryInMs` set when it will be retried; after a fatal one the synchronizer has stopped. */
   failed(error: SwitchboardError): void;
 }
@@ -79,6 +83,12 @@ export class Synchronizer {
   private poller: AbortController | null = null;
   private streamAttempt = 0;
   private resync = false;
+  /** The last stream attempt was refused as such (4xx, not an event stream): polling is the delivery. */
+  private streamRefused = false;
+  /** Ends the stream loop's wait early (a poll found the server back); null while it is not waiting. */
+  private wakeStream: (() => void) | null = null;
+  /** Not before this time, even when woken: what the server asked for with `Retry-After`. */
+  private streamNotBefore = 0;
   private reconnectHint: number | undefined;
   private stopped = false;
 
@@ -122,7 +132,8 @@ export class Synchronizer {
         maxEventBytes: this.o.maxEventBytes,
         // Only bytes confirm: a proxy that answers 200 and buffers everything must not look current.
         onActivity: () => {
-          this.h.confirmed();
+          this.streamRefused = false;
+          this.h.confirmed(true);
           this.stopFallbackPolling();
         },
         onEvent: (event) => this.onStreamEvent(event),
@@ -161,10 +172,31 @@ export class Synchronizer {
       if (error.code === SwitchboardErrorCode.InvalidData) this.resync = true;
       const delay = Math.max(this.backoff(this.streamAttempt++), outcome.retryAfterMs ?? 0);
       error.retryInMs = delay;
+      this.streamRefused = isRefusal(error);
+      this.streamNotBefore = this.o.timers.now() + (outcome.retryAfterMs ?? 0);
       this.h.failed(error);
-      if (isRefusal(error) || this.streamAttempt >= POLL_AFTER_STREAM_FAILURES) this.startFallbackPolling();
-      await this.sleep(delay, signal);
+      if (this.streamRefused || this.streamAttempt >= POLL_AFTER_STREAM_FAILURES) this.startFallbackPolling();
+      await this.sleep(delay, signal, (wake) => {
+        this.wakeStream = wake;
+      });
+      this.wakeStream = null;
     }
+  }
+
+  /**
+   * A fallback poll got through while the stream waits out its backoff: the server is back, so the
+   * stream is tried at once with the backoff reset, rather than after a delay grown during the
+   * outage (live updates would lag by up to `backoff.maxMs`). It asks for a full snapshot: a resume
+   * from the revision the poll just confirmed would get no event, hence no sign it is live, before
+   * the server's next heartbeat.
+   */
+  private serverIsBack(): void {
+    const wake = this.wakeStream;
+    if (wake === null || this.streamRefused || this.o.timers.now() < this.streamNotBefore) return;
+    this.o.log.info('the server answers again; reconnecting the stream now');
+    this.streamAttempt = 0;
+    this.resync = true;
+    wake();
   }
 
   private onStreamEvent(event: EventSourceMessage): string | null {
@@ -197,6 +229,9 @@ export class Synchronizer {
 
   private async pollLoop(signal: AbortSignal): Promise<void> {
     let failures = 0;
+    // The first poll, or the first after failures, is news that the server answers; the ones after
+    // it are not, so a stream that keeps failing while polls work is retried on its own backoff.
+    let news = true;
     while (!signal.aborted) {
       const held = this.h.heldRevision();
       const outcome = await fetchSnapshot({
@@ -212,14 +247,15 @@ export class Synchronizer {
       });
       if (outcome.kind === 'closed' || signal.aborted) return;
       let delay = this.o.pollIntervalMs;
-      if (outcome.kind === 'snapshot') {
+      if (outcome.kind === 'snapshot' || outcome.kind === 'unchanged') {
         failures = 0;
-        this.h.snapshot(outcome.snapshot);
-        this.h.confirmed();
-      } else if (outcome.kind === 'unchanged') {
-        failures = 0;
-        this.h.confirmed();
+        if (outcome.kind === 'snapshot') this.h.snapshot(outcome.snapshot);
+        // Polling is the delivery in poll mode and when the stream is refused; otherwise it stands in.
+        this.h.confirmed(this.o.mode === DeliveryMode.Poll || this.streamRefused);
+        if (news) this.serverIsBack();
+        news = false;
       } else {
+        news = true;
         const error = outcome.error;
         if (error.fatal) {
           this.fatal(error);
@@ -262,7 +298,8 @@ export class Synchronizer {
     return backoffDelay(attempt, { initialMs: this.o.backoffInitialMs, maxMs: this.o.backoffMaxMs, random: this.o.random });
   }
 
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+  /** Waits `ms`, or less when aborted or woken (`onWake` receives the function that wakes it). */
+  private sleep(ms: number, signal: AbortSignal, onWake?: (wake: () => void) => void): Promise<void> {
     return new Promise((resolve) => {
       if (signal.aborted) {
         resolve();
@@ -275,6 +312,7 @@ export class Synchronizer {
       };
       const handle = this.o.timers.setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
+      onWake?.(done);
     });
   }
 }

@@ -39,7 +39,7 @@ describe('evaluation through the client', () => {
     });
     expect(client.evaluate('checkout', { userId: 'u1' })).toMatchObject({ enabled: false, reason: Reason.NoRuleMatch, ruleId: null });
     expect(client.variant('checkout', { properties: { plan: 'beta' } })).toEqual({ name: 'blue', enabled: true });
-    expect(['red', 'green']).toContain(client.variant('checkout', { userId: 'u7', email: 'u7@acme.io' }).name);
+    expect(['red', 'green']).toContain(client.variant('checkout', { userId: 'u7', properties: { email: 'u7@acme.io' } }).name);
     expect(client.variant('off', {})).toEqual({ name: 'disabled', enabled: false });
     expect(client.variant('off', {}, { name: 'control', enabled: true })).toEqual({ name: 'control', enabled: true });
     expect(client.evaluate('missing', {})).toMatchObject({ enabled: false, reason: Reason.NotFound, errorCode: 'FLAG_NOT_FOUND' });
@@ -54,7 +54,9 @@ describe('evaluation through the client', () => {
     const ctx = { userId: 'user-42', email: 'x@acme.io' };
     const first = client.variant('checkout', ctx).name;
     for (let i = 0; i < 50; i++) expect(client.variant('checkout', ctx).name).toBe(first);
-    const names = new Set(Array.from({ length: 200 }, (_, i) => client.variant('checkout', { userId: `u${i}`, email: 'x@acme.io' }).name));
+    const names = new Set(
+      Array.from({ length: 200 }, (_, i) => client.variant('checkout', { userId: `u${i}`, properties: { email: 'x@acme.io' } }).name),
+    );
     expect(names).toEqual(new Set(['red', 'green']));
   });
 

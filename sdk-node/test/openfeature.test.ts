@@ -154,6 +154,66 @@ describe('OpenFeature provider', () => {
     await server.close();
   });
 
+  it('goes FATAL (ProviderFatalError) on a refused key, at initialization or later', async () => {
+    const server = await FaultServer.start();
+    server.on('/api/sdk/stream', (_req, res) => res.writeHead(401).end());
+    const provider = new SwitchboardProvider(
+      { url: server.url, sdkKey: 'sbs_revoked', metrics: false, logger: memoryLogger() },
+      { readyTimeoutMs: 2000 },
+    );
+    const domain = 'switchboard-refused';
+    await expect(OpenFeature.setProviderAndWait(domain, provider)).rejects.toMatchObject({ code: ErrorCode.PROVIDER_FATAL });
+    const client = OpenFeature.getClient(domain);
+    expect(client.providerStatus).toBe(ProviderStatus.FATAL);
+    expect(await client.getBooleanDetails('everyone', true)).toMatchObject({ value: true, errorCode: ErrorCode.PROVIDER_FATAL });
+    await OpenFeature.clearProviders();
+
+    // Refused after it was ready (a key revoked): the Error event carries PROVIDER_FATAL, and the status follows.
+    let refuse = false;
+    const streams: ServerResponse[] = [];
+    server.on('/api/sdk/stream', (_req, res) => {
+      if (refuse) return void res.writeHead(403).end();
+      openSse(res);
+      streams.push(res);
+      res.write(sseEvent('snapshot', snapshot(2, FLAGS), 2));
+    });
+    const later = new SwitchboardProvider({
+      url: server.url,
+      sdkKey: 'sbs_k',
+      backoff: { initialMs: 20, maxMs: 50 },
+      metrics: false,
+      logger: memoryLogger(),
+    });
+    const of = await openFeatureClient(later);
+    refuse = true;
+    for (const res of streams) res.destroy();
+    await waitUntil(() => of.providerStatus === ProviderStatus.FATAL, 3000, 'FATAL');
+    await OpenFeature.clearProviders();
+    await server.close();
+  });
+
+  it('maps track() to the client: the event is sent attributed to the results served', async () => {
+    const server = await FaultServer.start();
+    server.on('/api/sdk/stream', (_req, res) => {
+      openSse(res);
+      res.write(sseEvent('snapshot', snapshot(2, FLAGS), 2));
+    });
+    server.on('/api/sdk/metrics', (_req, res) => res.writeHead(202).end('{}'));
+    const client = createClient({ url: server.url, sdkKey: 'sbs_k', metricsIntervalMs: 100, logger: memoryLogger() });
+    const of = await openFeatureClient(new SwitchboardProvider(client));
+    of.track('warm-up', { targetingKey: 'u1' });
+    expect(await of.getBooleanValue('everyone', false, { targetingKey: 'u1' })).toBe(true);
+    of.track('checkout', { targetingKey: 'u1' }, { value: 30 });
+    await waitUntil(() => server.requestsTo('/api/sdk/metrics').some((r) => r.body.includes('"metrics"')), 3000, 'a report with metrics');
+    const body = JSON.parse(server.requestsTo('/api/sdk/metrics').find((r) => r.body.includes('"metrics"'))?.body ?? '{}');
+    expect(body.metrics).toEqual([
+      { name: 'checkout', flag: 'everyone', enabled: true, variant: 'disabled', ruleId: null, count: 1, sum: 30 },
+    ]);
+    await OpenFeature.clearProviders();
+    await client.close();
+    await server.close();
+  });
+
   it('emits ConfigurationChanged with the changed flags, and Stale', async () => {
     const server = await FaultServer.start();
     let stream: ServerResponse | undefined;

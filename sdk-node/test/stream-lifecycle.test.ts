@@ -191,6 +191,49 @@ describe('the stream', () => {
     await waitUntil(() => !client.isStale, 3000, 'recovered');
     expect(seen).toEqual(['stale', 'recovered']);
   });
+
+  it('after a fallback poll gets through, retries the stream at once (full snapshot, backoff reset) and recovers only when it delivers', async () => {
+    let phase: 'up' | 'down' | 'polls only' | 'up again' = 'up';
+    server.on(STREAM, (_req, res) => {
+      if (phase !== 'up' && phase !== 'up again') return void res.writeHead(503).end();
+      openSse(res);
+      open.push(res);
+      res.write(sseEvent('snapshot', snapshot(1, [FLAG_ON]), 1));
+    });
+    server.on(SNAPSHOT, (_req, res) => {
+      if (phase === 'down') return void res.writeHead(503).end();
+      res.writeHead(304, { etag: '"1"' }).end();
+    });
+    const seen: string[] = [];
+    // A long backoff: without the early retry the stream would wait 2-4 s and more.
+    const client = testClient(
+      { url: server.url, staleAfterMs: 200, pollIntervalMs: 100, backoff: { initialMs: 2000, maxMs: 30_000 } },
+      clients,
+    )
+      .on('stale', () => seen.push('stale'))
+      .on('recovered', () => seen.push('recovered'));
+    expect(await client.ready({ timeoutMs: 2000 })).toBe(true);
+    phase = 'down';
+    for (const res of open.splice(0)) res.destroy();
+    await waitUntil(() => client.isStale, 3000, 'stale');
+    // The second stream failure (1-2 s on) starts the fallback polling.
+    await waitUntil(() => server.requestsTo(SNAPSHOT).length > 0, 3000, 'fallback polling');
+
+    // Polls answer but the stream does not: the data is confirmed, yet the client is not healthy.
+    phase = 'polls only';
+    const streams = server.requestsTo(STREAM).length;
+    await waitUntil(() => server.requestsTo(STREAM).length > streams, 1000, 'the stream retried right after a poll');
+    // A full snapshot: a resume from the confirmed revision would get no event before a heartbeat.
+    expect(server.requestsTo(STREAM)[streams]?.headers['last-event-id']).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(client.isStale).toBe(true);
+    expect(seen).toEqual(['stale']);
+
+    // That retry reset the backoff: the next one comes 1-2 s later (not 4-8 s), on its own schedule.
+    phase = 'up again';
+    await waitUntil(() => !client.isStale, 3000, 'recovered');
+    expect(seen).toEqual(['stale', 'recovered']);
+  });
 });
 
 describe('poll mode', () => {

@@ -198,3 +198,47 @@ describe('exposures', () => {
     expect(exposures.map((e) => e.stickinessId)).toEqual(['u1', 'u2', 'u3', 'u1']);
   });
 });
+
+describe('track()', () => {
+  let server: FaultServer;
+  const clients: SwitchboardClient[] = [];
+  beforeEach(async () => {
+    server = await FaultServer.start();
+    server.on(STREAM, (_req, res) => {
+      openSse(res);
+      res.write(sseEvent('snapshot', snapshot(1, [FLAG_ON, SPLIT]), 1));
+    });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await server.close();
+  });
+
+  it('sends events attributed to the results served, only when there are some, and keeps them across a failed send', async () => {
+    let fail = true;
+    server.on(METRICS, (_req, res) => res.writeHead(fail ? 503 : 202).end('{}'));
+    const client = createClient({ url: server.url, sdkKey: 'sbs_key', metricsIntervalMs: 100, logger: memoryLogger() });
+    clients.push(client);
+    await client.ready({ timeoutMs: 2000 });
+    client.isEnabled('on', { userId: 'alice' });
+    client.track('purchase', { userId: 'alice' }, 5); // the first track(): nothing remembered before it
+    const variant = client.variant('split', { userId: 'alice' }).name;
+    client.isEnabled('on', { userId: 'alice' });
+    client.track('purchase', { userId: 'alice' }, 20);
+    client.track('purchase', { userId: 'bob' }, 1);
+    await waitUntil(() => server.requestsTo(METRICS).length >= 1, 2000, 'a first report');
+    fail = false;
+    await waitUntil(() => server.requestsTo(METRICS).length >= 2, 2000, 'a second report');
+    const first = JSON.parse(server.requestsTo(METRICS)[0]?.body ?? '{}');
+    const second = JSON.parse(server.requestsTo(METRICS)[1]?.body ?? '{}');
+    expect(first.metrics).toEqual(second.metrics);
+    expect(second.metrics).toEqual([
+      { name: 'purchase', flag: 'split', enabled: true, variant, ruleId: null, count: 1, sum: 20 },
+      { name: 'purchase', flag: 'on', enabled: true, variant: 'disabled', ruleId: null, count: 1, sum: 20 },
+    ]);
+    // Once sent, they are gone: later reports carry counts only, without the field.
+    client.isEnabled('on', {});
+    await waitUntil(() => server.requestsTo(METRICS).length >= 3, 2000, 'a third report');
+    expect(JSON.parse(server.requestsTo(METRICS)[2]?.body ?? '{}')).not.toHaveProperty('metrics');
+  });
+});

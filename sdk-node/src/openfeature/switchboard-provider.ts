@@ -6,8 +6,10 @@ import {
   OpenFeatureEventEmitter,
   type Provider,
   ProviderEvents,
+  ProviderFatalError,
   type ResolutionDetails,
   StandardResolutionReasons,
+  type TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import type { VariantResult } from '@switchboard/core';
 import type { ClientOptions } from '../client-options.ts';
@@ -64,14 +66,21 @@ export class SwitchboardProvider implements Provider {
     if (this.initializeFailed) this.events.emit(ProviderEvents.Ready, { message: 'flag data arrived' });
   };
   private readonly onError = (error: SwitchboardError) => {
-    if (error.fatal) this.events.emit(ProviderEvents.Error, { message: error.message });
+    // A refused key or bad options end all contact for good: OpenFeature's FATAL, not a passing ERROR.
+    if (error.fatal) this.events.emit(ProviderEvents.Error, { message: error.message, errorCode: ErrorCode.PROVIDER_FATAL });
   };
 
   async initialize(): Promise<void> {
     if (await this.client.ready({ timeoutMs: this.readyTimeoutMs })) return;
     this.initializeFailed = true;
-    const why = this.client.fatal?.message ?? `no flag data within ${this.readyTimeoutMs} ms`;
-    throw new GeneralError(`Switchboard provider not ready: ${why}`);
+    const fatal = this.client.fatal;
+    if (fatal !== null) throw new ProviderFatalError(`Switchboard provider not ready: ${fatal.message}`);
+    throw new GeneralError(`Switchboard provider not ready: no flag data within ${this.readyTimeoutMs} ms`);
+  }
+
+  /** OpenFeature's `track()`: the client's, with the details' `value` as the event's value. */
+  track(trackingEventName: string, context: EvaluationContext, trackingEventDetails?: TrackingEventDetails): void {
+    this.client.track(trackingEventName, toSwitchboardContext(context), trackingEventDetails?.value);
   }
 
   /** Closes the client when the provider created it; a client passed in only loses the provider's listeners. */
