@@ -10,7 +10,8 @@ const flags = createClient({
 const app = express();
 
 app.get('/checkout', (req, res) => {
-  // Who is asking: userId and friends at the top level, your own attributes in `properties`.
+  // Who is asking (a header here; your session in a real app): userId and friends at the top level,
+  // your own attributes in `properties`.
   const context = { userId: req.get('x-user-id'), properties: { plan: req.query.plan ?? 'free' } };
   // Evaluated in memory, no request to the server: call it wherever you need it.
   if (flags.isEnabled('new-checkout', context)) res.send('new checkout');

@@ -20,11 +20,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built binary in a child process, configured through the environment as in CI. */
-export function runCli(bin: string, args: string[], options: { url?: string; token?: string; cwd?: string } = {}): Promise<CliResult> {
+/** Runs the built binary in a child process (not blocking: the server answering it may live in this one), configured through the environment as in CI. */
+export function runCli(
+  bin: string,
+  args: string[],
+  options: { url?: string; token?: string; cwd?: string; stdin?: string } = {},
+): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, SWITCHBOARD_URL: options.url ?? '', SWITCHBOARD_TOKEN: options.token ?? '' };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -35,6 +39,7 @@ export function runCli(bin: string, args: string[], options: { url?: string; tok
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
   });
 }
 
