@@ -22,7 +22,7 @@ import { scheduleRoutes } from './features/schedules/routes.ts';
 import { segmentRoutes } from './features/segments/routes.ts';
 import { tokenRoutes } from './features/tokens/routes.ts';
 import { transferRoutes } from './features/transfer/routes.ts';
-import { usageRoutes } from './features/usage/routes.ts';
+import { flagMetricRoutes, usageRoutes } from './features/usage/routes.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -92,6 +92,7 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
       await admin.register(authRoutes);
       await admin.register(environmentRoutes);
       await admin.register(flagRoutes);
+      await admin.register(flagMetricRoutes);
       await admin.register(segmentRoutes);
       await admin.register(keyRoutes);
       await admin.register(tokenRoutes);

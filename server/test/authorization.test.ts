@@ -292,6 +292,12 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
     // audit
     { method: 'GET', route: '/audit', access: 'viewer', prepare: async () => ({ path: '/audit' }) },
     { method: 'GET', route: '/flags/{key}/audit', access: 'viewer', prepare: async () => ({ path: '/flags/shared/audit' }) },
+    {
+      method: 'GET',
+      route: '/flags/{key}/metrics',
+      access: 'viewer',
+      prepare: async () => ({ path: '/flags/shared/metrics?environment=production' }),
+    },
     // context attributes
     { method: 'GET', route: '/attributes', access: 'viewer', prepare: async () => ({ path: '/attributes' }) },
     {

@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'tsdown';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverBuild } from '../tsdown.config.ts';
+import { buildCli, row, runCli as runCliBinary } from './cli-support.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
 
 /**
@@ -16,46 +14,11 @@ import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-s
  * packaging test runs the packed one).
  */
 
-const BUILD_DIR = mkdtempSync(join(tmpdir(), 'sb-cli-build-'));
-const BIN = join(BUILD_DIR, 'cli.mjs');
+let bin = '';
+let removeBuild = () => {};
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface CliOptions {
-  url?: string;
-  token?: string;
-  stdin?: string;
-}
-
-/** Runs the binary without blocking: the server answering it lives in this process. */
-function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SWITCHBOARD_URL: options.url ?? '', SWITCHBOARD_TOKEN: options.token ?? '' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
-}
-
-/** A table's data row for `key`, split into cells (cells are two or more spaces apart). */
-function row(stdout: string, key: string): string[] | undefined {
-  return stdout
-    .split('\n')
-    .find((l) => l.startsWith(`${key} `))
-    ?.split(/\s{2,}/);
+function runCli(args: string[], options: { url?: string; token?: string; stdin?: string } = {}) {
+  return runCliBinary(bin, args, options);
 }
 
 /** A port nothing listens on: bound, then released. */
@@ -68,12 +31,10 @@ async function closedPort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  // Only the CLI entry: the server's entry and its copy of the admin UI are not needed here.
-  const { hooks: _needsAdminUi, copy: _adminUi, ...settings } = serverBuild;
-  await build({ ...settings, config: false, entry: { cli: serverBuild.entry.cli }, outDir: BUILD_DIR, logLevel: 'warn' });
+  ({ bin, remove: removeBuild } = await buildCli());
 }, 60_000);
 
-afterAll(() => rmSync(BUILD_DIR, { recursive: true, force: true }));
+afterAll(() => removeBuild());
 
 describe('CLI without a server', () => {
   it('exits 64 with usage text for a wrong command line', async () => {

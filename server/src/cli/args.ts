@@ -29,11 +29,21 @@ export const OPTIONS = {
   output: { type: 'string', short: 'o' },
   'dry-run': { type: 'boolean' },
   'from-env': { type: 'string' },
+  kind: { type: 'string' },
+  name: { type: 'string' },
+  description: { type: 'string' },
+  tags: { type: 'string' },
+  'client-visible': { type: 'boolean' },
+  variant: { type: 'string', multiple: true },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type OptionName = keyof typeof OPTIONS;
 export type OptionValues = {
-  [K in OptionName]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+  [K in OptionName]?: (typeof OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof OPTIONS)[K]['type'] extends 'string'
+      ? string
+      : boolean;
 };
 
 /** Options every command takes. */

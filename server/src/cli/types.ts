@@ -106,3 +106,39 @@ export interface RampView {
   nextStepAt: string | null;
   reason: string | null;
 }
+
+export interface SdkKeyView {
+  id: string;
+  name: string;
+  environment: string;
+  kind: 'server' | 'client';
+  prefix: string;
+  createdBy: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface CreatedSdkKeyView extends SdkKeyView {
+  secret: string;
+}
+
+export interface Payload {
+  type: string;
+  value: string;
+}
+
+/** A variant as the export carries it (payload types are the server's: string, number, json, csv). */
+export interface ExportedVariant {
+  name: string;
+  weight?: number;
+  payload?: Payload;
+}
+
+/** A flag of `GET /api/admin/export?environment=`, with only the fields the CLI reads. */
+export interface ExportedFlag {
+  key: string;
+  name: string;
+  description: string;
+  clientVisible: boolean;
+  environments: Record<string, { enabled: boolean; variants?: ExportedVariant[]; rules?: Array<{ variants?: ExportedVariant[] }> }>;
+}

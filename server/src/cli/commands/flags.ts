@@ -11,12 +11,12 @@ function allFlags(ctx: Context, filter: { tag?: string | undefined; q?: string |
   return allPages<FlagView>(ctx.client, '/api/admin/flags', 'flags', filter);
 }
 
-async function environments(ctx: Context): Promise<Environment[]> {
+export async function environments(ctx: Context): Promise<Environment[]> {
   return (await ctx.client.get<{ environments: Environment[] }>('/api/admin/environments')).environments;
 }
 
 /** A typo in `--env` should fail loudly, not print a column of dashes. */
-function checkEnvironment(known: readonly Environment[], env: string | undefined): void {
+export function checkEnvironment(known: readonly Environment[], env: string | undefined): void {
   if (env !== undefined && !known.some((e) => e.key === env)) {
     throw new CliError(`Environment ${env} not found (there are: ${known.map((e) => e.key).join(', ')})`, 'NOT_FOUND');
   }
@@ -161,7 +161,89 @@ async function rollout(ctx: Context): Promise<void> {
   else ctx.out.line(`${key} in ${env}: rule ${target} already rolls out to ${percentage}% (version ${view.version}); nothing changed`);
 }
 
+const PAYLOAD_TYPES = ['string', 'number', 'json', 'csv'];
+const VARIANT_SPEC = /^(?<name>[^=]+?)(?::(?<weight>\d+))?(?:=(?<type>[a-z]+):(?<value>[\s\S]*))?$/;
+
+interface VariantInput {
+  name: string;
+  weight: number;
+  payload?: { type: string; value: string };
+}
+
+/** `blue`, `blue:30`, `blue=string:Blue`, `banner-a:1=json:{"title":"A"}`: a variant from the command line. */
+export function parseVariant(spec: string, usage: string): VariantInput {
+  const m = VARIANT_SPEC.exec(spec);
+  const groups = m?.groups;
+  if (!groups?.name) {
+    throw new UsageError(`--variant ${JSON.stringify(spec)} is not NAME[:WEIGHT][=TYPE:VALUE]`, usage);
+  }
+  if (spec.includes('=') && groups.type === undefined) {
+    throw new UsageError(`--variant ${JSON.stringify(spec)}: a payload is TYPE:VALUE, TYPE one of ${PAYLOAD_TYPES.join(', ')}`, usage);
+  }
+  const variant: VariantInput = { name: groups.name, weight: groups.weight === undefined ? 1 : Number(groups.weight) };
+  if (groups.type !== undefined) {
+    if (!PAYLOAD_TYPES.includes(groups.type)) {
+      throw new UsageError(`--variant ${JSON.stringify(spec)}: payload type must be one of ${PAYLOAD_TYPES.join(', ')}`, usage);
+    }
+    const value = groups.value ?? '';
+    // The server stores payloads as text; SDKs parse json and number ones, so a bad one would
+    // only show up in an application. Caught here instead.
+    if (groups.type === 'json') {
+      try {
+        JSON.parse(value);
+      } catch (err) {
+        throw new UsageError(`--variant ${groups.name}: the json payload does not parse: ${(err as Error).message}`, usage);
+      }
+    }
+    if (groups.type === 'number' && (value.trim() === '' || !Number.isFinite(Number(value)))) {
+      throw new UsageError(`--variant ${groups.name}: the number payload ${JSON.stringify(value)} is not a number`, usage);
+    }
+    variant.payload = { type: groups.type, value };
+  }
+  return variant;
+}
+
+async function create(ctx: Context): Promise<void> {
+  const [key = ''] = ctx.args;
+  const variants = (ctx.opts.variant ?? []).map((v) => parseVariant(v, ctx.usage));
+  const tags = ctx.opts.tags
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const body: Record<string, unknown> = { key, clientVisible: ctx.opts['client-visible'] === true };
+  if (ctx.opts.name !== undefined) body.name = ctx.opts.name;
+  if (ctx.opts.description !== undefined) body.description = ctx.opts.description;
+  if (tags !== undefined) body.tags = tags;
+  if (variants.length > 0) {
+    body.kind = 'multivariate';
+    body.variants = variants;
+  }
+  const flag = await ctx.client.post<FlagView>('/api/admin/flags', body);
+  if (ctx.json) {
+    ctx.out.json(flag);
+    return;
+  }
+  const split = variants.length > 0 ? ` with variants ${describeVariants(variants)}` : '';
+  ctx.out.line(`created ${flag.key}${split}: off in every environment (switchboard flags enable ${flag.key} -e ENV)`);
+  ctx.out.line(
+    flag.clientVisible
+      ? '  visible to client SDKs (browsers) and server SDKs'
+      : '  server SDKs only: browsers (client keys) never see it; pass --client-visible to create it for browsers',
+  );
+}
+
 export const flagCommands: CommandSpec[] = [
+  {
+    words: ['flags', 'create'],
+    args: ['KEY'],
+    synopsis: 'KEY [--name NAME] [--description TEXT] [--tags A,B] [--client-visible] [--variant NAME[:WEIGHT][=TYPE:VALUE]]... [--json]',
+    summary:
+      'Creates a flag, off in every environment. --client-visible lets browsers (client keys) see it; without it only\n' +
+      'server SDKs do. Each --variant adds a variant (weight 1 unless given; payload TYPE string, number, json or csv),\n' +
+      'e.g. --variant \'blue:50=json:{"title":"Hi"}\' --variant green:50. Needs editor.',
+    options: ['name', 'description', 'tags', 'client-visible', 'variant'],
+    run: create,
+  },
   {
     words: ['flags', 'list'],
     args: [],

@@ -5,6 +5,7 @@ export { contextAttributes } from './context-attributes.ts';
 export { environments } from './environments.ts';
 export { flagConfigVersions } from './flag-config-versions.ts';
 export { flagEnvironments, type StoredFlagConfig } from './flag-environments.ts';
+export { flagMetrics } from './flag-metrics.ts';
 export { flagUsage } from './flag-usage.ts';
 export { flags } from './flags.ts';
 export { type RampGuard, type RampStep, rampPlans } from './ramp-plans.ts';

@@ -5,6 +5,7 @@ import {
   environments,
   flagConfigVersions,
   flagEnvironments,
+  flagMetrics,
   flags,
   flagUsage,
   rampPlans,
@@ -43,6 +44,7 @@ export async function deleteEnvironmentData(db: Database, key: string): Promise<
   await db.delete(changeLog).where(eq(changeLog.environmentKey, key));
   await db.delete(flagConfigVersions).where(eq(flagConfigVersions.environmentKey, key));
   await db.delete(flagUsage).where(eq(flagUsage.environmentKey, key));
+  await db.delete(flagMetrics).where(eq(flagMetrics.environmentKey, key));
   await db.delete(rampPlans).where(eq(rampPlans.environmentKey, key));
   await db.delete(scheduledChanges).where(eq(scheduledChanges.environmentKey, key));
 }

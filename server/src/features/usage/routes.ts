@@ -1,37 +1,40 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AppError, ErrorCode } from '../../errors.ts';
-import { ErrorResponse } from '../../http/schemas.ts';
+import { AppError, ErrorCode, NotFoundError, ValidationError } from '../../errors.ts';
+import { ErrorResponse, errorResponses } from '../../http/schemas.ts';
+import { findEnvironment } from '../environments/store.ts';
+import { findFlag } from '../flags/store.ts';
+import { MetricAggregator } from './metric-aggregator.ts';
 import { ReportLimit } from './report-limit.ts';
+import {
+  FlagMetricsAnswer,
+  FlagMetricsParams,
+  FlagMetricsQuery,
+  MAX_METRICS_RANGE_DAYS,
+  METRIC_ROWS_DEFAULT,
+  MetricsAnswer,
+  MetricsBody,
+} from './schemas.ts';
+import { readMetrics } from './store.ts';
 import { UsageAggregator } from './usage-aggregator.ts';
 import { UsageFilter } from './usage-filter.ts';
 
-const Count = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
-const MetricsBody = Type.Object(
-  {
-    start: Type.Optional(Type.String({ format: 'date-time' })),
-    stop: Type.Optional(Type.String({ format: 'date-time' })),
-    flags: Type.Record(
-      Type.String({ minLength: 1, maxLength: 100 }),
-      Type.Object(
-        { yes: Count, no: Count, variants: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Count, { maxProperties: 50 })) },
-        { additionalProperties: false },
-      ),
-      { maxProperties: 5000 },
-    ),
-  },
-  { additionalProperties: false },
-);
-
 /**
- * `POST /api/sdk/metrics`: evaluation counts per flag and variant for one interval, from server or
- * client keys. Telemetry, not a change: summed in memory, written periodically, no audit row.
+ * `POST /api/sdk/metrics`: evaluation counts per flag and variant for one interval, and tracked
+ * events attributed to flag results, from server or client keys. Telemetry, not a change: summed
+ * in memory, written periodically, no audit row.
  */
 export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const aggregator = new UsageAggregator(app.db, (err) => app.log.warn({ err }, 'writing usage failed'));
+  const onError = (err: unknown) => app.log.warn({ err }, 'writing usage failed');
+  const aggregator = new UsageAggregator(app.db, onError);
+  const metrics = new MetricAggregator(app.db, onError);
   aggregator.start(app.config.usageFlushMs);
+  metrics.start(app.config.usageFlushMs);
   app.addHook('preClose', async () => {
-    await aggregator.stop().catch((err) => app.log.warn({ err }, 'final usage flush failed'));
+    await Promise.all([
+      aggregator.stop().catch((err) => app.log.warn({ err }, 'final usage flush failed')),
+      metrics.stop().catch((err) => app.log.warn({ err }, 'final metrics flush failed')),
+    ]);
   });
   const keys = app.sdkKeys;
   const filter = new UsageFilter(app.db);
@@ -44,16 +47,7 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['sdk'],
         body: MetricsBody,
         querystring: Type.Object({ key: Type.Optional(Type.String({ maxLength: 200 })) }),
-        response: {
-          202: Type.Object({
-            accepted: Type.Integer({ description: 'Flags counted' }),
-            dropped: Type.Integer({ description: 'Flags and variants the key cannot see, not counted' }),
-          }),
-          400: ErrorResponse,
-          401: ErrorResponse,
-          413: ErrorResponse,
-          429: ErrorResponse,
-        },
+        response: { 202: MetricsAnswer, 400: ErrorResponse, 401: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse },
       },
     },
     async (request, reply) => {
@@ -66,10 +60,70 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new AppError(429, ErrorCode.RateLimited, `Too many usage reports for this key; retry in ${wait} s`, { retryAfter: wait });
       }
       const { kept, accepted, dropped } = await filter.filter(key.environmentKey, audience, request.body.flags);
-      const at = request.body.stop ? new Date(request.body.stop) : new Date();
+      const stop = request.body.stop ? new Date(request.body.stop) : new Date();
       // A clock far ahead would mark flags as used in the future; the server's clock bounds it.
-      aggregator.add(key.environmentKey, kept, at > new Date() ? new Date() : at);
-      return reply.status(202).send({ accepted, dropped });
+      const at = stop > new Date() ? new Date() : stop;
+      aggregator.add(key.environmentKey, kept, at);
+      if (request.body.metrics === undefined) return reply.status(202).send({ accepted, dropped });
+      const tracked = await filter.filterMetrics(key.environmentKey, audience, request.body.metrics);
+      const refused = metrics.add(key.environmentKey, tracked.kept, at);
+      return reply.status(202).send({
+        accepted,
+        dropped,
+        metrics: { accepted: tracked.kept.length - refused, dropped: tracked.dropped + refused },
+      });
+    },
+  );
+};
+
+/** `GET /api/admin/flags/:key/metrics`: one flag's tracked events per minute in one environment. */
+export const flagMetricRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/flags/:key/metrics',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['flags'],
+        summary: "A flag's tracked events per minute",
+        description:
+          'Tracked events (`track()` in the SDKs) attributed to the results of this flag, summed per minute, metric and result ' +
+          '(enabled, variant, rule). Rows reach here within one `USAGE_FLUSH_MS` of the report.',
+        params: FlagMetricsParams,
+        querystring: FlagMetricsQuery,
+        response: { 200: FlagMetricsAnswer, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { key } = request.params;
+      const { environment, metric } = request.query;
+      const to = request.query.to ? new Date(request.query.to) : new Date();
+      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - 3_600_000);
+      if (from >= to) throw new ValidationError('`from` must be before `to`', [{ path: '/from', message: 'must be before to' }]);
+      if (to.getTime() - from.getTime() > MAX_METRICS_RANGE_DAYS * 86_400_000) {
+        throw new ValidationError(`The range may span at most ${MAX_METRICS_RANGE_DAYS} days`, [
+          { path: '/from', message: `at most ${MAX_METRICS_RANGE_DAYS} days before to` },
+        ]);
+      }
+      if (!(await findFlag(app.db, key))) throw new NotFoundError(`Flag ${key}`);
+      if (!(await findEnvironment(app.db, environment))) throw new NotFoundError(`Environment ${environment}`);
+      const limit = request.query.limit ?? METRIC_ROWS_DEFAULT;
+      const rows = await readMetrics(app.db, { flagKey: key, environmentKey: environment, from, to, metric, limit });
+      return {
+        flag: key,
+        environment,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        rows: rows.slice(0, limit).map((r) => ({
+          minute: r.minute.toISOString(),
+          metric: r.metric,
+          enabled: r.enabled,
+          variant: r.variant,
+          ruleId: r.ruleId === '' ? null : r.ruleId,
+          count: r.count,
+          sum: r.sum,
+        })),
+        truncated: rows.length > limit,
+      };
     },
   );
 };

@@ -1,6 +1,6 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { flagEnvironments, flags, flagUsage } from '../../db/schema/index.ts';
+import { flagEnvironments, flagMetrics, flags, flagUsage } from '../../db/schema/index.ts';
 
 export type UsageRow = typeof flagUsage.$inferSelect;
 
@@ -13,6 +13,8 @@ export function usageOf(db: Database, flagKeys: string[]): Promise<UsageRow[]> {
 export interface UsageCatalogEntry {
   clientVisible: boolean;
   variants: Set<string>;
+  /** Its rules' ids in this environment, which tracked metrics may name. */
+  ruleIds: Set<string>;
 }
 
 export async function usageCatalog(db: Database, environment: string): Promise<Map<string, UsageCatalogEntry>> {
@@ -24,6 +26,7 @@ export async function usageCatalog(db: Database, environment: string): Promise<M
       variants: sql<
         string[] | null
       >`jsonb_path_query_array(${flagEnvironments.config}, '$.variants[*].name') || jsonb_path_query_array(${flagEnvironments.config}, '$.rules[*].variants[*].name')`,
+      ruleIds: sql<string[] | null>`jsonb_path_query_array(${flagEnvironments.config}, '$.rules[*].id')`,
     })
     .from(flagEnvironments)
     .innerJoin(flags, eq(flags.key, flagEnvironments.flagKey))
@@ -31,7 +34,80 @@ export async function usageCatalog(db: Database, environment: string): Promise<M
   const catalog = new Map<string, UsageCatalogEntry>();
   for (const r of rows) {
     const names = (r.variants ?? []).filter((v): v is string => typeof v === 'string');
-    catalog.set(r.key, { clientVisible: r.clientVisible, variants: new Set(names) });
+    const ruleIds = (r.ruleIds ?? []).filter((v): v is string => typeof v === 'string');
+    catalog.set(r.key, { clientVisible: r.clientVisible, variants: new Set(names), ruleIds: new Set(ruleIds) });
   }
   return catalog;
+}
+
+export type MetricRow = typeof flagMetrics.$inferInsert;
+
+/**
+ * Adds summed tracked events to their minutes: one statement, rows in primary-key order so
+ * replicas flushing overlapping rows lock them in the same order and cannot deadlock. Rows of
+ * flags deleted since they were reported are left out.
+ */
+export async function addMetrics(db: Database, batch: MetricRow[]): Promise<void> {
+  if (batch.length === 0) return;
+  const known = new Set(
+    (
+      await db
+        .select({ key: flags.key })
+        .from(flags)
+        .where(sql`${flags.key} in ${[...new Set(batch.map((r) => r.flagKey))]}`)
+    ).map((r) => r.key),
+  );
+  const rows = batch.filter((r) => known.has(r.flagKey)).sort(compareMetricRows);
+  if (rows.length === 0) return;
+  await db
+    .insert(flagMetrics)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [
+        flagMetrics.environmentKey,
+        flagMetrics.flagKey,
+        flagMetrics.minute,
+        flagMetrics.metric,
+        flagMetrics.enabled,
+        flagMetrics.variant,
+        flagMetrics.ruleId,
+      ],
+      set: { count: sql`${flagMetrics.count} + excluded.count`, sum: sql`${flagMetrics.sum} + excluded.sum` },
+    });
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareMetricRows(a: MetricRow, b: MetricRow): number {
+  return (
+    compareText(a.environmentKey, b.environmentKey) ||
+    compareText(a.flagKey, b.flagKey) ||
+    a.minute.getTime() - b.minute.getTime() ||
+    compareText(a.metric, b.metric) ||
+    Number(a.enabled) - Number(b.enabled) ||
+    compareText(a.variant, b.variant) ||
+    compareText(a.ruleId, b.ruleId)
+  );
+}
+
+/** One flag's per-minute rows in `[from, to)`, oldest first; `limit + 1` rows so callers see truncation. */
+export function readMetrics(
+  db: Database,
+  query: { flagKey: string; environmentKey: string; from: Date; to: Date; metric?: string | undefined; limit: number },
+) {
+  const where: SQL[] = [
+    eq(flagMetrics.environmentKey, query.environmentKey),
+    eq(flagMetrics.flagKey, query.flagKey),
+    gte(flagMetrics.minute, query.from),
+    lt(flagMetrics.minute, query.to),
+  ];
+  if (query.metric !== undefined) where.push(eq(flagMetrics.metric, query.metric));
+  return db
+    .select()
+    .from(flagMetrics)
+    .where(and(...where))
+    .orderBy(asc(flagMetrics.minute), asc(flagMetrics.metric), asc(flagMetrics.enabled), asc(flagMetrics.variant), asc(flagMetrics.ruleId))
+    .limit(query.limit + 1);
 }

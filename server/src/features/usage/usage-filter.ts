@@ -1,6 +1,7 @@
 import { DISABLED_VARIANT } from '@switchboard/core';
 import type { Database } from '../../db/client.ts';
 import type { Audience } from '../delivery/stream-connection.ts';
+import type { TrackedEntry } from './metric-aggregator.ts';
 import { type UsageCatalogEntry, usageCatalog } from './store.ts';
 import type { FlagCounts } from './usage-aggregator.ts';
 
@@ -51,5 +52,30 @@ export class UsageFilter {
       accepted++;
     }
     return { kept, accepted, dropped };
+  }
+
+  /**
+   * Tracked metrics by the same rule: an entry counts only for a flag the key can see, with a
+   * variant and rule that flag has (or `disabled`, or no rule), so stale or invented names land
+   * nowhere. Entries that sum to nothing are left out without counting as dropped.
+   */
+  async filterMetrics(
+    environment: string,
+    audience: Audience,
+    entries: readonly TrackedEntry[],
+  ): Promise<{ kept: TrackedEntry[]; dropped: number }> {
+    const catalog = await this.catalog(environment);
+    const kept: TrackedEntry[] = [];
+    let dropped = 0;
+    for (const e of entries) {
+      if (e.count === 0 && e.sum === 0) continue;
+      const entry = catalog.get(e.flag);
+      const visible = entry !== undefined && (audience === 'server' || entry.clientVisible);
+      const variantKnown = entry !== undefined && (entry.variants.has(e.variant) || e.variant === DISABLED_VARIANT.name);
+      const ruleKnown = e.ruleId === null || (entry?.ruleIds.has(e.ruleId) ?? false);
+      if (visible && variantKnown && ruleKnown) kept.push(e);
+      else dropped++;
+    }
+    return { kept, dropped };
   }
 }
