@@ -1,8 +1,9 @@
 import { useId } from 'react';
 import { formatNumber } from '../format.ts';
 import type { Issues } from '../issues.ts';
-import type { Dependency, Flag, Rule, Segment } from '../types.ts';
+import type { Dependency, Rule, Segment } from '../types.ts';
 import { type AttributeHints, ConditionsEditor, newCondition } from './conditions.tsx';
+import { FlagPicker } from './flag-picker.tsx';
 import { NumberInput } from './inputs.tsx';
 import { Button, Field } from './ui.tsx';
 import { defaultVariants, StickinessSelect, VariantsEditor } from './variants.tsx';
@@ -274,13 +275,11 @@ export function RulesEditor({ rules, onChange, flagKey, multivariate, segments, 
 export interface DependenciesEditorProps {
   dependencies: Dependency[];
   onChange: (d: Dependency[]) => void;
-  flags: Flag[];
   flagKey: string;
   issues: Issues;
 }
 
-export function DependenciesEditor({ dependencies, onChange, flags, flagKey, issues }: DependenciesEditorProps) {
-  const others = flags.filter((f) => f.key !== flagKey);
+export function DependenciesEditor({ dependencies, onChange, flagKey, issues }: DependenciesEditorProps) {
   const update = (i: number, d: Dependency) => onChange(dependencies.map((x, j) => (j === i ? d : x)));
   return (
     <div className="dependencies">
@@ -293,17 +292,7 @@ export function DependenciesEditor({ dependencies, onChange, flags, flagKey, iss
             <legend className="visually-hidden">{`Dependency ${i + 1}`}</legend>
             <span className="muted">Only when</span>
             <Field label={`Dependency ${i + 1}: parent flag`} hideLabel error={issues.at(`${p}/flag`) ?? issues.exact(p)}>
-              {(fp) => (
-                <select {...fp} className="input" value={d.flag} onChange={(e) => update(i, { ...d, flag: e.target.value })}>
-                  <option value="">Pick a flag…</option>
-                  {others.map((f) => (
-                    <option key={f.key} value={f.key}>
-                      {f.name} ({f.key})
-                    </option>
-                  ))}
-                  {d.flag && !others.some((f) => f.key === d.flag) ? <option value={d.flag}>{d.flag}</option> : null}
-                </select>
-              )}
+              {(fp) => <FlagPicker field={fp} value={d.flag} exclude={flagKey} onChange={(flag) => update(i, { ...d, flag })} />}
             </Field>
             <Field label={`Dependency ${i + 1}: required state`} hideLabel>
               {(fp) => (

@@ -171,7 +171,6 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
   const path = `/flags/${seg(flag.key)}/environments/${seg(env.key)}`;
   const server = useResource(() => api.get<FlagEnvironment>(path), [path]);
   const segments = useResource(() => api.getAll<'segments', Segment>('/segments', 'segments'), []);
-  const allFlags = useResource(() => api.get<{ flags: Flag[] }>('/flags', { query: { limit: 500 } }), []);
   const [draft, setDraft] = useState<Editable | null>(null);
   const [base, setBase] = useState<FlagEnvironment | null>(null);
   const [serverIssues, setServerIssues] = useState(new Issues());
@@ -447,7 +446,6 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
           <DependenciesEditor
             dependencies={shown.dependencies}
             onChange={(dependencies) => edit({ ...shown, dependencies })}
-            flags={allFlags.data?.flags ?? []}
             flagKey={flag.key}
             issues={issues}
           />
