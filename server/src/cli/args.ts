@@ -29,6 +29,7 @@ export const OPTIONS = {
   output: { type: 'string', short: 'o' },
   'dry-run': { type: 'boolean' },
   'from-env': { type: 'string' },
+  context: { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type OptionName = keyof typeof OPTIONS;
