@@ -10,6 +10,7 @@ import { FlagPage } from './pages/flag.tsx';
 import { FlagsPage } from './pages/flags.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { NewFlagPage } from './pages/new-flag.tsx';
+import { PlaygroundPage } from './pages/playground.tsx';
 import { SegmentPage, SegmentsPage } from './pages/segments.tsx';
 import { TokensPage } from './pages/tokens.tsx';
 import { UsersPage } from './pages/users.tsx';
@@ -83,6 +84,7 @@ export function App() {
 const NAV = [
   { to: '/flags', label: 'Flags', prefix: '/flags' },
   { to: '/segments', label: 'Segments', prefix: '/segments' },
+  { to: '/playground', label: 'Playground', prefix: '/playground' },
   { to: '/environments', label: 'Environments & keys', prefix: '/environments' },
   { to: '/tokens', label: 'API tokens', prefix: '/tokens' },
   { to: '/users', label: 'Users', prefix: '/users' },
@@ -200,6 +202,7 @@ const ROUTES: Array<[string, (p: Record<string, string>) => ReactNode]> = [
   ['/segments', () => <SegmentsPage />],
   ['/segments/new', () => <SegmentPage segmentKey={null} />],
   ['/segments/:key', (p) => <SegmentPage segmentKey={p.key ?? ''} />],
+  ['/playground', () => <PlaygroundPage />],
   ['/environments', () => <EnvironmentsPage />],
   ['/tokens', () => <TokensPage />],
   ['/users', () => <UsersPage />],
