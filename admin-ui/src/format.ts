@@ -38,6 +38,11 @@ export function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
 }
 
+/** A count with thousands separators: 20,000. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 /** "New checkout" → "new-checkout". */
 export function slugify(name: string): string {
   return name
