@@ -99,7 +99,9 @@ describe.skipIf(skip)('admin UI: a segment of 20,000 ids', () => {
     await condition.getByLabel('Attribute').fill('userId');
     // Pasted: typed text is read the same way (one per line, blanks and repeats dropped).
     await condition.getByLabel('Values', { exact: true }).fill(`${id(1)}\n\n${id(2)}\n${id(1)}\n`);
-    await poll(() => condition.getByRole('status').textContent()).toBe('2 of at most 50,000 values. Dropped 1 duplicate and 1 blank entry.');
+    await poll(() => condition.getByRole('status').textContent()).toBe(
+      '2 of at most 50,000 values. Dropped 1 duplicate and 1 blank entry.',
+    );
     // (Chromium types 50,000 lines into a field far slower than a person pastes them: uploaded here.)
     await condition.getByLabel('Upload a file of values for condition 1 of the segment').setInputFiles({
       name: 'too-many.txt',
