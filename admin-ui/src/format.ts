@@ -67,3 +67,14 @@ export function actorLabel(ref: string): string {
   if (ref === 'system' || ref.startsWith('system:')) return 'system';
   return ref;
 }
+
+/** The server's limit on descriptions. */
+export const DESCRIPTION_MAX = 2000;
+
+/** "1,234 of 2,000 characters", and how many too many past the limit. */
+export function lengthHint(text: string, max = DESCRIPTION_MAX): string {
+  const n = [...text].length;
+  return n > max
+    ? `${formatCount(n)} of ${formatCount(max)} characters: ${formatCount(n - max)} too many`
+    : `${formatCount(n)} of ${formatCount(max)} characters`;
+}

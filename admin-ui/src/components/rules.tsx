@@ -210,7 +210,9 @@ function RuleCard({ rule, index, count, flagKey, multivariate, segments, hints, 
       ) : null}
       {ruleError ? <p className="field-error">{ruleError}</p> : null}
       <p className="rule-summary muted small">
-        {Number.isFinite(pct) ? `${formatNumber(pct)}%` : '?%'} of the users who match get the flag.
+        {/* Shown as typed when finer than the 0.01% steps, never rounded to a misleading 0%. */}
+        {Number.isFinite(pct) ? `${Math.round(pct * 100) / 100 === pct ? formatNumber(pct) : String(pct)}%` : '?%'} of the users who match
+        get the flag.
       </p>
     </section>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
 import { ChangeList } from '../components/changes.tsx';
 import type { AttributeHints } from '../components/conditions.tsx';
@@ -182,6 +182,8 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
   const [saving, setSaving] = useState(false);
   const [remote, setRemote] = useState<string | null>(null);
   const production = isProduction(env);
+  // After a save the save bar (and the focused button) goes: focus lands on the new status, not <body>.
+  const statusRef = useRef<HTMLHeadingElement>(null);
 
   useActivity(
     (a) => a.resourceType === 'flag' && a.resourceKey === flag.key && (a.environment === env.key || a.environment === null),
@@ -272,6 +274,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
       setRemote(null);
       setServerIssues(new Issues());
       notify(`Saved ${flag.key} in ${env.name} (version ${saved.version})`, 'success');
+      statusRef.current?.focus();
       onChanged();
     } catch (err) {
       if (err instanceof ApiError && err.isConflict) await showConflict(false);
@@ -337,7 +340,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
             text={current.enabled ? 'On' : 'Off'}
           />
           <div>
-            <h2 id="status-title" className="h3">
+            <h2 id="status-title" className="h3" ref={statusRef} tabIndex={-1}>
               {current.enabled ? 'On' : 'Off'} in {env.name}
               {production ? (
                 <Badge tone="danger" title="Changes here reach your users">
