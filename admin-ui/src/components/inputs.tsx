@@ -222,7 +222,7 @@ export function BulkValuesInput({ values, onValuesChange, limit, what, className
           }}
         />
         <label htmlFor={fileId} className="btn btn-secondary btn-small">
-          Upload a file<span className="visually-hidden"> of values for {what}</span>
+          Upload a file<span className="visually-hidden"> with the list for {what}</span>
         </label>
       </div>
     </div>

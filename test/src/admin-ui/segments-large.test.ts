@@ -56,7 +56,7 @@ describe.skipIf(skip)('admin UI: a segment of 20,000 ids', () => {
     for (let i = 0; i < N; i += 10) rows.push(Array.from({ length: 10 }, (_, j) => id(i + j)).join(','));
     rows.splice(5, 0, '', `${id(1)},${id(2)}`, '');
     rows.splice(900, 0, `"${id(3)}",${id(4)}`, '');
-    await condition.getByLabel('Upload a file of values for condition 1 of the segment').setInputFiles({
+    await condition.getByLabel('Upload a file with the list for condition 1 of the segment').setInputFiles({
       name: 'customers.csv',
       mimeType: 'text/csv',
       buffer: Buffer.from(`${rows.join('\n')}\n`),
@@ -103,7 +103,7 @@ describe.skipIf(skip)('admin UI: a segment of 20,000 ids', () => {
       '2 of at most 50,000 values. Dropped 1 duplicate and 1 blank entry.',
     );
     // (Chromium types 50,000 lines into a field far slower than a person pastes them: uploaded here.)
-    await condition.getByLabel('Upload a file of values for condition 1 of the segment').setInputFiles({
+    await condition.getByLabel('Upload a file with the list for condition 1 of the segment').setInputFiles({
       name: 'too-many.txt',
       mimeType: 'text/plain',
       buffer: Buffer.from(Array.from({ length: 50_002 }, (_, i) => id(i)).join('\n')),
