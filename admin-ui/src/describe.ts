@@ -297,6 +297,19 @@ const ACTIONS: Record<string, string> = {
   'environment.created': 'created the environment',
   'environment.renamed': 'renamed the environment',
   'environment.deleted': 'deleted the environment',
+  'ramp.created': 'planned a ramp',
+  'ramp.started': 'started a ramp',
+  'ramp.step': 'a ramp step set the rollout',
+  'ramp.advanced': 'a ramp moved to its next step',
+  'ramp.completed': 'a ramp reached its last step',
+  'ramp.paused': 'paused a ramp',
+  'ramp.resumed': 'resumed a ramp',
+  'ramp.aborted': 'aborted a ramp',
+  'ramp.rolled_back': 'a ramp was rolled back by its guard',
+  'schedule.created': 'scheduled a change',
+  'schedule.cancelled': 'cancelled a scheduled change',
+  'schedule.applied': 'a scheduled change was applied',
+  'schedule.failed': 'a scheduled change could not be applied',
 };
 
 /** "turned it on in production", "created segment beta-users" */

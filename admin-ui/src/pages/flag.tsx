@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
 import { ChangeList } from '../components/changes.tsx';
 import type { AttributeHints } from '../components/conditions.tsx';
+import { PendingWork } from '../components/pending-work.tsx';
 import { DependenciesEditor, RulesEditor } from '../components/rules.tsx';
 import {
   Badge,
@@ -324,6 +325,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
   return (
     <div className="targeting">
       <ReadOnlyNotice reason={perm.reason} id={readOnlyId} />
+      <PendingWork flagKey={flag.key} env={env.key} envName={env.name} rules={current.rules} perm={editPerm} />
       {archived ? (
         <Banner tone="warning" title="This flag is archived">
           <p>SDKs no longer receive it. Restore it in Settings to change it.</p>
