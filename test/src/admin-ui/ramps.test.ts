@@ -34,7 +34,10 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     buildAdminUi(dist);
-    [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch(CHROMIUM_LAUNCH)]);
+    [server, browser] = await Promise.all([
+      startTestServer({ env: { ADMIN_UI_DIR: dist, SCHEDULER_INTERVAL_MS: '200' } }),
+      chromium.launch(CHROMIUM_LAUNCH),
+    ]);
     cookie = await server.login();
     await admin('POST', '/flags', { key: FLAG, name: 'New checkout' });
     await admin(
@@ -97,7 +100,7 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     await dialog.getByRole('button', { name: 'Abort ramp' }).click();
     await poll(async () => (await ramp()).state).toBe('aborted');
     await poll(() => percentage()).toBe(10);
-    await poll(() => planned.getByText(/ramp/).count()).toBe(0);
+    await poll(() => planned.getByText(/being ramped up/).count()).toBe(0);
   });
 
   it('lists a scheduled change in the viewer’s zone and UTC, cancels it, and history says so in words', async () => {
@@ -106,12 +109,51 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     await shot(page, 'schedule-pending');
     await planned.getByRole('button', { name: /^Cancel the change at/ }).click();
     await poll(async () => (await admin('GET', `/schedules?flag=${FLAG}&state=pending`)).schedules.length).toBe(0);
-    await poll(() => page.getByRole('region', { name: 'Planned changes in Production' }).count()).toBe(0);
+    await poll(() => planned.getByText('Scheduled in Production').count()).toBe(0);
 
     await page.goto(`${server.url}/audit`);
     await poll(() => page.getByRole('article', { name: /cancelled a scheduled change/ }).count()).toBeGreaterThan(0);
     await poll(() => page.getByRole('article', { name: /aborted a ramp/ }).count()).toBeGreaterThan(0);
     await poll(() => page.getByRole('article', { name: /a ramp step set the rollout|started a ramp/ }).count()).toBeGreaterThan(0);
+  });
+
+  it('plans a ramp from a rule with a preset, and schedules a change that is then applied', async () => {
+    await page.goto(`${server.url}/flags/${FLAG}?env=production`);
+    const planned = page.getByRole('region', { name: 'Planned changes in Production' });
+    await planned.getByText('Ramp up a rule in Production').click();
+    await planned.getByLabel('Preset').selectOption({ label: 'Quick: 50% → 100%' });
+    await planned.getByLabel('Hold each step for').fill('2');
+    await planned.getByLabel('Hold unit').selectOption('hours');
+    await planned.getByLabel('Guard it with a reported metric').check();
+    await planned.getByLabel('Threshold').fill('0.02');
+    await expectAccessible(page, 'flag page with the ramp form open');
+    await planned.getByRole('button', { name: 'Create ramp' }).click();
+    await poll(() => percentage()).toBe(50);
+    const ramps = (await admin('GET', `/ramps?flag=${FLAG}&state=running`)).ramps;
+    expect(ramps).toHaveLength(1);
+    expect(ramps[0]).toMatchObject({
+      ruleId: 'main',
+      steps: [
+        { percentage: 50, holdSeconds: 7200 },
+        { percentage: 100, holdSeconds: 7200 },
+      ],
+      guard: { metric: 'error_rate', comparator: 'gt', threshold: 0.02, action: 'pause' },
+    });
+    await poll(() => planned.textContent()).toMatch(/Now at step 1 of 2 \(50%\)/);
+
+    await planned.getByText('Schedule a change in Production').click();
+    await planned.getByLabel('Change', { exact: true }).selectOption({ label: 'Turn it off' });
+    // This minute in the viewer's zone (Berlin here): already begun, so it applies at the next pass.
+    const now = await page.evaluate(() => new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16));
+    await planned.getByLabel('When (your time zone)').fill(now);
+    await poll(() => planned.getByText(/UTC: in the past, so it applies right away/).count()).toBe(1);
+    const toggle = page.getByRole('switch', { name: `${FLAG} in Production` });
+    expect(await toggle.getAttribute('aria-checked')).toBe('true');
+    await planned.getByRole('button', { name: 'Schedule change' }).click();
+    await poll(async () => (await admin('GET', `/flags/${FLAG}/environments/production`)).enabled).toBe(false);
+    // Applied by the scheduler, and the page follows without a reload.
+    await poll(() => toggle.getAttribute('aria-checked')).toBe('false');
+    await shot(page, 'schedule-applied');
     expect(pageErrors).toEqual([]);
   });
 });
