@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { api, messageOf, seg } from '../api.ts';
 import { dateTime, formatNumber } from '../format.ts';
 import { useResource } from '../hooks.ts';
@@ -33,6 +33,31 @@ interface Schedule {
 }
 
 const LIVE = new Set(['pending', 'running', 'paused']);
+
+/**
+ * The rules of the flag on screen that a live ramp will set again, published by PendingWork (one
+ * environment at a time is shown), so a rule's card can warn before its percentage is edited.
+ */
+const ramped = new Map<string, ReadonlySet<string>>();
+const rampListeners = new Set<() => void>();
+const EMPTY: ReadonlySet<string> = new Set();
+
+function publishRamped(flagKey: string, ids: ReadonlySet<string>) {
+  ramped.set(flagKey, ids);
+  for (const l of rampListeners) l();
+}
+
+/** Whether a live ramp (in the environment shown) will set this rule's percentage again. */
+export function useRampedRule(flagKey: string, ruleId: string | undefined): boolean {
+  const ids = useSyncExternalStore(
+    (cb) => {
+      rampListeners.add(cb);
+      return () => rampListeners.delete(cb);
+    },
+    () => ramped.get(flagKey) ?? EMPTY,
+  );
+  return ruleId !== undefined && ids.has(ruleId);
+}
 
 /** A time in the viewer's zone and in UTC: people in several zones read the same page. */
 export function bothZones(iso: string): string {
@@ -99,6 +124,15 @@ export function PendingWork({
 
   const live = (ramps.data?.ramps ?? []).filter((r) => LIVE.has(r.state));
   const pending = (schedules.data?.schedules ?? []).filter((s) => s.state === 'pending');
+  const liveKey = live
+    .filter((r) => r.state !== 'pending')
+    .map((r) => r.ruleId)
+    .sort()
+    .join('\n');
+  useEffect(() => {
+    publishRamped(flagKey, new Set(liveKey ? liveKey.split('\n') : []));
+    return () => publishRamped(flagKey, EMPTY);
+  }, [flagKey, liveKey]);
   const reload = () => {
     void ramps.reload();
     void schedules.reload();

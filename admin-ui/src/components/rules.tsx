@@ -5,6 +5,7 @@ import type { Dependency, Rule, Segment } from '../types.ts';
 import { type AttributeHints, ConditionsEditor, newCondition } from './conditions.tsx';
 import { FlagPicker } from './flag-picker.tsx';
 import { NumberInput } from './inputs.tsx';
+import { useRampedRule } from './pending-work.tsx';
 import { Button, Field } from './ui.tsx';
 import { defaultVariants, StickinessSelect, VariantsEditor } from './variants.tsx';
 
@@ -35,6 +36,7 @@ function RuleCard({ rule, index, count, flagKey, multivariate, segments, hints, 
   const chosen = rule.segments ?? [];
   const available = segments.filter((s) => !chosen.includes(s.key));
   const ruleError = issues.exact(path) ?? issues.exact(`${path}/rollout`);
+  const underRamp = useRampedRule(flagKey, rule.id);
   return (
     <section className="card rule" aria-labelledby={headingId}>
       <header className="rule-header">
@@ -130,7 +132,11 @@ function RuleCard({ rule, index, count, flagKey, multivariate, segments, hints, 
         <div className="rollout-grid">
           <Field
             label="Rollout percentage"
-            hint="Share of the users this rule matches who get the flag, in 0.01% steps"
+            hint={
+              underRamp
+                ? 'A ramp is moving this percentage: its next step sets it again, whatever is saved here. Pause the ramp first.'
+                : 'Share of the users this rule matches who get the flag, in 0.01% steps'
+            }
             error={issues.at(`${path}/rollout/percentage`)}
           >
             {(p) => (

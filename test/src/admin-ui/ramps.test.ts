@@ -87,6 +87,16 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     await poll(async () => (await ramp()).state).toBe('running');
     await poll(() => percentage()).toBe(25);
     await poll(() => planned.textContent()).toMatch(/Plan: 25% → 50% → 100%\. Now at step 1 of 3 \(25%\)\. Next: 50% at .*UTC\)/);
+    // The rule's own percentage field warns before anyone edits it.
+    const field = page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage');
+    await poll(() =>
+      field.evaluate((el) =>
+        (el.getAttribute('aria-describedby') ?? '')
+          .split(/\s+/)
+          .map((id) => document.getElementById(id)?.textContent ?? '')
+          .join(' '),
+      ),
+    ).toMatch('A ramp is moving this percentage');
     await expectAccessible(page, 'flag page with a running ramp');
     await shot(page, 'ramp-running');
 
