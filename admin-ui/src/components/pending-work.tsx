@@ -3,6 +3,7 @@ import { api, messageOf, seg } from '../api.ts';
 import { dateTime, formatNumber } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useActivity } from '../live.ts';
+import { Link } from '../router.tsx';
 import type { Permission } from '../session.tsx';
 import type { Rule } from '../types.ts';
 import { Banner, Button, ConfirmDialog, Field, useToast } from './ui.tsx';
@@ -510,5 +511,62 @@ export function PlanChange({
         </p>
       ) : null}
     </div>
+  );
+}
+
+interface ListedRamp extends Ramp {
+  flag: string;
+  environment: string;
+}
+interface ListedSchedule extends Schedule {
+  flag: string;
+  environment: string;
+}
+
+/** Every environment's planned work in one list (the environments page): live ramps and pending schedules. */
+export function PlannedWorkList() {
+  const ramps = useResource(() => api.get<{ ramps: ListedRamp[] }>('/ramps', { query: { limit: 200 } }), []);
+  const schedules = useResource(
+    () => api.get<{ schedules: ListedSchedule[] }>('/schedules', { query: { state: 'pending', limit: 200 } }),
+    [],
+  );
+  useActivity(
+    (a) => a.resourceType === 'ramp' || a.resourceType === 'schedule' || a.resourceType === 'flag',
+    () => {
+      void ramps.reload();
+      void schedules.reload();
+    },
+  );
+  const live = (ramps.data?.ramps ?? []).filter((r) => LIVE.has(r.state));
+  const pending = schedules.data?.schedules ?? [];
+  return (
+    <section className="section" aria-labelledby="planned-title">
+      <h2 id="planned-title">Planned changes</h2>
+      {live.length === 0 && pending.length === 0 ? (
+        <p className="muted">No ramps under way and no scheduled changes.</p>
+      ) : (
+        <ul className="plain-list planned-list">
+          {live.map((r) => {
+            const step = r.steps[r.currentStep];
+            const next = r.steps[r.currentStep + 1];
+            return (
+              <li key={r.id}>
+                <strong>{r.environment}</strong>: ramp of{' '}
+                <Link to={`/flags/${encodeURIComponent(r.flag)}?env=${encodeURIComponent(r.environment)}`}>{r.flag}</Link> ({r.state}
+                {step ? `, at ${formatNumber(step.percentage)}%` : ''}
+                {r.state === 'running' && next && r.nextStepAt ? `, ${formatNumber(next.percentage)}% at ${bothZones(r.nextStepAt)}` : ''})
+              </li>
+            );
+          })}
+          {pending.map((s) => (
+            <li key={s.id}>
+              <strong>{s.environment}</strong>:{' '}
+              <Link to={`/flags/${encodeURIComponent(s.flag)}?env=${encodeURIComponent(s.environment)}`}>{s.flag}</Link> will{' '}
+              {patchText(s.patch)} at {bothZones(s.runAt)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

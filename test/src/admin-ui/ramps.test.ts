@@ -164,6 +164,12 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     // Applied by the scheduler, and the page follows without a reload.
     await poll(() => toggle.getAttribute('aria-checked')).toBe('false');
     await shot(page, 'schedule-applied');
+
+    // Every environment's planned work, on the environments page.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Environments & keys' }).click();
+    const list = page.getByRole('region', { name: 'Planned changes' });
+    await poll(() => list.textContent()).toMatch(/production: ramp of new-checkout \(running, at 50%, 100% at .* UTC\)\)/);
+    await expectAccessible(page, 'environments page');
     expect(pageErrors).toEqual([]);
   });
 });
