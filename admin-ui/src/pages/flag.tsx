@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
 import { ChangeList } from '../components/changes.tsx';
 import type { AttributeHints } from '../components/conditions.tsx';
+import { CopyVariants } from '../components/copy-variants.tsx';
 import { PendingWork } from '../components/pending-work.tsx';
 import { DependenciesEditor, RulesEditor } from '../components/rules.tsx';
 import {
@@ -17,7 +18,7 @@ import {
   Switch,
   useToast,
 } from '../components/ui.tsx';
-import { StickinessSelect, VariantsEditor } from '../components/variants.tsx';
+import { defaultVariants, StickinessSelect, VariantsEditor } from '../components/variants.tsx';
 import { useAppData } from '../data.tsx';
 import { describeAction, diffConfig } from '../describe.ts';
 import { dateTime, isProduction, plural, timeAgo } from '../format.ts';
@@ -421,7 +422,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
           />
         </section>
 
-        {multivariate ? (
+        {multivariate || shown.variants.length > 0 ? (
           <section className="section" aria-labelledby="variants-title">
             <div className="section-header">
               <h2 id="variants-title">Variants</h2>
@@ -440,8 +441,26 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
               error={issues.at('/variantStickiness')}
               onChange={(variantStickiness) => edit({ ...shown, variantStickiness })}
             />
+            <CopyVariants
+              flagKey={flag.key}
+              env={env.key}
+              variants={current.variants}
+              variantStickiness={current.variantStickiness}
+              perm={editPerm}
+              disabled={Boolean(dirty)}
+            />
           </section>
-        ) : null}
+        ) : (
+          <section className="section" aria-labelledby="variants-title">
+            <div className="section-header">
+              <h2 id="variants-title">Variants</h2>
+              <p className="muted small">None: users get the flag on or off. Add variants to serve A/B versions or payloads.</p>
+            </div>
+            <Button size="small" perm={editPerm} onClick={() => edit({ ...shown, variants: defaultVariants() })}>
+              <span aria-hidden="true">+</span> Add variants
+            </Button>
+          </section>
+        )}
 
         <section className="section" aria-labelledby="deps-title">
           <div className="section-header">

@@ -84,4 +84,26 @@ describe.skipIf(skip)('admin UI: smaller points', () => {
     // Top right, under the header: nowhere near where the save bar sits at the bottom.
     expect(box?.y ?? 1000).toBeLessThan(200);
   });
+
+  it('gives a boolean flag variants on its own page, and copies them to every environment', async () => {
+    await page.getByRole('button', { name: 'Add variants' }).click();
+    await page.getByRole('group', { name: 'Variant 1 of the flag' }).waitFor();
+    await page.getByRole('button', { name: 'Save changes to Development' }).click();
+    await page.getByText(/Version 3, changed/).waitFor();
+    await page.getByRole('button', { name: 'Use these variants in every environment' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Use these variants in every environment?' });
+    await poll(() => dialog.textContent()).toMatch('control 50%, treatment 50%');
+    await expectAccessible(page, 'copy variants dialog');
+    await dialog.getByRole('button', { name: 'Copy to 2 environments' }).click();
+    await poll(() => page.getByRole('dialog').count()).toBe(0);
+    const cookie = await server.login();
+    for (const env of ['staging', 'production']) {
+      const there = await server.request('GET', `/api/admin/flags/tiny-rollout/environments/${env}`, { cookie });
+      expect(there.body.variants).toEqual([
+        { name: 'control', weight: 500 },
+        { name: 'treatment', weight: 500 },
+      ]);
+      expect(there.body.version).toBe(2);
+    }
+  });
 });
