@@ -38,7 +38,8 @@ export function NewFlagPage() {
       ? 'Give the flag a key'
       : KEY.test(effectiveKey)
         ? undefined
-        : 'Use letters, digits, ".", "_", ":" or "-"; no spaces';
+        : // As the server's grammar (core isValidKey): symbols such as emoji are keys too, spaces, slashes and quotes are not.
+          'Use letters, digits, symbols, ".", "_", ":" or "-"; no spaces, slashes or quotes';
   const local = new Issues([
     ...(keyProblem && (submitted || keyTouched) ? [{ path: '/key', message: keyProblem }] : []),
     ...(kind === 'multivariate' ? checkVariants(variants, '/variants') : []),
