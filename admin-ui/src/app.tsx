@@ -1,21 +1,31 @@
-import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { type ComponentType, lazy, type ReactNode, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, onUnauthenticated } from './api.ts';
 import { Badge, Button, Loading, ToastProvider } from './components/ui.tsx';
 import { AppDataProvider } from './data.tsx';
 import { startLive, stopLive, useLiveStatus } from './live.ts';
-import { AccountPage } from './pages/account.tsx';
-import { AuditPage } from './pages/audit.tsx';
-import { EnvironmentsPage } from './pages/environments.tsx';
-import { FlagPage } from './pages/flag.tsx';
-import { FlagsPage } from './pages/flags.tsx';
 import { LoginPage } from './pages/login.tsx';
-import { NewFlagPage } from './pages/new-flag.tsx';
-import { SegmentPage, SegmentsPage } from './pages/segments.tsx';
-import { TokensPage } from './pages/tokens.tsx';
-import { UsersPage } from './pages/users.tsx';
 import { Link, type Location, match, navigate, useLocation } from './router.tsx';
 import { SessionContext } from './session.tsx';
 import type { Me } from './types.ts';
+
+/**
+ * Each page is a chunk of its own, fetched on first visit (and the flags list right after log-in),
+ * so the first screen loads the shell and one page rather than the whole app.
+ */
+function page<P>(load: () => Promise<ComponentType<P>>) {
+  return lazy(async () => ({ default: await load() }));
+}
+const AccountPage = page(() => import('./pages/account.tsx').then((m) => m.AccountPage));
+const AuditPage = page(() => import('./pages/audit.tsx').then((m) => m.AuditPage));
+const EnvironmentsPage = page(() => import('./pages/environments.tsx').then((m) => m.EnvironmentsPage));
+const FlagPage = page(() => import('./pages/flag.tsx').then((m) => m.FlagPage));
+const FlagsPage = page(() => import('./pages/flags.tsx').then((m) => m.FlagsPage));
+const NewFlagPage = page(() => import('./pages/new-flag.tsx').then((m) => m.NewFlagPage));
+const PlaygroundPage = page(() => import('./pages/playground.tsx').then((m) => m.PlaygroundPage));
+const SegmentsPage = page(() => import('./pages/segments.tsx').then((m) => m.SegmentsPage));
+const SegmentPage = page(() => import('./pages/segments.tsx').then((m) => m.SegmentPage));
+const TokensPage = page(() => import('./pages/tokens.tsx').then((m) => m.TokensPage));
+const UsersPage = page(() => import('./pages/users.tsx').then((m) => m.UsersPage));
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -83,6 +93,7 @@ export function App() {
 const NAV = [
   { to: '/flags', label: 'Flags', prefix: '/flags' },
   { to: '/segments', label: 'Segments', prefix: '/segments' },
+  { to: '/playground', label: 'Playground', prefix: '/playground' },
   { to: '/environments', label: 'Environments & keys', prefix: '/environments' },
   { to: '/tokens', label: 'API tokens', prefix: '/tokens' },
   { to: '/users', label: 'Users', prefix: '/users' },
@@ -183,7 +194,9 @@ function Shell({ me, logout }: { me: Me; logout: () => Promise<void> }) {
         </ul>
       </nav>
       <main id="main" ref={mainRef} tabIndex={-1} className="main">
-        <Routes location={location} me={me} />
+        <Suspense fallback={<Loading />}>
+          <Routes location={location} me={me} />
+        </Suspense>
       </main>
     </div>
   );
@@ -200,6 +213,7 @@ const ROUTES: Array<[string, (p: Record<string, string>) => ReactNode]> = [
   ['/segments', () => <SegmentsPage />],
   ['/segments/new', () => <SegmentPage segmentKey={null} />],
   ['/segments/:key', (p) => <SegmentPage segmentKey={p.key ?? ''} />],
+  ['/playground', () => <PlaygroundPage />],
   ['/environments', () => <EnvironmentsPage />],
   ['/tokens', () => <TokensPage />],
   ['/users', () => <UsersPage />],

@@ -1,4 +1,5 @@
 import { formatNumber, weightPercent } from './format.ts';
+import { canonical, same } from './merge.ts';
 import { operatorInfo, typeOfOperator } from './operators.ts';
 import type { Condition, Dependency, FlagConfig, Rule, Variant } from './types.ts';
 
@@ -20,7 +21,19 @@ export function describeCondition(c: Condition): string {
 }
 
 function stickinessLabel(s: string | undefined): string {
-  return !s || s === 'default' ? 'userId' : s;
+  return !s || s === 'default' ? 'userId' : s === 'random' ? 'chance (no stickiness)' : s;
+}
+
+/** How a variant split sticks, in words. */
+function variantStickinessText(s: string | undefined): string {
+  if (!s || s === 'default') return 'each user keeps their variant (by userId, else sessionId)';
+  if (s === 'random') return 'a new variant at random on every evaluation';
+  return `everyone with the same ${s} gets the same variant`;
+}
+
+function describeOverrides(v: Variant): string {
+  if (!v.overrides || v.overrides.length === 0) return '';
+  return `; always for ${v.overrides.map((o) => `${o.attribute} ${quoteList(o.values, 4)}`).join(' or ')}`;
 }
 
 export function describeVariants(variants: Variant[]): string {
@@ -67,6 +80,7 @@ function diffRule(b: Rule, a: Rule, label: string): Change[] {
   const aSeg = a.segments ?? [];
   for (const s of aSeg) if (!bSeg.includes(s)) out.push({ kind: 'added', label: `${label} segment`, after: s });
   for (const s of bSeg) if (!aSeg.includes(s)) out.push({ kind: 'removed', label: `${label} segment`, before: s });
+  // Conditions all have to hold, so their order means nothing; each is compared by its words.
   const bCond = (b.conditions ?? []).map(describeCondition);
   const aCond = (a.conditions ?? []).map(describeCondition);
   for (const c of aCond) if (!bCond.includes(c)) out.push({ kind: 'added', label: `${label} condition`, after: c });
@@ -74,13 +88,45 @@ function diffRule(b: Rule, a: Rule, label: string): Change[] {
   if (describeRollout(b) !== describeRollout(a)) {
     out.push({ kind: 'changed', label: `${label} rollout`, before: describeRollout(b), after: describeRollout(a) });
   }
-  const bVar = b.variants && b.variants.length > 0 ? describeVariants(b.variants) : '(the flag’s variants)';
-  const aVar = a.variants && a.variants.length > 0 ? describeVariants(a.variants) : '(the flag’s variants)';
-  if (bVar !== aVar || (b.variantStickiness ?? '') !== (a.variantStickiness ?? '')) {
-    out.push({ kind: 'changed', label: `${label} variants`, before: bVar, after: aVar });
+  const variantsText = (r: Rule) => {
+    const vs = r.variants ?? [];
+    const total = vs.reduce((n, x) => n + x.weight, 0) || 1000;
+    return vs.length > 0
+      ? vs.map((v) => `${v.name} ${weightPercent(v.weight, total)}${describePayload(v)}${describeOverrides(v)}`).join(', ')
+      : '(the flag’s variants)';
+  };
+  const bVar = variantsText(b);
+  const aVar = variantsText(a);
+  if (bVar !== aVar) out.push({ kind: 'changed', label: `${label} variants`, before: bVar, after: aVar });
+  if ((b.variantStickiness ?? 'default') !== (a.variantStickiness ?? 'default')) {
+    out.push({
+      kind: 'changed',
+      label: `${label} variant stickiness`,
+      before: variantStickinessText(b.variantStickiness),
+      after: variantStickinessText(a.variantStickiness),
+    });
   }
-  if (out.length === 0 && !same(b, a)) out.push({ kind: 'changed', label, before: JSON.stringify(b), after: JSON.stringify(a) });
+  if (out.length === 0 && !sameRule(b, a)) {
+    // Something the words above do not cover: name the fields, never dump the whole rule.
+    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter(
+      (k) => k !== 'id' && canonical((b as Record<string, unknown>)[k]) !== canonical((a as Record<string, unknown>)[k]),
+    );
+    for (const k of keys) {
+      out.push({
+        kind: 'changed',
+        label: `${label} ${k}`,
+        before: show((b as Record<string, unknown>)[k]),
+        after: show((a as Record<string, unknown>)[k]),
+      });
+    }
+  }
   return out;
+}
+
+/** Two rules alike in meaning: key order and the order of their conditions (all must hold) aside. */
+function sameRule(b: Rule, a: Rule): boolean {
+  const norm = (r: Rule) => ({ ...r, id: undefined, conditions: (r.conditions ?? []).map(canonical).sort() });
+  return same(norm(b), norm(a));
 }
 
 export interface Change {
@@ -100,10 +146,6 @@ function show(v: unknown): string {
   if (Array.isArray(v)) return v.length === 0 ? '(none)' : v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ');
   if (typeof v === 'string') return v === '' ? '(empty)' : v;
   return JSON.stringify(v);
-}
-
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Differences between two configurations of one flag in one environment. */
@@ -147,22 +189,29 @@ export function diffConfig(before: Partial<FlagConfig> | null | undefined, after
   const aTotal = aVariants.reduce((n, v) => n + v.weight, 0) || 1000;
   for (const v of aVariants) {
     const old = bVariants.find((x) => x.name === v.name);
-    const now = `${weightPercent(v.weight, aTotal)}${describePayload(v)}`;
+    const now = `${weightPercent(v.weight, aTotal)}${describePayload(v)}${describeOverrides(v)}`;
     if (!old) changes.push({ kind: 'added', label: `Variant ${v.name} added`, after: now });
     else {
-      const was = `${weightPercent(old.weight, bTotal)}${describePayload(old)}`;
-      if (was !== now || !same(old, v)) changes.push({ kind: 'changed', label: `Variant ${v.name}`, before: was, after: now });
+      const was = `${weightPercent(old.weight, bTotal)}${describePayload(old)}${describeOverrides(old)}`;
+      if (was !== now) changes.push({ kind: 'changed', label: `Variant ${v.name}`, before: was, after: now });
+      else if (!same(old, v))
+        changes.push({
+          kind: 'changed',
+          label: `Variant ${v.name} payload`,
+          before: 'the earlier value',
+          after: 'a new value (past what is shown)',
+        });
     }
   }
   for (const v of bVariants) {
     if (!aVariants.some((x) => x.name === v.name)) changes.push({ kind: 'removed', label: `Variant ${v.name} removed`, before: v.name });
   }
-  if ((b.variantStickiness ?? '') !== (a.variantStickiness ?? '') && (before || after)) {
+  if ((b.variantStickiness || 'default') !== (a.variantStickiness || 'default') && (before || after)) {
     changes.push({
       kind: 'changed',
       label: 'Variant stickiness',
-      before: stickinessLabel(b.variantStickiness),
-      after: stickinessLabel(a.variantStickiness),
+      before: variantStickinessText(b.variantStickiness),
+      after: variantStickinessText(a.variantStickiness),
     });
   }
   const bDeps = (b.dependencies ?? []).map(describeDependency);
@@ -248,6 +297,19 @@ const ACTIONS: Record<string, string> = {
   'environment.created': 'created the environment',
   'environment.renamed': 'renamed the environment',
   'environment.deleted': 'deleted the environment',
+  'ramp.created': 'planned a ramp',
+  'ramp.started': 'started a ramp',
+  'ramp.step': 'a ramp step set the rollout',
+  'ramp.advanced': 'a ramp moved to its next step',
+  'ramp.completed': 'a ramp reached its last step',
+  'ramp.paused': 'paused a ramp',
+  'ramp.resumed': 'resumed a ramp',
+  'ramp.aborted': 'aborted a ramp',
+  'ramp.rolled_back': 'a ramp was rolled back by its guard',
+  'schedule.created': 'scheduled a change',
+  'schedule.cancelled': 'cancelled a scheduled change',
+  'schedule.applied': 'a scheduled change was applied',
+  'schedule.failed': 'a scheduled change could not be applied',
 };
 
 /** "turned it on in production", "created segment beta-users" */

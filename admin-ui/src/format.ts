@@ -38,6 +38,11 @@ export function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
 }
 
+/** A count with thousands separators: 20,000. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 /** "New checkout" → "new-checkout". */
 export function slugify(name: string): string {
   return name
@@ -61,4 +66,15 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function actorLabel(ref: string): string {
   if (ref === 'system' || ref.startsWith('system:')) return 'system';
   return ref;
+}
+
+/** The server's limit on descriptions. */
+export const DESCRIPTION_MAX = 2000;
+
+/** "1,234 of 2,000 characters", and how many too many past the limit. */
+export function lengthHint(text: string, max = DESCRIPTION_MAX): string {
+  const n = [...text].length;
+  return n > max
+    ? `${formatCount(n)} of ${formatCount(max)} characters: ${formatCount(n - max)} too many`
+    : `${formatCount(n)} of ${formatCount(max)} characters`;
 }

@@ -47,8 +47,13 @@ function authoring(): AuthoringChecks {
   return checks;
 }
 
-export function validateCondition(c: Condition, path: string, sensitive?: ReadonlySet<string>): ValidationIssue[] {
-  return conditionIssues(c, path, sensitive, authoring());
+export function validateCondition(
+  c: Condition,
+  path: string,
+  sensitive?: ReadonlySet<string>,
+  maxValues: number = LIMITS.valuesPerCondition,
+): ValidationIssue[] {
+  return conditionIssues(c, path, sensitive, authoring(), maxValues);
 }
 
 export function validateFlagConfig(flag: FlagConfig, context: FlagValidationContext = {}): ValidationIssue[] {
@@ -62,8 +67,15 @@ export function validateSegment(segment: Segment, sensitiveAttributes?: Readonly
   const conditions = segment.conditions ?? [];
   if (conditions.length > LIMITS.conditionsPerRule)
     issues.push({ path: '/conditions', code: IssueCode.Invalid, message: `at most ${LIMITS.conditionsPerRule} conditions` });
+  const total = conditions.reduce((n, c) => n + (Array.isArray(c.values) ? c.values.length : 0), 0);
+  if (total > LIMITS.segmentValues)
+    issues.push({
+      path: '/conditions',
+      code: IssueCode.Invalid,
+      message: `at most ${LIMITS.segmentValues} values in all conditions together`,
+    });
   conditions.forEach((c, i) => {
-    issues.push(...validateCondition(c, `/conditions/${i}`, sensitiveAttributes));
+    issues.push(...validateCondition(c, `/conditions/${i}`, sensitiveAttributes, LIMITS.segmentValues));
   });
   return issues;
 }

@@ -35,6 +35,8 @@ export const LIMITS = {
   keyLength: 100,
   attributeLength: 100,
   valuesPerCondition: 1000,
+  /** A segment's values in all its conditions together (pasted id lists; IN is one hash lookup). */
+  segmentValues: 50_000,
   valueLength: 1000,
   conditionsPerRule: 50,
   rulesPerFlag: 200,
@@ -75,6 +77,7 @@ export function conditionIssues(
   path: string,
   sensitive: ReadonlySet<string> | undefined,
   authoring: AuthoringChecks | null,
+  maxValues: number = LIMITS.valuesPerCondition,
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const add = (p: string, code: IssueCode, message: string) => issues.push({ path: path + p, code, message });
@@ -89,8 +92,7 @@ export function conditionIssues(
     return issues;
   }
   const values = Array.isArray(c.values) ? c.values : [];
-  if (authoring !== null && values.length > LIMITS.valuesPerCondition)
-    add('/values', IssueCode.Invalid, `at most ${LIMITS.valuesPerCondition} values`);
+  if (authoring !== null && values.length > maxValues) add('/values', IssueCode.Invalid, `at most ${maxValues} values`);
   values.forEach((v, i) => {
     if (typeof v !== 'string' || v.length > LIMITS.valueLength) {
       add(`/values/${i}`, IssueCode.BadValue, `values are strings of at most ${LIMITS.valueLength} characters`);

@@ -16,6 +16,7 @@ import { flagRoutes } from './features/flags/routes.ts';
 import { healthRoutes } from './features/health/routes.ts';
 import { importRoutes } from './features/import/routes.ts';
 import { keyRoutes } from './features/keys/routes.ts';
+import { playgroundRoutes } from './features/playground/routes.ts';
 import { rampRoutes } from './features/ramps/routes.ts';
 import { schedulerPlugin } from './features/scheduler/scheduler.ts';
 import { scheduleRoutes } from './features/schedules/routes.ts';
@@ -105,6 +106,7 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
       await admin.register(transferRoutes);
       await admin.register(importRoutes);
       await admin.register(webhookRoutes);
+      await admin.register(playgroundRoutes);
     },
     { prefix: '/api/admin' },
   );

@@ -209,6 +209,13 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
         return { path: `/flags/${key}/environments/production/revert`, body: { toVersion: 1, version: 2 } };
       },
     },
+    // playground (reads only)
+    {
+      method: 'POST',
+      route: '/evaluate',
+      access: 'viewer',
+      prepare: async () => ({ path: '/evaluate', body: { environment: 'production', context: { userId: 'u1' } } }),
+    },
     // segments
     { method: 'GET', route: '/segments', access: 'viewer', prepare: async () => ({ path: '/segments' }) },
     { method: 'GET', route: '/segments/{key}', access: 'viewer', prepare: async () => ({ path: '/segments/shared' }) },

@@ -215,6 +215,7 @@ function writeRoutes(ids: {
     },
     { method: 'DELETE', route: '/schedules/{id}', params: { id: ids.scheduleId } },
     { method: 'POST', route: '/import', body: { document: { version: 1, flags: [], segments: [] }, dryRun: true } },
+    { method: 'POST', route: '/evaluate', body: { environment: 'production', context: { userId: 'u1' } } },
   ];
 }
 
@@ -274,7 +275,8 @@ function wrongValues(value: Json, pointer: string, route: WriteRoute): Array<[st
       ['an object', {}],
       ['a string', 'x'],
       ['null', null],
-      ['10,000 items', Array.from({ length: 10_000 }, () => filler)],
+      // Past every list's limit, the 50,000 values of a segment included.
+      ['50,001 items', Array.from({ length: 50_001 }, () => filler)],
       ['an item of the wrong type', [12345]],
     ];
   }

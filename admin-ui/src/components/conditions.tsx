@@ -2,7 +2,7 @@ import { useId } from 'react';
 import type { Issues } from '../issues.ts';
 import { ATTRIBUTE_TYPES, type AttributeType, guessType, OPERATORS, operatorInfo, typeOfOperator } from '../operators.ts';
 import type { Condition } from '../types.ts';
-import { isoToLocalInput, LinesInput, localInputToIso } from './inputs.tsx';
+import { BulkValuesInput, isoToLocalInput, LinesInput, localInputToIso } from './inputs.tsx';
 import { Badge, Button, Field } from './ui.tsx';
 
 export interface AttributeHints {
@@ -24,11 +24,13 @@ interface ConditionRowProps {
   hints: AttributeHints;
   listId: string;
   context: string;
+  /** Long lists allowed (segments): pasted or uploaded, with the count shown against this limit. */
+  bulkLimit?: number | undefined;
   onChange: (c: Condition) => void;
   onRemove: () => void;
 }
 
-function ConditionRow({ condition: c, index, path, issues, hints, listId, context, onChange, onRemove }: ConditionRowProps) {
+function ConditionRow({ condition: c, index, path, issues, hints, listId, context, bulkLimit, onChange, onRemove }: ConditionRowProps) {
   const type = typeOfOperator(c.operator);
   const info = operatorInfo(c.operator);
   const sensitive = hints.sensitive.has(c.attribute);
@@ -101,7 +103,15 @@ function ConditionRow({ condition: c, index, path, issues, hints, listId, contex
         </Field>
         <Field
           label={single ? 'Value' : 'Values'}
-          hint={single ? (type === 'date' ? 'Your local time; stored in UTC' : undefined) : 'One per line'}
+          hint={
+            single
+              ? type === 'date'
+                ? 'Your local time; stored in UTC'
+                : undefined
+              : bulkLimit
+                ? 'One per line or CSV; paste or upload'
+                : 'One per line'
+          }
           error={valuesError}
           className="condition-values"
         >
@@ -125,6 +135,16 @@ function ConditionRow({ condition: c, index, path, issues, hints, listId, contex
                   onChange={(e) => onChange({ ...c, values: e.target.value === '' ? [] : [e.target.value] })}
                 />
               )
+            ) : bulkLimit ? (
+              <BulkValuesInput
+                {...p}
+                className="mono"
+                values={c.values}
+                limit={bulkLimit}
+                what={`condition ${index + 1} of ${context}`}
+                placeholder={type === 'ip' ? '10.0.0.0/8' : 'DE\nFR'}
+                onValuesChange={(values) => onChange({ ...c, values })}
+              />
             ) : (
               <LinesInput
                 {...p}
@@ -185,9 +205,11 @@ export interface ConditionsEditorProps {
   hints: AttributeHints;
   /** "rule 1", "the segment": completes labels such as "Add a condition to rule 1". */
   context: string;
+  /** Segments: lists of values up to this many, pasted or uploaded. */
+  bulkLimit?: number;
 }
 
-export function ConditionsEditor({ conditions, onChange, path, issues, hints, context }: ConditionsEditorProps) {
+export function ConditionsEditor({ conditions, onChange, path, issues, hints, context, bulkLimit }: ConditionsEditorProps) {
   const listId = useId();
   const listError = issues.exact(path);
   return (
@@ -208,6 +230,7 @@ export function ConditionsEditor({ conditions, onChange, path, issues, hints, co
           hints={hints}
           listId={listId}
           context={context}
+          bulkLimit={bulkLimit}
           onChange={(next) => onChange(conditions.map((x, j) => (j === i ? next : x)))}
           onRemove={() => onChange(conditions.filter((_, j) => j !== i))}
         />

@@ -1,9 +1,11 @@
 import { useId } from 'react';
 import { formatNumber } from '../format.ts';
 import type { Issues } from '../issues.ts';
-import type { Dependency, Flag, Rule, Segment } from '../types.ts';
+import type { Dependency, Rule, Segment } from '../types.ts';
 import { type AttributeHints, ConditionsEditor, newCondition } from './conditions.tsx';
+import { FlagPicker } from './flag-picker.tsx';
 import { NumberInput } from './inputs.tsx';
+import { useRampedRule } from './pending-work.tsx';
 import { Button, Field } from './ui.tsx';
 import { defaultVariants, StickinessSelect, VariantsEditor } from './variants.tsx';
 
@@ -34,6 +36,7 @@ function RuleCard({ rule, index, count, flagKey, multivariate, segments, hints, 
   const chosen = rule.segments ?? [];
   const available = segments.filter((s) => !chosen.includes(s.key));
   const ruleError = issues.exact(path) ?? issues.exact(`${path}/rollout`);
+  const underRamp = useRampedRule(flagKey, rule.id);
   return (
     <section className="card rule" aria-labelledby={headingId}>
       <header className="rule-header">
@@ -129,7 +132,11 @@ function RuleCard({ rule, index, count, flagKey, multivariate, segments, hints, 
         <div className="rollout-grid">
           <Field
             label="Rollout percentage"
-            hint="Share of the users this rule matches who get the flag, in 0.01% steps"
+            hint={
+              underRamp
+                ? 'A ramp is moving this percentage: its next step sets it again, whatever is saved here. Pause the ramp first.'
+                : 'Share of the users this rule matches who get the flag, in 0.01% steps'
+            }
             error={issues.at(`${path}/rollout/percentage`)}
           >
             {(p) => (
@@ -209,7 +216,9 @@ function RuleCard({ rule, index, count, flagKey, multivariate, segments, hints, 
       ) : null}
       {ruleError ? <p className="field-error">{ruleError}</p> : null}
       <p className="rule-summary muted small">
-        {Number.isFinite(pct) ? `${formatNumber(pct)}%` : '?%'} of the users who match get the flag.
+        {/* Shown as typed when finer than the 0.01% steps, never rounded to a misleading 0%. */}
+        {Number.isFinite(pct) ? `${Math.round(pct * 100) / 100 === pct ? formatNumber(pct) : String(pct)}%` : '?%'} of the users who match
+        get the flag.
       </p>
     </section>
   );
@@ -274,13 +283,11 @@ export function RulesEditor({ rules, onChange, flagKey, multivariate, segments, 
 export interface DependenciesEditorProps {
   dependencies: Dependency[];
   onChange: (d: Dependency[]) => void;
-  flags: Flag[];
   flagKey: string;
   issues: Issues;
 }
 
-export function DependenciesEditor({ dependencies, onChange, flags, flagKey, issues }: DependenciesEditorProps) {
-  const others = flags.filter((f) => f.key !== flagKey);
+export function DependenciesEditor({ dependencies, onChange, flagKey, issues }: DependenciesEditorProps) {
   const update = (i: number, d: Dependency) => onChange(dependencies.map((x, j) => (j === i ? d : x)));
   return (
     <div className="dependencies">
@@ -293,17 +300,7 @@ export function DependenciesEditor({ dependencies, onChange, flags, flagKey, iss
             <legend className="visually-hidden">{`Dependency ${i + 1}`}</legend>
             <span className="muted">Only when</span>
             <Field label={`Dependency ${i + 1}: parent flag`} hideLabel error={issues.at(`${p}/flag`) ?? issues.exact(p)}>
-              {(fp) => (
-                <select {...fp} className="input" value={d.flag} onChange={(e) => update(i, { ...d, flag: e.target.value })}>
-                  <option value="">Pick a flag…</option>
-                  {others.map((f) => (
-                    <option key={f.key} value={f.key}>
-                      {f.name} ({f.key})
-                    </option>
-                  ))}
-                  {d.flag && !others.some((f) => f.key === d.flag) ? <option value={d.flag}>{d.flag}</option> : null}
-                </select>
-              )}
+              {(fp) => <FlagPicker field={fp} value={d.flag} exclude={flagKey} onChange={(flag) => update(i, { ...d, flag })} />}
             </Field>
             <Field label={`Dependency ${i + 1}: required state`} hideLabel>
               {(fp) => (

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, seg } from '../api.ts';
 import { FormError } from '../components/form-error.tsx';
+import { PlannedWorkList } from '../components/pending-work.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import {
   Badge,
@@ -184,6 +185,8 @@ export function EnvironmentsPage() {
           <p className="readonly-note">Only admins can create or delete environments.</p>
         )}
       </section>
+
+      <PlannedWorkList />
 
       <section className="section" aria-labelledby="keys-title">
         <h2 id="keys-title">SDK keys</h2>

@@ -1,8 +1,10 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
 import { BrowserEvaluationNote } from '../components/browser-evaluation.tsx';
 import { ChangeList } from '../components/changes.tsx';
 import type { AttributeHints } from '../components/conditions.tsx';
+import { CopyVariants } from '../components/copy-variants.tsx';
+import { PendingWork } from '../components/pending-work.tsx';
 import { DependenciesEditor, RulesEditor } from '../components/rules.tsx';
 import {
   Badge,
@@ -17,7 +19,7 @@ import {
   Switch,
   useToast,
 } from '../components/ui.tsx';
-import { StickinessSelect, VariantsEditor } from '../components/variants.tsx';
+import { defaultVariants, StickinessSelect, VariantsEditor } from '../components/variants.tsx';
 import { useAppData } from '../data.tsx';
 import { describeAction, diffConfig } from '../describe.ts';
 import { dateTime, isProduction, plural, timeAgo } from '../format.ts';
@@ -172,7 +174,6 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
   const path = `/flags/${seg(flag.key)}/environments/${seg(env.key)}`;
   const server = useResource(() => api.get<FlagEnvironment>(path), [path]);
   const segments = useResource(() => api.getAll<'segments', Segment>('/segments', 'segments'), []);
-  const allFlags = useResource(() => api.get<{ flags: Flag[] }>('/flags', { query: { limit: 500 } }), []);
   const [draft, setDraft] = useState<Editable | null>(null);
   const [base, setBase] = useState<FlagEnvironment | null>(null);
   const [serverIssues, setServerIssues] = useState(new Issues());
@@ -184,6 +185,8 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
   const [saving, setSaving] = useState(false);
   const [remote, setRemote] = useState<string | null>(null);
   const production = isProduction(env);
+  // After a save the save bar (and the focused button) goes: focus lands on the new status, not <body>.
+  const statusRef = useRef<HTMLHeadingElement>(null);
 
   useActivity(
     (a) => a.resourceType === 'flag' && a.resourceKey === flag.key && (a.environment === env.key || a.environment === null),
@@ -274,6 +277,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
       setRemote(null);
       setServerIssues(new Issues());
       notify(`Saved ${flag.key} in ${env.name} (version ${saved.version})`, 'success');
+      statusRef.current?.focus();
       onChanged();
     } catch (err) {
       if (err instanceof ApiError && err.isConflict) await showConflict(false);
@@ -323,6 +327,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
   return (
     <div className="targeting">
       <ReadOnlyNotice reason={perm.reason} id={readOnlyId} />
+      <PendingWork flagKey={flag.key} env={env.key} envName={env.name} rules={current.rules} perm={editPerm} />
       {archived ? (
         <Banner tone="warning" title="This flag is archived">
           <p>SDKs no longer receive it. Restore it in Settings to change it.</p>
@@ -339,7 +344,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
             text={current.enabled ? 'On' : 'Off'}
           />
           <div>
-            <h2 id="status-title" className="h3">
+            <h2 id="status-title" className="h3" ref={statusRef} tabIndex={-1}>
               {current.enabled ? 'On' : 'Off'} in {env.name}
               {production ? (
                 <Badge tone="danger" title="Changes here reach your users">
@@ -419,7 +424,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
           />
         </section>
 
-        {multivariate ? (
+        {multivariate || shown.variants.length > 0 ? (
           <section className="section" aria-labelledby="variants-title">
             <div className="section-header">
               <h2 id="variants-title">Variants</h2>
@@ -438,8 +443,26 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
               error={issues.at('/variantStickiness')}
               onChange={(variantStickiness) => edit({ ...shown, variantStickiness })}
             />
+            <CopyVariants
+              flagKey={flag.key}
+              env={env.key}
+              variants={current.variants}
+              variantStickiness={current.variantStickiness}
+              perm={editPerm}
+              disabled={Boolean(dirty)}
+            />
           </section>
-        ) : null}
+        ) : (
+          <section className="section" aria-labelledby="variants-title">
+            <div className="section-header">
+              <h2 id="variants-title">Variants</h2>
+              <p className="muted small">None: users get the flag on or off. Add variants to serve A/B versions or payloads.</p>
+            </div>
+            <Button size="small" perm={editPerm} onClick={() => edit({ ...shown, variants: defaultVariants() })}>
+              <span aria-hidden="true">+</span> Add variants
+            </Button>
+          </section>
+        )}
 
         <section className="section" aria-labelledby="deps-title">
           <div className="section-header">
@@ -449,7 +472,6 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
           <DependenciesEditor
             dependencies={shown.dependencies}
             onChange={(dependencies) => edit({ ...shown, dependencies })}
-            flags={allFlags.data?.flags ?? []}
             flagKey={flag.key}
             issues={issues}
           />

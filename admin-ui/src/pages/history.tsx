@@ -8,9 +8,10 @@ import { useAppData } from '../data.tsx';
 import { type Change, describeAction, diffConfig, diffRecord, isFlagConfig } from '../describe.ts';
 import { dateTime, isProduction, timeAgo } from '../format.ts';
 import { useActivity } from '../live.ts';
+import { touchedSince, undoChange } from '../merge.ts';
 import { Link, useLocation } from '../router.tsx';
 import { type Permission, usePermission } from '../session.tsx';
-import type { AuditEntry, AuditPage, ConfigVersion, Flag, FlagEnvironment } from '../types.ts';
+import type { AuditEntry, AuditPage, ConfigVersion, Flag, FlagConfig, FlagEnvironment } from '../types.ts';
 
 /** The readable changes one audit entry made. */
 export function changesOf(entry: AuditEntry): Change[] {
@@ -72,7 +73,12 @@ export function AuditEntryView({
 }: {
   entry: AuditEntry;
   showResource?: boolean;
-  revert?: { current: number | undefined; perm: Permission; onRevert: (entry: AuditEntry, version: number) => void };
+  revert?: {
+    current: number | undefined;
+    perm: Permission;
+    onRevert: (entry: AuditEntry, version: number) => void;
+    onUndo?: (entry: AuditEntry, version: number) => void;
+  };
 }) {
   const version = isFlagConfig(entry.after) ? versionOf(entry.after) : undefined;
   const changes = changesOf(entry);
@@ -118,16 +124,21 @@ export function AuditEntryView({
       <ChangeList changes={changes} empty={entry.action.endsWith('.deleted') ? 'Deleted.' : 'No visible change.'} />
       {revert && version !== undefined && entry.environment ? (
         <div className="entry-actions">
+          {revert.onUndo && isFlagConfig(entry.before) && changes.length > 0 ? (
+            <Button size="small" perm={revert.perm} onClick={() => revert.onUndo?.(entry, version)}>
+              Undo this change
+              <span className="visually-hidden">
+                {' '}
+                of version {version} in {entry.environment}
+              </span>
+            </Button>
+          ) : null}
           {isCurrent ? (
             <Badge tone="success">current version</Badge>
           ) : (
-            <Button
-              size="small"
-              perm={revert.perm}
-              onClick={() => revert.onRevert(entry, version)}
-              aria-label={`Revert ${entry.environment} to version ${version}`}
-            >
-              Revert to this version
+            <Button size="small" perm={revert.perm} onClick={() => revert.onRevert(entry, version)}>
+              {/* The visible words are the accessible name (axe: label-content-name-mismatch). */}
+              Revert {entry.environment} to version {version}
             </Button>
           )}
         </div>
@@ -140,6 +151,14 @@ interface RevertTarget {
   env: string;
   version: number;
   target: FlagEnvironment;
+  current: FlagEnvironment | null;
+}
+
+interface UndoTarget {
+  env: string;
+  version: number;
+  before: FlagConfig;
+  after: FlagConfig;
   current: FlagEnvironment | null;
 }
 
@@ -157,6 +176,9 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
   const [reverting, setReverting] = useState<RevertTarget | null>(null);
   const [revertBusy, setRevertBusy] = useState(false);
   const [revertError, setRevertError] = useState<string | undefined>(undefined);
+  const [undoing, setUndoing] = useState<UndoTarget | null>(null);
+  const [undoBusy, setUndoBusy] = useState(false);
+  const [undoError, setUndoError] = useState<string | undefined>(undefined);
 
   const load = async (before?: number) => {
     const page = await api.get<AuditPage>(`/flags/${seg(flag.key)}/audit`, { query: { environment: env || undefined, limit: 50, before } });
@@ -227,6 +249,53 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
     }
   };
 
+  const startUndo = async (entry: AuditEntry, version: number) => {
+    if (!entry.environment || !isFlagConfig(entry.before) || !isFlagConfig(entry.after)) return;
+    setUndoError(undefined);
+    const target = { env: entry.environment, version, before: entry.before, after: entry.after, current: null };
+    setUndoing(target);
+    try {
+      const current = await api.get<FlagEnvironment>(`/flags/${seg(flag.key)}/environments/${seg(entry.environment)}`);
+      setUndoing({ ...target, current });
+    } catch (err) {
+      setUndoError(messageOf(err));
+    }
+  };
+
+  // Through the normal versioned write: the result of the undo, saved with If-Match on the version shown.
+  const confirmUndo = async () => {
+    if (!undoing?.current) return;
+    setUndoBusy(true);
+    setUndoError(undefined);
+    const { env: e, version, before, after, current } = undoing;
+    const next = undoChange(before, after, current);
+    try {
+      const saved = await api.patch<FlagEnvironment>(
+        `/flags/${seg(flag.key)}/environments/${seg(e)}`,
+        {
+          enabled: next.enabled,
+          rules: next.rules,
+          variants: next.variants,
+          variantStickiness: next.variantStickiness ?? null,
+          dependencies: next.dependencies,
+        },
+        { version: current.version },
+      );
+      setUndoing(null);
+      notify(`Undid the change of version ${version} of ${flag.key} in ${e} (saved as version ${saved.version})`, 'success');
+      onChanged();
+      void refresh();
+    } catch (err) {
+      if (err instanceof ApiError && err.isConflict) {
+        const fresh = await api.get<FlagEnvironment>(`/flags/${seg(flag.key)}/environments/${seg(e)}`).catch(() => null);
+        setUndoing({ ...undoing, current: fresh });
+        setUndoError('Someone changed this flag a moment ago. The comparison now starts from the latest version; confirm again to undo.');
+      } else setUndoError(messageOf(err));
+    } finally {
+      setUndoBusy(false);
+    }
+  };
+
   const envName = (key: string) => environments.find((x) => x.key === key)?.name ?? key;
   // Versions without an audit entry of their own (the first one, made with the flag): listed too, so
   // any version can be reverted to. Only once the whole trail is loaded, or older pages would repeat.
@@ -252,6 +321,7 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
               current: entry.environment ? flag.environments[entry.environment]?.version : undefined,
               perm: revertPerm,
               onRevert: (en, v) => void startRevert(en, v),
+              onUndo: (en, v) => void startUndo(en, v),
             }}
           />
         )}
@@ -293,6 +363,43 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
                   What changes (version {reverting.current.version} → as in version {reverting.version})
                 </h3>
                 <ChangeList changes={diffConfig(reverting.current, reverting.target)} empty="It is the same as the current version." />
+              </>
+            ) : (
+              <Loading label="Loading the current version…" />
+            )}
+          </>
+        ) : null}
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={undoing !== null}
+        wide
+        title={undoing ? `Undo the change of version ${undoing.version} in ${envName(undoing.env)}?` : ''}
+        confirmLabel={undoing ? `Undo it in ${envName(undoing.env)}` : 'Undo'}
+        danger={undoing ? isProduction({ key: undoing.env, name: envName(undoing.env) }) : false}
+        busy={undoBusy}
+        confirmDisabled={!undoing?.current}
+        error={undoError}
+        onCancel={() => setUndoing(null)}
+        onConfirm={() => void confirmUndo()}
+      >
+        {undoing ? (
+          <>
+            <p>Only what version {undoing.version} changed is taken back; changes made since stay. It is saved as a new version.</p>
+            <h3 className="h4">What version {undoing.version} changed</h3>
+            <ChangeList changes={diffConfig(undoing.before, undoing.after)} />
+            {undoing.current ? (
+              <>
+                <h3 className="h4">What changes now (version {undoing.current.version} → after the undo)</h3>
+                <ChangeList
+                  changes={diffConfig(undoing.current, undoChange(undoing.before, undoing.after, undoing.current))}
+                  empty="Nothing: later changes already took it back."
+                />
+                {touchedSince(undoing.before, undoing.after, undoing.current).map((id) => (
+                  <p key={id} className="field-error">
+                    Rule {undoing.current ? undoing.current.rules.findIndex((r) => r.id === id) + 1 : '?'} was changed again after version{' '}
+                    {undoing.version}; undoing puts back its form from before version {undoing.version}, and the later edit is lost.
+                  </p>
+                ))}
               </>
             ) : (
               <Loading label="Loading the current version…" />

@@ -5,7 +5,7 @@ import { IssuesBanner } from '../components/issues-banner.tsx';
 import { Button, Field, PageHeader, ReadOnlyNotice, useToast } from '../components/ui.tsx';
 import { defaultVariants, VariantsEditor } from '../components/variants.tsx';
 import { useAppData } from '../data.tsx';
-import { slugify } from '../format.ts';
+import { lengthHint, slugify } from '../format.ts';
 import { useDocumentTitle } from '../hooks.ts';
 import { Issues } from '../issues.ts';
 import { Link, navigate } from '../router.tsx';
@@ -38,7 +38,8 @@ export function NewFlagPage() {
       ? 'Give the flag a key'
       : KEY.test(effectiveKey)
         ? undefined
-        : 'Use letters, digits, ".", "_", ":" or "-"; no spaces';
+        : // As the server's grammar (core isValidKey): symbols such as emoji are keys too, spaces, slashes and quotes are not.
+          'Use letters, digits, symbols, ".", "_", ":" or "-"; no spaces, slashes or quotes';
   const local = new Issues([
     ...(keyProblem && (submitted || keyTouched) ? [{ path: '/key', message: keyProblem }] : []),
     ...(kind === 'multivariate' ? checkVariants(variants, '/variants') : []),
@@ -123,7 +124,7 @@ export function NewFlagPage() {
               />
             )}
           </Field>
-          <Field label="Description" error={issues.at('/description')}>
+          <Field label="Description" hint={lengthHint(description)} error={issues.at('/description')}>
             {(p) => <textarea {...p} className="input" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
           </Field>
 

@@ -17,10 +17,11 @@ import {
 } from '../components/ui.tsx';
 import { useAppData } from '../data.tsx';
 import { describeCondition, diffRecord } from '../describe.ts';
-import { dateTime, plural, timeAgo } from '../format.ts';
+import { dateTime, formatCount, plural, timeAgo } from '../format.ts';
 import { useBeforeUnload, useDocumentTitle, useResource } from '../hooks.ts';
 import { Issues } from '../issues.ts';
 import { useActivity } from '../live.ts';
+import { same } from '../merge.ts';
 import { WELL_KNOWN_ATTRIBUTES } from '../operators.ts';
 import { Link, navigate } from '../router.tsx';
 import { usePermission } from '../session.tsx';
@@ -134,6 +135,9 @@ function formOf(s: Segment): Form {
 
 const EMPTY: Form = { key: '', name: '', description: '', conditions: [newCondition()] };
 
+/** What the server takes in one segment's conditions together (core's LIMITS.segmentValues). */
+export const SEGMENT_VALUES_MAX = 50_000;
+
 export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
   const isNew = segmentKey === null;
   useDocumentTitle(isNew ? 'New segment' : `Segment ${segmentKey}`);
@@ -147,9 +151,8 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
   const [conflict, setConflict] = useState<Segment | null>(null);
   const [submitted, setSubmitted] = useState(false);
 
-  const dirty =
-    form !== null &&
-    (isNew ? JSON.stringify(form) !== JSON.stringify(EMPTY) : base !== null && JSON.stringify(form) !== JSON.stringify(formOf(base)));
+  const dirty = form !== null && (isNew ? !same(form, EMPTY) : base !== null && !same(form, formOf(base)));
+  const valueCount = form ? form.conditions.reduce((n, c) => n + c.values.length, 0) : 0;
   useBeforeUnload(dirty);
 
   // Load, and follow live changes while nothing is being edited.
@@ -334,7 +337,13 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
               issues={issues}
               hints={hints}
               context="the segment"
+              bulkLimit={SEGMENT_VALUES_MAX}
             />
+            {valueCount > SEGMENT_VALUES_MAX ? (
+              <p className="field-error" role="alert">
+                {formatCount(valueCount)} values in all conditions together; a segment holds at most {formatCount(SEGMENT_VALUES_MAX)}.
+              </p>
+            ) : null}
           </fieldset>
         </fieldset>
         <IssuesBanner title="Not saved" error={save.error} issues={save.issues.list} />
@@ -346,7 +355,13 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
               Undo changes
             </Button>
           )}
-          <Button type="submit" variant="primary" busy={save.busy} perm={perm} disabled={!isNew && !dirty}>
+          <Button
+            type="submit"
+            variant="primary"
+            busy={save.busy}
+            perm={perm}
+            disabled={(!isNew && !dirty) || valueCount > SEGMENT_VALUES_MAX}
+          >
             {isNew ? 'Create segment' : 'Save segment'}
           </Button>
         </div>

@@ -5,6 +5,7 @@ import { FormError } from '../components/form-error.tsx';
 import { TagsInput } from '../components/inputs.tsx';
 import { Button, ConfirmDialog, Field, ReadOnlyNotice, useToast } from '../components/ui.tsx';
 import { diffRecord } from '../describe.ts';
+import { lengthHint } from '../format.ts';
 import { navigate } from '../router.tsx';
 import { usePermission } from '../session.tsx';
 import type { Flag } from '../types.ts';
@@ -110,7 +111,7 @@ export function FlagSettings({ flag, onSaved, onChanged }: { flag: Flag; onSaved
           <Field label="Name" error={save.issues.at('/name')}>
             {(p) => <input {...p} className="input" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
           </Field>
-          <Field label="Description" error={save.issues.at('/description')}>
+          <Field label="Description" hint={lengthHint(form.description)} error={save.issues.at('/description')}>
             {(p) => (
               <textarea
                 {...p}

@@ -210,9 +210,8 @@ export function UsersPage() {
                                   passwordFor.open(u);
                                   setNewPassword('');
                                 }}
-                                aria-label={`Set a new password for ${u.email}`}
                               >
-                                Set password
+                                Set password<span className="visually-hidden"> for {u.email}</span>
                               </Button>
                               <Button
                                 size="small"

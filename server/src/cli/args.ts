@@ -35,6 +35,7 @@ export const OPTIONS = {
   tags: { type: 'string' },
   'client-visible': { type: 'boolean' },
   variant: { type: 'string', multiple: true },
+  context: { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type OptionName = keyof typeof OPTIONS;

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../command.ts';
+import { evaluateCommands } from './evaluate.ts';
 import { flagCommands } from './flags.ts';
 import { keyCommands } from './keys.ts';
 import { rampCommands } from './ramps.ts';
@@ -14,4 +15,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...rampCommands,
   ...scheduleCommands,
   ...transferCommands,
+  ...evaluateCommands,
 ];

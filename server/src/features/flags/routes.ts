@@ -33,7 +33,7 @@ import {
   updateFlag,
   updateFlagEnvironment,
 } from './service.ts';
-import { findFlag, findFlagEnvironment, flagEnvironmentsOf, listConfigVersions, listFlags } from './store.ts';
+import { defaultOrder, findFlag, findFlagEnvironment, flagEnvironmentsOf, listConfigVersions, listFlags } from './store.ts';
 
 export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const deps = changeDeps(app);
@@ -46,10 +46,13 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { cursor, ...q } = request.query;
       if (cursor !== undefined && q.offset !== undefined) throw new ValidationError('Send cursor or offset, not both');
       const limit = q.limit ?? PAGE_DEFAULT;
-      // Sorted by last change; a later sort option gets a cursor name of its own.
-      const after = decodeCursor(cursor, 'updated', ['time', 'string']);
-      const listed = await listFlags(app.db, { ...q, limit, offset: q.offset ?? 0, after });
-      const page = pageOf(listed.rows, limit, (f) => encodeCursor('updated', [f.at, f.row.key]));
+      const sort = q.sort ?? 'updated';
+      const order = q.order ?? defaultOrder(sort);
+      // Each order has a cursor name of its own (the default keeps the name it had before sorting existed).
+      const name = sort === 'updated' && order === 'desc' ? 'updated' : `${sort}-${order}`;
+      const after = decodeCursor(cursor, name, [sort === 'name' ? 'string' : 'time', 'string']);
+      const listed = await listFlags(app.db, { ...q, sort, order, limit, offset: q.offset ?? 0, after });
+      const page = pageOf(listed.rows, limit, (f) => encodeCursor(name, [f.at, f.row.key]));
       const keys = page.rows.map((r) => r.row.key);
       const [envs, usage] = await Promise.all([flagEnvironmentsOf(app.db, keys), usageOf(app.db, keys)]);
       return { flags: page.rows.map((r) => flagView(r.row, envs, usage)), total: listed.total, nextCursor: page.nextCursor };

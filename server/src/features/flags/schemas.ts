@@ -132,6 +132,14 @@ export const ListFlagsQuery = Type.Object(
     environment: Type.Optional(Key),
     enabled: Type.Optional(Type.Boolean()),
     stale: Type.Optional(Type.Boolean()),
+    sort: Type.Optional(
+      Type.Union([Type.Literal('updated'), Type.Literal('created'), Type.Literal('name'), Type.Literal('evaluated')], {
+        description: 'updated (last change, default), created, name, or evaluated (last evaluation by any SDK, never last); ties by key',
+      }),
+    ),
+    order: Type.Optional(
+      Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'Default: asc for name, desc (newest first) for the times' }),
+    ),
     ...PageQuery,
     offset: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Superseded by `cursor` (kept for older clients); not with `cursor`' }),

@@ -36,8 +36,36 @@ export interface FlagFilter {
   stale?: boolean | undefined;
   limit: number;
   offset: number;
-  /** The cursor's (updatedAt, key) of the last flag seen; rows come after it (offset then unused). */
+  /** The order; each sorts by its value, then by key (ascending) so the order is total and stable. */
+  sort?: FlagSort | undefined;
+  order?: 'asc' | 'desc' | undefined;
+  /** The cursor's (sort value, key) of the last flag seen; rows come after it (offset then unused). */
   after?: CursorValue[] | undefined;
+}
+
+export const FlagSort = { updated: 'updated', created: 'created', name: 'name', evaluated: 'evaluated' } as const;
+export type FlagSort = (typeof FlagSort)[keyof typeof FlagSort];
+
+/** Each sort's natural direction: newest first for times, A to Z for names. */
+export const defaultOrder = (sort: FlagSort): 'asc' | 'desc' => (sort === 'name' ? 'asc' : 'desc');
+
+/**
+ * Never evaluated counts as the epoch, so such flags come last newest-first (first oldest-first)
+ * and the cursor still holds a plain time.
+ */
+const lastEvaluated = sql`coalesce((select max(u.last_evaluated_at) from ${flagUsage} u where u.flag_key = ${flags.key}), 'epoch'::timestamptz)`;
+
+function sortColumn(sort: FlagSort): { value: SQL | typeof flags.name; cursor: SQL<string> | typeof flags.name; time: boolean } {
+  switch (sort) {
+    case 'name':
+      return { value: flags.name, cursor: flags.name, time: false };
+    case 'created':
+      return { value: sql`${flags.createdAt}`, cursor: exactTime(flags.createdAt), time: true };
+    case 'evaluated':
+      return { value: lastEvaluated, cursor: exactTime(lastEvaluated), time: true };
+    default:
+      return { value: sql`${flags.updatedAt}`, cursor: exactTime(flags.updatedAt), time: true };
+  }
 }
 
 function escapeLike(s: string): string {
@@ -45,8 +73,8 @@ function escapeLike(s: string): string {
 }
 
 /**
- * Last changed first (then by key); `total` counts every match. With a cursor, `limit + 1` rows
- * after it, each with its exact change time for the next cursor.
+ * In the filter's order (last changed first by default, ties by key); `total` counts every match.
+ * With a cursor, `limit + 1` rows after it, each with its exact sort value for the next cursor.
  */
 export async function listFlags(db: Database, f: FlagFilter): Promise<{ rows: Array<{ row: FlagRow; at: string }>; total: number }> {
   const where: SQL[] = [];
@@ -74,15 +102,21 @@ export async function listFlags(db: Database, f: FlagFilter): Promise<{ rows: Ar
     where.push(f.stale ? stale : sql`not ${stale}`);
   }
   const condition = where.length > 0 ? and(...where) : undefined;
-  const [at, key] = f.after ?? [];
-  const after = f.after
-    ? sql`(${flags.updatedAt} < ${at}::timestamptz or (${flags.updatedAt} = ${at}::timestamptz and ${flags.key} > ${key}))`
-    : undefined;
+  const sort = f.sort ?? 'updated';
+  const order = f.order ?? defaultOrder(sort);
+  const col = sortColumn(sort);
+  let after: SQL | undefined;
+  if (f.after) {
+    const [a, key] = f.after;
+    const at = col.time ? sql`${a}::timestamptz` : sql`${a}`;
+    // The key breaks ties ascending in both directions, so the row value comparison is spelled out.
+    after = sql`(${col.value} ${order === 'desc' ? sql`<` : sql`>`} ${at} or (${col.value} = ${at} and ${flags.key} > ${key}))`;
+  }
   const rows = await db
-    .select({ row: flags, at: exactTime(flags.updatedAt) })
+    .select({ row: flags, at: sql<string>`${col.cursor}` })
     .from(flags)
     .where(after ? and(condition, after) : condition)
-    .orderBy(desc(flags.updatedAt), asc(flags.key))
+    .orderBy(order === 'desc' ? desc(col.value) : asc(col.value), asc(flags.key))
     .limit(f.limit + 1)
     .offset(f.after ? 0 : f.offset);
   const [total] = await db.select({ n: count() }).from(flags).where(condition);

@@ -10,6 +10,8 @@ import { CreateSegmentBody, SegmentParams, SegmentView, UpdateSegmentBody } from
 import { createSegment, deleteSegment, segmentView, updateSegment } from './service.ts';
 import { findSegment, listSegments, segmentUsage } from './store.ts';
 
+const SEGMENT_BODY_LIMIT = 8 * 1_048_576;
+
 export const segmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const deps = changeDeps(app);
   const tags = ['segments'];
@@ -48,7 +50,12 @@ export const segmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/segments',
-    { config: { role: 'editor' }, schema: { tags, body: CreateSegmentBody, response: { 201: SegmentView, ...errorResponses } } },
+    {
+      config: { role: 'editor' },
+      // Room for 50,000 values of a pasted list (ids of 100 characters and more).
+      bodyLimit: SEGMENT_BODY_LIMIT,
+      schema: { tags, body: CreateSegmentBody, response: { 201: SegmentView, ...errorResponses } },
+    },
     async (request, reply) => reply.status(201).send(await createSegment(deps, actorOf(request), request.body)),
   );
 
@@ -56,6 +63,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/segments/:key',
     {
       config: { role: 'editor' },
+      bodyLimit: SEGMENT_BODY_LIMIT,
       schema: {
         tags,
         params: SegmentParams,

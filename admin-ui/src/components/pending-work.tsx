@@ -1,0 +1,572 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { api, messageOf, seg } from '../api.ts';
+import { dateTime, formatNumber } from '../format.ts';
+import { useResource } from '../hooks.ts';
+import { useActivity } from '../live.ts';
+import { Link } from '../router.tsx';
+import type { Permission } from '../session.tsx';
+import type { Rule } from '../types.ts';
+import { Banner, Button, ConfirmDialog, Field, useToast } from './ui.tsx';
+
+/**
+ * What will change this flag in this environment without anyone editing it: running or paused
+ * ramps (their plan, the current step, when the next one comes) with Pause / Resume / Abort, and
+ * pending scheduled changes with Cancel. Shown above the rules, so whoever edits a ramped rule
+ * knows the next step will set its percentage again.
+ */
+
+interface Ramp {
+  id: string;
+  ruleId: string;
+  steps: Array<{ percentage: number; holdSeconds: number }>;
+  state: string;
+  currentStep: number;
+  nextStepAt: string | null;
+  reason: string | null;
+  guard: { metric: string; comparator: string; threshold: number; action: string } | null;
+}
+
+interface Schedule {
+  id: string;
+  runAt: string;
+  state: string;
+  patch: { enabled?: boolean; rules?: Rule[]; variants?: unknown[]; dependencies?: unknown[] };
+}
+
+const LIVE = new Set(['pending', 'running', 'paused']);
+
+/**
+ * The rules of the flag on screen that a live ramp will set again, published by PendingWork (one
+ * environment at a time is shown), so a rule's card can warn before its percentage is edited.
+ */
+const ramped = new Map<string, ReadonlySet<string>>();
+const rampListeners = new Set<() => void>();
+const EMPTY: ReadonlySet<string> = new Set();
+
+function publishRamped(flagKey: string, ids: ReadonlySet<string>) {
+  ramped.set(flagKey, ids);
+  for (const l of rampListeners) l();
+}
+
+/** Whether a live ramp (in the environment shown) will set this rule's percentage again. */
+export function useRampedRule(flagKey: string, ruleId: string | undefined): boolean {
+  const ids = useSyncExternalStore(
+    (cb) => {
+      rampListeners.add(cb);
+      return () => rampListeners.delete(cb);
+    },
+    () => ramped.get(flagKey) ?? EMPTY,
+  );
+  return ruleId !== undefined && ids.has(ruleId);
+}
+
+/** A time in the viewer's zone and in UTC: people in several zones read the same page. */
+export function bothZones(iso: string): string {
+  const utc = new Date(iso).toISOString().slice(0, 16).replace('T', ' ');
+  return `${dateTime(iso)} (${utc} UTC)`;
+}
+
+function patchText(p: Schedule['patch']): string {
+  const parts: string[] = [];
+  if (p.enabled !== undefined) parts.push(p.enabled ? 'turn it on' : 'turn it off');
+  if (p.rules) parts.push(`set its rules (${p.rules.length})`);
+  if (p.variants) parts.push('set its variants');
+  if (p.dependencies) parts.push('set its dependencies');
+  return parts.join(', ') || 'change it';
+}
+
+export function PendingWork({
+  flagKey,
+  env,
+  envName,
+  rules,
+  perm,
+}: {
+  flagKey: string;
+  env: string;
+  envName: string;
+  rules: Rule[];
+  perm: Permission;
+}) {
+  const notify = useToast();
+  const ramps = useResource(
+    () => api.get<{ ramps: Ramp[] }>('/ramps', { query: { flag: flagKey, environment: env, limit: 50 } }),
+    [flagKey, env],
+  );
+  const schedules = useResource(
+    () => api.get<{ schedules: Schedule[] }>('/schedules', { query: { flag: flagKey, environment: env, state: 'pending', limit: 50 } }),
+    [flagKey, env],
+  );
+  useActivity(
+    (a) => a.resourceKey === flagKey || a.resourceType === 'ramp' || a.resourceType === 'schedule',
+    () => {
+      void ramps.reload();
+      void schedules.reload();
+    },
+  );
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [aborting, setAborting] = useState<Ramp | null>(null);
+
+  const act = async (key: string, run: () => Promise<unknown>, done: string) => {
+    setBusy(key);
+    setError(null);
+    try {
+      await run();
+      notify(done, 'success');
+      setAborting(null);
+      await Promise.all([ramps.reload(), schedules.reload()]);
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const live = (ramps.data?.ramps ?? []).filter((r) => LIVE.has(r.state));
+  const pending = (schedules.data?.schedules ?? []).filter((s) => s.state === 'pending');
+  const liveKey = live
+    .filter((r) => r.state !== 'pending')
+    .map((r) => r.ruleId)
+    .sort()
+    .join('\n');
+  useEffect(() => {
+    publishRamped(flagKey, new Set(liveKey ? liveKey.split('\n') : []));
+    return () => publishRamped(flagKey, EMPTY);
+  }, [flagKey, liveKey]);
+  const reload = () => {
+    void ramps.reload();
+    void schedules.reload();
+  };
+  const ruleName = (id: string) => {
+    const i = rules.findIndex((r) => r.id === id);
+    return i >= 0 ? `Rule ${i + 1}${rules[i]?.description ? ` (“${rules[i]?.description}”)` : ''}` : `rule ${id}`;
+  };
+
+  return (
+    <section className="pending-work" aria-label={`Planned changes in ${envName}`}>
+      {live.map((r) => {
+        const step = r.steps[r.currentStep];
+        const next = r.steps[r.currentStep + 1];
+        const plan = r.steps.map((s) => `${formatNumber(s.percentage)}%`).join(' → ');
+        return (
+          <Banner
+            key={r.id}
+            tone="warning"
+            title={
+              r.state === 'pending'
+                ? `${ruleName(r.ruleId)} has a ramp ready to start`
+                : `${ruleName(r.ruleId)} is being ramped up (${r.state})`
+            }
+          >
+            <p>
+              Plan: {plan}.{' '}
+              {step ? `Now at step ${r.currentStep + 1} of ${r.steps.length} (${formatNumber(step.percentage)}%).` : 'Not started yet.'}{' '}
+              {r.state === 'running' && next && r.nextStepAt
+                ? `Next: ${formatNumber(next.percentage)}% at ${bothZones(r.nextStepAt)}.`
+                : ''}
+              {r.state === 'paused' ? ` Paused${r.reason ? `: ${r.reason}` : ''}.` : ''}
+            </p>
+            {r.guard ? (
+              <p className="small">
+                Guard: {r.guard.action === 'rollback' ? 'roll back' : 'pause'} when {r.guard.metric} is{' '}
+                {r.guard.comparator === 'gt' ? 'above' : 'below'} {formatNumber(r.guard.threshold)}.
+              </p>
+            ) : null}
+            <p className="small">Editing this rule’s percentage now is overridden at the next step; pause the ramp first.</p>
+            <div className="row gap-small">
+              {r.state === 'pending' ? (
+                <Button
+                  size="small"
+                  variant="primary"
+                  perm={perm}
+                  busy={busy === `start-${r.id}`}
+                  onClick={() => void act(`start-${r.id}`, () => api.post(`/ramps/${seg(r.id)}/start`), 'Ramp started')}
+                >
+                  Start ramp
+                </Button>
+              ) : null}
+              {r.state === 'running' ? (
+                <Button
+                  size="small"
+                  perm={perm}
+                  busy={busy === `pause-${r.id}`}
+                  onClick={() => void act(`pause-${r.id}`, () => api.post(`/ramps/${seg(r.id)}/pause`), 'Ramp paused')}
+                >
+                  Pause ramp
+                </Button>
+              ) : null}
+              {r.state === 'paused' ? (
+                <Button
+                  size="small"
+                  perm={perm}
+                  busy={busy === `resume-${r.id}`}
+                  onClick={() => void act(`resume-${r.id}`, () => api.post(`/ramps/${seg(r.id)}/resume`), 'Ramp resumed')}
+                >
+                  Resume ramp
+                </Button>
+              ) : null}
+              <Button size="small" variant="danger" perm={perm} onClick={() => setAborting(r)}>
+                Abort ramp
+              </Button>
+            </div>
+          </Banner>
+        );
+      })}
+      {pending.length > 0 ? (
+        <Banner tone="info" title={`Scheduled in ${envName}`}>
+          <ul className="plain-list">
+            {pending.map((s) => (
+              <li key={s.id} className="row gap-small">
+                <span>
+                  At {bothZones(s.runAt)}: {patchText(s.patch)}.
+                </span>
+                <Button
+                  size="small"
+                  variant="ghost"
+                  perm={perm}
+                  busy={busy === `cancel-${s.id}`}
+                  onClick={() => void act(`cancel-${s.id}`, () => api.del(`/schedules/${seg(s.id)}`), 'Scheduled change cancelled')}
+                >
+                  Cancel<span className="visually-hidden"> the change at {bothZones(s.runAt)}</span>
+                </Button>
+              </li>
+            ))}
+          </ul>
+        </Banner>
+      ) : null}
+      {error ? (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <ConfirmDialog
+        open={aborting !== null}
+        title={aborting ? `Abort the ramp of ${ruleName(aborting.ruleId)}?` : ''}
+        confirmLabel="Abort ramp"
+        danger
+        busy={busy === 'abort'}
+        onCancel={() => setAborting(null)}
+        onConfirm={() =>
+          aborting &&
+          void act(
+            'abort',
+            () => api.post(`/ramps/${seg(aborting.id)}/abort`, { to: 'previous' }),
+            'Ramp aborted; the rule is back where it was',
+          )
+        }
+      >
+        <p>No more steps are taken, and the rule goes back to the percentage it had before the ramp.</p>
+      </ConfirmDialog>
+      <PlanChange flagKey={flagKey} env={env} envName={envName} rules={rules} perm={perm} onPlanned={reload} />
+    </section>
+  );
+}
+
+const PRESETS = [
+  { label: 'Standard: 10% → 25% → 50% → 100%', steps: '10, 25, 50, 100' },
+  { label: 'Gentle: 1% → 5% → 10% → 25% → 50% → 100%', steps: '1, 5, 10, 25, 50, 100' },
+  { label: 'Quick: 50% → 100%', steps: '50, 100' },
+] as const;
+
+/** A datetime-local value (the viewer's zone) as ISO UTC; null when it is not a time. */
+function localToIso(value: string): string | null {
+  const d = new Date(value);
+  return value && !Number.isNaN(d.getTime()) ? d.toISOString() : null;
+}
+
+/**
+ * Plan a change without being there: schedule one (on, off, or a rule's percentage) at a time read in
+ * the viewer's zone and shown in UTC, or start a ramp on a rule (preset or own steps, a hold time per
+ * step, an optional guard on a reported metric).
+ */
+export function PlanChange({
+  flagKey,
+  env,
+  envName,
+  rules,
+  perm,
+  onPlanned,
+}: {
+  flagKey: string;
+  env: string;
+  envName: string;
+  rules: Rule[];
+  perm: Permission;
+  onPlanned: () => void;
+}) {
+  const notify = useToast();
+  const ruled = rules.map((r, i) => ({ rule: r, i })).filter((x): x is { rule: Rule & { id: string }; i: number } => Boolean(x.rule.id));
+  const [what, setWhat] = useState('on');
+  const [pct, setPct] = useState('25');
+  const [when, setWhen] = useState('');
+  const [rampRule, setRampRule] = useState('');
+  const [steps, setSteps] = useState<string>(PRESETS[0].steps);
+  const [hold, setHold] = useState('60');
+  const [unit, setUnit] = useState<'minutes' | 'hours'>('minutes');
+  const [guarded, setGuarded] = useState(false);
+  const [guard, setGuard] = useState({ metric: 'error_rate', comparator: 'gt', threshold: '0.05', action: 'pause' });
+  const [startNow, setStartNow] = useState(true);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const whenIso = localToIso(when);
+  const chosenRule = rampRule || ruled[0]?.rule.id || '';
+
+  const run = async (key: string, act: () => Promise<string>) => {
+    setBusy(key);
+    setError(null);
+    try {
+      notify(await act(), 'success');
+      onPlanned();
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const schedule = () =>
+    run('schedule', async () => {
+      if (!whenIso) throw new Error('Pick when the change should happen');
+      let patch: Record<string, unknown>;
+      if (what === 'on' || what === 'off') patch = { enabled: what === 'on' };
+      else {
+        const id = what.slice('rule:'.length);
+        const p = Number(pct);
+        if (!(p >= 0 && p <= 100)) throw new Error('The percentage is a number from 0 to 100');
+        patch = { rules: rules.map((r) => (r.id === id ? { ...r, rollout: { ...(r.rollout ?? {}), percentage: p } } : r)) };
+      }
+      await api.post(`/flags/${seg(flagKey)}/environments/${seg(env)}/schedule`, { at: whenIso, patch });
+      return `Scheduled for ${bothZones(whenIso)}`;
+    });
+
+  const ramp = () =>
+    run('ramp', async () => {
+      const percentages = steps
+        .split(/[,\s→]+/)
+        .map((s) => s.replace('%', '').trim())
+        .filter(Boolean)
+        .map(Number);
+      if (percentages.length === 0 || percentages.some((p) => !Number.isFinite(p)))
+        throw new Error('Steps are percentages, e.g. 10, 25, 50, 100');
+      const holdSeconds = Math.round(Number(hold) * (unit === 'hours' ? 3600 : 60));
+      if (!(holdSeconds >= 0)) throw new Error('The hold time is a number of minutes or hours');
+      const body: Record<string, unknown> = {
+        flag: flagKey,
+        environment: env,
+        ruleId: chosenRule,
+        steps: percentages.map((percentage) => ({ percentage, holdSeconds })),
+      };
+      if (guarded) {
+        body.guard = { metric: guard.metric, comparator: guard.comparator, threshold: Number(guard.threshold), action: guard.action };
+      }
+      const created = await api.post<{ id: string }>('/ramps', body);
+      if (startNow) await api.post(`/ramps/${seg(created.id)}/start`);
+      return startNow ? 'Ramp started' : 'Ramp planned; start it when you are ready';
+    });
+
+  if (!perm.allowed) return null;
+  return (
+    <div className="plan-change">
+      <details>
+        <summary>Schedule a change in {envName}</summary>
+        <div className="plan-form">
+          <Field label="Change">
+            {(p) => (
+              <select {...p} className="input" value={what} onChange={(e) => setWhat(e.target.value)}>
+                <option value="on">Turn it on</option>
+                <option value="off">Turn it off</option>
+                {ruled.map(({ rule, i }) => (
+                  <option key={rule.id} value={`rule:${rule.id}`}>
+                    Set rule {i + 1}
+                    {rule.description ? ` (${rule.description})` : ''} to a percentage
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {what.startsWith('rule:') ? (
+            <Field label="Percentage (%)">
+              {(p) => <input {...p} className="input" inputMode="decimal" value={pct} onChange={(e) => setPct(e.target.value)} />}
+            </Field>
+          ) : null}
+          <Field
+            label="When (your time zone)"
+            hint={
+              whenIso
+                ? `${new Date(whenIso).toISOString().slice(0, 16).replace('T', ' ')} UTC${Date.parse(whenIso) <= Date.now() ? ': in the past, so it applies right away' : ''}`
+                : 'Shown in UTC once picked'
+            }
+          >
+            {(p) => <input {...p} type="datetime-local" className="input" value={when} onChange={(e) => setWhen(e.target.value)} />}
+          </Field>
+          <Button variant="primary" busy={busy === 'schedule'} onClick={() => void schedule()}>
+            Schedule change
+          </Button>
+        </div>
+      </details>
+      {ruled.length > 0 ? (
+        <details>
+          <summary>Ramp up a rule in {envName}</summary>
+          <div className="plan-form">
+            <Field label="Rule to ramp">
+              {(p) => (
+                <select {...p} className="input" value={chosenRule} onChange={(e) => setRampRule(e.target.value)}>
+                  {ruled.map(({ rule, i }) => (
+                    <option key={rule.id} value={rule.id}>
+                      Rule {i + 1}
+                      {rule.description ? ` (${rule.description})` : ''}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label="Preset">
+              {(p) => (
+                <select {...p} className="input" value={steps} onChange={(e) => setSteps(e.target.value)}>
+                  {PRESETS.map((x) => (
+                    <option key={x.label} value={x.steps}>
+                      {x.label}
+                    </option>
+                  ))}
+                  {PRESETS.some((x) => x.steps === steps) ? null : <option value={steps}>Your own steps</option>}
+                </select>
+              )}
+            </Field>
+            <Field label="Steps (%)" hint="Going up only, e.g. 10, 25, 50, 100">
+              {(p) => <input {...p} className="input mono" value={steps} onChange={(e) => setSteps(e.target.value)} />}
+            </Field>
+            <Field label="Hold each step for">
+              {(p) => <input {...p} className="input" inputMode="decimal" value={hold} onChange={(e) => setHold(e.target.value)} />}
+            </Field>
+            <Field label="Hold unit">
+              {(p) => (
+                <select {...p} className="input" value={unit} onChange={(e) => setUnit(e.target.value as 'minutes' | 'hours')}>
+                  <option value="minutes">minutes</option>
+                  <option value="hours">hours</option>
+                </select>
+              )}
+            </Field>
+            <label className="check">
+              <input type="checkbox" checked={guarded} onChange={(e) => setGuarded(e.target.checked)} /> Guard it with a reported metric
+            </label>
+            {guarded ? (
+              <div className="plan-form">
+                <Field label="Metric">
+                  {(p) => (
+                    <input
+                      {...p}
+                      className="input mono"
+                      value={guard.metric}
+                      onChange={(e) => setGuard({ ...guard, metric: e.target.value })}
+                    />
+                  )}
+                </Field>
+                <Field label="When the metric is">
+                  {(p) => (
+                    <select
+                      {...p}
+                      className="input"
+                      value={guard.comparator}
+                      onChange={(e) => setGuard({ ...guard, comparator: e.target.value })}
+                    >
+                      <option value="gt">above</option>
+                      <option value="lt">below</option>
+                    </select>
+                  )}
+                </Field>
+                <Field label="Threshold">
+                  {(p) => (
+                    <input
+                      {...p}
+                      className="input"
+                      inputMode="decimal"
+                      value={guard.threshold}
+                      onChange={(e) => setGuard({ ...guard, threshold: e.target.value })}
+                    />
+                  )}
+                </Field>
+                <Field label="Then">
+                  {(p) => (
+                    <select {...p} className="input" value={guard.action} onChange={(e) => setGuard({ ...guard, action: e.target.value })}>
+                      <option value="pause">pause the ramp</option>
+                      <option value="rollback">roll back to before the ramp</option>
+                    </select>
+                  )}
+                </Field>
+              </div>
+            ) : null}
+            <label className="check">
+              <input type="checkbox" checked={startNow} onChange={(e) => setStartNow(e.target.checked)} /> Start now
+            </label>
+            <Button variant="primary" busy={busy === 'ramp'} onClick={() => void ramp()}>
+              Create ramp
+            </Button>
+          </div>
+        </details>
+      ) : null}
+      {error ? (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+interface ListedRamp extends Ramp {
+  flag: string;
+  environment: string;
+}
+interface ListedSchedule extends Schedule {
+  flag: string;
+  environment: string;
+}
+
+/** Every environment's planned work in one list (the environments page): live ramps and pending schedules. */
+export function PlannedWorkList() {
+  const ramps = useResource(() => api.get<{ ramps: ListedRamp[] }>('/ramps', { query: { limit: 200 } }), []);
+  const schedules = useResource(
+    () => api.get<{ schedules: ListedSchedule[] }>('/schedules', { query: { state: 'pending', limit: 200 } }),
+    [],
+  );
+  useActivity(
+    (a) => a.resourceType === 'ramp' || a.resourceType === 'schedule' || a.resourceType === 'flag',
+    () => {
+      void ramps.reload();
+      void schedules.reload();
+    },
+  );
+  const live = (ramps.data?.ramps ?? []).filter((r) => LIVE.has(r.state));
+  const pending = schedules.data?.schedules ?? [];
+  return (
+    <section className="section" aria-labelledby="planned-title">
+      <h2 id="planned-title">Planned changes</h2>
+      {live.length === 0 && pending.length === 0 ? (
+        <p className="muted">No ramps under way and no scheduled changes.</p>
+      ) : (
+        <ul className="plain-list planned-list">
+          {live.map((r) => {
+            const step = r.steps[r.currentStep];
+            const next = r.steps[r.currentStep + 1];
+            return (
+              <li key={r.id}>
+                <strong>{r.environment}</strong>: ramp of{' '}
+                <Link to={`/flags/${encodeURIComponent(r.flag)}?env=${encodeURIComponent(r.environment)}`}>{r.flag}</Link> ({r.state}
+                {step ? `, at ${formatNumber(step.percentage)}%` : ''}
+                {r.state === 'running' && next && r.nextStepAt ? `, ${formatNumber(next.percentage)}% at ${bothZones(r.nextStepAt)}` : ''})
+              </li>
+            );
+          })}
+          {pending.map((s) => (
+            <li key={s.id}>
+              <strong>{s.environment}</strong>:{' '}
+              <Link to={`/flags/${encodeURIComponent(s.flag)}?env=${encodeURIComponent(s.environment)}`}>{s.flag}</Link> will{' '}
+              {patchText(s.patch)} at {bothZones(s.runAt)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

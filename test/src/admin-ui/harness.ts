@@ -1,0 +1,84 @@
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { ADMIN } from '../../../server/test/helpers/test-server.ts';
+
+/** What the admin UI's Chromium suites (and bench:admin-list) share: the build, screenshots, seeding, log-in and axe-core. */
+
+export const ADMIN_UI = fileURLToPath(new URL('../../../admin-ui/', import.meta.url));
+export const SHOTS = fileURLToPath(new URL('../../output/screenshots/', import.meta.url));
+
+/** The UI built with the package's own Vite into a folder of this run (not admin-ui/dist, which others may be serving). */
+export function buildAdminUi(outDir: string): string {
+  const vite = join(ADMIN_UI, 'node_modules/vite/bin/vite.js');
+  return execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: ADMIN_UI,
+    // Vitest sets NODE_ENV=test, which would give a development build of React.
+    env: { ...process.env, NODE_ENV: 'production' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  // From the top, so the sticky bar is not painted mid-page in the full-page image.
+  if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+}
+
+export async function logIn(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
+}
+
+/** Creates flags through the admin API, a few at a time (the server's real write path). */
+export async function seedFlags(
+  request: (method: string, path: string, body: unknown) => Promise<{ status: number; text: string }>,
+  keys: string[],
+  bodyOf: (key: string, i: number) => Record<string, unknown> = () => ({}),
+  parallel = 6,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const i = next++;
+      const key = keys[i] as string;
+      const res = await request('POST', '/api/admin/flags', { key, ...bodyOf(key, i) });
+      if (res.status !== 201) throw new Error(`creating ${key}: ${res.status} ${res.text}`);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+const axeSource: string = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[] }>;
+}
+
+/**
+ * axe-core on the page as it is now (injected through the debugger, so the UI's strict CSP needs no
+ * exception); fails the test on any serious or critical violation, naming each.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  await page.evaluate(axeSource);
+  const violations = (await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  })) as AxeViolation[];
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length > 0) {
+    throw new Error(
+      `axe-core on ${what}:\n${bad.map((v) => `${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`).join('\n')}`,
+    );
+  }
+}

@@ -1,0 +1,139 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
+import { buildAdminUi, expectAccessible, logIn, SHOTS, shot } from './harness.ts';
+
+/**
+ * The playground in real Chromium: a context typed in the form (or as JSON) is evaluated by the
+ * server, each flag's row names the rule that decided, and the URL alone reproduces the answer.
+ */
+
+const skip = !DATABASE_URL || !existsSync(CHROMIUM);
+
+describe.skipIf(skip)('admin UI: the playground', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-playground-'));
+  const pageErrors: string[] = [];
+  const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    buildAdminUi(dist);
+    [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch(CHROMIUM_LAUNCH)]);
+    const cookie = await server.login();
+    const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+      const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+      return res.body;
+    };
+    await admin('PUT', '/attributes/country', { description: 'ISO country code', sensitive: false });
+    await admin('PUT', '/attributes/plan', { description: 'Billing plan', sensitive: false });
+    await admin('POST', '/segments', {
+      key: 'staff',
+      conditions: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@example.com'] }],
+    });
+    await admin('POST', '/flags', { key: 'new-checkout', name: 'New checkout' });
+    await admin(
+      'PATCH',
+      '/flags/new-checkout/environments/production',
+      {
+        enabled: true,
+        rules: [
+          { id: 'staff', description: 'Our own people', segments: ['staff'] },
+          {
+            id: 'de-pro',
+            description: 'Germany on Pro',
+            conditions: [
+              { attribute: 'country', operator: 'IN', values: ['DE'] },
+              { attribute: 'plan', operator: 'IN', values: ['pro'] },
+            ],
+          },
+        ],
+      },
+      { 'if-match': '"1"' },
+    );
+    await admin('POST', '/flags', {
+      key: 'banner',
+      name: 'Banner',
+      kind: 'multivariate',
+      variants: [{ name: 'red', weight: 1000, payload: { type: 'json', value: '{"color":"red"}' } }],
+    });
+    await admin('PATCH', '/flags/banner/environments/production', { enabled: true }, { 'if-match': '"1"' });
+    await admin('POST', '/flags', { key: 'dark-mode', name: 'Dark mode' });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+    context.setDefaultTimeout(10_000);
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await logIn(page, server.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(dist, { recursive: true, force: true });
+  });
+
+  it('evaluates a user in DE on pro and names the rule that decides', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Playground' }).click();
+    await page.getByRole('heading', { name: 'Playground', level: 1 }).waitFor();
+    await poll(() => page.getByLabel('Environment').inputValue()).toBe('production');
+    await page.getByLabel('User ID').fill('user-42');
+    await page.getByLabel('Attribute 1 name').fill('country');
+    await page.getByLabel('Attribute 1 value').fill('DE');
+    await page.getByRole('button', { name: 'Add attribute' }).click();
+    await page.getByLabel('Attribute 2 name').fill('plan');
+    await page.getByLabel('Attribute 2 value').fill('pro');
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+
+    const row = page.getByRole('row', { name: /New checkout/ });
+    await poll(() => row.textContent()).toMatch('Rule 2: Germany on Pro');
+    expect(await row.textContent()).toMatch('A rule matched');
+    expect(await row.getByText('On', { exact: true }).count()).toBe(1);
+    const banner = page.getByRole('row', { name: /Banner/ });
+    expect(await banner.textContent()).toMatch(/red.*\{"color":"red"\}.*On for everyone/);
+    expect(await page.getByRole('row', { name: /Dark mode/ }).textContent()).toMatch('Off in this environment');
+    await poll(() => page.getByRole('heading', { name: '2 of 3 flags on in Production' }).count()).toBe(1);
+    const url = new URL(page.url());
+    expect(url.pathname).toBe('/playground');
+    expect(JSON.parse(url.searchParams.get('context') ?? '')).toEqual({ userId: 'user-42', properties: { country: 'DE', plan: 'pro' } });
+    await expectAccessible(page, 'playground');
+    await shot(page, 'playground');
+  });
+
+  it('answers the same from the link alone, and from JSON with a changed plan', async () => {
+    const link = page.url();
+    const other = await context.newPage();
+    await other.goto(link);
+    await poll(() => other.getByRole('row', { name: /New checkout/ }).textContent()).toMatch('Rule 2: Germany on Pro');
+    await other.close();
+
+    await page.getByRole('radio', { name: 'JSON' }).check();
+    const json = page.getByLabel('Context (JSON)');
+    expect(JSON.parse(await json.inputValue())).toEqual({ userId: 'user-42', properties: { country: 'DE', plan: 'pro' } });
+    await json.fill('{"userId": "user-42", "country": "DE", "plan": "free", "email": "ann@example.com"}');
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await poll(() => page.getByRole('row', { name: /New checkout/ }).textContent()).toMatch('Rule 1: Our own people');
+    await json.fill('{"userId": "user-42", "country": "DE", "plan": "free"}');
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await poll(() => page.getByRole('row', { name: /New checkout/ }).textContent()).toMatch('No rule matched');
+    await json.fill('{"userId": ');
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await poll(() => page.getByText(/Not valid JSON/).count()).toBe(1);
+    await expectAccessible(page, 'playground in JSON mode');
+
+    await page.getByLabel('Environment').selectOption('staging');
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await poll(() => page.getByText(/Not valid JSON/).count()).toBe(1);
+    await json.fill('{"userId": "user-42"}');
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await poll(() => page.getByRole('heading', { name: '0 of 3 flags on in Staging' }).count()).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+});
