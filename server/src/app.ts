@@ -22,6 +22,7 @@ import { scheduleRoutes } from './features/schedules/routes.ts';
 import { segmentRoutes } from './features/segments/routes.ts';
 import { tokenRoutes } from './features/tokens/routes.ts';
 import { transferRoutes } from './features/transfer/routes.ts';
+import { unleashApiRoutes } from './features/unleash-api/routes.ts';
 import { usageRoutes } from './features/usage/routes.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
@@ -80,8 +81,10 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
     });
     // One key cache for streams, snapshots and usage reports alike.
     sdk.decorate('sdkKeys', new SdkKeyAuth(sdk.db));
-    await sdk.register(deliveryRoutes);
+    // Unwrapped by fastify-plugin, so its hub is visible to the Unleash API beside it.
+    await sdk.register(fp(deliveryRoutes));
     await sdk.register(usageRoutes);
+    await sdk.register(unleashApiRoutes);
   });
   await app.register(adminUiRoutes);
   await app.register(schedulerPlugin);
