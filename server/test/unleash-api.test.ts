@@ -52,7 +52,7 @@ describe.skipIf(!DATABASE_URL)('Unleash client API (/unleash/api)', () => {
   it('serves the environment in the client-features format, with the key bare in Authorization', async () => {
     const res = await features();
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.version).toBe(2);
     expect(body.segments).toEqual([
       {
@@ -71,7 +71,7 @@ describe.skipIf(!DATABASE_URL)('Unleash client API (/unleash/api)', () => {
     });
     expect(body.features.map((f: { name: string }) => f.name).sort()).toEqual(['banner', 'checkout', 'other']);
     // Bearer works too, and namePrefix filters as Unleash does.
-    const some = await (await features({ authorization: `Bearer ${serverKey}` }, '?namePrefix=ban')).json();
+    const some = (await (await features({ authorization: `Bearer ${serverKey}` }, '?namePrefix=ban')).json()) as any;
     expect(some.features.map((f: { name: string }) => f.name)).toEqual(['banner']);
   });
 
@@ -96,7 +96,7 @@ describe.skipIf(!DATABASE_URL)('Unleash client API (/unleash/api)', () => {
     }
     expect(changed?.status).toBe(200);
     expect(changed?.headers.get('etag')).not.toBe(etag);
-    expect((await (changed as Response).json()).features.find((f: { name: string }) => f.name === 'banner').enabled).toBe(true);
+    expect(((await (changed as Response).json()) as any).features.find((f: { name: string }) => f.name === 'banner').enabled).toBe(true);
   });
 
   it('refuses a bad key with 401 and a client key with 403, in the shape Unleash servers use', async () => {
