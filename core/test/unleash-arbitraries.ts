@@ -272,3 +272,12 @@ export const contextArb: fc.Arbitrary<Context> = fc
     }
     return ctx;
   });
+
+/** A fixed sample, for suites that compare engines over many pairs rather than shrink a failure. */
+export function sampleFlags(count: number, seed: number, o: FlagOptions = {}): FlagConfig[] {
+  return fc.sample(flagSetArb(count, o), { seed, numRuns: 1 })[0] as FlagConfig[];
+}
+
+export function sampleContexts(count: number, seed: number): Context[] {
+  return fc.sample(contextArb, { seed, numRuns: count });
+}
