@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Condition, Context, FlagConfig } from '@switchboard/core';
+import type { Condition, FlagConfig } from '@switchboard/core';
 import { createClient, type SwitchboardClient } from '@switchboard/sdk-node';
 import { Unleash, type Context as UnleashContext } from 'unleash-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
