@@ -22,6 +22,7 @@ import { scheduleRoutes } from './features/schedules/routes.ts';
 import { segmentRoutes } from './features/segments/routes.ts';
 import { tokenRoutes } from './features/tokens/routes.ts';
 import { transferRoutes } from './features/transfer/routes.ts';
+import { unleashAdminRoutes } from './features/unleash-api/admin-routes.ts';
 import { unleashApiRoutes } from './features/unleash-api/routes.ts';
 import { usageRoutes } from './features/usage/routes.ts';
 import { userRoutes } from './features/users/routes.ts';
@@ -107,6 +108,7 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
       await admin.register(transferRoutes);
       await admin.register(importRoutes);
       await admin.register(webhookRoutes);
+      await admin.register(unleashAdminRoutes);
     },
     { prefix: '/api/admin' },
   );

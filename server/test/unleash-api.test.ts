@@ -157,4 +157,21 @@ describe.skipIf(!DATABASE_URL)('Unleash client API (/unleash/api)', () => {
     const flag = (await server.request('GET', '/api/admin/flags/checkout', { cookie })).body;
     expect(Date.parse(flag.environments.production.lastEvaluatedAt)).toBeGreaterThan(Date.now() - 60_000);
   });
+  it('tells the flag page what Unleash SDKs will see differently', async () => {
+    const res = await server.request('GET', '/api/admin/unleash/flags/checkout/environments/production', { cookie });
+    expect(res.status).toBe(200);
+    expect(res.body.differences).toEqual([
+      {
+        flag: 'checkout',
+        ruleId: 'north',
+        code: 'FRACTIONAL_ROLLOUT',
+        message: expect.stringContaining('roll out to 12% instead of 12.5%'),
+      },
+    ]);
+    expect((await server.request('GET', '/api/admin/unleash/flags/other/environments/production', { cookie })).body.differences).toEqual(
+      [],
+    );
+    expect((await server.request('GET', '/api/admin/unleash/flags/ghost/environments/production', { cookie })).status).toBe(404);
+    expect((await server.request('GET', '/api/admin/unleash/flags/checkout/environments/production')).status).toBe(401);
+  });
 });
