@@ -16,6 +16,7 @@ import {
   Switch,
   useToast,
 } from '../components/ui.tsx';
+import { UnleashNotice } from '../components/unleash-notice.tsx';
 import { StickinessSelect, VariantsEditor } from '../components/variants.tsx';
 import { useAppData } from '../data.tsx';
 import { describeAction, diffConfig } from '../describe.ts';
@@ -389,6 +390,8 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
           </Button>
         </Banner>
       ) : null}
+
+      <UnleashNotice flagKey={flag.key} envKey={env.key} version={current.version} />
 
       <fieldset
         className="plain"
