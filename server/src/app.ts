@@ -41,13 +41,22 @@ import { validatorCompiler } from './plugins/validation.ts';
 const SDK_CORS = {
   origin: '*',
   methods: ['GET', 'POST'],
-  allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'last-event-id'],
+  // unleash-*: what unleash-proxy-client sends to the Unleash frontend API.
+  allowedHeaders: [
+    'authorization',
+    'content-type',
+    'if-none-match',
+    'last-event-id',
+    'unleash-appname',
+    'unleash-connection-id',
+    'unleash-sdk',
+  ],
   exposedHeaders: ['etag', 'retry-after'],
   maxAge: 600,
 };
 
 /** Paths called from pages on any origin: SDK delivery and usage (OFREP will join them). */
-const SDK_PREFIXES = ['/api/sdk/', '/api/client/'];
+const SDK_PREFIXES = ['/api/sdk/', '/api/client/', '/unleash/api/frontend'];
 
 export interface AppOptions {
   config: Config;

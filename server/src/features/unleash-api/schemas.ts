@@ -66,3 +66,32 @@ export const UnleashError = Type.Object({
   message: Type.String(),
   details: Type.Array(Type.Object({ message: Type.String(), description: Type.String() })),
 });
+
+export const FrontendQuery = Type.Record(
+  Type.String({ maxLength: 200 }),
+  Type.Union([Type.String({ maxLength: 1000 }), Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 10 })]),
+  {
+    maxProperties: 100,
+    description: 'The context: userId, sessionId, remoteAddress, currentTime, appName, environment, properties[name]',
+  },
+);
+
+export const FrontendBody = Type.Object(
+  { context: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Type.Unknown(), { maxProperties: 100 })) },
+  { additionalProperties: true },
+);
+
+export const FrontendToggles = Type.Object({
+  toggles: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      enabled: Type.Boolean(),
+      variant: Type.Object({
+        name: Type.String(),
+        enabled: Type.Boolean(),
+        payload: Type.Optional(Type.Object({ type: Type.String(), value: Type.String() })),
+      }),
+      impressionData: Type.Boolean(),
+    }),
+  ),
+});
