@@ -23,6 +23,8 @@ import { scheduleRoutes } from './features/schedules/routes.ts';
 import { segmentRoutes } from './features/segments/routes.ts';
 import { tokenRoutes } from './features/tokens/routes.ts';
 import { transferRoutes } from './features/transfer/routes.ts';
+import { unleashAdminRoutes } from './features/unleash-api/admin-routes.ts';
+import { unleashApiRoutes } from './features/unleash-api/routes.ts';
 import { flagMetricRoutes, usageRoutes } from './features/usage/routes.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
@@ -40,13 +42,23 @@ import { validatorCompiler } from './plugins/validation.ts';
 const SDK_CORS = {
   origin: '*',
   methods: ['GET', 'POST'],
-  allowedHeaders: ['authorization', 'x-api-key', 'content-type', 'if-none-match', 'last-event-id'],
+  // unleash-*: what unleash-proxy-client sends to the Unleash frontend API.
+  allowedHeaders: [
+    'authorization',
+    'x-api-key',
+    'content-type',
+    'if-none-match',
+    'last-event-id',
+    'unleash-appname',
+    'unleash-connection-id',
+    'unleash-sdk',
+  ],
   exposedHeaders: ['etag', 'retry-after'],
   maxAge: 600,
 };
 
-/** Paths called from pages on any origin: SDK delivery and usage, OFREP. */
-const SDK_PREFIXES = ['/api/sdk/', '/api/client/', '/ofrep/'];
+/** Paths called from pages on any origin: SDK delivery and usage, OFREP, Unleash's frontend API. */
+const SDK_PREFIXES = ['/api/sdk/', '/api/client/', '/ofrep/', '/unleash/api/frontend'];
 
 export interface AppOptions {
   config: Config;
@@ -81,8 +93,10 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
     });
     // One key cache for streams, snapshots and usage reports alike.
     sdk.decorate('sdkKeys', new SdkKeyAuth(sdk.db));
-    await sdk.register(deliveryRoutes);
+    // Unwrapped by fastify-plugin, so its hub is visible to the Unleash API beside it.
+    await sdk.register(fp(deliveryRoutes));
     await sdk.register(usageRoutes);
+    await sdk.register(unleashApiRoutes);
   });
   await app.register(adminUiRoutes);
   await app.register(schedulerPlugin);
@@ -107,6 +121,7 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
       await admin.register(importRoutes);
       await admin.register(webhookRoutes);
       await admin.register(playgroundRoutes);
+      await admin.register(unleashAdminRoutes);
     },
     { prefix: '/api/admin' },
   );

@@ -337,6 +337,13 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
         },
       }),
     },
+    // Unleash compatibility
+    {
+      method: 'GET',
+      route: '/unleash/flags/{key}/environments/{env}',
+      access: 'viewer',
+      prepare: async () => ({ path: `/unleash/flags/${await newFlag()}/environments/production` }),
+    },
     // webhooks
     { method: 'GET', route: '/webhooks', access: 'admin', prepare: async () => ({ path: '/webhooks' }) },
     {

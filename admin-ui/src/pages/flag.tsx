@@ -19,6 +19,7 @@ import {
   Switch,
   useToast,
 } from '../components/ui.tsx';
+import { UnleashNotice } from '../components/unleash-notice.tsx';
 import { defaultVariants, StickinessSelect, VariantsEditor } from '../components/variants.tsx';
 import { useAppData } from '../data.tsx';
 import { describeAction, diffConfig } from '../describe.ts';
@@ -396,6 +397,8 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
           </Button>
         </Banner>
       ) : null}
+
+      <UnleashNotice flagKey={flag.key} envKey={env.key} version={current.version} />
 
       <fieldset
         className="plain"

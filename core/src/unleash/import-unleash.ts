@@ -136,6 +136,15 @@ export function importUnleash(payload: UnleashPayload): UnleashImport {
         warnings.push(`${feature.name}: strategy ${JSON.stringify(s.name)} is not supported; imported as a rule that matches nobody`);
         shape = { conditions: [], rollout: { percentage: 0 } };
       }
+      if (s.name === 'remoteAddress') {
+        // Unleash SDKs match IPv6 entries of this strategy only as exact strings; we match the range.
+        const v6Ranges = splitList(param(s, 'IPs')).filter((ip) => ip.includes(':') && ip.includes('/'));
+        if (v6Ranges.length > 0) {
+          warnings.push(
+            `${feature.name}, strategy ${id}: IPv6 ranges ${v6Ranges.join(', ')} now match every address in them (Unleash SDKs matched them only as exact strings)`,
+          );
+        }
+      }
       const conditions = [...shape.conditions, ...(s.constraints ?? []).map(toCondition)].map((c) =>
         withoutBadRanges(c, `${feature.name}, strategy ${id}`, warnings),
       );

@@ -1,4 +1,4 @@
-/** The parts of Unleash's client-features payload (`GET /api/client/features`) the importer reads. */
+/** Unleash's client-features payload (`GET /api/client/features`): what the importer reads and the exporter writes. */
 
 export interface UnleashConstraint {
   contextName: string;
@@ -12,6 +12,8 @@ export interface UnleashConstraint {
 export interface UnleashVariant {
   name: string;
   weight: number;
+  /** Unleash servers send it; SDKs only read `weight`. */
+  weightType?: string;
   payload?: { type: string; value: string };
   stickiness?: string;
   overrides?: Array<{ contextName: string; values: string[] }>;
@@ -31,6 +33,10 @@ export interface UnleashFeature {
   name: string;
   description?: string | null;
   enabled: boolean;
+  type?: string;
+  project?: string;
+  stale?: boolean;
+  impressionData?: boolean;
   strategies?: UnleashStrategy[];
   variants?: UnleashVariant[] | null;
   dependencies?: Array<{ feature: string; enabled?: boolean; variants?: string[] }>;

@@ -29,6 +29,13 @@ const StreamQuery = Type.Object({
   lastEventId: Type.Optional(Type.String({ maxLength: 20 })),
 });
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set on the SDK routes' scope (deliveryRoutes is registered with fastify-plugin there). */
+    deliveryHub: DeliveryHub;
+  }
+}
+
 const LIMIT_MESSAGES: Record<StreamLimit, string> = {
   pool: 'This replica holds as many streams of this kind as it may; retry later',
   key: 'This key holds as many streams on this replica as it may; retry later',
@@ -56,6 +63,8 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     onStreamCount: (kind, delta) => app.metrics.connectedStreams.inc({ kind }, delta),
   });
   hub.start();
+  // Other SDK-facing routes (the Unleash API) serve from the same in-memory states.
+  app.decorate('deliveryHub', hub);
   app.readiness.add('delivery', () => (hub.isCurrent ? null : 'revision unconfirmed: the database does not answer'));
   // Streams must end before the server can close; clients are told when to come back.
   app.addHook('preClose', async () => {
