@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStream } from './helpers/sse.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
 
+/** What an SDK older than `remote` evaluates of a server-evaluated flag: a rule that matches nobody. */
+const REMOTE_GUARD_RULE = { id: 'server-evaluated', rollout: { percentage: 0 } };
+
 const EMAILS = ['ceo@acme.io', 'cfo@acme.io', 'kim.secret@example.org'];
 const HIDDEN = ['internal-kill-switch', 'pricing-experiment-q4'];
 
@@ -80,7 +83,7 @@ describe.skipIf(!DATABASE_URL)('SDK delivery: snapshots and streams', () => {
     for (const secret of [...EMAILS, ...HIDDEN, 'executives']) expect(res.text).not.toContain(secret);
     expect(res.body.sensitive).toBeUndefined();
     // Its answer comes from the OFREP bulk endpoint, evaluated on the server.
-    expect(res.body.flags).toEqual([{ key: 'new-checkout', enabled: true, remote: true }]);
+    expect(res.body.flags).toEqual([{ key: 'new-checkout', enabled: true, remote: true, rules: [REMOTE_GUARD_RULE] }]);
     const bulk = await server.request('POST', '/ofrep/v1/evaluate/flags', {
       headers: { 'x-api-key': clientKey },
       body: { context: { email: 'cfo@acme.io' } },

@@ -1,8 +1,12 @@
+import { evaluateWire, wireView } from '@switchboard/core';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStream } from '../../../server/test/helpers/sse.ts';
 import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
 import { EMAIL_DOMAIN, FLAGS, type OfrepSeed, type SeedFlag, seedOfrep, USER_IDS } from './seed.ts';
+
+/** What an SDK older than `remote` evaluates of a server-evaluated flag: a rule that matches nobody. */
+const REMOTE_GUARD_RULE = { id: 'server-evaluated', rollout: { percentage: 0 } };
 
 if (!DATABASE_URL) console.warn('\n*** DATABASE_URL is not set: the client view tests are SKIPPED. ***\n');
 
@@ -30,10 +34,17 @@ describe.skipIf(!DATABASE_URL)('client view: no identifying value leaves the ser
     for (const [key, f] of Object.entries(FLAGS)) {
       const form = flagOf(res.body, key);
       if (f.browser === 'hidden') expect(form, key).toBeUndefined();
-      else if (f.browser === 'server') expect(form, key).toEqual({ key, enabled: true, remote: true });
+      else if (f.browser === 'server') expect(form, key).toEqual({ key, enabled: true, remote: true, rules: [REMOTE_GUARD_RULE] });
       else expect((form as { remote?: boolean }).remote, key).toBeUndefined();
     }
     expect(flagOf(res.body, 'bool-off')).toEqual({ key: 'bool-off', enabled: false, rules: [] });
+    // An SDK older than `remote` evaluates the view as it comes (core's wire evaluator knows nothing
+    // of `remote`): every server-evaluated flag must come out off there, never on for everyone.
+    const old = wireView(res.body);
+    for (const [key, f] of Object.entries(FLAGS)) {
+      if (f.browser === 'server')
+        expect(evaluateWire(old, key, { userId: USER_IDS[0], email: `a${EMAIL_DOMAIN}` }).enabled, key).toBe(false);
+    }
     // A rollout sticky on userId stays local: a bucket reveals no value.
     expect(flagOf(res.body, 'bool-plan')).toMatchObject({ rules: [{ id: 'pro' }, { id: 'half', rollout: { percentage: 50 } }] });
     for (const secret of [...USER_IDS, EMAIL_DOMAIN, 'ceo@acme.io', 'beta-users', 'server-only', 'never-sent'])
@@ -71,7 +82,9 @@ describe.skipIf(!DATABASE_URL)('client view: no identifying value leaves the ser
       );
       expect(put.status, JSON.stringify(put.body)).toBe(200);
       const patch: EventSourceMessage = await stream.waitFor((e) => e.event === 'patch');
-      expect(JSON.parse(patch.data).changes).toEqual([{ op: 'flag', flag: { key: 'bool-segment', enabled: true, remote: true } }]);
+      expect(JSON.parse(patch.data).changes).toEqual([
+        { op: 'flag', flag: { key: 'bool-segment', enabled: true, remote: true, rules: [REMOTE_GUARD_RULE] } },
+      ]);
       expect(stream.raw()).not.toContain('u-300');
     } finally {
       stream.close();
@@ -101,7 +114,7 @@ describe.skipIf(!DATABASE_URL)('client view: no identifying value leaves the ser
     expect(JSON.stringify(form)).toContain('u-100');
     // The email flag stays remote, the object flag (override on userId) turns local.
     const body = (await snapshot()).body;
-    expect(flagOf(body, 'bool-email')).toEqual({ key: 'bool-email', enabled: true, remote: true });
+    expect(flagOf(body, 'bool-email')).toEqual({ key: 'bool-email', enabled: true, remote: true, rules: [REMOTE_GUARD_RULE] });
     expect((flagOf(body, 'object-variant') as { remote?: boolean }).remote).toBeUndefined();
     const again = (await s.admin('GET', '/attributes')).body.attributes.find((a: { name: string }) => a.name === 'userId');
     expect((await s.admin('PUT', '/attributes/userId', { sensitive: true, version: again.version })).status).toBe(200);

@@ -6,7 +6,8 @@ import type { SnapshotFlag } from '../../domain/snapshot-flag.ts';
  * rules that use them (so segment keys and unused cohorts stay home). A flag whose rules would
  * reveal identifying values (a condition or variant override on a sensitive attribute, directly or
  * through a segment) or that depends on a flag browsers cannot evaluate is sent as
- * `{ key, enabled, remote: true }`: browsers ask the OFREP bulk endpoint for its answer. A rollout
+ * `{ key, enabled, remote: true }` (plus a rule matching nobody, for SDKs older than `remote`):
+ * browsers ask the OFREP bulk endpoint for its answer. A rollout
  * or split sticky on a sensitive attribute stays local: a hash bucket reveals no value. Disabled
  * flags carry no rules: their answer is known without them.
  *
@@ -129,9 +130,20 @@ function clientRule(rule: Rule, segments: ReadonlyMap<string, Segment>): Rule {
   return out;
 }
 
+/**
+ * The one rule of a server-evaluated flag's client form: it matches nobody. Browser SDKs that know
+ * `remote` never read it; older ones, which would take a flag without rules as on for everyone,
+ * evaluate it as off (fail closed) instead of releasing a targeted flag to every page.
+ */
+export const REMOTE_GUARD_RULE = Object.freeze({ id: 'server-evaluated', rollout: Object.freeze({ percentage: 0 }) });
+
 /** A client-visible flag as browsers receive it, given where they evaluate it. */
 export function clientFlag(flag: SnapshotFlag, segments: ReadonlyMap<string, Segment>, evaluation: BrowserEvaluation): FlagConfig {
-  if (evaluation.mode === BrowserMode.Server) return { key: flag.key, enabled: flag.enabled, remote: true };
+  if (evaluation.mode === BrowserMode.Server) {
+    return flag.enabled
+      ? { key: flag.key, enabled: true, remote: true, rules: [REMOTE_GUARD_RULE] }
+      : { key: flag.key, enabled: false, remote: true };
+  }
   if (!flag.enabled) return { key: flag.key, enabled: false, rules: [] };
   const out: FlagConfig = { key: flag.key, enabled: true, rules: (flag.rules ?? []).map((r) => clientRule(r, segments)) };
   if (flag.variants) out.variants = flag.variants;
