@@ -28,7 +28,13 @@ describe.skipIf(!DATABASE_URL)('getBrowserBootstrap against a real server', () =
     const auth = { authorization: `Bearer ${s.clientKey}` };
     const view = (await server.request('GET', '/api/client/snapshot', { headers: auth })).body;
     // `new-checkout` targets userId, sensitive by default: the client view names it only, the server answers it.
-    expect(view.flags).toContainEqual({ key: 'new-checkout', enabled: true, remote: true });
+    expect(view.flags).toContainEqual({
+      key: 'new-checkout',
+      enabled: true,
+      remote: true,
+      // What SDKs older than `remote` evaluate: a rule that matches nobody.
+      rules: [{ id: 'server-evaluated', rollout: { percentage: 0 } }],
+    });
     const bulk = (
       await server.request('POST', '/ofrep/v1/evaluate/flags', {
         headers: auth,

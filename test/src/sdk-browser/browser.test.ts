@@ -82,7 +82,9 @@ describe.skipIf(skip)('browser SDK in Chromium against a real server', () => {
     ]);
     // The client view names those flags and nothing of their rules.
     const view = proxy.exchanges.find((e) => e.url.startsWith('/api/client/stream'))?.received ?? '';
-    expect(view).toContain(`{"key":"${VISIBLE}","enabled":true,"remote":true}`);
+    expect(view).toContain(
+      `{"key":"${VISIBLE}","enabled":true,"remote":true,"rules":[{"id":"server-evaluated","rollout":{"percentage":0}}]}`,
+    );
   });
 
   it('updates without a reload within a second of a change through the admin API', async () => {
