@@ -1,7 +1,6 @@
-import { backoffDelay, HEALTHY_STREAM_MS, retryPolicyFor, SwitchboardError, toOfrepContext } from '@switchboard/core';
+import { applyPatch, backoffDelay, HEALTHY_STREAM_MS, retryPolicyFor, SwitchboardError, toOfrepContext } from '@switchboard/core';
 import { toResults } from './ofrep-results.ts';
 import { loadPolling } from './on-demand.ts';
-import { endpoint } from './options.ts';
 
 /**
  * What the on-demand modules (delivery, polling, server evaluation, usage reports) use of core and of the
@@ -10,5 +9,14 @@ import { endpoint } from './options.ts';
  * gives the script-tag build's files, which each carry a copy of what they import, the page's own
  * SwitchboardError class.
  */
-export const KIT = { SwitchboardError, backoffDelay, HEALTHY_STREAM_MS, retryPolicyFor, toOfrepContext, toResults, endpoint, loadPolling };
+export const KIT = {
+  SwitchboardError,
+  applyPatch,
+  backoffDelay,
+  HEALTHY_STREAM_MS,
+  retryPolicyFor,
+  toOfrepContext,
+  toResults,
+  loadPolling,
+};
 export type Kit = typeof KIT;
