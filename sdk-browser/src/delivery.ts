@@ -96,7 +96,11 @@ export function startDelivery(o: Resolved, kit: Kit, link: Link): () => void {
         const p = held && kit.applyPatch(held, value);
         // A server-evaluated flag (before or after) the patch names may have changed: its answers are asked again.
         const named = new Set(value.changes.map((c) => (c.op === 'flag' ? c.flag.key : (c as { key: string }).key)));
-        if (p) take(p, [...held.flags, ...p.flags].some((f) => f.remote && named.has(f.key)));
+        if (p)
+          take(
+            p,
+            [...held.flags, ...p.flags].some((f) => f.remote && named.has(f.key)),
+          );
       }
     },
     health(error) {

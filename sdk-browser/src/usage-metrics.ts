@@ -1,5 +1,4 @@
 import type { EvaluationResult } from '@switchboard/core';
-import { KIT } from './kit.ts';
 import { loadUsageReport } from './on-demand.ts';
 import type { Resolved } from './options.ts';
 
@@ -45,14 +44,15 @@ export function usageMetrics(o: Resolved): UsageMetrics {
     start: o.now(),
     count(flag, { enabled, variant }) {
       if (o.metricsInterval <= 0) return;
-      const c = (self.flags[flag] ??= { yes: 0, no: 0, variants: {} });
+      self.flags[flag] ??= { yes: 0, no: 0, variants: {} };
+      const c = self.flags[flag];
       c[enabled ? 'yes' : 'no']++;
       c.variants[variant.name] = (c.variants[variant.name] ?? 0) + 1;
     },
     flush() {
       o.timers.clear(timer);
       // Sending is code most reports never wait for: loaded with the first one (usage-report.ts), which takes the counts.
-      if (Object.keys(self.flags).length > 0 || self.events) void loadUsageReport().then((m) => m.report(o, KIT, self));
+      if (Object.keys(self.flags).length > 0 || self.events) void loadUsageReport().then((m) => m.report(o, self));
     },
   };
   schedule();

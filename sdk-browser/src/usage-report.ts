@@ -1,6 +1,5 @@
 import type { EvaluationResult } from '@switchboard/core';
 import { endpoint } from './endpoint.ts';
-import type { Kit } from './kit.ts';
 import type { Resolved } from './options.ts';
 import type { TrackedEvents, UsageMetrics } from './usage-metrics.ts';
 
@@ -69,7 +68,7 @@ function tracker(): TrackedEvents & { add(m: Metric): void } {
  * never reported as an error; its tracked events go back for the next one. `metrics` is sent only
  * when there are some: servers before it reject unknown fields.
  */
-export function report(o: Resolved, kit: Kit, usage: UsageMetrics): void {
+export function report(o: Resolved, usage: UsageMetrics): void {
   const { flags, start } = usage;
   usage.flags = Object.create(null);
   usage.start = o.now();
