@@ -1,16 +1,16 @@
 import type { PatchPayload, SnapshotPayload, SwitchboardError } from '@switchboard/core';
 import { validateWirePatch, validateWireSnapshot } from '@switchboard/core/wire-validation';
+import { endpoint } from './endpoint.ts';
 import type { Kit } from './kit.ts';
 import type { EventSourceConstructor, EventSourceLike, Resolved } from './options.ts';
+import type { Link } from './shared-connection.ts';
 
 export interface DeliveryHandlers {
   /** The revision held, for `If-None-Match`; null when nothing is held. */
   revision(): number | null;
-  /** A snapshot or patch that passed core's wire checks. */
+  /** A snapshot or patch: taken when it passes core's wire checks, else rejected whole (the view held is kept). */
   snapshot(value: SnapshotPayload): void;
   patch(value: PatchPayload): void;
-  /** One that did not: rejected whole, the view held is kept. */
-  malformed(kind: 'snapshot' | 'patch'): void;
   /** Whether live updates flow: null when they do (again), else why not. */
   health(error: SwitchboardError | null): void;
   fatal(error: SwitchboardError): void;
@@ -21,15 +21,15 @@ export interface Delivery {
   readonly o: Resolved;
   readonly on: DeliveryHandlers;
   readonly kit: Kit;
-  stopped: boolean;
+  stopped?: boolean;
   /** The next round, set only as a round ends (one round at a time), so that `stop` can cancel it. */
-  timer: unknown;
+  timer?: unknown;
   /** Failed rounds since the last success, for core's backoff. */
   attempt: number;
   /** No stream to be had (no EventSource, or one the page may not open): polling is the delivery. */
   pollOnly: boolean;
   /** A stream was retried at once after a successful poll, and none has stayed up HEALTHY_STREAM_MS since. */
-  retried: boolean;
+  retried?: boolean;
   stream(): void;
   stop(): void;
   backoff(): number;
@@ -46,9 +46,7 @@ const CLOSED = 2;
 function parse(text: unknown): unknown {
   try {
     return JSON.parse(String(text));
-  } catch {
-    return undefined;
-  }
+  } catch {}
 }
 
 /**
@@ -70,13 +68,51 @@ function parse(text: unknown): unknown {
  * up HEALTHY_STREAM_MS, so a server that answers snapshots but refuses or drops streams (no stream
  * slot left, `retry: 0`) is not hammered: its streams are retried with the backoff.
  */
-export function startDelivery(o: Resolved, kit: Kit, handlers: DeliveryHandlers): () => void {
-  const { SwitchboardError, endpoint } = kit;
+export function startDelivery(o: Resolved, kit: Kit, link: Link): () => void {
+  const { SwitchboardError } = kit;
+  const { self, notify } = link;
+  /** Takes a checked network payload: kept for the next page load, and made the view. */
+  const take = (p: SnapshotPayload, remoteChanged?: boolean) => {
+    try {
+      o.storage?.setItem(link.cacheKey, JSON.stringify(p));
+    } catch {
+      // Full or blocked storage costs the next page load its head start, nothing more.
+    }
+    link.use(p, remoteChanged);
+  };
   // Every network payload, streamed or polled, passes core's wire checks (in this chunk) first.
   const on: DeliveryHandlers = {
-    ...handlers,
-    snapshot: (v) => (validateWireSnapshot(v)[0] ? handlers.malformed('snapshot') : handlers.snapshot(v)),
-    patch: (v) => (validateWirePatch(v)[0] ? handlers.malformed('patch') : handlers.patch(v)),
+    revision: () => link.held()?.revision ?? null,
+    snapshot(p) {
+      if (validateWireSnapshot(p)[0]) link.fail('Malformed snapshot');
+      // Never an older revision than held, from any source: a replica behind a round-robin balancer
+      // must not take the page back. The same revision is taken again (a replica may have been rebuilt).
+      else if (p.revision >= (link.held()?.revision ?? 0)) take(p);
+    },
+    patch(value) {
+      if (validateWirePatch(value)[0]) link.fail('Malformed patch');
+      else {
+        const held = link.held();
+        const p = held && kit.applyPatch(held, value);
+        // A server-evaluated flag (before or after) the patch names may have changed: its answers are asked again.
+        const named = new Set(value.changes.map((c) => (c.op === 'flag' ? c.flag.key : (c as { key: string }).key)));
+        if (p)
+          take(
+            p,
+            [...held.flags, ...p.flags].some((f) => f.remote && named.has(f.key)),
+          );
+      }
+    },
+    health(error) {
+      const stale = error !== null;
+      if (self.stale === stale) return;
+      self.stale = stale;
+      notify(stale ? 'stale' : 'fresh', error);
+    },
+    fatal(error) {
+      self.fatal = error;
+      notify('error', error);
+    },
   };
   let source: EventSourceLike | null = null;
   let errors = 0;
@@ -87,11 +123,8 @@ export function startDelivery(o: Resolved, kit: Kit, handlers: DeliveryHandlers)
     o,
     on,
     kit,
-    stopped: false,
-    timer: undefined,
     attempt: 0,
     pollOnly: !o.EventSource,
-    retried: false,
     stream,
     stop() {
       d.stopped = true;

@@ -1,14 +1,24 @@
-import { backoffDelay, HEALTHY_STREAM_MS, retryPolicyFor, SwitchboardError, toOfrepContext } from '@switchboard/core';
+import { applyPatch, backoffDelay, HEALTHY_STREAM_MS, retryPolicyFor, SwitchboardError, toOfrepContext } from '@switchboard/core';
 import { toResults } from './ofrep-results.ts';
 import { loadPolling } from './on-demand.ts';
-import { endpoint } from './options.ts';
 
 /**
- * What the on-demand modules (delivery, polling, server evaluation, usage reports) use of core and of the
- * entry, handed to them rather than imported: a module imported both by the entry and by an
- * on-demand chunk is split into a shared chunk every page loads first, names and all. It also
+ * What the on-demand modules (delivery, polling, server evaluation) use of core and of the entry,
+ * handed to them rather than imported: a module imported both by the entry and by an on-demand
+ * chunk is split into a shared chunk every page loads first, names and all (bundlers split by
+ * file, and core's index reaches all of core). SDK code only on-demand modules use lives in files
+ * the entry does not import (`endpoint.ts`) instead. It also
  * gives the script-tag build's files, which each carry a copy of what they import, the page's own
  * SwitchboardError class.
  */
-export const KIT = { SwitchboardError, backoffDelay, HEALTHY_STREAM_MS, retryPolicyFor, toOfrepContext, toResults, endpoint, loadPolling };
+export const KIT = {
+  SwitchboardError,
+  applyPatch,
+  backoffDelay,
+  HEALTHY_STREAM_MS,
+  retryPolicyFor,
+  toOfrepContext,
+  toResults,
+  loadPolling,
+};
 export type Kit = typeof KIT;

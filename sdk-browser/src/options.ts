@@ -120,6 +120,3 @@ export function resolveOptions(o: ClientOptions): Resolved {
     clientKey: o.clientKey ?? '',
   };
 }
-
-/** The address of one of the server's client endpoints, with the client key. */
-export const endpoint = (o: Resolved, path: string) => `${o.url}/api/${path}?key=${encodeURIComponent(o.clientKey)}`;

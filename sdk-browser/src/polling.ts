@@ -1,4 +1,5 @@
 import type { Delivery } from './delivery.ts';
+import { endpoint } from './endpoint.ts';
 
 /**
  * One snapshot request with `If-None-Match` (delivery.ts), loaded the first time the stream fails
@@ -8,7 +9,7 @@ import type { Delivery } from './delivery.ts';
  */
 export async function poll(d: Delivery): Promise<void> {
   const { o, on, kit } = d;
-  const { SwitchboardError, endpoint } = kit;
+  const { SwitchboardError } = kit;
   let retryAfterMs = 0;
   try {
     const revision = on.revision();

@@ -90,7 +90,7 @@ export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client
         fatal: kit.retryPolicyFor(status) === 'fatal',
       });
     }
-    const body = await res.json().catch(() => null);
+    const body = await res.json().catch(() => {});
     if (!Array.isArray(body?.flags)) throw new kit.SwitchboardError('INVALID_DATA', 'Malformed server evaluation');
     const answers = kit.toResults(body.flags, keys);
     try {

@@ -1,8 +1,6 @@
 import {
-  applyPatch,
   type CompileOptions,
   type EvaluationResult,
-  type PatchPayload,
   PLUGINS,
   parseSnapshot,
   type SnapshotPayload,
@@ -10,7 +8,6 @@ import {
   type WireView,
   wireView,
 } from '@switchboard/core';
-import type { DeliveryHandlers } from './delivery.ts';
 import { KIT } from './kit.ts';
 import { delivery, LOADERS, loadDelivery } from './on-demand.ts';
 import type { Resolved } from './options.ts';
@@ -37,6 +34,21 @@ interface OwnedConnection {
   count(flag: string, result: EvaluationResult): void;
   metrics: UsageMetrics;
   close(): void;
+}
+
+/**
+ * What delivery.ts (loaded with the first connection) gets of its connection: the code that takes
+ * network payloads and reports health is there, not in the entry.
+ */
+export interface Link {
+  self: Pick<OwnedConnection, 'stale' | 'fatal'>;
+  notify: ConnectionListener;
+  fail(message: string): void;
+  /** Makes a checked payload the view; `remoteChanged`: a patch named a server-evaluated flag (default: a snapshot of another revision). */
+  use(p: SnapshotPayload, remoteChanged?: boolean): void;
+  held(): SnapshotPayload | null;
+  /** Where the last good view is kept between page loads. */
+  cacheKey: string;
 }
 
 /** What a client sees of its connection. */
@@ -132,14 +144,9 @@ function openConnection(o: Resolved): OwnedConnection {
    * have changed when a patch names it, or with any snapshot of another revision (a segment's members
    * or a rule on the server are not in the view: the server names the flag in a patch instead).
    */
-  function use(p: SnapshotPayload, patch?: PatchPayload): void {
-    const next = new Set(p.flags.filter((f) => f.remote).map((f) => f.key));
-    const named = (key: string) => next.has(key) || remote.has(key);
-    if (
-      patch ? patch.changes.some((c) => named(c.op === 'flag' ? c.flag.key : (c as { key: string }).key)) : p.revision !== payload?.revision
-    )
-      remoteAt = p.revision;
-    remote = next;
+  function use(p: SnapshotPayload, remoteChanged = p.revision !== payload?.revision): void {
+    if (remoteChanged) remoteAt = p.revision;
+    remote = new Set(p.flags.filter((f) => f.remote).map((f) => f.key));
     payload = p;
     const missing = pluginsMissing(p, { ...loaded, ...o.operators });
     // When loading failed there is still no plug-in: the view is used anyway, those conditions never match.
@@ -168,44 +175,13 @@ function openConnection(o: Resolved): OwnedConnection {
     const cached = parseSnapshot(JSON.parse(o.storage?.getItem(cacheKey) ?? 'null'));
     if (cached) use(cached);
   } catch {}
-  /** Takes a checked network payload: kept for the next page load, and made the view. */
-  function take(p: SnapshotPayload, patch?: PatchPayload): void {
-    try {
-      o.storage?.setItem(cacheKey, JSON.stringify(p));
-    } catch {
-      // Full or blocked storage costs the next page load its head start, nothing more.
-    }
-    use(p, patch);
-  }
-
   // Offline: no request of any kind; an empty view (older than any bootstrap) until a client offers one.
   if (o.offline) {
     use({ environment: '', revision: -1, flags: [] });
     return self;
   }
-  const handlers: DeliveryHandlers = {
-    revision: () => payload?.revision ?? null,
-    // Never an older revision than held, from any source: a replica behind a round-robin balancer
-    // must not take the page back. The same revision is taken again (a replica may have been rebuilt).
-    snapshot: (p) => (!payload || p.revision >= payload.revision) && take(p),
-    patch(value) {
-      const p = payload && applyPatch(payload, value);
-      if (p) take(p, value);
-    },
-    malformed: (kind) => fail(`Malformed ${kind}`),
-    health(error) {
-      const stale = error !== null;
-      if (self.stale === stale) return;
-      self.stale = stale;
-      notify(stale ? 'stale' : 'fresh', error);
-    },
-    fatal(error) {
-      self.fatal = error;
-      notify('error', error);
-    },
-  };
   const start = (m: typeof import('./delivery.ts')) => {
-    if (!closed) stop = m.startDelivery(o, KIT, handlers);
+    if (!closed) stop = m.startDelivery(o, KIT, { self, notify, fail, use, held: () => payload, cacheKey });
   };
   const retry = (): unknown =>
     loadDelivery().then(start, (e) => {

@@ -1,5 +1,4 @@
 import type { EvaluationResult } from '@switchboard/core';
-import { KIT } from './kit.ts';
 import { loadUsageReport } from './on-demand.ts';
 import type { Resolved } from './options.ts';
 
@@ -17,6 +16,9 @@ export interface TrackedEvents {
 
 export interface UsageMetrics {
   count(flag: string, result: EvaluationResult): void;
+  /** The counts since `start`, taken (and started afresh) by usage-report.ts with each report. */
+  flags: Record<string, FlagCount>;
+  start: number;
   /** Set by usage-report.ts the first time the page tracks an event. */
   events?: TrackedEvents;
   /** Sends what was counted since the last send, if anything, and stops the timer (a tick then sets it again). */
@@ -28,37 +30,30 @@ export interface UsageMetrics {
  * (one report per shared connection, whatever the number of clients) by usage-report.ts.
  */
 export function usageMetrics(o: Resolved): UsageMetrics {
-  // No prototype: a flag may be called `constructor`.
-  let flags: Record<string, FlagCount> = Object.create(null);
-  let start = o.now();
   let timer: unknown;
   const schedule = () => {
     if (o.metricsInterval <= 0) return;
     timer = o.timers.set(() => {
-      flush();
+      self.flush();
       schedule();
     }, o.metricsInterval);
   };
-
-  function flush(): void {
-    o.timers.clear(timer);
-    const taken = flags;
-    const from = start;
-    flags = Object.create(null);
-    start = o.now();
-    // Sending is code most reports never wait for: loaded with the first one (usage-report.ts).
-    if (Object.keys(taken).length > 0 || self.events) void loadUsageReport().then((m) => m.report(o, KIT, self, taken, from));
-  }
-
   const self: UsageMetrics = {
+    // No prototype: a flag may be called `constructor`.
+    flags: Object.create(null),
+    start: o.now(),
     count(flag, { enabled, variant }) {
       if (o.metricsInterval <= 0) return;
-      flags[flag] ??= { yes: 0, no: 0, variants: {} };
-      const c = flags[flag];
+      self.flags[flag] ??= { yes: 0, no: 0, variants: {} };
+      const c = self.flags[flag];
       c[enabled ? 'yes' : 'no']++;
       c.variants[variant.name] = (c.variants[variant.name] ?? 0) + 1;
     },
-    flush,
+    flush() {
+      o.timers.clear(timer);
+      // Sending is code most reports never wait for: loaded with the first one (usage-report.ts), which takes the counts.
+      if (Object.keys(self.flags).length > 0 || self.events) void loadUsageReport().then((m) => m.report(o, self));
+    },
   };
   schedule();
   return self;

@@ -1,7 +1,7 @@
 import type { EvaluationResult } from '@switchboard/core';
-import type { Kit } from './kit.ts';
+import { endpoint } from './endpoint.ts';
 import type { Resolved } from './options.ts';
-import type { FlagCount, TrackedEvents, UsageMetrics } from './usage-metrics.ts';
+import type { TrackedEvents, UsageMetrics } from './usage-metrics.ts';
 
 /** One tracked event's aggregate for one flag result (`POST /api/sdk/metrics`, `metrics`). */
 interface Metric {
@@ -63,19 +63,22 @@ function tracker(): TrackedEvents & { add(m: Metric): void } {
 }
 
 /**
- * Sends one usage report (`POST /api/sdk/metrics`): the counts taken since `start`, and the tracked
+ * Sends one usage report (`POST /api/sdk/metrics`): the counts since `usage.start` (taken), and the tracked
  * events, when there is anything. Counts are best effort: a report that fails is not retried and
  * never reported as an error; its tracked events go back for the next one. `metrics` is sent only
  * when there are some: servers before it reject unknown fields.
  */
-export function report(o: Resolved, kit: Kit, usage: UsageMetrics, flags: Record<string, FlagCount>, start: number): void {
+export function report(o: Resolved, usage: UsageMetrics): void {
+  const { flags, start } = usage;
+  usage.flags = Object.create(null);
+  usage.start = o.now();
   const metrics = usage.events?.take() ?? [];
   if (Object.keys(flags).length === 0 && metrics.length === 0) return;
   const iso = (ms: number) => new Date(ms).toISOString();
   const keep = () => usage.events?.keep(metrics);
   try {
     // keepalive lets the last report of a page that is closing still go out.
-    o.fetch(kit.endpoint(o, 'sdk/metrics'), {
+    o.fetch(endpoint(o, 'sdk/metrics'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ start: iso(start), stop: iso(o.now()), flags, ...(metrics.length > 0 && { metrics }) }),
