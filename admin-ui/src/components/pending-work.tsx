@@ -33,6 +33,13 @@ interface Schedule {
   patch: { enabled?: boolean; rules?: Rule[]; variants?: unknown[]; dependencies?: unknown[] };
 }
 
+/** The one action a ramp in each state offers besides Abort. */
+const RAMP_ACTIONS = [
+  { state: 'pending', action: 'start', label: 'Start ramp', done: 'Ramp started' },
+  { state: 'running', action: 'pause', label: 'Pause ramp', done: 'Ramp paused' },
+  { state: 'paused', action: 'resume', label: 'Resume ramp', done: 'Ramp resumed' },
+] as const;
+
 const LIVE = new Set(['pending', 'running', 'paused']);
 
 /**
@@ -175,37 +182,18 @@ export function PendingWork({
             ) : null}
             <p className="small">Editing this rule’s percentage now is overridden at the next step; pause the ramp first.</p>
             <div className="row gap-small">
-              {r.state === 'pending' ? (
+              {RAMP_ACTIONS.filter((a) => a.state === r.state).map((a) => (
                 <Button
+                  key={a.action}
                   size="small"
-                  variant="primary"
+                  variant={a.action === 'start' ? 'primary' : undefined}
                   perm={perm}
-                  busy={busy === `start-${r.id}`}
-                  onClick={() => void act(`start-${r.id}`, () => api.post(`/ramps/${seg(r.id)}/start`), 'Ramp started')}
+                  busy={busy === `${a.action}-${r.id}`}
+                  onClick={() => void act(`${a.action}-${r.id}`, () => api.post(`/ramps/${seg(r.id)}/${a.action}`), a.done)}
                 >
-                  Start ramp
+                  {a.label}
                 </Button>
-              ) : null}
-              {r.state === 'running' ? (
-                <Button
-                  size="small"
-                  perm={perm}
-                  busy={busy === `pause-${r.id}`}
-                  onClick={() => void act(`pause-${r.id}`, () => api.post(`/ramps/${seg(r.id)}/pause`), 'Ramp paused')}
-                >
-                  Pause ramp
-                </Button>
-              ) : null}
-              {r.state === 'paused' ? (
-                <Button
-                  size="small"
-                  perm={perm}
-                  busy={busy === `resume-${r.id}`}
-                  onClick={() => void act(`resume-${r.id}`, () => api.post(`/ramps/${seg(r.id)}/resume`), 'Ramp resumed')}
-                >
-                  Resume ramp
-                </Button>
-              ) : null}
+              ))}
               <Button size="small" variant="danger" perm={perm} onClick={() => setAborting(r)}>
                 Abort ramp
               </Button>

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Condition, FlagConfig } from '@switchboard/core';
+import { type Condition, type FlagConfig, Operator } from '@switchboard/core';
 import { createClient, type SwitchboardClient } from '@switchboard/sdk-node';
 import { Unleash, type Context as UnleashContext } from 'unleash-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,27 +12,8 @@ if (!DATABASE_URL) console.warn('\n*** DATABASE_URL is not set: the unleash-clie
 
 type Admin = Awaited<ReturnType<typeof adminClient>>;
 
-const ALL_OPERATORS = [
-  'IN',
-  'NOT_IN',
-  'STR_STARTS_WITH',
-  'STR_ENDS_WITH',
-  'STR_CONTAINS',
-  'NUM_EQ',
-  'NUM_GT',
-  'NUM_GTE',
-  'NUM_LT',
-  'NUM_LTE',
-  'DATE_AFTER',
-  'DATE_BEFORE',
-  'SEMVER_EQ',
-  'SEMVER_GT',
-  'SEMVER_GTE',
-  'SEMVER_LT',
-  'SEMVER_LTE',
-  'REGEX',
-  'IN_CIDR',
-];
+/** Every operator core knows: the generated flags must cover each one. */
+const ALL_OPERATORS = Object.values(Operator);
 const APP_NAME = 'checkout-service';
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
