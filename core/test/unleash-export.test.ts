@@ -187,6 +187,30 @@ describe('exportUnleash', () => {
   });
 });
 
+describe('exportUnleash: an empty group id', () => {
+  it('is reported for a rule that splits variants at 100%, which the group id seeds too', () => {
+    const flag = {
+      key: 'flag-5',
+      enabled: true,
+      rules: [
+        {
+          id: 'r1',
+          conditions: [],
+          rollout: { percentage: 100, groupId: '' },
+          variants: [
+            { name: 'a', weight: 1 },
+            { name: 'b', weight: 1 },
+          ],
+        },
+      ],
+    };
+    const codes = unleashDifferences(flag).map((d) => d.code);
+    expect(codes).toContain('EMPTY_GROUP_ID');
+    const plain = { ...flag, rules: [{ id: 'r1', conditions: [], rollout: { percentage: 100, groupId: '' } }] };
+    expect(unleashDifferences(plain).map((d) => d.code)).not.toContain('EMPTY_GROUP_ID');
+  });
+});
+
 describe('importUnleash: remoteAddress with IPv6 ranges', () => {
   it('matches the whole range and warns that Unleash SDKs matched the exact string only', () => {
     const { flags, warnings } = importUnleash({

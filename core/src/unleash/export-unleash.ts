@@ -7,7 +7,7 @@ export const UnleashDifferenceCode = {
   FractionalRollout: 'FRACTIONAL_ROLLOUT',
   /** DATE_AFTER/DATE_BEFORE on an attribute other than `currentTime`: Unleash SDKs compare the current time. */
   DateOnAttribute: 'DATE_ON_ATTRIBUTE',
-  /** A rollout whose group id is '': Unleash SDKs hash with the flag key instead. */
+  /** A rollout (or a rule's variant split) whose group id is '': Unleash SDKs hash with the flag key instead. */
   EmptyGroupId: 'EMPTY_GROUP_ID',
   /** Variant overrides in a split whose weights are all 0: Unleash SDKs pick no variant, overrides included. */
   OverridesWithoutWeight: 'OVERRIDES_WITHOUT_WEIGHT',
@@ -110,11 +110,13 @@ function ruleDifferences(flag: FlagConfig, rule: Rule, segments: ReadonlyMap<str
       message: `Rule ${JSON.stringify(rule.id)}: Unleash SDKs bucket in whole percents and roll out to ${Math.floor(pct)}% instead of ${pct}%`,
     });
   }
-  if (rule.rollout && rule.rollout.groupId === '' && pct > 0 && pct < 100) {
+  // The group id seeds both the rollout and the rule's variant split, so it matters for either.
+  const splits = (rule.variants ?? []).some((v) => v.weight > 0);
+  if (rule.rollout && rule.rollout.groupId === '' && pct > 0 && (pct < 100 || splits)) {
     out.push({
       ...at,
       code: UnleashDifferenceCode.EmptyGroupId,
-      message: `Rule ${JSON.stringify(rule.id)}: Unleash SDKs read an empty group id as the flag key, so they pick other users for the rollout`,
+      message: `Rule ${JSON.stringify(rule.id)}: Unleash SDKs read an empty group id as the flag key, so they pick other users for the ${pct < 100 ? 'rollout' : 'variants'}`,
     });
   }
   const conditions = [...(rule.conditions ?? []), ...(rule.segments ?? []).flatMap((k) => segments.get(k)?.conditions ?? [])];
