@@ -7,6 +7,7 @@ export * from './model.ts';
 export { murmur3 } from './murmur3.ts';
 export * from './ofrep.ts';
 export * from './protocol.ts';
+export * from './protocol-rules.ts';
 export type { CompiledRegex, RegexEngine } from './regex.ts';
 export { NOT_FOUND } from './results.ts';
 export { SwitchboardError, SwitchboardErrorCode, type SwitchboardErrorDetails } from './switchboard-error.ts';

@@ -1,9 +1,11 @@
 import type { FlagConfig, Segment, Snapshot } from './model.ts';
 
 /**
- * The wire protocol between the server and SDKs (DESIGN.md, "Wire protocol"), and the pure rules
- * SDKs follow with it: what a valid payload is, how a patch applies, how long to wait before
- * reconnecting. Both SDKs call these; neither re-implements them.
+ * The wire protocol between the server and SDKs (DESIGN.md, "Wire protocol"): the payloads and what
+ * a well-formed one is. How SDKs act on them (a patch applied, the backoff, the retry policy) is in
+ * protocol-rules.ts: a browser page needs this file to take its cache or bootstrap, and the rules
+ * only once its delivery code has loaded, so the two must not share a file (bundlers split by file).
+ * Both SDKs call these; neither re-implements them.
  */
 
 /** What the client view adds: which attributes browsers must digest, and with which salt. */
@@ -66,35 +68,10 @@ function isChange(v: unknown): v is PatchChange {
   }
 }
 
-/**
- * Core's wire checks (wire-validation.ts), which SDKs run on every snapshot and patch before taking
- * it, imported on demand: a browser page pays for them once data arrives, not in its entry.
- */
-export const loadWireChecks = () => import('./wire-validation.ts');
-
 /** A patch payload, or null when any change in it is malformed. */
 export function parsePatch(value: unknown): PatchPayload | null {
   if (!isObject(value) || !isRevision(value.revision) || !Array.isArray(value.changes) || !value.changes.every(isChange)) return null;
   return value as unknown as PatchPayload;
-}
-
-/**
- * A new snapshot with the patch applied, or null when the patch is not newer than what is held
- * (SDKs apply only newer revisions, so a replayed or reordered event changes nothing).
- */
-export function applyPatch(snapshot: SnapshotPayload, patch: PatchPayload): SnapshotPayload | null {
-  if (patch.revision <= snapshot.revision) return null;
-  const flags = new Map(snapshot.flags.map((f) => [f.key, f]));
-  const segments = new Map((snapshot.segments ?? []).map((s) => [s.key, s]));
-  for (const c of patch.changes) {
-    if (c.op === 'flag') flags.set(c.flag.key, c.flag);
-    else if (c.op === 'flag-removed') flags.delete(c.key);
-    else if (c.op === 'segment') segments.set(c.segment.key, c.segment);
-    else segments.delete(c.key);
-  }
-  const next: SnapshotPayload = { ...snapshot, revision: patch.revision, flags: [...flags.values()] };
-  if (snapshot.segments !== undefined || segments.size > 0) next.segments = [...segments.values()];
-  return next;
 }
 
 /** Flag keys whose configuration differs between two snapshots (added, removed or changed). */
@@ -114,41 +91,4 @@ export function changedFlagKeys(before: SnapshotPayload | null, after: SnapshotP
     return [...keys];
   }
   return changed;
-}
-
-export interface BackoffOptions {
-  initialMs?: number;
-  maxMs?: number;
-  random?: () => number;
-}
-
-/**
- * Reconnect delay after `attempt` consecutive failures (0-based): exponential from 1 s, capped at
- * 30 s, with full jitter in [delay/2, delay] so a fleet that lost the same server spreads out.
- */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
-  const initial = options.initialMs ?? 1000;
-  const max = options.maxMs ?? 30_000;
-  const ceiling = Math.min(max, initial * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + (options.random ?? Math.random)() * (ceiling / 2));
-}
-
-/**
- * How long a stream must stay up before the next failure backs off from the start again (what
- * LaunchDarkly's SDKs do). Shorter-lived streams, including those ended on purpose with `retry: 0`,
- * keep the backoff growing, so a server that accepts and drops every stream is not hammered.
- */
-export const HEALTHY_STREAM_MS = 60_000;
-
-/** How an SDK should react to an HTTP status from the server. */
-export const RetryPolicy = {
-  /** Network errors, 5xx, 408, 429: back off and retry. */
-  Retry: 'retry',
-  /** 401, 403, 404: the key or URL is wrong; retrying would be a storm. Surface the error. */
-  Fatal: 'fatal',
-} as const;
-export type RetryPolicy = (typeof RetryPolicy)[keyof typeof RetryPolicy];
-
-export function retryPolicyFor(status: number): RetryPolicy {
-  return status === 401 || status === 403 || status === 404 ? RetryPolicy.Fatal : RetryPolicy.Retry;
 }

@@ -1,18 +1,15 @@
-import {
-  type AnyFlags,
-  DISABLED_VARIANT,
-  type EvaluationContext,
-  type EvaluationResult,
-  evaluateWire,
-  type FlagKey,
-  murmur3,
-  NOT_FOUND,
-  type Payload,
-  type PayloadOf,
-  type SdkReason,
-  SwitchboardError,
-  type VariantNameOf,
+import type {
+  AnyFlags,
+  EvaluationContext,
+  EvaluationResult,
+  FlagKey,
+  Payload,
+  PayloadOf,
+  SdkReason,
+  VariantNameOf,
 } from '@switchboard/core';
+// Values from the narrow entry, never core's index: see core/src/browser.ts.
+import { DISABLED_VARIANT, evaluateWire, murmur3, NOT_FOUND, SwitchboardError } from '@switchboard/core/browser';
 import { createEmitter } from './emitter.ts';
 import { KIT } from './kit.ts';
 import { type RemoteResults, toResults } from './ofrep-results.ts';

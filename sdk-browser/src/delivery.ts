@@ -1,4 +1,5 @@
 import type { PatchPayload, SnapshotPayload, SwitchboardError } from '@switchboard/core';
+import { applyPatch, backoffDelay, HEALTHY_STREAM_MS } from '@switchboard/core/protocol-rules';
 import { validateWirePatch, validateWireSnapshot } from '@switchboard/core/wire-validation';
 import { endpoint } from './endpoint.ts';
 import type { Kit } from './kit.ts';
@@ -93,7 +94,7 @@ export function startDelivery(o: Resolved, kit: Kit, link: Link): () => void {
       if (validateWirePatch(value)[0]) link.fail('Malformed patch');
       else {
         const held = link.held();
-        const p = held && kit.applyPatch(held, value);
+        const p = held && applyPatch(held, value);
         // A server-evaluated flag (before or after) the patch names may have changed: its answers are asked again.
         const named = new Set(value.changes.map((c) => (c.op === 'flag' ? c.flag.key : (c as { key: string }).key)));
         if (p)
@@ -131,7 +132,7 @@ export function startDelivery(o: Resolved, kit: Kit, link: Link): () => void {
       source?.close();
       o.timers.clear(d.timer);
     },
-    backoff: () => kit.backoffDelay(d.attempt++, { random: o.random }),
+    backoff: () => backoffDelay(d.attempt++, { random: o.random }),
   };
 
   /** The snapshot request: a fallback, so its code is loaded only when the stream fails (polling.ts). */
@@ -171,7 +172,7 @@ export function startDelivery(o: Resolved, kit: Kit, link: Link): () => void {
     s.addEventListener('error', () => {
       if (d.stopped) return;
       // Only a stream that stayed up a while starts the count and the backoff afresh.
-      if (o.now() - openedAt >= kit.HEALTHY_STREAM_MS) {
+      if (o.now() - openedAt >= HEALTHY_STREAM_MS) {
         errors = d.attempt = 0;
         d.retried = false;
       }

@@ -15,7 +15,7 @@ export type {
   VariantNameOf,
   VariantResult,
 } from '@switchboard/core';
-export { SwitchboardError } from '@switchboard/core';
+export { SwitchboardError } from '@switchboard/core/browser';
 export {
   type Client,
   type ClientEvents,

@@ -1,4 +1,4 @@
-import { applyPatch, backoffDelay, HEALTHY_STREAM_MS, retryPolicyFor, SwitchboardError, toOfrepContext } from '@switchboard/core';
+import { SwitchboardError } from '@switchboard/core/browser';
 import { toResults } from './ofrep-results.ts';
 import { loadPolling } from './on-demand.ts';
 
@@ -13,11 +13,6 @@ import { loadPolling } from './on-demand.ts';
  */
 export const KIT = {
   SwitchboardError,
-  applyPatch,
-  backoffDelay,
-  HEALTHY_STREAM_MS,
-  retryPolicyFor,
-  toOfrepContext,
   toResults,
   loadPolling,
 };

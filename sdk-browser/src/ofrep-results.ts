@@ -1,4 +1,5 @@
-import { DISABLED_VARIANT, type EvaluationResult, NOT_FOUND, type OfrepFlagResult } from '@switchboard/core';
+import type { EvaluationResult, OfrepFlagResult } from '@switchboard/core';
+import { DISABLED_VARIANT, NOT_FOUND } from '@switchboard/core/browser';
 
 /** Answers of the server for the flags it evaluates for browsers, by key. */
 export type RemoteResults = Record<string, EvaluationResult>;

@@ -1,3 +1,4 @@
+import { retryPolicyFor } from '@switchboard/core/protocol-rules';
 import type { Delivery } from './delivery.ts';
 import { endpoint } from './endpoint.ts';
 
@@ -29,7 +30,7 @@ export async function poll(d: Delivery): Promise<void> {
       return;
     }
     const status = res.status;
-    if (kit.retryPolicyFor(status) === 'fatal') {
+    if (retryPolicyFor(status) === 'fatal') {
       d.stop();
       on.fatal(new SwitchboardError('HTTP_STATUS', `Client key or URL refused (HTTP ${status})`, { status, fatal: true }));
       return;

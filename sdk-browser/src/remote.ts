@@ -1,4 +1,6 @@
 import type { EvaluationContext, SwitchboardError } from '@switchboard/core';
+import { toOfrepContext } from '@switchboard/core/ofrep';
+import { backoffDelay, retryPolicyFor } from '@switchboard/core/protocol-rules';
 import type { Kit } from './kit.ts';
 import type { RemoteResults } from './ofrep-results.ts';
 import type { Resolved } from './options.ts';
@@ -56,7 +58,7 @@ export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client
         },
         (error: SwitchboardError) => {
           if (!error.fatal) {
-            error.retryInMs = kit.backoffDelay(failures++, { random: o.random });
+            error.retryInMs = backoffDelay(failures++, { random: o.random });
             timer = o.timers.set(() => {
               asked = '';
               if (latest) update(latest);
@@ -78,7 +80,7 @@ export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client
       res = await o.fetch(`${o.url}/ofrep/v1/evaluate/flags`, {
         method: 'POST',
         headers: { authorization: `Bearer ${o.clientKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ context: kit.toOfrepContext(context), flags: keys }),
+        body: JSON.stringify({ context: toOfrepContext(context), flags: keys }),
       });
     } catch (cause) {
       throw new kit.SwitchboardError('NETWORK', String(cause), { cause });
@@ -87,7 +89,7 @@ export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client
     if (!res.ok) {
       throw new kit.SwitchboardError('HTTP_STATUS', `Server evaluation refused (HTTP ${status})`, {
         status,
-        fatal: kit.retryPolicyFor(status) === 'fatal',
+        fatal: retryPolicyFor(status) === 'fatal',
       });
     }
     const body = await res.json().catch(() => {});

@@ -1,13 +1,5 @@
-import {
-  type CompileOptions,
-  type EvaluationResult,
-  PLUGINS,
-  parseSnapshot,
-  type SnapshotPayload,
-  SwitchboardError,
-  type WireView,
-  wireView,
-} from '@switchboard/core';
+import type { CompileOptions, EvaluationResult, SnapshotPayload } from '@switchboard/core';
+import { PLUGINS, parseSnapshot, SwitchboardError, type WireView, wireView } from '@switchboard/core/browser';
 import { KIT } from './kit.ts';
 import { delivery, LOADERS, loadDelivery } from './on-demand.ts';
 import type { Resolved } from './options.ts';

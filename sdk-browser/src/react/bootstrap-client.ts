@@ -1,14 +1,5 @@
-import {
-  type BrowserBootstrap,
-  type CompileOptions,
-  type Context,
-  type EvaluationResult,
-  evaluateWire,
-  NOT_FOUND,
-  type SnapshotPayload,
-  type WireView,
-  wireView,
-} from '@switchboard/core';
+import type { BrowserBootstrap, CompileOptions, Context, EvaluationResult, SnapshotPayload } from '@switchboard/core';
+import { evaluateWire, NOT_FOUND, type WireView, wireView } from '@switchboard/core/browser';
 import { type Client, parse } from '../create-client.ts';
 import { toResults } from '../ofrep-results.ts';
 

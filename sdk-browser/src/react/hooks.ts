@@ -1,4 +1,5 @@
-import { DISABLED_VARIANT, type EvaluationResult, type VariantResult } from '@switchboard/core';
+import type { EvaluationResult, VariantResult } from '@switchboard/core';
+import { DISABLED_VARIANT } from '@switchboard/core/browser';
 import { useCallback, useEffect, useSyncExternalStore } from 'react';
 import type { ClientStatus } from '../create-client.ts';
 import { useFlagsClient } from './flag-provider.ts';
