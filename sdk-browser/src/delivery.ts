@@ -52,7 +52,7 @@ function parse(text: unknown): unknown {
 
 /**
  * Loaded on demand when the first connection of a page opens, with core's wire checks (4 KB) that
- * every network payload passes; what it uses of core's main entry and of ours comes in `kit`.
+ * every network payload passes; what it shares with the entry (SwitchboardError) comes in `kit`.
  *
  * Keeps one environment's client view current: an EventSource on `/api/client/stream` while it
  * works, the snapshot with `If-None-Match` when it does not (or there is no EventSource), with

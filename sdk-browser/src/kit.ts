@@ -3,12 +3,13 @@ import { toResults } from './ofrep-results.ts';
 import { loadPolling } from './on-demand.ts';
 
 /**
- * What the on-demand modules (delivery, polling, server evaluation) use of core and of the entry,
- * handed to them rather than imported: a module imported both by the entry and by an on-demand
- * chunk is split into a shared chunk every page loads first, names and all (bundlers split by
- * file, and core's index reaches all of core). SDK code only on-demand modules use lives in files
- * the entry does not import (`endpoint.ts`) instead. It also
- * gives the script-tag build's files, which each carry a copy of what they import, the page's own
+ * What the on-demand modules (delivery, polling, server evaluation) use of the entry's own code,
+ * handed to them rather than imported: a file imported both by the entry and by an on-demand chunk
+ * is split into a shared chunk every page loads first, names and all (bundlers split by file).
+ * What only they use is imported from files outside the entry's graph instead: core's
+ * `./protocol-rules`, `./ofrep` and `./wire-validation` (the entry takes core through
+ * `./browser`, never the index, which reaches all of core), and `endpoint.ts`. It also gives the
+ * script-tag build's files, which each carry a copy of what they import, the page's own
  * SwitchboardError class.
  */
 export const KIT = {

@@ -30,7 +30,7 @@ export interface RemoteEvaluation {
  * says one of them may have changed. Coalesced: one request in flight, and one more after it when
  * something changed meanwhile. A failed request is retried with core's backoff, a refused key
  * (fatal) only with the next change. Loaded on demand, only by pages whose view has such flags;
- * what it uses of core comes in `kit`.
+ * what it shares with the entry comes in `kit`.
  */
 export function remoteEvaluation(o: Resolved, kit: Kit, cacheKey: string, client: RemoteHooks): RemoteEvaluation {
   /** What the last request was for: context version, newest change, keys. */

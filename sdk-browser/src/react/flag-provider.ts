@@ -1,3 +1,4 @@
+import type { AnyFlags } from '@switchboard/core';
 import { createContext, createElement, type ReactNode, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { type Client, createClient } from '../create-client.ts';
 import type { ClientOptions } from '../options.ts';
@@ -5,8 +6,9 @@ import { type Bootstrap, bootstrapClient } from './bootstrap-client.ts';
 
 const FlagContext = createContext<Client | null>(null);
 
-export type FlagProviderProps = { children?: ReactNode } & (
-  | { client: Client; options?: undefined; bootstrap?: undefined }
+/** `F`: the `Flags` map of a typed client (`createClient<Flags>()`), which the provider takes as it is. */
+export type FlagProviderProps<F = AnyFlags> = { children?: ReactNode } & (
+  | { client: Client<F>; options?: undefined; bootstrap?: undefined }
   | {
       /** Read once, when the client is made (in the browser, after the first render). */
       options: ClientOptions;
@@ -30,7 +32,9 @@ const useClientEffect = typeof document === 'undefined' ? useEffect : useLayoutE
  * no client (no stream, timer or request, nothing kept) and, like the browser's first render, reads
  * the flags from `bootstrap`. It is closed when the provider unmounts.
  */
-export function FlagProvider({ client, options, bootstrap, children }: FlagProviderProps) {
+export function FlagProvider<F = AnyFlags>({ client: typed, options, bootstrap, children }: FlagProviderProps<F>) {
+  // The hooks read any key: `createFlagHooks<Flags>()` types them, not the provider.
+  const client = typed as Client | undefined;
   const boot = bootstrap ?? options?.bootstrap;
   // biome-ignore lint/correctness/useExhaustiveDependencies: options are read once, as the client's are
   const standIn = useMemo(() => bootstrapClient(boot, options?.operators), [boot]);

@@ -1,7 +1,7 @@
-import type { EvaluationResult, VariantResult } from '@switchboard/core';
+import type { AnyFlags, EvaluationResult, FlagKey, PayloadOf, VariantNameOf, VariantResult } from '@switchboard/core';
 import { DISABLED_VARIANT } from '@switchboard/core/browser';
 import { useCallback, useEffect, useSyncExternalStore } from 'react';
-import type { ClientStatus } from '../create-client.ts';
+import type { Client, ClientStatus, Variant } from '../create-client.ts';
 import { useFlagsClient } from './flag-provider.ts';
 import { flagStore } from './flag-store.ts';
 
@@ -62,3 +62,26 @@ export function useFlagsStatus(): ClientStatus {
   const subscribe = useCallback((listener: () => void) => store.subscribe(null, listener), [store]);
   return useSyncExternalStore(subscribe, client.status, client.status);
 }
+
+/** The hooks typed by a `Flags` map, as `createClient<Flags>()` types the client. */
+export interface FlagHooks<F = AnyFlags> {
+  /** Whether the flag is on; re-renders only when that answer changes. */
+  useFlag(key: FlagKey<F>, fallback?: boolean): boolean;
+  /** The flag's variant, its name and parsed payload typed from `Flags`; re-renders only when it changes. */
+  useVariant<K extends FlagKey<F>>(key: K): Variant<VariantNameOf<F, K> & string, PayloadOf<F, K>>;
+  /** `{ ready, stale, error }`, re-rendering when one of them changes. */
+  useFlagsStatus(): ClientStatus;
+  /** The client of the nearest FlagProvider, typed. */
+  useFlagsClient(): Client<F>;
+}
+
+/**
+ * The hooks above typed by a `Flags` map (what `switchboard types` generates), so that a misspelled
+ * key is a compile error and variant names and payloads are typed. The same functions at run time:
+ * make them once, at module level, and import them where `useFlag` would be.
+ *
+ * ```ts
+ * export const { useFlag, useVariant, useFlagsStatus, useFlagsClient } = createFlagHooks<Flags>();
+ * ```
+ */
+export const createFlagHooks = <F = AnyFlags>(): FlagHooks<F> => ({ useFlag, useVariant, useFlagsStatus, useFlagsClient }) as never;

@@ -1,3 +1,3 @@
 export type { Bootstrap } from './bootstrap-client.ts';
 export { FlagProvider, type FlagProviderProps, useFlagsClient } from './flag-provider.ts';
-export { type ParsedVariant, useFlag, useFlagsStatus, useVariant } from './hooks.ts';
+export { createFlagHooks, type FlagHooks, type ParsedVariant, useFlag, useFlagsStatus, useVariant } from './hooks.ts';

@@ -31,8 +31,11 @@ ${nodeProgram("const { createClient } = require('@switchboard/sdk-node');", "req
 
 /** Every subpath of the three packages, used in ways that exercise their declared types. */
 export const CONSUMER_TS = `import { compileSnapshot, evaluate, type Snapshot } from '@switchboard/core';
+import { evaluateWire, parseSnapshot, wireView } from '@switchboard/core/browser';
 import { cidrMatcher } from '@switchboard/core/cidr';
+import { type OfrepContext, toOfrepContext } from '@switchboard/core/ofrep';
 import { allOperators } from '@switchboard/core/operators';
+import { backoffDelay, retryPolicyFor } from '@switchboard/core/protocol-rules';
 import { regexMatcher } from '@switchboard/core/regex';
 import { semverMatcher } from '@switchboard/core/semver';
 import { importUnleash } from '@switchboard/core/unleash';
@@ -40,7 +43,7 @@ import { validateSnapshot } from '@switchboard/core/validation';
 import { validateWirePatch } from '@switchboard/core/wire-validation';
 import { type ClientOptions as BrowserOptions, createClient as createBrowserClient } from '@switchboard/sdk-browser';
 import { SwitchboardProvider as WebProvider } from '@switchboard/sdk-browser/openfeature';
-import { FlagProvider, useFlag, useVariant } from '@switchboard/sdk-browser/react';
+import { createFlagHooks, FlagProvider, useFlag, useVariant } from '@switchboard/sdk-browser/react';
 import { TestFlagProvider } from '@switchboard/sdk-browser/react/testing';
 import { regex } from '@switchboard/sdk-browser/regex';
 import { getBrowserBootstrap } from '@switchboard/sdk-browser/server';
@@ -62,7 +65,14 @@ const bootstrapping: Promise<{ results: unknown[] }> = getBrowserBootstrap({ url
 const snapshot: Snapshot = { environment: 'production', revision: 1, flags: [], segments: [] };
 const compiled = compileSnapshot(snapshot, { regex: regexMatcher, semver: semverMatcher, cidr: cidrMatcher });
 const enabled: boolean = evaluate(compiled, '${FLAG}', { userId: 'u-1' }).enabled;
-export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, double, bootstrapping, TestFlagProvider, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length, validateWirePatch({}).length];
+const parsed = parseSnapshot(snapshot);
+const inBrowser: boolean = parsed !== null && evaluateWire(wireView(parsed), '${FLAG}', {}).enabled;
+const ofrep: OfrepContext = toOfrepContext({ userId: 'u-1' });
+const retry: number = retryPolicyFor(503) === 'retry' ? backoffDelay(0) : 0;
+const typed = createFlagHooks<{ '${FLAG}': boolean; banner: { variant: 'a' | 'b'; payload: { title: string } } }>();
+const typedHook: (key: '${FLAG}' | 'banner', fallback?: boolean) => boolean = typed.useFlag;
+const title: (() => string | undefined) = () => typed.useVariant('banner').payload?.title;
+export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, double, bootstrapping, TestFlagProvider, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length, validateWirePatch({}).length, inBrowser, ofrep, retry, typedHook, title];
 `;
 
 /** The CommonJS side of sdk-node's types (\`.d.cts\`), checked under NodeNext. */
