@@ -11,6 +11,7 @@ export default defineConfig({
     validation: 'src/validation.ts',
     'wire-validation': 'src/wire-validation.ts',
     unleash: 'src/unleash/index.ts',
+    stats: 'src/stats.ts',
   },
   format: ['esm', 'cjs'],
   platform: 'neutral',
