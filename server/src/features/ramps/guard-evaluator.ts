@@ -16,13 +16,16 @@ import type { RampRow } from './store.ts';
  * rollout percentage, everyone who reaches the rule must be in its rollout draw, so a metric guard
  * needs a rule without conditions or segments (checked when the plan is made).
  *
- * The allocation of each minute is the rule's percentage in force (from the flag's config versions),
- * weighted by time within minutes where it changed. Events are counted in the minute the server
- * received them, so just after a step the weighting is off by the SDKs' report delay (a second to a
- * minute): that matters only for holds of a few minutes, and the smallest effect gives a margin.
- * The window starts when the plan was (last) started and ends now, or when the plan ended; the
- * minute of the start is weighted from the start on (events reported in it before the start count
- * as control: a small bias towards the new result, which a guard's smallest effect absorbs).
+ * The allocation of each minute is the rule's percentage in force (from the flag's config versions).
+ * Events are counted in the minute of the usage report that carried them, which may be up to the
+ * SDKs' report interval (a minute by default) after they happened, and traffic need not be even
+ * within a minute. So in a minute where the percentage changed, or the minute before it did, the
+ * share is not known exactly: the guard takes, of the shares in force over that span, the one that
+ * makes the new result look least harmful (the highest when lower is better: the most treatment
+ * events are expected). The test stays valid (it can only err towards no harm there) and loses a
+ * little power around each step; when higher is better and the plan starts from 0%, the first
+ * minutes say nothing. The window starts with the minute the plan was (last) started in and ends
+ * now, or when the plan ended.
  */
 
 const MINUTE = 60_000;
@@ -51,25 +54,34 @@ export function shareOf(version: Pick<ConfigVersion, 'enabled' | 'config'>, rule
 }
 
 /**
- * The time-weighted share over [from, to) given the versions (oldest first, the first in force at
- * or before `from`). Before the first version the rule did not exist: share 0.
+ * The shares in force at any time in [from, to), as [lowest, highest] (the versions oldest first, the
+ * first in force at or before `from`). Before the first version the rule did not exist: share 0.
  */
-export function shareOver(changes: ReadonlyArray<{ at: number; share: number }>, from: number, to: number): number {
-  if (to <= from) return 0;
-  let total = 0;
+export function shareRange(changes: ReadonlyArray<{ at: number; share: number }>, from: number, to: number): [number, number] {
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  if (!(changes[0] && changes[0].at <= from)) {
+    low = 0;
+    high = 0;
+  }
   for (let i = 0; i < changes.length; i++) {
     const c = changes[i];
     if (!c) continue;
-    const start = Math.max(from, c.at);
-    const end = Math.min(to, changes[i + 1]?.at ?? Number.POSITIVE_INFINITY);
-    if (end > start) total += c.share * (end - start);
+    const end = changes[i + 1]?.at ?? Number.POSITIVE_INFINITY;
+    if (c.at < to && end > from) {
+      low = Math.min(low, c.share);
+      high = Math.max(high, c.share);
+    }
   }
-  return total / (to - from);
+  return Number.isFinite(low) ? [low, high] : [0, 0];
 }
+
+/** How late a minute's events may have happened before it: the SDKs' default report interval. */
+const REPORT_DELAY_MS = 60_000;
 
 export interface GuardPoint {
   minute: string;
-  /** Share of the traffic reaching the rule that had the new result (time-weighted). */
+  /** Share of the traffic reaching the rule that had the new result (the guard's conservative pick). */
   share: number;
   treatment: number;
   control: number;
@@ -147,8 +159,9 @@ export async function evaluateMetricGuard(db: Database, row: RampRow, guard: Met
   const series: GuardPoint[] = [];
   const counts: GroupCounts[] = [];
   for (const [m, point] of [...byMinute].sort((a, b) => a[0] - b[0])) {
-    const from = Math.max(m, started.getTime());
-    const share = shareOver(changes, from, Math.min(m + MINUTE, Math.max(until.getTime(), from + 1)));
+    const [low, high] = shareRange(changes, m - REPORT_DELAY_MS, m + MINUTE);
+    // Where the share changed, the one that makes the new result look least harmful.
+    const share = guard.direction === 'lower_is_better' ? high : low;
     series.push({ minute: new Date(m).toISOString(), share, ...point });
     counts.push({ share, ...point });
   }
