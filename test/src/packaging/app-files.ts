@@ -35,6 +35,7 @@ import { cidrMatcher } from '@switchboard/core/cidr';
 import { allOperators } from '@switchboard/core/operators';
 import { regexMatcher } from '@switchboard/core/regex';
 import { semverMatcher } from '@switchboard/core/semver';
+import { guardTest } from '@switchboard/core/stats';
 import { importUnleash } from '@switchboard/core/unleash';
 import { validateSnapshot } from '@switchboard/core/validation';
 import { validateWirePatch } from '@switchboard/core/wire-validation';
@@ -62,7 +63,7 @@ const bootstrapping: Promise<{ results: unknown[] }> = getBrowserBootstrap({ url
 const snapshot: Snapshot = { environment: 'production', revision: 1, flags: [], segments: [] };
 const compiled = compileSnapshot(snapshot, { regex: regexMatcher, semver: semverMatcher, cidr: cidrMatcher });
 const enabled: boolean = evaluate(compiled, '${FLAG}', { userId: 'u-1' }).enabled;
-export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, double, bootstrapping, TestFlagProvider, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length, validateWirePatch({}).length];
+export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, double, bootstrapping, TestFlagProvider, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length, validateWirePatch({}).length, guardTest([], { direction: 'lower_is_better', minEffect: 0.1 }).decision];
 `;
 
 /** The CommonJS side of sdk-node's types (\`.d.cts\`), checked under NodeNext. */
