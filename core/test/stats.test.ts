@@ -145,4 +145,14 @@ describe('guardTest under continuous monitoring (simulated)', () => {
     );
     expect(caught.length).toBeGreaterThanOrEqual(475);
   });
+
+  it('catches it on a small step too (10% of traffic), with more events', () => {
+    const caught: number[] = [];
+    for (let run = 0; run < 500; run++) {
+      const r = simulate(300_001 + run, 0.1, 0.01, 0.02, 4000, { direction: 'lower_is_better', minEffect: 0.1 });
+      if (r.events !== null) caught.push(r.events);
+    }
+    console.log(`2x error rate at 10%: caught in ${caught.length} of 500 runs; median ${median(caught)} error events to catch it`);
+    expect(caught.length).toBeGreaterThanOrEqual(475);
+  });
 });
