@@ -261,7 +261,13 @@ export async function receiveSignal(deps: ChangeDeps, actor: Actor, id: string, 
  * step that cannot apply (its rule was deleted, say) pauses the plan with the reason, rather than
  * failing again on every pass.
  */
-export async function advanceDueRamps(deps: ChangeDeps, actor: Actor, now: Date): Promise<number> {
+export async function advanceDueRamps(
+  deps: ChangeDeps,
+  actor: Actor,
+  now: Date,
+  /** Runs before each step in its transaction; true when it settled the plan instead (a guard tripped). */
+  beforeStep?: (c: ChangeTx, row: RampRow, now: Date) => Promise<boolean>,
+): Promise<number> {
   let advanced = 0;
   for (;;) {
     let claimed: string | undefined;
@@ -273,6 +279,7 @@ export async function advanceDueRamps(deps: ChangeDeps, actor: Actor, now: Date)
         // A disabled or demoted author's plan pauses with the reason; someone who may resumes it.
         const refused = await whyAuthorMayNotAct(c.tx, row.authorRef, now);
         if (refused) throw new ForbiddenError(`Not applied: ${refused}`);
+        if (await beforeStep?.(c, row, now)) return true;
         const after = await enterStep(c, row, row.currentStep + 1, now);
         await c.audit({
           action: after.state === RampState.Completed ? 'ramp.completed' : 'ramp.advanced',
