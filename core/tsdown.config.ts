@@ -14,6 +14,7 @@ export default defineConfig({
     browser: 'src/browser.ts',
     'protocol-rules': 'src/protocol-rules.ts',
     ofrep: 'src/ofrep.ts',
+    stats: 'src/stats.ts',
   },
   format: ['esm', 'cjs'],
   platform: 'neutral',

@@ -383,6 +383,7 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
     // ramps: each row gets a flag of its own with a rule to ramp
     { method: 'GET', route: '/ramps', access: 'viewer', prepare: async () => ({ path: '/ramps' }) },
     { method: 'GET', route: '/ramps/{id}', access: 'viewer', prepare: async () => ({ path: `/ramps/${await newRamp()}` }) },
+    { method: 'GET', route: '/ramps/{id}/guard', access: 'viewer', prepare: async () => ({ path: `/ramps/${await newRamp()}/guard` }) },
     {
       method: 'POST',
       route: '/ramps',

@@ -58,6 +58,25 @@ describe('CLI without a server', () => {
       ['ramps', 'start', 'k', '-e', 'production', '--rule', 'r', '--steps', '5:soon'],
       ['ramps', 'start', 'k', '-e', 'production', '--rule', 'r', '--steps', '5:60', '--guard', 'errors:gte:1:pause'],
       ['ramps', 'abort', 'id', '--to', 'somewhere'],
+      ['ramps', 'start', 'k', '-e', 'production', '--rule', 'r', '--steps', '5:60', '--guard-metric', 'errors', '--direction', 'sideways'],
+      ['ramps', 'start', 'k', '-e', 'production', '--rule', 'r', '--steps', '5:60', '--action', 'rollback'],
+      [
+        'ramps',
+        'start',
+        'k',
+        '-e',
+        'production',
+        '--rule',
+        'r',
+        '--steps',
+        '5:60',
+        '--guard-metric',
+        'e',
+        '--direction',
+        'lower',
+        '--min-effect',
+        'none',
+      ],
       ['schedule', 'k', '-e', 'production', '--at', '2030-01-01T10:00', '--enable'],
       ['schedule', 'k', '-e', 'production', '--at', '2030-01-01T10:00Z'],
       ['schedule', 'k', '-e', 'production', '--at', '2030-01-01T10:00Z', '--enable', '--disable'],
@@ -429,6 +448,42 @@ describe.skipIf(!DATABASE_URL)('CLI against a real server', () => {
     expect(JSON.parse(aborted.stdout).state).toBe('aborted');
     expect((await config('new-checkout', 'production')).rules[1].rollout.percentage).toBe(40);
     expect((await cli('ramps', 'abort', '00000000-0000-4000-8000-000000000000')).stderr).toContain('(NOT_FOUND)');
+
+    // A metric guard: the server compares the tracked event with and without the rule's result.
+    const guarded = await cli(
+      ...['ramps', 'start', 'new-checkout', '-e', 'production', '--rule', 'everyone', '--steps', '50:1h'],
+      ...['--guard-metric', 'errors', '--direction', 'lower', '--min-effect', '0.2', '--action', 'rollback', '--json'],
+    );
+    expect(guarded.code).toBe(0);
+    const plan = JSON.parse(guarded.stdout);
+    expect(plan.guard).toEqual({ kind: 'metric', metric: 'errors', direction: 'lower_is_better', minEffect: 0.2, action: 'rollback' });
+    const shown = await cli('ramps', 'guard', plan.id);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('  guard: rollback when errors is higher by more than 20.0% than without the rule\n');
+    expect(shown.stdout).toContain('  errors: no_data; estimate unbounded, 95% interval none yet\n');
+    expect(JSON.parse((await cli('ramps', 'guard', plan.id, '--json')).stdout).metrics[0]).toMatchObject({
+      decision: 'no_data',
+      series: [],
+    });
+    // The beta rule has conditions: its not-rolled-out bucket is not what falls through it.
+    const refused = await cli(
+      'ramps',
+      'start',
+      'new-checkout',
+      '-e',
+      'production',
+      '--rule',
+      'beta',
+      '--steps',
+      '50:1h',
+      '--guard-metric',
+      'errors',
+      '--direction',
+      'lower',
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('(VALIDATION_FAILED)');
+    expect(JSON.parse((await cli('ramps', 'abort', plan.id, '--json')).stdout).state).toBe('aborted');
   });
 
   it('schedules changes, lists and cancels them; a due one is applied', async () => {

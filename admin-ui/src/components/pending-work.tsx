@@ -6,6 +6,8 @@ import { useActivity } from '../live.ts';
 import { Link } from '../router.tsx';
 import type { Permission } from '../session.tsx';
 import type { Rule } from '../types.ts';
+import { GuardSummary, type RampGuard } from './guard-metrics.tsx';
+import { RampForm } from './ramp-form.tsx';
 import { Banner, Button, ConfirmDialog, Field, useToast } from './ui.tsx';
 
 /**
@@ -23,7 +25,7 @@ interface Ramp {
   currentStep: number;
   nextStepAt: string | null;
   reason: string | null;
-  guard: { metric: string; comparator: string; threshold: number; action: string } | null;
+  guard: RampGuard | null;
 }
 
 interface Schedule {
@@ -174,12 +176,7 @@ export function PendingWork({
                 : ''}
               {r.state === 'paused' ? ` Paused${r.reason ? `: ${r.reason}` : ''}.` : ''}
             </p>
-            {r.guard ? (
-              <p className="small">
-                Guard: {r.guard.action === 'rollback' ? 'roll back' : 'pause'} when {r.guard.metric} is{' '}
-                {r.guard.comparator === 'gt' ? 'above' : 'below'} {formatNumber(r.guard.threshold)}.
-              </p>
-            ) : null}
+            {r.guard ? <GuardSummary guard={r.guard} /> : null}
             <p className="small">Editing this rule’s percentage now is overridden at the next step; pause the ramp first.</p>
             <div className="row gap-small">
               {RAMP_ACTIONS.filter((a) => a.state === r.state).map((a) => (
@@ -251,12 +248,6 @@ export function PendingWork({
   );
 }
 
-const PRESETS = [
-  { label: 'Standard: 10% → 25% → 50% → 100%', steps: '10, 25, 50, 100' },
-  { label: 'Gentle: 1% → 5% → 10% → 25% → 50% → 100%', steps: '1, 5, 10, 25, 50, 100' },
-  { label: 'Quick: 50% → 100%', steps: '50, 100' },
-] as const;
-
 /** A datetime-local value (the viewer's zone) as ISO UTC; null when it is not a time. */
 function localToIso(value: string): string | null {
   const d = new Date(value);
@@ -288,17 +279,9 @@ export function PlanChange({
   const [what, setWhat] = useState('on');
   const [pct, setPct] = useState('25');
   const [when, setWhen] = useState('');
-  const [rampRule, setRampRule] = useState('');
-  const [steps, setSteps] = useState<string>(PRESETS[0].steps);
-  const [hold, setHold] = useState('60');
-  const [unit, setUnit] = useState<'minutes' | 'hours'>('minutes');
-  const [guarded, setGuarded] = useState(false);
-  const [guard, setGuard] = useState({ metric: 'error_rate', comparator: 'gt', threshold: '0.05', action: 'pause' });
-  const [startNow, setStartNow] = useState(true);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const whenIso = localToIso(when);
-  const chosenRule = rampRule || ruled[0]?.rule.id || '';
 
   const run = async (key: string, act: () => Promise<string>) => {
     setBusy(key);
@@ -326,31 +309,6 @@ export function PlanChange({
       }
       await api.post(`/flags/${seg(flagKey)}/environments/${seg(env)}/schedule`, { at: whenIso, patch });
       return `Scheduled for ${bothZones(whenIso)}`;
-    });
-
-  const ramp = () =>
-    run('ramp', async () => {
-      const percentages = steps
-        .split(/[,\s→]+/)
-        .map((s) => s.replace('%', '').trim())
-        .filter(Boolean)
-        .map(Number);
-      if (percentages.length === 0 || percentages.some((p) => !Number.isFinite(p)))
-        throw new Error('Steps are percentages, e.g. 10, 25, 50, 100');
-      const holdSeconds = Math.round(Number(hold) * (unit === 'hours' ? 3600 : 60));
-      if (!(holdSeconds >= 0)) throw new Error('The hold time is a number of minutes or hours');
-      const body: Record<string, unknown> = {
-        flag: flagKey,
-        environment: env,
-        ruleId: chosenRule,
-        steps: percentages.map((percentage) => ({ percentage, holdSeconds })),
-      };
-      if (guarded) {
-        body.guard = { metric: guard.metric, comparator: guard.comparator, threshold: Number(guard.threshold), action: guard.action };
-      }
-      const created = await api.post<{ id: string }>('/ramps', body);
-      if (startNow) await api.post(`/ramps/${seg(created.id)}/start`);
-      return startNow ? 'Ramp started' : 'Ramp planned; start it when you are ready';
     });
 
   if (!perm.allowed) return null;
@@ -396,101 +354,7 @@ export function PlanChange({
       {ruled.length > 0 ? (
         <details>
           <summary>Ramp up a rule in {envName}</summary>
-          <div className="plan-form">
-            <Field label="Rule to ramp">
-              {(p) => (
-                <select {...p} className="input" value={chosenRule} onChange={(e) => setRampRule(e.target.value)}>
-                  {ruled.map(({ rule, i }) => (
-                    <option key={rule.id} value={rule.id}>
-                      Rule {i + 1}
-                      {rule.description ? ` (${rule.description})` : ''}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            <Field label="Preset">
-              {(p) => (
-                <select {...p} className="input" value={steps} onChange={(e) => setSteps(e.target.value)}>
-                  {PRESETS.map((x) => (
-                    <option key={x.label} value={x.steps}>
-                      {x.label}
-                    </option>
-                  ))}
-                  {PRESETS.some((x) => x.steps === steps) ? null : <option value={steps}>Your own steps</option>}
-                </select>
-              )}
-            </Field>
-            <Field label="Steps (%)" hint="Going up only, e.g. 10, 25, 50, 100">
-              {(p) => <input {...p} className="input mono" value={steps} onChange={(e) => setSteps(e.target.value)} />}
-            </Field>
-            <Field label="Hold each step for">
-              {(p) => <input {...p} className="input" inputMode="decimal" value={hold} onChange={(e) => setHold(e.target.value)} />}
-            </Field>
-            <Field label="Hold unit">
-              {(p) => (
-                <select {...p} className="input" value={unit} onChange={(e) => setUnit(e.target.value as 'minutes' | 'hours')}>
-                  <option value="minutes">minutes</option>
-                  <option value="hours">hours</option>
-                </select>
-              )}
-            </Field>
-            <label className="check">
-              <input type="checkbox" checked={guarded} onChange={(e) => setGuarded(e.target.checked)} /> Guard it with a reported metric
-            </label>
-            {guarded ? (
-              <div className="plan-form">
-                <Field label="Metric">
-                  {(p) => (
-                    <input
-                      {...p}
-                      className="input mono"
-                      value={guard.metric}
-                      onChange={(e) => setGuard({ ...guard, metric: e.target.value })}
-                    />
-                  )}
-                </Field>
-                <Field label="When the metric is">
-                  {(p) => (
-                    <select
-                      {...p}
-                      className="input"
-                      value={guard.comparator}
-                      onChange={(e) => setGuard({ ...guard, comparator: e.target.value })}
-                    >
-                      <option value="gt">above</option>
-                      <option value="lt">below</option>
-                    </select>
-                  )}
-                </Field>
-                <Field label="Threshold">
-                  {(p) => (
-                    <input
-                      {...p}
-                      className="input"
-                      inputMode="decimal"
-                      value={guard.threshold}
-                      onChange={(e) => setGuard({ ...guard, threshold: e.target.value })}
-                    />
-                  )}
-                </Field>
-                <Field label="Then">
-                  {(p) => (
-                    <select {...p} className="input" value={guard.action} onChange={(e) => setGuard({ ...guard, action: e.target.value })}>
-                      <option value="pause">pause the ramp</option>
-                      <option value="rollback">roll back to before the ramp</option>
-                    </select>
-                  )}
-                </Field>
-              </div>
-            ) : null}
-            <label className="check">
-              <input type="checkbox" checked={startNow} onChange={(e) => setStartNow(e.target.checked)} /> Start now
-            </label>
-            <Button variant="primary" busy={busy === 'ramp'} onClick={() => void ramp()}>
-              Create ramp
-            </Button>
-          </div>
+          <RampForm flagKey={flagKey} env={env} rules={ruled} busy={busy === 'ramp'} run={(act) => void run('ramp', act)} />
         </details>
       ) : null}
       {error ? (

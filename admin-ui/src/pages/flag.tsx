@@ -4,6 +4,7 @@ import { BrowserEvaluationNote } from '../components/browser-evaluation.tsx';
 import { ChangeList } from '../components/changes.tsx';
 import type { AttributeHints } from '../components/conditions.tsx';
 import { CopyVariants } from '../components/copy-variants.tsx';
+import { GuardMetrics } from '../components/guard-metrics.tsx';
 import { PendingWork } from '../components/pending-work.tsx';
 import { DependenciesEditor, RulesEditor } from '../components/rules.tsx';
 import {
@@ -329,6 +330,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
     <div className="targeting">
       <ReadOnlyNotice reason={perm.reason} id={readOnlyId} />
       <PendingWork flagKey={flag.key} env={env.key} envName={env.name} rules={current.rules} perm={editPerm} />
+      <GuardMetrics flagKey={flag.key} env={env.key} />
       {archived ? (
         <Banner tone="warning" title="This flag is archived">
           <p>SDKs no longer receive it. Restore it in Settings to change it.</p>

@@ -86,11 +86,36 @@ export interface RampStep {
   holdSeconds: number;
 }
 
-export interface RampGuard {
+export interface ThresholdGuard {
+  kind?: 'threshold';
   metric: string;
   comparator: 'gt' | 'lt';
   threshold: number;
   action: 'pause' | 'rollback';
+}
+
+export interface MetricGuard {
+  kind: 'metric';
+  metric: string;
+  direction: 'lower_is_better' | 'higher_is_better';
+  minEffect: number;
+  action: 'pause' | 'rollback';
+}
+
+export type RampGuard = ThresholdGuard | MetricGuard;
+
+export interface GuardMetricView {
+  metric: string;
+  direction: string;
+  minEffect: number;
+  alpha: number;
+  since: string | null;
+  decision: 'harm' | 'no_harm' | 'no_data';
+  estimate: number | null;
+  interval: { lower: number | null; upper: number | null } | null;
+  treatmentEvents: number;
+  controlEvents: number;
+  series: Array<{ minute: string; share: number; treatment: number; control: number }>;
 }
 
 export interface RampView {

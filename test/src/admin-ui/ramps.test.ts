@@ -132,9 +132,12 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     const planned = page.getByRole('region', { name: 'Planned changes in Production' });
     await planned.getByText('Ramp up a rule in Production').click();
     await planned.getByLabel('Preset').selectOption({ label: 'Quick: 50% → 100%' });
-    await planned.getByLabel('Hold each step for').fill('2');
-    await planned.getByLabel('Hold unit').selectOption('hours');
-    await planned.getByLabel('Guard it with a reported metric').check();
+    // Each step has its own hold time.
+    await planned.getByLabel('Step 1 hold', { exact: true }).fill('2');
+    await planned.getByLabel('Step 1 hold unit').selectOption('hours');
+    await planned.getByLabel('Step 2 hold', { exact: true }).fill('2');
+    await planned.getByLabel('Step 2 hold unit').selectOption('hours');
+    await planned.getByLabel('Guard', { exact: true }).selectOption('threshold');
     await planned.getByLabel('Threshold').fill('0.02');
     await expectAccessible(page, 'flag page with the ramp form open');
     await planned.getByRole('button', { name: 'Create ramp' }).click();

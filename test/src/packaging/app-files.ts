@@ -38,6 +38,7 @@ import { allOperators } from '@switchboard/core/operators';
 import { backoffDelay, retryPolicyFor } from '@switchboard/core/protocol-rules';
 import { regexMatcher } from '@switchboard/core/regex';
 import { semverMatcher } from '@switchboard/core/semver';
+import { guardTest } from '@switchboard/core/stats';
 import { importUnleash } from '@switchboard/core/unleash';
 import { validateSnapshot } from '@switchboard/core/validation';
 import { validateWirePatch } from '@switchboard/core/wire-validation';
@@ -72,7 +73,7 @@ const retry: number = retryPolicyFor(503) === 'retry' ? backoffDelay(0) : 0;
 const typed = createFlagHooks<{ '${FLAG}': boolean; banner: { variant: 'a' | 'b'; payload: { title: string } } }>();
 const typedHook: (key: '${FLAG}' | 'banner', fallback?: boolean) => boolean = typed.useFlag;
 const title: (() => string | undefined) = () => typed.useVariant('banner').payload?.title;
-export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, double, bootstrapping, TestFlagProvider, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length, validateWirePatch({}).length, inBrowser, ofrep, retry, typedHook, title];
+export const used = [on, matched, provider.metadata.name, web.metadata.name, FlagProvider, hook, double, bootstrapping, TestFlagProvider, useVariant, enabled, allOperators, importUnleash, validateSnapshot(snapshot).length, validateWirePatch({}).length, inBrowser, ofrep, retry, typedHook, title, guardTest([], { direction: 'lower_is_better', minEffect: 0.1 }).decision];
 `;
 
 /** The CommonJS side of sdk-node's types (\`.d.cts\`), checked under NodeNext. */

@@ -8,7 +8,7 @@ export { flagEnvironments, type StoredFlagConfig } from './flag-environments.ts'
 export { flagMetrics } from './flag-metrics.ts';
 export { flagUsage } from './flag-usage.ts';
 export { flags } from './flags.ts';
-export { type RampGuard, type RampStep, rampPlans } from './ramp-plans.ts';
+export { type MetricGuard, type RampGuard, type RampStep, rampPlans, type ThresholdGuard } from './ramp-plans.ts';
 export { type ScheduledPatch, scheduledChanges } from './scheduled-changes.ts';
 export { sdkKeys } from './sdk-keys.ts';
 export { segments } from './segments.ts';

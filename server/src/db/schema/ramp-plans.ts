@@ -7,13 +7,30 @@ export interface RampStep {
 }
 
 /** A metric experiment tooling reports; past the threshold the plan pauses or rolls back by itself. */
-export interface RampGuard {
+export interface ThresholdGuard {
+  /** Absent on plans from before metric guards: a threshold guard. */
+  kind?: 'threshold';
   metric: string;
   /** The plan trips when a signal's value is above (`gt`) or below (`lt`) this. */
   threshold: number;
   comparator: 'gt' | 'lt';
   action: 'pause' | 'rollback';
 }
+
+/**
+ * An event the SDKs `track()`: while the plan runs, the server compares the event rate of those
+ * served the rule's result with those who fell through it (features/ramps/guard-evaluator.ts).
+ */
+export interface MetricGuard {
+  kind: 'metric';
+  metric: string;
+  direction: 'lower_is_better' | 'higher_is_better';
+  /** The smallest relative change that matters (0.1: 10% more errors, or 10% fewer conversions). */
+  minEffect: number;
+  action: 'pause' | 'rollback';
+}
+
+export type RampGuard = ThresholdGuard | MetricGuard;
 
 /** A staged rollout of one rule's percentage: 1% -> 5% -> 25% ..., each step a normal versioned change. */
 export const rampPlans = pgTable(

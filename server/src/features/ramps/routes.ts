@@ -4,7 +4,8 @@ import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, pageOf } from '..
 import { errorResponses } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
-import { AbortBody, CreateRampBody, RampParams, RampQuery, RampView, SignalBody } from './schemas.ts';
+import { rampGuardView } from './guard-checks.ts';
+import { AbortBody, CreateRampBody, GuardView, RampParams, RampQuery, RampView, SignalBody } from './schemas.ts';
 import { abortRamp, createRamp, getRamp, pauseRamp, rampView, receiveSignal, resumeRamp, startRamp } from './service.ts';
 import { listRamps } from './store.ts';
 
@@ -34,6 +35,11 @@ export const rampRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/ramps/:id',
     { config: { role: 'viewer' }, schema: { tags, params: RampParams, response: { 200: RampView, ...errorResponses } } },
     async (request) => getRamp(deps, request.params.id),
+  );
+  app.get(
+    '/ramps/:id/guard',
+    { config: { role: 'viewer' }, schema: { tags, params: RampParams, response: { 200: GuardView, ...errorResponses } } },
+    async (request) => rampGuardView(deps, request.params.id, new Date()),
   );
   app.post(
     '/ramps',

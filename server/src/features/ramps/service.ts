@@ -1,11 +1,12 @@
 import type { Rollout, Rule } from '@switchboard/core';
-import type { RampGuard, RampStep } from '../../db/schema/index.ts';
+import type { RampGuard, RampStep, ThresholdGuard } from '../../db/schema/index.ts';
 import { type Actor, actorRef } from '../../domain/actor.ts';
 import { whyAuthorMayNotAct } from '../../domain/author-check.ts';
 import { type ChangeDeps, type ChangeTx, lockEnvironment, runChange } from '../../domain/changes.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { patchFlagEnvironment } from '../flags/service.ts';
 import { findFlagEnvironment } from '../flags/store.ts';
+import { checkMetricGuardRule } from './guard-evaluator.ts';
 import { claimDueRamps, findRamp, insertRamp, liveRampOnRule, lockRamp, type RampRow, updateRamp } from './store.ts';
 
 /**
@@ -53,7 +54,7 @@ async function ruleOf(c: ChangeTx, flag: string, environment: string, ruleId: st
 }
 
 /** Sets the rule's rollout percentage (null removes the rollout) as a normal change of the flag. */
-async function setPercentage(c: ChangeTx, row: RampRow, percentage: number | null, action: string): Promise<void> {
+export async function setPercentage(c: ChangeTx, row: RampRow, percentage: number | null, action: string): Promise<void> {
   const fe = await findFlagEnvironment(c.tx, row.flagKey, row.environmentKey);
   if (!fe) throw new NotFoundError(`Flag ${row.flagKey} in ${row.environmentKey}`);
   let found = false;
@@ -96,7 +97,8 @@ export async function createRamp(deps: ChangeDeps, actor: Actor, input: RampInpu
     validateSteps(input.steps);
     // One live plan per rule: the environment lock makes the check below hold until commit.
     await lockEnvironment(c.tx, input.environment);
-    await ruleOf(c, input.flag, input.environment, input.ruleId);
+    const rule = await ruleOf(c, input.flag, input.environment, input.ruleId);
+    if (input.guard?.kind === 'metric') checkMetricGuardRule(rule, input.guard);
     const live = await liveRampOnRule(c.tx, input.flag, input.environment, input.ruleId);
     if (live) throw new ConflictError(`Rule ${input.ruleId} already has a ${live.state} ramp (${live.id})`, { ramp: live.id });
     const row = await insertRamp(c.tx, {
@@ -217,7 +219,7 @@ export interface Signal {
   variant?: string | undefined;
 }
 
-function trips(guard: RampGuard, signal: Signal): boolean {
+function trips(guard: ThresholdGuard, signal: Signal): boolean {
   return guard.metric === signal.metric && (guard.comparator === 'gt' ? signal.value > guard.threshold : signal.value < guard.threshold);
 }
 
@@ -229,7 +231,8 @@ export async function receiveSignal(deps: ChangeDeps, actor: Actor, id: string, 
   return runChange(deps, actor, async (c) => {
     const row = await lockedRamp(c, id);
     const guard = row.guard;
-    if (!guard || (row.state !== RampState.Running && row.state !== RampState.Paused) || !trips(guard, signal)) {
+    // Metric guards watch tracked events themselves (guard-evaluator.ts); pushed signals trip thresholds.
+    if (!guard || guard.kind === 'metric' || (row.state !== RampState.Running && row.state !== RampState.Paused) || !trips(guard, signal)) {
       return { tripped: false, ramp: rampView(row) };
     }
     const reason = `guard: ${signal.metric} ${signal.value} ${guard.comparator === 'gt' ? '>' : '<'} ${guard.threshold}${signal.variant ? ` (variant ${signal.variant})` : ''}`;
@@ -258,7 +261,13 @@ export async function receiveSignal(deps: ChangeDeps, actor: Actor, id: string, 
  * step that cannot apply (its rule was deleted, say) pauses the plan with the reason, rather than
  * failing again on every pass.
  */
-export async function advanceDueRamps(deps: ChangeDeps, actor: Actor, now: Date): Promise<number> {
+export async function advanceDueRamps(
+  deps: ChangeDeps,
+  actor: Actor,
+  now: Date,
+  /** Runs before each step in its transaction; true when it settled the plan instead (a guard tripped). */
+  beforeStep?: (c: ChangeTx, row: RampRow, now: Date) => Promise<boolean>,
+): Promise<number> {
   let advanced = 0;
   for (;;) {
     let claimed: string | undefined;
@@ -270,6 +279,7 @@ export async function advanceDueRamps(deps: ChangeDeps, actor: Actor, now: Date)
         // A disabled or demoted author's plan pauses with the reason; someone who may resumes it.
         const refused = await whyAuthorMayNotAct(c.tx, row.authorRef, now);
         if (refused) throw new ForbiddenError(`Not applied: ${refused}`);
+        if (await beforeStep?.(c, row, now)) return true;
         const after = await enterStep(c, row, row.currentStep + 1, now);
         await c.audit({
           action: after.state === RampState.Completed ? 'ramp.completed' : 'ramp.advanced',

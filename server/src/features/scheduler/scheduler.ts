@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { changeDeps } from '../change-deps.ts';
+import { checkRampGuards, tripIfHarmed } from '../ramps/guard-checks.ts';
 import { advanceDueRamps } from '../ramps/service.ts';
 import { applyDueSchedules, schedulerActor } from '../schedules/service.ts';
 
@@ -15,7 +16,9 @@ export const schedulerPlugin: FastifyPluginAsync = async (app) => {
   const pass = async () => {
     const now = new Date();
     await applyDueSchedules(deps, now);
-    await advanceDueRamps(deps, schedulerActor(null), now);
+    // Metric guards on every pass while steps hold, and once more in each step's own transaction.
+    await checkRampGuards(deps, schedulerActor(null), now, (err) => app.log.warn({ err }, 'ramp guard check failed'));
+    await advanceDueRamps(deps, schedulerActor(null), now, tripIfHarmed);
   };
   const tick = () => {
     if (running || stopped) return;

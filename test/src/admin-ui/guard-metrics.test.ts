@@ -1,0 +1,129 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
+import { buildAdminUi, expectAccessible, logIn, SHOTS, shot } from './harness.ts';
+
+/**
+ * Guarded ramps on the flag page in Chromium: a ramp made with the per-step editor and a metric
+ * guard; usage reports with more errors for the new result; the guard rolls it back, and the page
+ * shows the metric per group over time with the estimate, interval and decision.
+ */
+
+const skip = !DATABASE_URL || !existsSync(CHROMIUM);
+const FLAG = 'new-search';
+
+describe.skipIf(skip)('admin UI: guarded ramps', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let cookie = '';
+  let serverKey = '';
+  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-guards-'));
+  const pageErrors: string[] = [];
+  const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
+  const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+    const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    return res.body;
+  };
+  const report = (treatment: number, control: number) =>
+    server.request('POST', '/api/sdk/metrics', {
+      token: serverKey,
+      body: {
+        flags: {},
+        metrics: [
+          { name: 'errors', flag: FLAG, enabled: true, variant: 'disabled', ruleId: 'main', count: treatment, sum: 0 },
+          { name: 'errors', flag: FLAG, enabled: false, variant: 'disabled', ruleId: null, count: control, sum: 0 },
+        ],
+      },
+    });
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    buildAdminUi(dist);
+    [server, browser] = await Promise.all([
+      startTestServer({ env: { ADMIN_UI_DIR: dist, SCHEDULER_INTERVAL_MS: '200', USAGE_FLUSH_MS: '200' } }),
+      chromium.launch(CHROMIUM_LAUNCH),
+    ]);
+    cookie = await server.login();
+    await admin('POST', '/flags', { key: FLAG, name: 'New search' });
+    await admin(
+      'PATCH',
+      `/flags/${FLAG}/environments/production`,
+      { enabled: true, rules: [{ id: 'main', description: 'Everyone', rollout: { percentage: 40 } }] },
+      { 'if-match': '"1"' },
+    );
+    serverKey = (await admin('POST', '/keys', { name: 'api', environment: 'production', kind: 'server' })).secret;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, reducedMotion: 'reduce', timezoneId: 'UTC' });
+    context.setDefaultTimeout(10_000);
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await logIn(page, server.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(dist, { recursive: true, force: true });
+  });
+
+  it('makes a ramp with its own steps and a metric guard, and shows the guard roll it back', async () => {
+    await page.goto(`${server.url}/flags/${FLAG}?env=production`);
+    const planned = page.getByRole('region', { name: 'Planned changes in Production' });
+    await planned.getByText('Ramp up a rule in Production').click();
+    await planned.getByLabel('Preset').selectOption({ label: 'Quick: 50% → 100%' });
+    // Own steps: 50% for 2 hours, then 75% for 30 minutes, then 100%.
+    await planned.getByLabel('Step 1 hold', { exact: true }).fill('2');
+    await planned.getByLabel('Step 1 hold unit').selectOption('hours');
+    await planned.getByRole('button', { name: 'Add step' }).click();
+    await planned.getByLabel('Step 2 percentage (%)').fill('75');
+    await planned.getByLabel('Step 2 hold', { exact: true }).fill('30');
+    await planned.getByLabel('Step 3 percentage (%)').fill('100');
+    expect(await planned.getByLabel('Preset').inputValue()).toBe('');
+    await planned.getByLabel('Guard', { exact: true }).selectOption('metric');
+    await planned.getByLabel('Event').fill('errors');
+    await planned.getByLabel('Smallest change that matters (%)').fill('15');
+    await planned.getByLabel('On harm').selectOption('rollback');
+    await expectAccessible(page, 'ramp form with a metric guard');
+    await shot(page, 'guard-ramp-form');
+    await planned.getByRole('button', { name: 'Create ramp' }).click();
+    await poll(async () => (await admin('GET', `/ramps?flag=${FLAG}&state=running`)).ramps.length).toBe(1);
+    const ramp = (await admin('GET', `/ramps?flag=${FLAG}&state=running`)).ramps[0];
+    expect(ramp).toMatchObject({
+      ruleId: 'main',
+      steps: [
+        { percentage: 50, holdSeconds: 7200 },
+        { percentage: 75, holdSeconds: 1800 },
+        { percentage: 100, holdSeconds: 0 },
+      ],
+      guard: { kind: 'metric', metric: 'errors', direction: 'lower_is_better', minEffect: 0.15, action: 'rollback' },
+    });
+    await poll(() => planned.textContent()).toMatch(
+      /Guard: roll back when errors is more frequent with the new result than without it, by more than 15%/,
+    );
+
+    // The guard on the page before any event, then after reports with three times the errors.
+    const guard = page.getByRole('region', { name: 'Guarded metrics' });
+    await poll(() => guard.textContent()).toMatch(/No data yet/);
+    expect((await report(30, 10)).status).toBe(202);
+    await poll(() => guard.textContent()).toMatch(/No harm detected/);
+    expect((await report(270, 90)).status).toBe(202);
+    await poll(async () => (await admin('GET', `/ramps/${ramp.id}`)).state).toBe('rolled_back');
+    await poll(() => guard.textContent()).toMatch(/Harm detected/);
+    const text = (await guard.textContent()) ?? '';
+    expect(text).toMatch(
+      /With the new result, errors is \+\d+(\.\d+)?% against users without it; 95% interval \+\d+(\.\d+)?% to \+\d+(\.\d+)?%/,
+    );
+    expect(text).toContain('300 events with it, 100 without');
+    expect(await guard.getByRole('img', { name: /^errors per minute, scaled to all traffic/ }).count()).toBe(1);
+    expect(await guard.getByRole('img', { name: /^Estimate \+/ }).count()).toBe(1);
+    expect(await guard.locator('polyline').count()).toBe(2);
+    await expectAccessible(page, 'flag page with a tripped guard');
+    await shot(page, 'guard-rolled-back');
+    expect(pageErrors).toEqual([]);
+  });
+});
