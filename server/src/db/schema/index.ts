@@ -16,3 +16,6 @@ export { sessions } from './sessions.ts';
 export { users } from './users.ts';
 export { webhookDeliveries } from './webhook-deliveries.ts';
 export { webhooks } from './webhooks.ts';
+export { changeRequestReviews } from './change-request-reviews.ts';
+export { changeRequests } from './change-requests.ts';
+export { freezeWindows } from './freeze-windows.ts';
