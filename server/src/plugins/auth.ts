@@ -3,9 +3,20 @@ import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { apiTokens, sessions, users } from '../db/schema/index.ts';
-import { type Actor, lowerRole, type Role, roleAtLeast } from '../domain/actor.ts';
+import {
+  type Actor,
+  cappedEnvironmentRoles,
+  highestRole,
+  lowerRole,
+  lowestRole,
+  parseEnvironmentRoles,
+  type Role,
+  roleAtLeast,
+  roleIn,
+} from '../domain/actor.ts';
 import { hashSecret, TOKEN_PREFIX } from '../domain/secrets.ts';
 import { AppError, ErrorCode, ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { routeScope } from '../features/environments/route-scopes.ts';
 
 export const SESSION_COOKIE = 'sb_session';
 
@@ -56,10 +67,12 @@ async function authenticateToken(request: FastifyRequest, token: string, touch: 
       name: apiTokens.name,
       role: apiTokens.role,
       scope: apiTokens.scope,
+      environmentRoles: apiTokens.environmentRoles,
       expiresAt: apiTokens.expiresAt,
       lastUsedAt: apiTokens.lastUsedAt,
       ownerId: users.id,
       ownerRole: users.role,
+      ownerEnvironmentRoles: users.environmentRoles,
       ownerDisabledAt: users.disabledAt,
     })
     .from(apiTokens)
@@ -89,6 +102,12 @@ async function authenticateToken(request: FastifyRequest, token: string, touch: 
     id: row.id,
     name: row.name,
     role: lowerRole(row.role as Role, row.ownerRole as Role),
+    environmentRoles: cappedEnvironmentRoles(
+      row.role as Role,
+      parseEnvironmentRoles(row.environmentRoles),
+      row.ownerRole as Role,
+      parseEnvironmentRoles(row.ownerEnvironmentRoles),
+    ),
     userId: row.ownerId,
     readOnly: row.scope === 'read',
   };
@@ -100,7 +119,13 @@ async function authenticateSession(request: FastifyRequest, secret: string, touc
   const now = new Date();
   const tokenHash = hashSecret(secret);
   const [row] = await db
-    .select({ id: users.id, email: users.email, role: users.role, lastSeenAt: sessions.lastSeenAt })
+    .select({
+      id: users.id,
+      email: users.email,
+      role: users.role,
+      environmentRoles: users.environmentRoles,
+      lastSeenAt: sessions.lastSeenAt,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
@@ -117,7 +142,14 @@ async function authenticateSession(request: FastifyRequest, secret: string, touc
   if (touch && now.getTime() - row.lastSeenAt.getTime() >= Math.min(60_000, idleMs / 4)) {
     await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash));
   }
-  return { kind: 'user', id: row.id, name: row.email, role: row.role as Role, userId: row.id };
+  return {
+    kind: 'user',
+    id: row.id,
+    name: row.email,
+    role: row.role as Role,
+    environmentRoles: parseEnvironmentRoles(row.environmentRoles),
+    userId: row.id,
+  };
 }
 
 /** Resolves who calls the admin API: a bearer API token or the session cookie. */
@@ -152,10 +184,32 @@ export const authPlugin = fp(
       if (actor.readOnly && !isReadMethod(request.method)) {
         throw new AppError(403, ErrorCode.ReadOnlyToken, 'This API token is read-only');
       }
-      if (!roleAtLeast(actor.role, required)) {
-        throw new ForbiddenError(`This needs the ${required} role; you are ${actor.role}`);
+      // Per-environment roles: a route about one environment is first let through if the caller
+      // holds the role anywhere, then checked against that environment once its body is parsed.
+      const scope = routeScope(request.method, request.routeOptions.url);
+      const held = scope === 'global' ? actor.role : scope === 'every' ? lowestRole(actor) : highestRole(actor);
+      if (!roleAtLeast(held, required)) {
+        const where = scope === 'every' ? ' in every environment' : '';
+        throw new ForbiddenError(`This needs the ${required} role${where}; you are ${held}`);
       }
       request.actor = actor;
+    });
+    // Before body validation, so a caller without the role learns 403, not what the body lacks.
+    app.addHook('preValidation', async (request) => {
+      const actor = request.actor;
+      if (!actor || !request.routeOptions.url?.startsWith('/api/admin/')) return;
+      const scope = routeScope(request.method, request.routeOptions.url);
+      if (typeof scope !== 'function') return;
+      const required = request.routeOptions.config.role ?? 'admin';
+      if (required === 'public') return;
+      const envs = await scope(request, request.server.db);
+      if (envs.length === 0 && !roleAtLeast(actor.role, required)) {
+        throw new ForbiddenError(`This needs the ${required} role; you are ${actor.role}`);
+      }
+      for (const env of envs) {
+        const role = roleIn(actor, env);
+        if (!roleAtLeast(role, required)) throw new ForbiddenError(`This needs the ${required} role in ${env}; you are ${role} there`);
+      }
     });
   },
   { name: 'auth', dependencies: ['infrastructure'] },
