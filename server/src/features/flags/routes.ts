@@ -83,7 +83,8 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
         openRequestsOfFlag(app.db, row.key),
       ]);
       const view = flagView(row, envs, usage);
-      for (const [env, summary] of Object.entries(view.environments)) Object.assign(summary, { openChangeRequests: requests.get(env) ?? 0 });
+      for (const [env, summary] of Object.entries(view.environments))
+        Object.assign(summary, { openChangeRequests: requests.get(env) ?? 0 });
       return view;
     },
   );
