@@ -23,7 +23,19 @@ export const SESSION_COOKIE = 'sb_session';
 /** `lastUsedAt` of a token is written at most this often, so reads do not all turn into writes. */
 export const TOKEN_LAST_USED_EVERY_MS = 60_000;
 
+/** An admin route as registered: what the role matrix tests enumerate. */
+export interface AdminRoute {
+  method: string;
+  url: string;
+  /** The role the route declared; undefined when it declared none (and so needs admin). */
+  role: Role | 'public' | undefined;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route under /api/admin/, collected as it is registered. */
+    adminRoutes: AdminRoute[];
+  }
   interface FastifyRequest {
     /** Set on admin routes once the caller is known. */
     actor: Actor | null;
@@ -172,6 +184,14 @@ export const authPlugin = fp(
   async (app) => {
     await app.register(cookie);
     app.decorateRequest('actor', null);
+    const adminRoutes: AdminRoute[] = [];
+    app.decorate('adminRoutes', adminRoutes);
+    app.addHook('onRoute', (route) => {
+      if (!route.url.startsWith('/api/admin/')) return;
+      for (const method of [route.method].flat()) {
+        if (method !== 'HEAD') adminRoutes.push({ method, url: route.url, role: route.config?.role });
+      }
+    });
     // onRequest: callers are identified before their body is parsed or validated, so an anonymous
     // request learns nothing about a route but 401. The matched route pattern decides, not the raw
     // URL, which percent-encoding or an absolute-form target could disguise.
