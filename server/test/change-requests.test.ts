@@ -599,5 +599,6 @@ describe('change requests on the embedded database (PGlite)', () => {
     } finally {
       await server.close();
     }
-  });
+    // Starting an embedded database and migrating it takes most of this on a busy machine.
+  }, 120_000);
 });
