@@ -1,11 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { Database } from '../../db/client.ts';
-import { flagEnvironments, rampPlans } from '../../db/schema/index.ts';
+import { environments as environmentsTable, flagEnvironments, freezeWindows, rampPlans } from '../../db/schema/index.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { actorOf } from '../../plugins/auth.ts';
-import { findEnvironment } from '../environments/store.ts';
 import { activeFreeze, assertNotFrozenIn, FREEZE_OVERRIDE_HEADER } from '../freeze-windows/service.ts';
 
 /**
@@ -46,13 +45,15 @@ export async function assertWritable(
   options: { freeze?: boolean } = {},
 ): Promise<void> {
   const unique = [...new Set(environments)].sort();
-  for (const env of unique) {
-    const row = await findEnvironment(deps.db, env);
-    if (row && row.requiredApprovals > 0) throw new ApprovalRequiredError(env, row.requiredApprovals);
+  if (unique.length === 0) return;
+  // One round trip on the write path: the settings, and whether any window exists at all.
+  const gates = await writeGates(deps.db, unique);
+  for (const gate of gates) {
+    if (gate.requiredApprovals > 0) throw new ApprovalRequiredError(gate.env, gate.requiredApprovals);
   }
   if (options.freeze === false) return;
   const now = new Date();
-  for (const env of unique) {
+  for (const { env } of gates.filter((g) => g.hasWindows)) {
     if (!(await activeFreeze(deps.db, env, now))) continue;
     const what = `${request.method} ${request.url.split('?')[0]}`;
     await runChange(deps, actorOf(request), (c) => assertNotFrozenIn(c, env, overrideOf(request), what, now));
@@ -73,4 +74,18 @@ export async function environmentsUsingSegment(db: Database, segmentKey: string)
 export async function assertRampWritable(deps: ChangeDeps, request: FastifyRequest, id: string): Promise<void> {
   const [row] = await deps.db.select({ env: rampPlans.environmentKey }).from(rampPlans).where(eq(rampPlans.id, id)).limit(1);
   if (row) await assertWritable(deps, request, [row.env]);
+}
+
+/** Per environment: the approvals its writes need, and whether it has freeze windows to look at. */
+async function writeGates(db: Database, keys: string[]): Promise<Array<{ env: string; requiredApprovals: number; hasWindows: boolean }>> {
+  const rows = await db
+    .select({
+      env: environmentsTable.key,
+      requiredApprovals: environmentsTable.requiredApprovals,
+      hasWindows: sql<boolean>`exists (select 1 from ${freezeWindows} where ${freezeWindows.environmentKey} = ${environmentsTable.key})`,
+    })
+    .from(environmentsTable)
+    .where(inArray(environmentsTable.key, keys))
+    .orderBy(environmentsTable.key);
+  return rows;
 }
