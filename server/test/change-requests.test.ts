@@ -500,6 +500,29 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
     });
   });
 
+  it('re-counts live requests when an admin changes the approvals an environment needs', async () => {
+    await settings('production', { requiredApprovals: 2 });
+    const { key } = await newFlag();
+    const cr = (
+      await as(people.alice)('POST', '/change-requests', {
+        environment: 'production',
+        title: 'On',
+        change: { kind: 'flag-config', flagKey: key, baseVersion: 1, config: { enabled: true } },
+      })
+    ).body;
+    const reviewed = await as(people.bob)('POST', `/change-requests/${cr.id}/reviews`, { decision: 'approve' });
+    expect(reviewed.body).toMatchObject({ state: 'open', approvals: 1, requiredApprovals: 2 });
+    await settings('production', { requiredApprovals: 1 });
+    expect((await ok('GET', `/change-requests/${cr.id}`)).state).toBe('approved');
+    await settings('production', { requiredApprovals: 3 });
+    const raised = await ok('GET', `/change-requests/${cr.id}`);
+    expect(raised).toMatchObject({ state: 'open', requiredApprovals: 3 });
+    expect((await as(people.alice)('POST', `/change-requests/${cr.id}/apply`, { version: raised.version })).body.error.code).toBe(
+      'NOT_APPROVED',
+    );
+    await settings('production', { requiredApprovals: 0 });
+  });
+
   it('writes an audit row for every mutating route of the feature', async () => {
     await settings('production', { requiredApprovals: 1 });
     const { key } = await newFlag();

@@ -20,6 +20,7 @@ import {
   insertReview,
   type ListFilter,
   listChangeRequests,
+  liveRequestsOf,
   lockChangeRequest,
   type ReviewRow,
   reviewsOf,
@@ -450,6 +451,27 @@ export async function withdrawChangeRequest(deps: ChangeDeps, actor: Actor, id: 
     return after;
   });
   return changeRequestView(deps.db, row);
+}
+
+/**
+ * After an environment's `requiredApprovals` changed: its live requests are approved or open again
+ * by the new count (raised: an approved request may need more; lowered: an open one may be ready).
+ * Runs in the settings change's transaction, whose audit row records the cause.
+ */
+export async function restateLiveRequests(tx: Database, environmentKey: string, required: number): Promise<void> {
+  const live = await liveRequestsOf(tx, environmentKey);
+  const reviews = await reviewsOf(
+    tx,
+    live.map((r) => r.id),
+  );
+  for (const row of live) {
+    const { state } = tally(
+      reviews.filter((r) => r.changeRequestId === row.id),
+      row.round,
+      required,
+    );
+    if (state !== row.state) await updateChangeRequest(tx, row.id, { state });
+  }
 }
 
 export async function getChangeRequest(db: Database, id: string) {

@@ -101,3 +101,13 @@ export async function openRequestsOfFlag(db: Database, flagKey: string): Promise
     .groupBy(changeRequests.environmentKey);
   return new Map(rows.map((r) => [r.env, r.n]));
 }
+
+/** An environment's live requests (open, approved, changes requested), locked for the transaction. */
+export function liveRequestsOf(db: Database, environmentKey: string): Promise<ChangeRequestRow[]> {
+  return db
+    .select()
+    .from(changeRequests)
+    .where(and(eq(changeRequests.environmentKey, environmentKey), inArray(changeRequests.state, [...LIVE_STATES])))
+    .orderBy(asc(changeRequests.id))
+    .for('update');
+}

@@ -3,6 +3,7 @@ import { environments } from '../../db/schema/index.ts';
 import type { Actor } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import { ConflictError, NotFoundError, VersionMismatchError } from '../../errors.ts';
+import { restateLiveRequests } from '../change-requests/service.ts';
 import { deleteEnvironmentData, type EnvironmentRow, findEnvironment, insertEnvironment, listEnvironments } from './store.ts';
 
 /** Production starts protected (the admin UI confirms writes there); nobody needs approvals until an admin says so. */
@@ -100,6 +101,7 @@ export async function updateEnvironmentSettings(
       .where(and(eq(environments.key, key), eq(environments.version, version)))
       .returning();
     if (!row) throw new VersionMismatchError((await findEnvironment(c.tx, key))?.version ?? before.version);
+    if (row.requiredApprovals !== before.requiredApprovals) await restateLiveRequests(c.tx, key, row.requiredApprovals);
     await c.audit({
       action: 'environment.settings_changed',
       resourceType: 'environment',
