@@ -24,6 +24,9 @@ import {
   withdrawChangeRequest,
 } from './service.ts';
 
+/** A segment change carries the segment's values, as `PATCH /segments/:key` does (50,000 of them). */
+const CHANGE_BODY_LIMIT = 8 * 1_048_576;
+
 export const changeRequestRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const deps = changeDeps(app);
   const tags = ['change-requests'];
@@ -46,7 +49,11 @@ export const changeRequestRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/change-requests',
-    { config: { role: 'editor' }, schema: { tags, body: CreateChangeRequestBody, response: { 201: ChangeRequest, ...errorResponses } } },
+    {
+      config: { role: 'editor' },
+      bodyLimit: CHANGE_BODY_LIMIT,
+      schema: { tags, body: CreateChangeRequestBody, response: { 201: ChangeRequest, ...errorResponses } },
+    },
     async (request, reply) => reply.status(201).send(await createChangeRequest(deps, actorOf(request), request.body)),
   );
 
@@ -85,6 +92,7 @@ export const changeRequestRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/change-requests/:id/rebase',
     {
       config: { role: 'editor' },
+      bodyLimit: CHANGE_BODY_LIMIT,
       schema: { tags, params: ChangeRequestParams, body: RebaseBody, response: { 200: ChangeRequest, ...errorResponses } },
     },
     async (request) => rebaseChangeRequest(deps, actorOf(request), request.params.id, request.body.baseVersion, request.body.change),
