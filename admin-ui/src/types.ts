@@ -63,6 +63,8 @@ export interface FlagEnvironmentSummary {
   ruleCount: number;
   updatedAt: string;
   lastEvaluatedAt: string | null;
+  /** Open change requests for this flag here (issue 17). */
+  openChangeRequests?: number;
 }
 
 export interface Flag {
@@ -116,6 +118,12 @@ export interface Environment {
   revision: number;
   version: number;
   createdAt: string;
+  /** Issue 17: writes here are confirmed with their diff (absent on servers before it: not protected). */
+  protected?: boolean;
+  /** Approvals a change needs; 0 = direct writes. */
+  requiredApprovals?: number;
+  /** Whether the author may apply their own approved change request. */
+  allowSelfApply?: boolean;
 }
 
 export interface Segment {
