@@ -80,6 +80,7 @@ export function AuditEntryView({
     onUndo?: (entry: AuditEntry, version: number) => void;
   };
 }) {
+  const { environments } = useAppData();
   const version = isFlagConfig(entry.after) ? versionOf(entry.after) : undefined;
   const changes = changesOf(entry);
   const isCurrent = version !== undefined && revert?.current === version;
@@ -113,7 +114,9 @@ export function AuditEntryView({
         </div>
         <div className="entry-meta">
           {entry.environment ? (
-            <Badge tone={isProduction({ key: entry.environment }) ? 'danger' : 'neutral'}>{entry.environment}</Badge>
+            <Badge tone={isProduction(environments.find((e) => e.key === entry.environment)) ? 'danger' : 'neutral'}>
+              {entry.environment}
+            </Badge>
           ) : null}
           {version !== undefined ? <Badge tone="info">v{version}</Badge> : null}
           <time dateTime={entry.createdAt} title={dateTime(entry.createdAt)}>
@@ -344,7 +347,7 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
         wide
         title={reverting ? `Revert ${flag.key} in ${envName(reverting.env)} to version ${reverting.version}?` : ''}
         confirmLabel={reverting ? `Revert ${envName(reverting.env)} to version ${reverting.version}` : 'Revert'}
-        danger={reverting ? isProduction({ key: reverting.env, name: envName(reverting.env) }) : false}
+        danger={reverting ? isProduction(environments.find((e) => e.key === reverting.env)) : false}
         busy={revertBusy}
         confirmDisabled={!reverting?.current}
         error={revertError}
@@ -375,7 +378,7 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
         wide
         title={undoing ? `Undo the change of version ${undoing.version} in ${envName(undoing.env)}?` : ''}
         confirmLabel={undoing ? `Undo it in ${envName(undoing.env)}` : 'Undo'}
-        danger={undoing ? isProduction({ key: undoing.env, name: envName(undoing.env) }) : false}
+        danger={undoing ? isProduction(environments.find((e) => e.key === undoing.env)) : false}
         busy={undoBusy}
         confirmDisabled={!undoing?.current}
         error={undoError}

@@ -1,0 +1,50 @@
+import { api } from '../api.ts';
+import { type ChangeRequestPage, isFinal, stateLabel, summarize } from '../change-requests.ts';
+import { timeAgo } from '../format.ts';
+import { useResource } from '../hooks.ts';
+import { useActivity } from '../live.ts';
+import { Link } from '../router.tsx';
+import type { Environment } from '../types.ts';
+import { Banner } from './ui.tsx';
+
+/**
+ * On the flag page: this flag has change requests not yet applied in this environment (issue 17),
+ * so whoever edits it sees what others proposed before proposing again. `count` comes with the
+ * flag (`openChangeRequests`); the titles are fetched only when there are some.
+ */
+export function ChangeRequestBanner({ flagKey, env, count }: { flagKey: string; env: Environment; count: number }) {
+  const requests = useResource(
+    () =>
+      count > 0
+        ? api.get<ChangeRequestPage>('/change-requests', { query: { environment: env.key, view: 'all', limit: 100 } })
+        : Promise.resolve({ items: [], nextCursor: null } as ChangeRequestPage),
+    [count, env.key],
+  );
+  useActivity(
+    (a) => a.resourceType === 'change_request' && a.environment === env.key,
+    () => void requests.reload(),
+  );
+  // Approved but not yet applied counts as open here: it still waits for someone.
+  const mine = (requests.data?.items ?? []).filter((cr) => !isFinal(cr.state) && 'flagKey' in cr.change && cr.change.flagKey === flagKey);
+  const n = Math.max(count, mine.length);
+  if (n === 0) return null;
+  return (
+    <Banner tone="info" role="status" title={`${n} open change request${n === 1 ? '' : 's'} for ${flagKey} in ${env.name}`}>
+      {mine.length > 0 ? (
+        <ul className="plain-list">
+          {mine.map((cr) => (
+            <li key={cr.id}>
+              <Link to={`/change-requests/${encodeURIComponent(cr.id)}`}>{cr.title}</Link>{' '}
+              <span className="muted small">
+                ({stateLabel(cr.state).label.toLowerCase()}, {summarize(cr.change)}, by {cr.author.name} {timeAgo(cr.createdAt)})
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="small">
+        <Link to={`/change-requests?env=${encodeURIComponent(env.key)}`}>All change requests in {env.name}</Link>
+      </p>
+    </Banner>
+  );
+}
