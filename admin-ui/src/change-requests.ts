@@ -36,6 +36,8 @@ export interface Review {
   reviewer: Person;
   decision: ReviewDecision;
   comment: string | null;
+  /** A rebase starts a new round; reviews of earlier rounds stay but no longer count. */
+  round?: number;
   createdAt: string;
 }
 
@@ -52,6 +54,7 @@ export interface ChangeRequest {
   version: number;
   approvals: number;
   requiredApprovals: number;
+  round?: number;
   /** Absent in lists. */
   reviews?: Review[];
   /** The target as it is now (a flag's environment config, a segment, a ramp), with its version. */
@@ -131,7 +134,10 @@ export function roleIn(me: Pick<Me, 'role'> & { environmentRoles?: Record<string
  * reason next to them.
  */
 export function actionsFor(
-  cr: Pick<ChangeRequest, 'state' | 'author' | 'conflict' | 'reviews' | 'environment' | 'change' | 'approvals' | 'requiredApprovals'>,
+  cr: Pick<
+    ChangeRequest,
+    'state' | 'author' | 'conflict' | 'reviews' | 'environment' | 'change' | 'approvals' | 'requiredApprovals' | 'round'
+  >,
   me: Pick<Me, 'id' | 'role'> & { environmentRoles?: Record<string, Role> },
   env: { allowSelfApply?: boolean } | undefined,
 ): ChangeRequestActions {
@@ -144,7 +150,9 @@ export function actionsFor(
     return { approve: n, requestChanges: n, reject: n, comment: n, apply: n, rebase: n, withdraw: n };
   }
   const notEditor = no(`Only editors in ${cr.environment} can review changes`);
-  const mineApproved = (cr.reviews ?? []).some((r) => r.reviewer.id === me.id && r.decision === 'approve');
+  const mineApproved = (cr.reviews ?? []).some(
+    (r) => r.reviewer.id === me.id && r.decision === 'approve' && (cr.round === undefined || r.round === undefined || r.round === cr.round),
+  );
   const review = (): Allowed => (!editor ? notEditor : author ? no('You cannot review your own request') : yes);
   let apply: Allowed;
   if (!editor) apply = no(`Only editors in ${cr.environment} can apply changes`);

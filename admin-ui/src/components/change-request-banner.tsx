@@ -16,9 +16,9 @@ export function ChangeRequestBanner({ flagKey, env, count }: { flagKey: string; 
   const requests = useResource(
     () =>
       count > 0
-        ? api.get<ChangeRequestPage>('/change-requests', { query: { environment: env.key, view: 'all', limit: 100 } })
+        ? api.get<ChangeRequestPage>('/change-requests', { query: { environment: env.key, flag: flagKey, view: 'all', limit: 100 } })
         : Promise.resolve({ items: [], nextCursor: null } as ChangeRequestPage),
-    [count, env.key],
+    [count, env.key, flagKey],
   );
   useActivity(
     (a) => a.resourceType === 'change_request' && a.environment === env.key,

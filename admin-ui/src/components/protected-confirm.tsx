@@ -108,6 +108,8 @@ export function useProtectedWrite(env: Environment | undefined): ProtectedWriter
           envName={env.name}
           admin={me.role === 'admin'}
           onOverride={async (justification) => {
+            // Gone once retried: a second refusal (another window) shows its own notice.
+            setFrozen(null);
             await frozen.retry({ [OVERRIDE_HEADER]: justification.trim() });
           }}
           onClose={() => setFrozen(null)}

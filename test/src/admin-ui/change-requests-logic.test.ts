@@ -83,6 +83,9 @@ describe('change request actions by state and person', () => {
     expect(actionsFor(approved, ALICE, { allowSelfApply: false }).apply.reason).toMatch(/someone other than the author/);
     expect(actionsFor(approved, BOB, { allowSelfApply: false }).apply.allowed).toBe(true);
     expect(actionsFor({ ...approved, reviews: [review('approve', BOB)] }, BOB, undefined).approve.reason).toBe('You approved it');
+    // After a rebase (round 2) an approval of round 1 no longer counts: Bob approves again.
+    const rebased = { ...request({ round: 2 }), reviews: [{ ...review('approve', BOB), round: 1 }] };
+    expect(actionsFor(rebased, BOB, undefined).approve.allowed).toBe(true);
   });
 
   it('asks for a rebase on conflict and offers it to the author of a flag configuration only', () => {
