@@ -30,7 +30,12 @@ export function changesOf(entry: AuditEntry): Change[] {
   return diffRecord(entry.before, entry.after);
 }
 
-const RESOURCE_NAMES: Record<string, string> = { sdk_key: 'SDK key', token: 'API token' };
+const RESOURCE_NAMES: Record<string, string> = {
+  sdk_key: 'SDK key',
+  token: 'API token',
+  change_request: 'change request',
+  freeze_window: 'freeze window',
+};
 
 /** Users and keys are stored by id; their email or name reads better. */
 function resourceLabel(entry: AuditEntry): string {
@@ -38,6 +43,8 @@ function resourceLabel(entry: AuditEntry): string {
   if (entry.resourceType === 'user' && typeof data.email === 'string') return data.email;
   if (entry.action === 'user.login' || entry.action === 'user.logout') return entry.actorName;
   if ((entry.resourceType === 'sdk_key' || entry.resourceType === 'token') && typeof data.name === 'string') return data.name;
+  if (entry.resourceType === 'change_request' && typeof data.title === 'string') return data.title;
+  if (entry.resourceType === 'freeze_window' && typeof data.reason === 'string') return data.reason;
   return entry.resourceKey;
 }
 
