@@ -1,6 +1,6 @@
 import { type ReactNode, useState } from 'react';
 import { ApiError, api, messageOf } from '../api.ts';
-import { type ChangeRequest, type ChangeRequestChange, defaultTitle, segmentsUsed } from '../change-requests.ts';
+import { type ChangeRequest, type ChangeRequestChange, defaultTitle, segmentsUsed, targetOf } from '../change-requests.ts';
 import type { Change } from '../describe.ts';
 import { checkOverride, type FrozenInfo, frozenExplanation, frozenInfo, OVERRIDE_HEADER } from '../freeze.ts';
 import { useResource } from '../hooks.ts';
@@ -254,7 +254,7 @@ function ConfirmWrite({
 
 function ProposeDialog({ w, env, onClose }: { w: ProtectedWrite; env: Environment; onClose: () => void }) {
   const notify = useToast();
-  const [title, setTitle] = useState(() => defaultTitle(w.flagKey ?? '', env.name, w.changes));
+  const [title, setTitle] = useState(() => defaultTitle(w.flagKey ?? (w.change ? targetOf(w.change) : ''), env.name, w.changes));
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
