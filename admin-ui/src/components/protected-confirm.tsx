@@ -100,12 +100,12 @@ export function useProtectedWrite(env: Environment | undefined): ProtectedWriter
     }
   };
 
-  const element = env ? (
+  const element = (
     <>
       {frozen ? (
         <FrozenNotice
           info={frozen.info}
-          envName={env.name}
+          envName={env?.name ?? 'The environment'}
           admin={me.role === 'admin'}
           onOverride={async (justification) => {
             // Gone once retried: a second refusal (another window) shows its own notice.
@@ -115,12 +115,12 @@ export function useProtectedWrite(env: Environment | undefined): ProtectedWriter
           onClose={() => setFrozen(null)}
         />
       ) : null}
-      {confirming ? (
+      {confirming && env ? (
         <ConfirmWrite w={confirming} env={env} busy={busy} onCancel={() => setConfirming(null)} onConfirm={() => void confirm()} />
       ) : null}
-      {proposing ? <ProposeDialog w={proposing} env={env} onClose={() => setProposing(null)} /> : null}
+      {proposing && env ? <ProposeDialog w={proposing} env={env} onClose={() => setProposing(null)} /> : null}
     </>
-  ) : null;
+  );
 
   return { guarded, needsApproval, write, refused, element };
 }
