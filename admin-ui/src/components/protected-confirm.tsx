@@ -24,6 +24,8 @@ export interface ProtectedWrite {
   title: string;
   /** The confirm button: "Save to Production". */
   confirmLabel: string;
+  /** What changes, for the dialog's first sentence: the flag's name and key. */
+  subject?: ReactNode;
   /** The diff, in the editor's words. */
   changes: Change[];
   /** The flag whose ramps and schedules to list, and the rules whose segments to list. */
@@ -245,7 +247,7 @@ function ConfirmWrite({
       onConfirm={onConfirm}
     >
       <p>
-        <strong>{env.name}</strong> is protected: this reaches its users as soon as you confirm.
+        <strong>{env.name}</strong> is protected: {w.subject ?? 'this'} changes for its users as soon as you confirm.
       </p>
       <WriteDetails w={w} env={env} />
     </ConfirmDialog>

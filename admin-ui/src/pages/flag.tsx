@@ -246,6 +246,11 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
     setConflict({ base, theirs, mine: draft, by, early });
   };
 
+  const subject = (
+    <>
+      <strong>{flag.name}</strong> (<code>{flag.key}</code>)
+    </>
+  );
   const bodyOf = (d: Editable) => ({
     rules: d.rules,
     variants: d.variants,
@@ -256,6 +261,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
     draft && base
       ? {
           title: `Save changes to ${flag.key} in ${env.name}?`,
+          subject: subject,
           confirmLabel: `Save to ${env.name}`,
           changes: diffConfig(editable(base), draft),
           flagKey: flag.key,
@@ -302,6 +308,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
 
   const toggleWrite = (enabled: boolean): ProtectedWrite => ({
     title: `Turn ${enabled ? 'on' : 'off'} ${flag.key} in ${env.name}?`,
+    subject: subject,
     confirmLabel: `Turn ${enabled ? 'on' : 'off'} in ${env.name}`,
     danger: !enabled,
     changes: diffConfig(current, { ...current, enabled }),
