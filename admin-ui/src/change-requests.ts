@@ -145,9 +145,10 @@ export function actionsFor(
   const editor = roleAtLeast(role, 'editor');
   const author = cr.author.id === me.id;
   if (isFinal(cr.state)) {
-    const why = `This request is ${stateLabel(cr.state).label.toLowerCase()}`;
-    const n = no(why);
-    return { approve: n, requestChanges: n, reject: n, comment: n, apply: n, rebase: n, withdraw: n };
+    // A closed request still takes comments (the server refuses other reviews with 409).
+    const n = no(`This request is ${stateLabel(cr.state).label.toLowerCase()}`);
+    const comment = editor || author ? yes : no(`Only editors in ${cr.environment} can comment`);
+    return { approve: n, requestChanges: n, reject: n, comment, apply: n, rebase: n, withdraw: n };
   }
   const notEditor = no(`Only editors in ${cr.environment} can review changes`);
   const mineApproved = (cr.reviews ?? []).some(

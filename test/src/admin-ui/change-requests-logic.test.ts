@@ -97,10 +97,12 @@ describe('change request actions by state and person', () => {
     expect(actionsFor(ramp, ALICE, undefined).rebase.reason).toMatch(/withdraw it/);
   });
 
-  it('offers nothing on a final request and nothing but reading to a viewer', () => {
+  it('offers only comments on a final request and nothing but reading to a viewer', () => {
     for (const state of ['applied', 'rejected', 'withdrawn'] as const) {
-      const a = actionsFor(request({ state }), BOB, undefined);
-      expect(Object.values(a).every((x) => !x.allowed)).toBe(true);
+      const { comment, ...rest } = actionsFor(request({ state }), BOB, undefined);
+      expect(comment.allowed).toBe(true);
+      expect(Object.values(rest).every((x) => !x.allowed)).toBe(true);
+      expect(actionsFor(request({ state }), VIEWER, undefined).comment.allowed).toBe(false);
     }
     const v = actionsFor(request(), VIEWER, undefined);
     expect(v.approve.reason).toBe('Only editors in production can review changes');
