@@ -9,10 +9,12 @@ import { adminUiRoutes } from './features/admin-ui/routes.ts';
 import { attributeRoutes } from './features/attributes/routes.ts';
 import { auditRoutes } from './features/audit/routes.ts';
 import { authRoutes } from './features/auth/routes.ts';
+import { changeRequestRoutes } from './features/change-requests/routes.ts';
 import { deliveryRoutes } from './features/delivery/routes.ts';
 import { SdkKeyAuth } from './features/delivery/sdk-auth.ts';
 import { environmentRoutes } from './features/environments/routes.ts';
 import { flagRoutes } from './features/flags/routes.ts';
+import { freezeWindowRoutes } from './features/freeze-windows/routes.ts';
 import { healthRoutes } from './features/health/routes.ts';
 import { importRoutes } from './features/import/routes.ts';
 import { keyRoutes } from './features/keys/routes.ts';
@@ -122,6 +124,8 @@ export const switchboardApp: FastifyPluginAsync<AppOptions> = async (app, opts) 
       await admin.register(webhookRoutes);
       await admin.register(playgroundRoutes);
       await admin.register(unleashAdminRoutes);
+      await admin.register(changeRequestRoutes);
+      await admin.register(freezeWindowRoutes);
     },
     { prefix: '/api/admin' },
   );

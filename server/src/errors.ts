@@ -32,6 +32,16 @@ export const ErrorCode = {
   /** The database cannot be reached (down, failing over, too slow): retry after `Retry-After`. */
   DatabaseUnavailable: 'DATABASE_UNAVAILABLE',
   Internal: 'INTERNAL',
+  /** A direct write to an environment whose changes need approvals: propose a change request instead. */
+  ApprovalRequired: 'APPROVAL_REQUIRED',
+  /** A write during an environment's freeze window (423). */
+  EnvironmentFrozen: 'ENVIRONMENT_FROZEN',
+  /** The author of a change request approving it. */
+  SelfApproval: 'SELF_APPROVAL',
+  /** The author applying their own request where the environment does not allow it. */
+  SelfApplyForbidden: 'SELF_APPLY_FORBIDDEN',
+  /** Applying a change request that lacks its approvals. */
+  NotApproved: 'NOT_APPROVED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -117,6 +117,23 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
     (await admin('POST', '/webhooks', { name: uniq('webhook'), url: 'http://127.0.0.1:9/hook', events: ['flag.*'], allowPrivate: true }))
       .id as string;
 
+  const FUTURE_WINDOW = {
+    start: '2099-01-01T00:00:00Z',
+    end: '2099-01-02T00:00:00Z',
+    reason: 'Holiday',
+    recurrence: 'none',
+    mode: 'refuse',
+  };
+  /** A request in production (which needs no approvals here, so it is approved as proposed), by the admin who owns the tokens. */
+  const newChangeRequest = async () =>
+    (
+      await admin('POST', '/change-requests', {
+        environment: 'production',
+        title: 'On',
+        change: { kind: 'flag-config', flagKey: await newFlag(), baseVersion: 1, config: { enabled: true } },
+      })
+    ).id as string;
+
   const ROWS: Row[] = [
     // auth
     { method: 'POST', route: '/login', access: 'public', prepare: async () => ({ path: '/login', body: { ...ADMIN } }) },
@@ -439,6 +456,96 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
       prepare: async () => ({
         path: `/schedules/${(await admin('POST', `/flags/${await newFlag()}/environments/staging/schedule`, { at: '2099-01-01T00:00:00Z', patch: { enabled: true } })).id}`,
       }),
+    },
+    // production safety (issue 17): environment settings, freeze windows, change requests
+    {
+      method: 'PATCH',
+      route: '/environments/{env}/settings',
+      access: 'admin',
+      prepare: async () => ({ path: `/environments/${await newEnvironment()}/settings`, body: { requiredApprovals: 1, version: 1 } }),
+    },
+    {
+      method: 'GET',
+      route: '/environments/{env}/freeze-windows',
+      access: 'viewer',
+      prepare: async () => ({ path: '/environments/production/freeze-windows' }),
+    },
+    {
+      method: 'POST',
+      route: '/environments/{env}/freeze-windows',
+      access: 'admin',
+      prepare: async () => ({ path: `/environments/${await newEnvironment()}/freeze-windows`, body: FUTURE_WINDOW }),
+    },
+    {
+      method: 'PATCH',
+      route: '/environments/{env}/freeze-windows/{id}',
+      access: 'admin',
+      prepare: async () => {
+        const env = await newEnvironment();
+        const w = await admin('POST', `/environments/${env}/freeze-windows`, FUTURE_WINDOW);
+        return { path: `/environments/${env}/freeze-windows/${w.id}`, body: { reason: 'Later', version: 1 } };
+      },
+    },
+    {
+      method: 'DELETE',
+      route: '/environments/{env}/freeze-windows/{id}',
+      access: 'admin',
+      prepare: async () => {
+        const env = await newEnvironment();
+        const w = await admin('POST', `/environments/${env}/freeze-windows`, FUTURE_WINDOW);
+        return { path: `/environments/${env}/freeze-windows/${w.id}` };
+      },
+    },
+    { method: 'GET', route: '/change-requests', access: 'viewer', prepare: async () => ({ path: '/change-requests' }) },
+    {
+      method: 'POST',
+      route: '/change-requests',
+      access: 'editor',
+      prepare: async () => ({
+        path: '/change-requests',
+        body: {
+          environment: 'production',
+          title: 'On',
+          change: { kind: 'flag-config', flagKey: await newFlag(), baseVersion: 1, config: { enabled: true } },
+        },
+      }),
+    },
+    {
+      method: 'GET',
+      route: '/change-requests/{id}',
+      access: 'viewer',
+      prepare: async () => ({ path: `/change-requests/${await newChangeRequest()}` }),
+    },
+    {
+      method: 'POST',
+      route: '/change-requests/{id}/reviews',
+      access: 'editor',
+      prepare: async () => ({
+        path: `/change-requests/${await newChangeRequest()}/reviews`,
+        body: { decision: 'comment', comment: 'Fine' },
+      }),
+    },
+    {
+      method: 'POST',
+      route: '/change-requests/{id}/apply',
+      access: 'editor',
+      prepare: async () => ({ path: `/change-requests/${await newChangeRequest()}/apply`, body: { version: 1 } }),
+    },
+    {
+      method: 'POST',
+      route: '/change-requests/{id}/rebase',
+      access: 'editor',
+      prepare: async () => {
+        const id = await newChangeRequest();
+        const cr = await admin('GET', `/change-requests/${id}`);
+        return { path: `/change-requests/${id}/rebase`, body: { baseVersion: 1, change: cr.change } };
+      },
+    },
+    {
+      method: 'POST',
+      route: '/change-requests/{id}/withdraw',
+      access: 'editor',
+      prepare: async () => ({ path: `/change-requests/${await newChangeRequest()}/withdraw` }),
     },
     // export and import
     { method: 'GET', route: '/export', access: 'viewer', prepare: async () => ({ path: '/export' }) },

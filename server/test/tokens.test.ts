@@ -49,6 +49,7 @@ describe.skipIf(!DATABASE_URL)('API tokens', () => {
       name: 'deploys',
       prefix: res.body.secret.slice(0, 8),
       role: 'editor',
+      environmentRoles: {},
       scope: 'write',
       ownerId: expect.any(String),
       expiresAt: null,
@@ -76,6 +77,7 @@ describe.skipIf(!DATABASE_URL)('API tokens', () => {
     expect(Object.keys(listed).sort()).toEqual([
       'createdAt',
       'createdBy',
+      'environmentRoles',
       'expiresAt',
       'id',
       'lastUsedAt',

@@ -85,6 +85,7 @@ describe.skipIf(!DATABASE_URL)('users', () => {
       email: 'ed@example.test',
       name: 'Ed',
       role: 'editor',
+      environmentRoles: {},
       version: 1,
       createdAt: expect.any(String),
       disabledAt: null,
@@ -130,7 +131,7 @@ describe.skipIf(!DATABASE_URL)('users', () => {
     expect(res.status).toBe(200);
     expect(res.body.users.map((u: { email: string }) => u.email)).toContain(ADMIN.email);
     for (const u of res.body.users)
-      expect(Object.keys(u).sort()).toEqual(['createdAt', 'disabledAt', 'email', 'id', 'name', 'role', 'version']);
+      expect(Object.keys(u).sort()).toEqual(['createdAt', 'disabledAt', 'email', 'environmentRoles', 'id', 'name', 'role', 'version']);
   });
 
   it('updates with If-Match or a version field: 428 without, 412 when stale, one audit row when done', async () => {

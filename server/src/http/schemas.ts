@@ -20,6 +20,7 @@ export const errorResponses = {
   404: ErrorResponse,
   409: ErrorResponse,
   412: ErrorResponse,
+  423: ErrorResponse,
   428: ErrorResponse,
 } as const;
 
@@ -31,4 +32,6 @@ export const Description = Type.String({ maxLength: 2000 });
 export const Version = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const RoleSchema = Type.Union([Type.Literal('viewer'), Type.Literal('editor'), Type.Literal('admin')]);
+/** Per-environment roles: `{ production: 'viewer' }` replaces the global role on routes of that environment. */
+export const EnvironmentRolesSchema = Type.Record(Type.String({ minLength: 1, maxLength: 100 }), RoleSchema, { maxProperties: 100 });
 export const Ok = Type.Object({ ok: Type.Literal(true) });

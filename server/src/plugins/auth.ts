@@ -3,16 +3,39 @@ import { and, eq, gt, isNull, lt, or } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { apiTokens, sessions, users } from '../db/schema/index.ts';
-import { type Actor, lowerRole, type Role, roleAtLeast } from '../domain/actor.ts';
+import {
+  type Actor,
+  cappedEnvironmentRoles,
+  highestRole,
+  lowerRole,
+  lowestRole,
+  parseEnvironmentRoles,
+  type Role,
+  roleAtLeast,
+  roleIn,
+} from '../domain/actor.ts';
 import { hashSecret, TOKEN_PREFIX } from '../domain/secrets.ts';
 import { AppError, ErrorCode, ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { routeScope } from '../features/environments/route-scopes.ts';
 
 export const SESSION_COOKIE = 'sb_session';
 
 /** `lastUsedAt` of a token is written at most this often, so reads do not all turn into writes. */
 export const TOKEN_LAST_USED_EVERY_MS = 60_000;
 
+/** An admin route as registered: what the role matrix tests enumerate. */
+export interface AdminRoute {
+  method: string;
+  url: string;
+  /** The role the route declared; undefined when it declared none (and so needs admin). */
+  role: Role | 'public' | undefined;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route under /api/admin/, collected as it is registered. */
+    adminRoutes: AdminRoute[];
+  }
   interface FastifyRequest {
     /** Set on admin routes once the caller is known. */
     actor: Actor | null;
@@ -56,10 +79,12 @@ async function authenticateToken(request: FastifyRequest, token: string, touch: 
       name: apiTokens.name,
       role: apiTokens.role,
       scope: apiTokens.scope,
+      environmentRoles: apiTokens.environmentRoles,
       expiresAt: apiTokens.expiresAt,
       lastUsedAt: apiTokens.lastUsedAt,
       ownerId: users.id,
       ownerRole: users.role,
+      ownerEnvironmentRoles: users.environmentRoles,
       ownerDisabledAt: users.disabledAt,
     })
     .from(apiTokens)
@@ -89,6 +114,12 @@ async function authenticateToken(request: FastifyRequest, token: string, touch: 
     id: row.id,
     name: row.name,
     role: lowerRole(row.role as Role, row.ownerRole as Role),
+    environmentRoles: cappedEnvironmentRoles(
+      row.role as Role,
+      parseEnvironmentRoles(row.environmentRoles),
+      row.ownerRole as Role,
+      parseEnvironmentRoles(row.ownerEnvironmentRoles),
+    ),
     userId: row.ownerId,
     readOnly: row.scope === 'read',
   };
@@ -100,7 +131,13 @@ async function authenticateSession(request: FastifyRequest, secret: string, touc
   const now = new Date();
   const tokenHash = hashSecret(secret);
   const [row] = await db
-    .select({ id: users.id, email: users.email, role: users.role, lastSeenAt: sessions.lastSeenAt })
+    .select({
+      id: users.id,
+      email: users.email,
+      role: users.role,
+      environmentRoles: users.environmentRoles,
+      lastSeenAt: sessions.lastSeenAt,
+    })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
@@ -117,7 +154,14 @@ async function authenticateSession(request: FastifyRequest, secret: string, touc
   if (touch && now.getTime() - row.lastSeenAt.getTime() >= Math.min(60_000, idleMs / 4)) {
     await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash));
   }
-  return { kind: 'user', id: row.id, name: row.email, role: row.role as Role, userId: row.id };
+  return {
+    kind: 'user',
+    id: row.id,
+    name: row.email,
+    role: row.role as Role,
+    environmentRoles: parseEnvironmentRoles(row.environmentRoles),
+    userId: row.id,
+  };
 }
 
 /** Resolves who calls the admin API: a bearer API token or the session cookie. */
@@ -140,6 +184,14 @@ export const authPlugin = fp(
   async (app) => {
     await app.register(cookie);
     app.decorateRequest('actor', null);
+    const adminRoutes: AdminRoute[] = [];
+    app.decorate('adminRoutes', adminRoutes);
+    app.addHook('onRoute', (route) => {
+      if (!route.url.startsWith('/api/admin/')) return;
+      for (const method of [route.method].flat()) {
+        if (method !== 'HEAD') adminRoutes.push({ method, url: route.url, role: route.config?.role });
+      }
+    });
     // onRequest: callers are identified before their body is parsed or validated, so an anonymous
     // request learns nothing about a route but 401. The matched route pattern decides, not the raw
     // URL, which percent-encoding or an absolute-form target could disguise.
@@ -152,10 +204,32 @@ export const authPlugin = fp(
       if (actor.readOnly && !isReadMethod(request.method)) {
         throw new AppError(403, ErrorCode.ReadOnlyToken, 'This API token is read-only');
       }
-      if (!roleAtLeast(actor.role, required)) {
-        throw new ForbiddenError(`This needs the ${required} role; you are ${actor.role}`);
+      // Per-environment roles: a route about one environment is first let through if the caller
+      // holds the role anywhere, then checked against that environment once its body is parsed.
+      const scope = routeScope(request.method, request.routeOptions.url);
+      const held = scope === 'global' ? actor.role : scope === 'every' ? lowestRole(actor) : highestRole(actor);
+      if (!roleAtLeast(held, required)) {
+        const where = scope === 'every' ? ' in every environment' : '';
+        throw new ForbiddenError(`This needs the ${required} role${where}; you are ${held}`);
       }
       request.actor = actor;
+    });
+    // Before body validation, so a caller without the role learns 403, not what the body lacks.
+    app.addHook('preValidation', async (request) => {
+      const actor = request.actor;
+      if (!actor || !request.routeOptions.url?.startsWith('/api/admin/')) return;
+      const scope = routeScope(request.method, request.routeOptions.url);
+      if (typeof scope !== 'function') return;
+      const required = request.routeOptions.config.role ?? 'admin';
+      if (required === 'public') return;
+      const envs = await scope(request, request.server.db);
+      if (envs.length === 0 && !roleAtLeast(actor.role, required)) {
+        throw new ForbiddenError(`This needs the ${required} role; you are ${actor.role}`);
+      }
+      for (const env of envs) {
+        const role = roleIn(actor, env);
+        if (!roleAtLeast(role, required)) throw new ForbiddenError(`This needs the ${required} role in ${env}; you are ${role} there`);
+      }
     });
   },
   { name: 'auth', dependencies: ['infrastructure'] },

@@ -21,7 +21,11 @@ export async function dbFingerprint(server: TestServer): Promise<string> {
     'attributes', (select json_build_array(count(*), coalesce(sum(version), 0)) from context_attributes),
     'webhooks', (select json_build_array(count(*), coalesce(sum(version), 0)) from webhooks),
     'ramps', (select json_build_array(count(*), coalesce(sum(version), 0)) from ramp_plans),
-    'schedules', (select json_agg(json_build_array(id, state) order by id) from scheduled_changes)
+    'schedules', (select json_agg(json_build_array(id, state) order by id) from scheduled_changes),
+    'changeRequests', (select json_build_array(count(*), coalesce(sum(version), 0)) from change_requests),
+    'reviews', (select count(*) from change_request_reviews),
+    'freezeWindows', (select json_build_array(count(*), coalesce(sum(version), 0)) from freeze_windows),
+    'environmentSettings', (select json_agg(json_build_array(key, protected, required_approvals, allow_self_apply) order by key) from environments)
   ) as state`);
   const rows = Array.isArray(res) ? res : res.rows;
   return JSON.stringify({ audit: audit?.n, state: rows[0].state });

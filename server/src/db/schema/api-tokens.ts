@@ -1,4 +1,4 @@
-import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from './users.ts';
 
 export const apiTokens = pgTable('api_tokens', {
@@ -17,6 +17,8 @@ export const apiTokens = pgTable('api_tokens', {
   ownerUserId: uuid('owner_user_id').references(() => users.id, { onDelete: 'set null' }),
   /** `write` (whatever the role allows) or `read` (GET only). */
   scope: text('scope').notNull().default('write'),
+  /** Per-environment roles (`{ production: 'viewer' }`): they replace `role` on routes scoped to that environment. */
+  environmentRoles: jsonb('environment_roles').$type<Record<string, string>>().notNull().default({}),
   /** Refused from this instant on; null never expires. */
   expiresAt: timestamp('expires_at', { withTimezone: true }),
   createdBy: text('created_by').notNull(),

@@ -1,6 +1,8 @@
 export { apiTokens } from './api-tokens.ts';
 export { auditLog } from './audit-log.ts';
 export { type ChangeOp, changeLog } from './change-log.ts';
+export { changeRequestReviews } from './change-request-reviews.ts';
+export { changeRequests } from './change-requests.ts';
 export { contextAttributes } from './context-attributes.ts';
 export { environments } from './environments.ts';
 export { flagConfigVersions } from './flag-config-versions.ts';
@@ -8,6 +10,7 @@ export { flagEnvironments, type StoredFlagConfig } from './flag-environments.ts'
 export { flagMetrics } from './flag-metrics.ts';
 export { flagUsage } from './flag-usage.ts';
 export { flags } from './flags.ts';
+export { freezeWindows } from './freeze-windows.ts';
 export { type RampGuard, type RampStep, rampPlans } from './ramp-plans.ts';
 export { type ScheduledPatch, scheduledChanges } from './scheduled-changes.ts';
 export { sdkKeys } from './sdk-keys.ts';

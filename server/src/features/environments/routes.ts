@@ -5,8 +5,8 @@ import { NotFoundError } from '../../errors.ts';
 import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
-import { CreateEnvironmentBody, Environment, EnvironmentParams, RenameEnvironmentBody } from './schemas.ts';
-import { createEnvironment, deleteEnvironment, environmentView, renameEnvironment } from './service.ts';
+import { CreateEnvironmentBody, Environment, EnvironmentParams, EnvironmentSettingsBody, RenameEnvironmentBody } from './schemas.ts';
+import { createEnvironment, deleteEnvironment, environmentView, renameEnvironment, updateEnvironmentSettings } from './service.ts';
 import { findEnvironment, listEnvironments } from './store.ts';
 
 export const environmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -56,6 +56,25 @@ export const environmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const version = requireVersion(request.headers['if-match'], request.body.version);
       return environmentView(await renameEnvironment(deps, actorOf(request), request.params.env, request.body.name, version));
+    },
+  );
+
+  app.patch(
+    '/environments/:env/settings',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags,
+        params: EnvironmentParams,
+        headers: IfMatchHeaders,
+        body: EnvironmentSettingsBody,
+        response: { 200: Environment, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { version: bodyVersion, ...settings } = request.body;
+      const version = requireVersion(request.headers['if-match'], bodyVersion);
+      return environmentView(await updateEnvironmentSettings(deps, actorOf(request), request.params.env, settings, version));
     },
   );
 

@@ -6,6 +6,12 @@ export const Environment = Type.Object({
   name: Type.String(),
   revision: Type.Integer(),
   version: Type.Integer(),
+  /** Production-like: the admin UI confirms every write with its diff. */
+  protected: Type.Boolean(),
+  /** Approvals a change request needs; 0 = direct writes. */
+  requiredApprovals: Type.Integer({ minimum: 0, maximum: 5 }),
+  /** Whether the author of an approved change request may apply it. */
+  allowSelfApply: Type.Boolean(),
   createdAt: Timestamp,
 });
 
@@ -17,3 +23,13 @@ export const CreateEnvironmentBody = Type.Object(
 );
 
 export const RenameEnvironmentBody = Type.Object({ name: Name, version: Type.Optional(Version) }, { additionalProperties: false });
+
+export const EnvironmentSettingsBody = Type.Object(
+  {
+    protected: Type.Optional(Type.Boolean()),
+    requiredApprovals: Type.Optional(Type.Integer({ minimum: 0, maximum: 5 })),
+    allowSelfApply: Type.Optional(Type.Boolean()),
+    version: Type.Optional(Version),
+  },
+  { additionalProperties: false },
+);

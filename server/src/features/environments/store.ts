@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import {
   changeLog,
+  changeRequests,
   environments,
   flagConfigVersions,
   flagEnvironments,
@@ -23,8 +24,14 @@ export async function findEnvironment(db: Database, key: string): Promise<Enviro
   return row;
 }
 
-export async function insertEnvironment(db: Database, key: string, name: string, sortOrder: number): Promise<EnvironmentRow> {
-  const [row] = await db.insert(environments).values({ key, name, sortOrder }).returning();
+export async function insertEnvironment(
+  db: Database,
+  key: string,
+  name: string,
+  sortOrder: number,
+  isProtected = false,
+): Promise<EnvironmentRow> {
+  const [row] = await db.insert(environments).values({ key, name, sortOrder, protected: isProtected }).returning();
   if (!row) throw new Error('insert returned nothing');
   // Every existing flag gets a config here, switched off, as its version 1.
   const flagKeys = await db.select({ key: flags.key }).from(flags);
@@ -47,4 +54,5 @@ export async function deleteEnvironmentData(db: Database, key: string): Promise<
   await db.delete(flagMetrics).where(eq(flagMetrics.environmentKey, key));
   await db.delete(rampPlans).where(eq(rampPlans.environmentKey, key));
   await db.delete(scheduledChanges).where(eq(scheduledChanges.environmentKey, key));
+  await db.delete(changeRequests).where(eq(changeRequests.environmentKey, key));
 }

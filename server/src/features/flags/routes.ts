@@ -6,6 +6,8 @@ import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf
 import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
+import { assertWritable } from '../change-requests/guard.ts';
+import { openRequestsOfFlag } from '../change-requests/store.ts';
 import { browserEvaluationFor } from '../delivery/store.ts';
 import { findEnvironment } from '../environments/store.ts';
 import { usageOf } from '../usage/store.ts';
@@ -75,8 +77,15 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const row = await findFlag(app.db, request.params.key);
       if (!row) throw new NotFoundError(`Flag ${request.params.key}`);
       reply.header('etag', etagOf(row.version));
-      const [envs, usage] = await Promise.all([flagEnvironmentsOf(app.db, [row.key]), usageOf(app.db, [row.key])]);
-      return flagView(row, envs, usage);
+      const [envs, usage, requests] = await Promise.all([
+        flagEnvironmentsOf(app.db, [row.key]),
+        usageOf(app.db, [row.key]),
+        openRequestsOfFlag(app.db, row.key),
+      ]);
+      const view = flagView(row, envs, usage);
+      for (const [env, summary] of Object.entries(view.environments))
+        Object.assign(summary, { openChangeRequests: requests.get(env) ?? 0 });
+      return view;
     },
   );
 
@@ -147,6 +156,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { version: bodyVersion, ...patch } = request.body;
       const { key, env } = request.params;
+      await assertWritable(deps, request, [env]);
       const view = await updateFlagEnvironment(
         deps,
         actorOf(request),
@@ -197,6 +207,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { key, env } = request.params;
+      await assertWritable(deps, request, [env]);
       const version = requireVersion(request.headers['if-match'], request.body.version);
       const view = await revertFlagEnvironment(deps, actorOf(request), key, env, version, request.body.toVersion);
       return reply.header('etag', etagOf(view.version)).send(view);

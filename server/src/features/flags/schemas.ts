@@ -203,6 +203,8 @@ export const FlagEnvironmentSummary = Type.Object({
   updatedAt: Timestamp,
   /** From SDK usage reports; null when no SDK has reported evaluating it here. */
   lastEvaluatedAt: Type.Union([Timestamp, Type.Null()]),
+  /** Change requests still in play for this flag here (open, approved, changes requested); in GET /flags/:key only. */
+  openChangeRequests: Type.Optional(Type.Integer()),
 });
 
 export const FlagView = Type.Object({

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { errorResponses, Key } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
+import { assertWritable } from '../change-requests/guard.ts';
 import { importUnleashExport } from './service.ts';
 
 // Unleash exports carry many fields we ignore, so items are open objects; sizes stay bounded.
@@ -50,9 +51,11 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) =>
-      importUnleashExport(changeDeps(app), actorOf(request), request.body.environment, request.body.data as UnleashPayload, {
+    async (request) => {
+      await assertWritable(changeDeps(app), request, [request.body.environment]);
+      return importUnleashExport(changeDeps(app), actorOf(request), request.body.environment, request.body.data as UnleashPayload, {
         skipInvalid: request.body.skipInvalid,
-      }),
+      });
+    },
   );
 };

@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, pageOf } from '..
 import { errorResponses } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
+import { assertRampWritable, assertWritable } from '../change-requests/guard.ts';
 import { AbortBody, CreateRampBody, RampParams, RampQuery, RampView, SignalBody } from './schemas.ts';
 import { abortRamp, createRamp, getRamp, pauseRamp, rampView, receiveSignal, resumeRamp, startRamp } from './service.ts';
 import { listRamps } from './store.ts';
@@ -38,7 +39,10 @@ export const rampRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/ramps',
     { config: { role: 'editor' }, schema: { tags, body: CreateRampBody, response: { 201: RampView, ...errorResponses } } },
-    async (request, reply) => reply.status(201).send(await createRamp(deps, actorOf(request), request.body)),
+    async (request, reply) => {
+      await assertWritable(deps, request, [request.body.environment]);
+      return reply.status(201).send(await createRamp(deps, actorOf(request), request.body));
+    },
   );
   for (const [verb, run] of [
     ['start', startRamp],
@@ -48,13 +52,20 @@ export const rampRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.post(
       `/ramps/:id/${verb}`,
       { config: { role: 'editor' }, schema: { tags, params: RampParams, response: { 200: RampView, ...errorResponses } } },
-      async (request) => run(deps, actorOf(request), request.params.id),
+      async (request) => {
+        // Pausing is the brake: it changes nothing SDKs see, so it needs no approval and works in a freeze.
+        if (verb !== 'pause') await assertRampWritable(deps, request, request.params.id);
+        return run(deps, actorOf(request), request.params.id);
+      },
     );
   }
   app.post(
     '/ramps/:id/abort',
     { config: { role: 'editor' }, schema: { tags, params: RampParams, body: AbortBody, response: { 200: RampView, ...errorResponses } } },
-    async (request) => abortRamp(deps, actorOf(request), request.params.id, request.body?.to ?? 'previous'),
+    async (request) => {
+      await assertRampWritable(deps, request, request.params.id);
+      return abortRamp(deps, actorOf(request), request.params.id, request.body?.to ?? 'previous');
+    },
   );
   app.post(
     '/ramps/:id/signals',

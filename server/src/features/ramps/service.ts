@@ -6,6 +6,7 @@ import { type ChangeDeps, type ChangeTx, lockEnvironment, runChange } from '../.
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { patchFlagEnvironment } from '../flags/service.ts';
 import { findFlagEnvironment } from '../flags/store.ts';
+import { freezeDeferral } from '../freeze-windows/service.ts';
 import { claimDueRamps, findRamp, insertRamp, liveRampOnRule, lockRamp, type RampRow, updateRamp } from './store.ts';
 
 /**
@@ -270,9 +271,11 @@ export async function advanceDueRamps(deps: ChangeDeps, actor: Actor, now: Date)
         // A disabled or demoted author's plan pauses with the reason; someone who may resumes it.
         const refused = await whyAuthorMayNotAct(c.tx, row.authorRef, now);
         if (refused) throw new ForbiddenError(`Not applied: ${refused}`);
-        const after = await enterStep(c, row, row.currentStep + 1, now);
+        // A freeze: a refusing window fails the step (the plan pauses with why); a deferring one holds it to the window's end.
+        const deferTo = await freezeDeferral(c.tx, row.environmentKey, now);
+        const after = deferTo ? await updateRamp(c.tx, row.id, { nextStepAt: deferTo }) : await enterStep(c, row, row.currentStep + 1, now);
         await c.audit({
-          action: after.state === RampState.Completed ? 'ramp.completed' : 'ramp.advanced',
+          action: deferTo ? 'ramp.deferred' : after.state === RampState.Completed ? 'ramp.completed' : 'ramp.advanced',
           resourceType: 'ramp',
           resourceKey: row.id,
           environmentKey: row.environmentKey,

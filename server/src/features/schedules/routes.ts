@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf
 import { errorResponses, Key, Timestamp } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
+import { assertWritable } from '../change-requests/guard.ts';
 import { DependencySchema, RuleSchema, VariantSchema } from '../flags/schemas.ts';
 import { cancelSchedule, scheduleChange, scheduleView } from './service.ts';
 import { listSchedules } from './store.ts';
@@ -47,6 +48,8 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { key, env } = request.params;
+      // Approvals only: a freeze decides when the change falls due (refused or deferred then).
+      await assertWritable(deps, request, [env], { freeze: false });
       return reply.status(201).send(await scheduleChange(deps, actorOf(request), key, env, new Date(request.body.at), request.body.patch));
     },
   );

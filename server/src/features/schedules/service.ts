@@ -4,6 +4,7 @@ import { whyAuthorMayNotAct } from '../../domain/author-check.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { checkFlagEnvironmentPatch, type FlagEnvironmentPatch, patchFlagEnvironment } from '../flags/service.ts';
+import { freezeDeferral } from '../freeze-windows/service.ts';
 import { claimDueSchedule, insertSchedule, lockSchedule, type ScheduleRow, setScheduleState } from './store.ts';
 
 export function scheduleView(row: ScheduleRow) {
@@ -89,6 +90,20 @@ export async function applyDueSchedules(deps: ChangeDeps, now: Date): Promise<nu
         // The author may have been disabled or demoted since: then the change fails, with the reason.
         const refused = await whyAuthorMayNotAct(c.tx, row.authorRef, now);
         if (refused) throw new ForbiddenError(`Not applied: ${refused}`);
+        // A freeze: a refusing window fails the change (423 as its error); a deferring one moves it to the window's end.
+        const deferTo = await freezeDeferral(c.tx, row.environmentKey, now);
+        if (deferTo) {
+          const after = await setScheduleState(c.tx, row.id, { runAt: deferTo });
+          await c.audit({
+            action: 'schedule.deferred',
+            resourceType: 'flag',
+            resourceKey: row.flagKey,
+            environmentKey: row.environmentKey,
+            before: scheduleView(row),
+            after: scheduleView(after),
+          });
+          return true;
+        }
         await patchFlagEnvironment(
           c,
           row.flagKey,

@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf
 import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
+import { assertWritable, environmentsUsingSegment } from '../change-requests/guard.ts';
 import { CreateSegmentBody, SegmentParams, SegmentView, UpdateSegmentBody } from './schemas.ts';
 import { createSegment, deleteSegment, segmentView, updateSegment } from './service.ts';
 import { findSegment, listSegments, segmentUsage } from './store.ts';
@@ -74,6 +75,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { version, ...input } = request.body;
+      await assertWritable(deps, request, await environmentsUsingSegment(app.db, request.params.key));
       return updateSegment(deps, actorOf(request), request.params.key, requireVersion(request.headers['if-match'], version), input);
     },
   );

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Name, RoleSchema, Timestamp } from '../../http/schemas.ts';
+import { EnvironmentRolesSchema, Name, RoleSchema, Timestamp } from '../../http/schemas.ts';
 
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
@@ -14,6 +14,7 @@ export const Token = Type.Object({
   name: Type.String(),
   prefix: Type.String({ description: 'The first characters of the secret, to tell tokens apart' }),
   role: RoleSchema,
+  environmentRoles: EnvironmentRolesSchema,
   scope: TokenScopeSchema,
   ownerId: Type.Union([Type.String(), Type.Null()], {
     description: 'The user the token acts for: it never does more than they may, and stops when they are disabled',
@@ -36,6 +37,8 @@ export const CreateTokenBody = Type.Object(
   {
     name: Name,
     role: RoleSchema,
+    /** Roles in single environments (each capped by the owner's there too). */
+    environmentRoles: Type.Optional(EnvironmentRolesSchema),
     scope: Type.Optional(TokenScopeSchema),
     expiresAt: Type.Optional(Timestamp),
   },

@@ -1,4 +1,4 @@
-import { type Actor, actorRef, assertMayGrant, type Role } from '../../domain/actor.ts';
+import { type Actor, actorRef, assertMayGrant, assertMayGrantIn, parseEnvironmentRoles, type Role } from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import { hashSecret, newSecret, secretPrefix, TOKEN_PREFIX } from '../../domain/secrets.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
@@ -12,6 +12,7 @@ export function tokenView(row: TokenRow) {
     name: row.name,
     prefix: row.prefix,
     role: row.role as Role,
+    environmentRoles: parseEnvironmentRoles(row.environmentRoles),
     scope: row.scope as TokenScope,
     ownerId: row.ownerUserId,
     expiresAt: row.expiresAt?.toISOString() ?? null,
@@ -26,9 +27,16 @@ export function tokenView(row: TokenRow) {
 export async function createToken(
   deps: ChangeDeps,
   actor: Actor,
-  input: { name: string; role: Role; scope?: TokenScope | undefined; expiresAt?: string | undefined },
+  input: {
+    name: string;
+    role: Role;
+    environmentRoles?: Record<string, Role> | undefined;
+    scope?: TokenScope | undefined;
+    expiresAt?: string | undefined;
+  },
 ): Promise<{ row: TokenRow; secret: string }> {
   assertMayGrant(actor, input.role);
+  assertMayGrantIn(actor, input.environmentRoles ?? {});
   // The owner is the person behind the caller, so a token made with a token belongs to the same user.
   if (actor.userId === undefined) throw new ForbiddenError('Only users and their tokens can create tokens');
   const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
@@ -41,6 +49,7 @@ export async function createToken(
       tokenHash: hashSecret(secret),
       prefix: secretPrefix(secret),
       role: input.role,
+      environmentRoles: input.environmentRoles ?? {},
       scope: input.scope ?? 'write',
       ownerUserId: actor.userId,
       expiresAt,

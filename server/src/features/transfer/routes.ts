@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { Description, errorResponses, Key, Name } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
+import { assertWritable } from '../change-requests/guard.ts';
 import { ConditionSchema, DependencySchema, RuleSchema, VariantSchema } from '../flags/schemas.ts';
 import { type ExportDocument, exportDocument, importDocument } from './service.ts';
 
@@ -94,10 +95,13 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) =>
-      importDocument(changeDeps(app), actorOf(request), request.body.document as ExportDocument, {
-        environment: request.body.environment,
-        dryRun: request.body.dryRun,
-      }),
+    async (request) => {
+      const { document, environment, dryRun } = request.body;
+      if (!dryRun) {
+        const named = environment !== undefined ? [environment] : document.flags.flatMap((f) => Object.keys(f.environments));
+        await assertWritable(changeDeps(app), request, named);
+      }
+      return importDocument(changeDeps(app), actorOf(request), document as ExportDocument, { environment, dryRun });
+    },
   );
 };

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
-import { type Actor, assertMayGrant, Role, roleAtLeast, SYSTEM_ACTOR } from '../../domain/actor.ts';
+import {
+  type Actor,
+  assertMayGrant,
+  assertMayGrantIn,
+  parseEnvironmentRoles,
+  Role,
+  roleAtLeast,
+  SYSTEM_ACTOR,
+} from '../../domain/actor.ts';
 import { type ChangeDeps, runChange } from '../../domain/changes.ts';
 import {
   ConflictError,
@@ -34,6 +42,7 @@ export function userView(row: UserRow) {
     email: row.email,
     name: row.name,
     role: row.role as Role,
+    environmentRoles: parseEnvironmentRoles(row.environmentRoles),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     disabledAt: row.disabledAt?.toISOString() ?? null,
@@ -93,6 +102,7 @@ export async function createUser(deps: ChangeDeps, actor: Actor, input: CreateUs
 export interface UpdateUserInput {
   name?: string | undefined;
   role?: Role | undefined;
+  environmentRoles?: Record<string, Role> | undefined;
   password?: string | undefined;
   /** Needed, and checked, when the caller changes their own password. */
   currentPassword?: string | undefined;
@@ -107,10 +117,11 @@ export async function updateUser(
   /** The caller's own session, kept when they change their own password. */
   keepSessionHash?: string,
 ): Promise<UserRow> {
-  if (input.name === undefined && input.role === undefined && input.password === undefined) {
-    throw new ValidationError('Nothing to change: send name, role or password');
+  if (input.name === undefined && input.role === undefined && input.password === undefined && input.environmentRoles === undefined) {
+    throw new ValidationError('Nothing to change: send name, role, environmentRoles or password');
   }
   if (input.role !== undefined) assertMayGrant(actor, input.role);
+  if (input.environmentRoles !== undefined) assertMayGrantIn(actor, input.environmentRoles);
   // An admin resets other people's passwords; their own needs the current one, as for everyone.
   if (input.password !== undefined && actor.userId === id) {
     const self = await findUserById(deps.db, id);
@@ -129,6 +140,7 @@ export async function updateUser(
     const changes: UserChanges = {};
     if (input.name !== undefined) changes.name = input.name;
     if (input.role !== undefined) changes.role = input.role;
+    if (input.environmentRoles !== undefined) changes.environmentRoles = input.environmentRoles;
     if (passwordHash !== undefined) changes.passwordHash = passwordHash;
     const row = await updateUserAtVersion(c.tx, id, version, changes);
     if (!row) {

@@ -66,6 +66,7 @@ export async function lockEnabledAdmins(db: Database): Promise<string[]> {
 export interface UserChanges {
   name?: string;
   role?: Role;
+  environmentRoles?: Record<string, Role>;
   passwordHash?: string;
   disabledAt?: Date;
 }
