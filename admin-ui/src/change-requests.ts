@@ -223,10 +223,25 @@ export function targetLink(change: ChangeRequestChange, environment: string): st
   }
 }
 
-/** One line for lists: "Targeting of new-checkout", "Ramp of new-checkout rule main: 25% → 50%". */
-export function summarize(change: ChangeRequestChange): string {
+/**
+ * One line for lists: "new-checkout: Rule 1 rollout 10% by userId → 25% by userId", "Ramp
+ * new-checkout rule main: 25% → 50%". With the target's current state the flag's line names what
+ * changes (the body always carries rules, variants and dependencies); without it, which parts it sets.
+ */
+export function summarize(change: ChangeRequestChange, current?: ChangeRequest['current']): string {
   switch (change.kind) {
     case 'flag-config': {
+      if (current) {
+        const changes = proposedChanges({ change, current });
+        const first = changes[0];
+        if (!first) return `${change.flagKey}: no change against the current version`;
+        const what =
+          first.before !== undefined && first.after !== undefined
+            ? `${first.before} → ${first.after}`
+            : (first.after ?? first.before ?? '');
+        const more = changes.length > 1 ? ` (+${changes.length - 1} more)` : '';
+        return `${change.flagKey}: ${first.label} ${what}${more}`;
+      }
       const parts: string[] = [];
       const c = change.config;
       if (c.enabled !== undefined) parts.push(c.enabled ? 'turn on' : 'turn off');

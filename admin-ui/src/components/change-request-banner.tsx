@@ -36,7 +36,8 @@ export function ChangeRequestBanner({ flagKey, env, count }: { flagKey: string; 
             <li key={cr.id}>
               <Link to={`/change-requests/${encodeURIComponent(cr.id)}`}>{cr.title}</Link>{' '}
               <span className="muted small">
-                ({stateLabel(cr.state).label.toLowerCase()}, {summarize(cr.change)}, by {cr.author.name} {timeAgo(cr.createdAt)})
+                ({stateLabel(cr.state).label.toLowerCase()}, {summarize(cr.change, cr.current)}, by {cr.author.name} {timeAgo(cr.createdAt)}
+                )
               </span>
             </li>
           ))}

@@ -181,65 +181,70 @@ export function FreezeWindows({ env }: { env: Environment }) {
         </ul>
       ) : null}
       {perm.allowed ? (
-        <form className="form inline-form" onSubmit={submitWith(create)} noValidate aria-label={`New freeze window in ${env.name}`}>
-          <div className="form-row">
-            <Field label="Starts" error={issues.at('/start')}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="datetime-local"
-                  className="input"
-                  value={isoToLocalInput(form.start)}
-                  onChange={(e) => setForm({ ...form, start: localInputToIso(e.target.value) })}
-                />
-              )}
-            </Field>
-            <Field label="Ends" error={issues.at('/end')}>
-              {(p) => (
-                <input
-                  {...p}
-                  type="datetime-local"
-                  className="input"
-                  value={isoToLocalInput(form.end)}
-                  onChange={(e) => setForm({ ...form, end: localInputToIso(e.target.value) })}
-                />
-              )}
-            </Field>
-            <Field label="Freeze reason" error={issues.at('/reason')}>
-              {(p) => <input {...p} className="input" value={form.reason} onChange={(e) => setForm({ ...form, reason: e.target.value })} />}
-            </Field>
-            <Field label="Repeats">
-              {(p) => (
-                <select
-                  {...p}
-                  className="input"
-                  value={form.recurrence}
-                  onChange={(e) => setForm({ ...form, recurrence: e.target.value as FreezeForm['recurrence'] })}
-                >
-                  <option value="none">Once</option>
-                  <option value="weekly">Every week</option>
-                </select>
-              )}
-            </Field>
-            <Field label="Ramps and schedules">
-              {(p) => (
-                <select
-                  {...p}
-                  className="input"
-                  value={form.mode}
-                  onChange={(e) => setForm({ ...form, mode: e.target.value as FreezeForm['mode'] })}
-                >
-                  <option value="refuse">Refused</option>
-                  <option value="defer">Wait until it ends</option>
-                </select>
-              )}
-            </Field>
-            <Button type="submit" variant="primary" busy={create.busy} className="align-end">
-              Add freeze window
-            </Button>
-          </div>
-          <FormError error={create.error} issues={issues} />
-        </form>
+        <details className="freeze-add">
+          <summary>Add a freeze window to {env.name}</summary>
+          <form className="form inline-form" onSubmit={submitWith(create)} noValidate aria-label={`New freeze window in ${env.name}`}>
+            <div className="form-row">
+              <Field label="Starts" error={issues.at('/start')}>
+                {(p) => (
+                  <input
+                    {...p}
+                    type="datetime-local"
+                    className="input"
+                    value={isoToLocalInput(form.start)}
+                    onChange={(e) => setForm({ ...form, start: localInputToIso(e.target.value) })}
+                  />
+                )}
+              </Field>
+              <Field label="Ends" error={issues.at('/end')}>
+                {(p) => (
+                  <input
+                    {...p}
+                    type="datetime-local"
+                    className="input"
+                    value={isoToLocalInput(form.end)}
+                    onChange={(e) => setForm({ ...form, end: localInputToIso(e.target.value) })}
+                  />
+                )}
+              </Field>
+              <Field label="Freeze reason" error={issues.at('/reason')}>
+                {(p) => (
+                  <input {...p} className="input" value={form.reason} onChange={(e) => setForm({ ...form, reason: e.target.value })} />
+                )}
+              </Field>
+              <Field label="Repeats">
+                {(p) => (
+                  <select
+                    {...p}
+                    className="input"
+                    value={form.recurrence}
+                    onChange={(e) => setForm({ ...form, recurrence: e.target.value as FreezeForm['recurrence'] })}
+                  >
+                    <option value="none">Once</option>
+                    <option value="weekly">Every week</option>
+                  </select>
+                )}
+              </Field>
+              <Field label="Ramps and schedules">
+                {(p) => (
+                  <select
+                    {...p}
+                    className="input"
+                    value={form.mode}
+                    onChange={(e) => setForm({ ...form, mode: e.target.value as FreezeForm['mode'] })}
+                  >
+                    <option value="refuse">Refused</option>
+                    <option value="defer">Wait until it ends</option>
+                  </select>
+                )}
+              </Field>
+              <Button type="submit" variant="primary" busy={create.busy} className="align-end">
+                Add freeze window
+              </Button>
+            </div>
+            <FormError error={create.error} issues={issues} />
+          </form>
+        </details>
       ) : null}
       <ConfirmDialog
         {...removing.dialog}

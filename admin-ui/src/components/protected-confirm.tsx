@@ -1,4 +1,4 @@
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { ApiError, api, messageOf } from '../api.ts';
 import { type ChangeRequest, type ChangeRequestChange, defaultTitle, segmentsUsed, targetOf } from '../change-requests.ts';
 import type { Change } from '../describe.ts';
@@ -327,8 +327,13 @@ export function FrozenNotice({
   const [busy, setBusy] = useState(false);
   const explanation = frozenExplanation(info, envName, { admin });
   const problem = checkOverride(text);
+  // The save that was refused sits in a bar at the bottom of a long page: bring the reason into view.
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: 'center' });
+  }, []);
   return (
-    <section className="card frozen" role="alert" aria-labelledby="frozen-title">
+    <section className="frozen" role="alert" aria-labelledby="frozen-title" ref={ref}>
       <Banner tone="danger" title={<span id="frozen-title">Not saved: {explanation.title}</span>}>
         {explanation.lines.map((l) => (
           <p key={l}>{l}</p>

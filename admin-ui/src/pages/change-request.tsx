@@ -111,7 +111,7 @@ export function ChangeRequestPage({ id }: { id: string }) {
             {r.title} <Badge tone={s.tone}>{s.label}</Badge>
           </h1>
           <p className="muted">
-            {summarize(r.change)} in <strong>{envName}</strong>, proposed by {r.author.name}{' '}
+            {summarize(r.change, r.current)} in <strong>{envName}</strong>, proposed by {r.author.name}{' '}
             <span title={dateTime(r.createdAt)}>{timeAgo(r.createdAt)}</span> · {approvalsText(r)}
             {target ? (
               <>
@@ -179,7 +179,7 @@ export function ChangeRequestPage({ id }: { id: string }) {
           </ActionButton>
         ) : null}
       </div>
-      {!actions.apply.allowed && r.state !== 'applied' ? <p className="muted small">Apply: {actions.apply.reason}.</p> : null}
+      {!actions.apply.allowed && r.state !== 'applied' ? <p className="muted small">{actions.apply.reason}.</p> : null}
 
       <section className="section" aria-labelledby="discussion-title">
         <h2 id="discussion-title">Discussion</h2>

@@ -108,7 +108,7 @@ export function ChangeRequestsPage() {
                     <th scope="row">
                       <Link to={`/change-requests/${encodeURIComponent(cr.id)}`}>{cr.title}</Link>
                       <div className="muted small">
-                        {summarize(cr.change)}
+                        {summarize(cr.change, cr.current)}
                         {cr.conflict ? (
                           <>
                             {' '}

@@ -130,6 +130,13 @@ describe('the proposed change in words', () => {
       { kind: 'changed', label: 'Rule 1 rollout', before: '10% by userId', after: '25% by userId' },
     ]);
     expect(summarize(request().change)).toBe('new-checkout: rules');
+    expect(summarize(request().change, current)).toBe('new-checkout: Rule 1 rollout 10% by userId → 25% by userId');
+    expect(
+      summarize(request().change, {
+        ...current,
+        rules: [{ id: 'main', description: 'Everyone', rollout: { percentage: 25, stickiness: 'userId' } }],
+      }),
+    ).toBe('new-checkout: no change against the current version');
     expect(defaultTitle('new-checkout', 'Production', proposedChanges(request()))).toBe(
       'new-checkout in Production: Rule 1 rollout: 25% by userId',
     );

@@ -184,6 +184,7 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
       const s = d.toLocaleString('sv-SE', { timeZone: 'Europe/Berlin' }).replace(' ', 'T');
       return s.slice(0, 16);
     };
+    await staging.getByText('Add a freeze window to Staging').click();
     await staging.getByLabel('Starts').fill(local(start));
     await staging.getByLabel('Ends').fill(local(end));
     await staging.getByLabel('Freeze reason').fill('Release candidate soak');
