@@ -12,6 +12,8 @@ export interface Me {
   name: string;
   role: Role;
   email?: string;
+  /** Per-environment roles over `role` (issue 17), when the server lists them. */
+  environmentRoles?: Record<string, Role>;
 }
 
 export interface Condition {

@@ -173,6 +173,52 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
     expect(pageErrors).toEqual([]);
   }, 90_000);
 
+  it('shows a request whose flag moved as a conflict with both diffs, and its author rebases it', async () => {
+    const as = async (who: { email: string; password: string }) => {
+      const c = await server.login(who.email, who.password);
+      return async (method: string, path: string, body?: unknown) => {
+        const res = await server.request(method, `/api/admin${path}`, { cookie: c, body });
+        if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+        return res.body;
+      };
+    };
+    const [asAlice, asBob] = [await as(ALICE), await as(BOB)];
+    const now = await admin('GET', `/flags/${FLAG}/environments/production`);
+    const main = { id: 'main', description: 'Everyone', rollout: { percentage: 25, stickiness: 'userId' } };
+    const beta = { id: 'beta', description: 'Beta testers', conditions: [{ attribute: 'plan', operator: 'IN', values: ['beta'] }] };
+    const propose = (title: string, rules: unknown[]) =>
+      asAlice('POST', '/change-requests', {
+        environment: 'production',
+        title,
+        change: { kind: 'flag-config', flagKey: FLAG, baseVersion: now.version, config: { rules } },
+      });
+    const first = await propose('Half of everyone', [{ ...main, rollout: { percentage: 50, stickiness: 'userId' } }]);
+    const second = await propose('Beta testers first', [beta, main]);
+    for (const cr of [first, second]) await asBob('POST', `/change-requests/${cr.id}/reviews`, { decision: 'approve' });
+    const approved = await asAlice('GET', `/change-requests/${first.id}`);
+    await asAlice('POST', `/change-requests/${first.id}/apply`, { version: approved.version });
+    expect(await percentage()).toBe(50);
+
+    const alice = await pageAs(ALICE);
+    await alice.goto(`${server.url}/change-requests/${second.id}`);
+    const conflict = alice.getByRole('region', { name: `${FLAG} changed in Production since this was proposed` });
+    await poll(() => conflict.textContent()).toMatch(
+      /Their change.*Rule 1 rollout.*25% by userId.*50% by userId.*This request’s change.*Rule 1 added/,
+    );
+    expect(await alice.getByRole('button', { name: 'Apply to Production' }).isDisabled()).toBe(true);
+    await expectAccessible(alice, 'a change request in conflict');
+    await shot(alice, 'change-request-conflict');
+    await conflict.getByRole('button', { name: /Rebase onto version/ }).click();
+    // Rebased: their 50% stays, the request's new rule comes on top of it; approvals start again.
+    await poll(async () => (await admin('GET', `/change-requests/${second.id}`)).conflict).toBe(false);
+    const rebased = await admin('GET', `/change-requests/${second.id}`);
+    expect(rebased.change.config.rules.map((r: { id: string }) => r.id)).toEqual(['main', 'beta']);
+    expect(rebased.change.config.rules[0].rollout.percentage).toBe(50);
+    expect(rebased.approvals).toBe(0);
+    await poll(() => alice.getByRole('region', { name: 'What it would change' }).textContent()).toMatch(/Rule 2 added.*Beta testers/);
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
   it('during a freeze the flag page explains why Save is refused; an admin overrides with a justification that is audited', async () => {
     const adminPage = await pageAs(ADMIN);
     await adminPage.goto(`${server.url}/environments`);
