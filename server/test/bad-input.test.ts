@@ -69,7 +69,18 @@ function writeRoutes(ids: {
   webhookId: string;
   ramps: { pending: string; toPause: string; toResume: string; toAbort: string; forSignals: string };
   scheduleId: string;
+  freezeWindowId?: string;
+  changeRequests?: { toReview: string; toApply: string; toRebase: string; toWithdraw: string };
 }): WriteRoute[] {
+  const cr = ids.changeRequests ?? { toReview: '', toApply: '', toRebase: '', toWithdraw: '' };
+  const flagChange = (flagKey: string): JsonObject => ({ kind: 'flag-config', flagKey, baseVersion: 1, config: { enabled: true } });
+  const window = {
+    start: '2099-01-01T00:00:00.000Z',
+    end: '2099-01-02T00:00:00.000Z',
+    reason: 'Holiday',
+    recurrence: 'none',
+    mode: 'defer',
+  };
   return [
     { method: 'POST', route: '/login', body: { email: ADMIN.email, password: ADMIN.password } },
     { method: 'POST', route: '/logout', session: true },
@@ -216,6 +227,37 @@ function writeRoutes(ids: {
     { method: 'DELETE', route: '/schedules/{id}', params: { id: ids.scheduleId } },
     { method: 'POST', route: '/import', body: { document: { version: 1, flags: [], segments: [] }, dryRun: true } },
     { method: 'POST', route: '/evaluate', body: { environment: 'production', context: { userId: 'u1' } } },
+    // production safety
+    {
+      method: 'PATCH',
+      route: '/environments/{env}/settings',
+      params: { env: 'fuzz-safety' },
+      body: { protected: true, requiredApprovals: 0, allowSelfApply: false, version: 1 },
+      ifMatch: true,
+    },
+    { method: 'POST', route: '/environments/{env}/freeze-windows', params: { env: 'fuzz-safety' }, body: window },
+    {
+      method: 'PATCH',
+      route: '/environments/{env}/freeze-windows/{id}',
+      params: { env: 'fuzz-safety', id: ids.freezeWindowId ?? '' },
+      body: { ...window, version: 1 },
+      ifMatch: true,
+    },
+    { method: 'DELETE', route: '/environments/{env}/freeze-windows/{id}', params: { env: 'fuzz-safety', id: ids.freezeWindowId ?? '' } },
+    {
+      method: 'POST',
+      route: '/change-requests',
+      body: { environment: 'staging', title: 'Fuzz', reason: 'Because', change: flagChange('fuzz-cr-new') },
+    },
+    { method: 'POST', route: '/change-requests/{id}/reviews', params: { id: cr.toReview }, body: { decision: 'comment', comment: 'Fine' } },
+    { method: 'POST', route: '/change-requests/{id}/apply', params: { id: cr.toApply }, body: { version: 1 } },
+    {
+      method: 'POST',
+      route: '/change-requests/{id}/rebase',
+      params: { id: cr.toRebase },
+      body: { baseVersion: 1, change: flagChange('fuzz-cr-rebase') },
+    },
+    { method: 'POST', route: '/change-requests/{id}/withdraw', params: { id: cr.toWithdraw } },
   ];
 }
 
@@ -503,7 +545,34 @@ describe.skipIf(!DATABASE_URL)('bad input to every write route', () => {
     const scheduleId = (
       await admin('POST', '/flags/fuzz-flag/environments/staging/schedule', { at: '2099-01-01T00:00:00.000Z', patch: { enabled: true } })
     ).id;
-    routes = writeRoutes({ keyId, tokenId, userId, webhookId, ramps: { pending, toPause, toResume, toAbort, forSignals }, scheduleId });
+    await admin('POST', '/environments', { key: 'fuzz-safety', name: 'Fuzz safety' });
+    const freezeWindowId = (
+      await admin('POST', '/environments/fuzz-safety/freeze-windows', {
+        start: '2098-01-01T00:00:00.000Z',
+        end: '2098-01-02T00:00:00.000Z',
+        reason: 'Fuzz',
+        recurrence: 'weekly',
+        mode: 'refuse',
+      })
+    ).id;
+    const proposals: string[] = [];
+    for (const key of ['fuzz-cr-new', 'fuzz-cr-review', 'fuzz-cr-apply', 'fuzz-cr-rebase', 'fuzz-cr-withdraw']) {
+      await admin('POST', '/flags', { key });
+      if (key === 'fuzz-cr-new') continue;
+      const change = { kind: 'flag-config', flagKey: key, baseVersion: 1, config: { enabled: true } };
+      proposals.push((await admin('POST', '/change-requests', { environment: 'staging', title: key, change })).id);
+    }
+    const [toReview, toApply, toRebase, toWithdraw] = proposals as [string, string, string, string];
+    routes = writeRoutes({
+      keyId,
+      tokenId,
+      userId,
+      webhookId,
+      ramps: { pending, toPause, toResume, toAbort, forSignals },
+      scheduleId,
+      freezeWindowId,
+      changeRequests: { toReview, toApply, toRebase, toWithdraw },
+    });
     initialState = await fingerprint();
   });
   afterAll(async () => {

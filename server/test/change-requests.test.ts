@@ -573,3 +573,32 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
     await settings('production', { requiredApprovals: 0 });
   });
 });
+
+describe('change requests on the embedded database (PGlite)', () => {
+  it('proposes, approves and applies in one transaction with savepoints, as on Postgres', async () => {
+    const server = await startTestServer({ database: 'pglite', env: { SCHEDULER_INTERVAL_MS: '60000' } });
+    try {
+      const admin = await server.login();
+      const call = (cookie: string, method: string, path: string, body?: unknown) =>
+        server.request(method, `/api/admin${path}`, { cookie, body });
+      await call(admin, 'POST', '/users', { email: 'ed@example.test', name: 'Ed', password: 'a-good-password', role: 'editor' });
+      const ed = await server.login('ed@example.test', 'a-good-password');
+      await call(admin, 'POST', '/flags', { key: 'embedded' });
+      await call(admin, 'PATCH', '/environments/production/settings', { requiredApprovals: 1, version: 1 });
+      expect((await call(ed, 'PATCH', '/flags/embedded/environments/production', { enabled: true, version: 1 })).status).toBe(409);
+      const cr = await call(ed, 'POST', '/change-requests', {
+        environment: 'production',
+        title: 'On',
+        change: { kind: 'flag-config', flagKey: 'embedded', baseVersion: 1, config: { enabled: true } },
+      });
+      expect(cr.status).toBe(201);
+      const approved = await call(admin, 'POST', `/change-requests/${cr.body.id}/reviews`, { decision: 'approve' });
+      const applied = await call(ed, 'POST', `/change-requests/${cr.body.id}/apply`, { version: approved.body.version });
+      expect(applied.body).toMatchObject({ state: 'applied', resultVersion: 2 });
+      expect((await call(admin, 'GET', '/flags/embedded/environments/production')).body.enabled).toBe(true);
+    } finally {
+      await server.close();
+    }
+    // Starting an embedded database and migrating it takes most of this on a busy machine.
+  }, 120_000);
+});

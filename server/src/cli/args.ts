@@ -36,6 +36,10 @@ export const OPTIONS = {
   'client-visible': { type: 'boolean' },
   variant: { type: 'string', multiple: true },
   context: { type: 'string' },
+  state: { type: 'string' },
+  view: { type: 'string' },
+  comment: { type: 'string' },
+  override: { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type OptionName = keyof typeof OPTIONS;

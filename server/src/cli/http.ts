@@ -13,6 +13,7 @@ export interface RequestOptions {
   body?: unknown;
   /** The version the write edits, sent as `If-Match: "<n>"`. */
   ifMatch?: number;
+  headers?: Record<string, string>;
 }
 
 export interface ApiResponse<T> {
@@ -53,6 +54,7 @@ export class ApiClient {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.options.userAgent };
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
     if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+    Object.assign(headers, options.headers);
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);

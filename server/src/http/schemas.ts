@@ -24,7 +24,11 @@ export const errorResponses = {
   428: ErrorResponse,
 } as const;
 
-export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 100 })) });
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ maxLength: 100 })),
+  /** An admin's justification for writing during a freeze window (10+ characters; audited). */
+  'x-freeze-override': Type.Optional(Type.String({ maxLength: 1000 })),
+});
 
 export const Key = Type.String({ minLength: 1, maxLength: 100 });
 export const Name = Type.String({ minLength: 1, maxLength: 200 });

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../command.ts';
+import { changeCommands } from './changes.ts';
 import { evaluateCommands } from './evaluate.ts';
 import { flagCommands } from './flags.ts';
 import { keyCommands } from './keys.ts';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...typeCommands,
   ...rampCommands,
   ...scheduleCommands,
+  ...changeCommands,
   ...transferCommands,
   ...evaluateCommands,
 ];

@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Redis } from 'ioredis';
+import type { Actor, Role } from '../../domain/actor.ts';
 import { hashSecret } from '../../domain/secrets.ts';
 import { AppError, ErrorCode, UnauthenticatedError, WrongPasswordError } from '../../errors.ts';
 import { ErrorResponse, errorResponses, Ok } from '../../http/schemas.ts';
@@ -118,8 +119,13 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (actor.kind === 'user') {
       const user = await findUserById(app.db, actor.id);
       if (!user) throw new UnauthenticatedError();
-      return { kind: 'user' as const, ...sessionUserView(user) };
+      return { kind: 'user' as const, ...sessionUserView(user), ...environmentRolesOf(actor) };
     }
-    return { kind: 'token' as const, id: actor.id, name: actor.name, role: actor.role };
+    return { kind: 'token' as const, id: actor.id, name: actor.name, role: actor.role, ...environmentRolesOf(actor) };
   });
 };
+
+function environmentRolesOf(actor: Actor): { environmentRoles?: Record<string, Role> } {
+  const roles = actor.environmentRoles ?? {};
+  return Object.keys(roles).length > 0 ? { environmentRoles: { ...roles } } : {};
+}

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { RoleSchema } from '../../http/schemas.ts';
+import { EnvironmentRolesSchema, RoleSchema } from '../../http/schemas.ts';
 import { Password } from '../users/schemas.ts';
 
 // No email pattern here: a login with a malformed email is just a wrong login (401), not a 400
@@ -17,6 +17,8 @@ export const Me = Type.Object({
   name: Type.String(),
   role: RoleSchema,
   email: Type.Optional(Type.String()),
+  /** Roles that replace `role` in single environments (a token's capped by its owner's); absent when none. */
+  environmentRoles: Type.Optional(EnvironmentRolesSchema),
 });
 
 export const ChangePasswordBody = Type.Object(
