@@ -20,7 +20,7 @@ import { useActivity } from '../live.ts';
 import { type Editable, editable, rebase, same } from '../merge.ts';
 import { WELL_KNOWN_ATTRIBUTES } from '../operators.ts';
 import { addNavigationGuard, Link, useLocation } from '../router.tsx';
-import { usePermission, useSession } from '../session.tsx';
+import { usePermissionIn, useSession } from '../session.tsx';
 import type { AuditPage, Environment, Flag, FlagEnvironment, Segment } from '../types.ts';
 import { checkConfig } from '../validate.ts';
 import { FlagHistory } from './history.tsx';
@@ -157,7 +157,7 @@ interface Conflict {
 }
 
 function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onChanged: () => void }) {
-  const perm = usePermission('editor', 'change flags');
+  const perm = usePermissionIn(env.key, 'editor', 'change flags');
   const readOnlyId = useId();
   const { me } = useSession();
   const { attributes } = useAppData();

@@ -219,6 +219,18 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
     expect(pageErrors).toEqual([]);
   }, 90_000);
 
+  it('a viewer who is an editor in staging edits there and reads production only', async () => {
+    const carol = { email: 'carol@example.test', name: 'Carol', password: 'carol-password-1' };
+    const created = await admin('POST', '/users', { ...carol, role: 'viewer' });
+    await admin('PATCH', `/users/${created.id}`, { environmentRoles: { staging: 'editor' }, version: created.version });
+    const page = await pageAs(carol);
+    await page.goto(`${server.url}/flags/${FLAG}?env=staging`);
+    await poll(() => page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage').isEditable()).toBe(true);
+    await page.goto(`${server.url}/flags/${FLAG}?env=production`);
+    await page.getByText('Viewers in production cannot change flags').first().waitFor();
+    expect(await page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage').isEditable()).toBe(false);
+  }, 60_000);
+
   it('during a freeze the flag page explains why Save is refused; an admin overrides with a justification that is audited', async () => {
     const adminPage = await pageAs(ADMIN);
     await adminPage.goto(`${server.url}/environments`);
