@@ -44,7 +44,8 @@ export function usePermission(required: Role, what: string): Permission {
  */
 export function usePermissionIn(env: string, required: Role, what: string): Permission {
   const { me } = useSession();
-  const role = me.environmentRoles?.[env] ?? me.role;
+  const own = me.environmentRoles?.[env];
+  const role = own ?? me.role;
   if (roleAtLeast(role, required)) return { allowed: true, reason: undefined };
-  return { allowed: false, reason: `${ROLE_NAMES[role]} in ${env} cannot ${what}` };
+  return { allowed: false, reason: `${ROLE_NAMES[role]}${own ? ` in ${env}` : ''} cannot ${what}` };
 }

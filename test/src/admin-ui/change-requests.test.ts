@@ -222,7 +222,10 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
   it('a viewer who is an editor in staging edits there and reads production only', async () => {
     const carol = { email: 'carol@example.test', name: 'Carol', password: 'carol-password-1' };
     const created = await admin('POST', '/users', { ...carol, role: 'viewer' });
-    await admin('PATCH', `/users/${created.id}`, { environmentRoles: { staging: 'editor' }, version: created.version });
+    await admin('PATCH', `/users/${created.id}`, {
+      environmentRoles: { staging: 'editor', production: 'viewer' },
+      version: created.version,
+    });
     const page = await pageAs(carol);
     await page.goto(`${server.url}/flags/${FLAG}?env=staging`);
     await poll(() => page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage').isEditable()).toBe(true);
