@@ -42,6 +42,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined | null>;
   /** Do not announce a 401 as the end of the session (login, first /me). */
   quiet401?: boolean;
+  /** Further request headers (`X-Freeze-Override`). */
+  headers?: Record<string, string>;
 }
 
 export function queryString(query: RequestOptions['query']): string {
@@ -56,7 +58,7 @@ export function queryString(query: RequestOptions['query']): string {
 }
 
 export async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
   // On every write, body or not: the server refuses cookie writes of any other type (no HTML form can send JSON).
   if (body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
   if (options.version !== undefined) headers['if-match'] = `"${options.version}"`;

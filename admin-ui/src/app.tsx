@@ -17,6 +17,8 @@ function page<P>(load: () => Promise<ComponentType<P>>) {
 }
 const AccountPage = page(() => import('./pages/account.tsx').then((m) => m.AccountPage));
 const AuditPage = page(() => import('./pages/audit.tsx').then((m) => m.AuditPage));
+const ChangeRequestPage = page(() => import('./pages/change-request.tsx').then((m) => m.ChangeRequestPage));
+const ChangeRequestsPage = page(() => import('./pages/change-requests.tsx').then((m) => m.ChangeRequestsPage));
 const EnvironmentsPage = page(() => import('./pages/environments.tsx').then((m) => m.EnvironmentsPage));
 const FlagPage = page(() => import('./pages/flag.tsx').then((m) => m.FlagPage));
 const FlagsPage = page(() => import('./pages/flags.tsx').then((m) => m.FlagsPage));
@@ -93,6 +95,7 @@ export function App() {
 const NAV = [
   { to: '/flags', label: 'Flags', prefix: '/flags' },
   { to: '/segments', label: 'Segments', prefix: '/segments' },
+  { to: '/change-requests', label: 'Change requests', prefix: '/change-requests' },
   { to: '/playground', label: 'Playground', prefix: '/playground' },
   { to: '/environments', label: 'Environments & keys', prefix: '/environments' },
   { to: '/tokens', label: 'API tokens', prefix: '/tokens' },
@@ -213,6 +216,8 @@ const ROUTES: Array<[string, (p: Record<string, string>) => ReactNode]> = [
   ['/segments', () => <SegmentsPage />],
   ['/segments/new', () => <SegmentPage segmentKey={null} />],
   ['/segments/:key', (p) => <SegmentPage segmentKey={p.key ?? ''} />],
+  ['/change-requests', () => <ChangeRequestsPage />],
+  ['/change-requests/:id', (p) => <ChangeRequestPage id={p.id ?? ''} />],
   ['/playground', () => <PlaygroundPage />],
   ['/environments', () => <EnvironmentsPage />],
   ['/tokens', () => <TokensPage />],

@@ -310,6 +310,18 @@ const ACTIONS: Record<string, string> = {
   'schedule.cancelled': 'cancelled a scheduled change',
   'schedule.applied': 'a scheduled change was applied',
   'schedule.failed': 'a scheduled change could not be applied',
+  'environment.settings_changed': 'changed the protection settings',
+  'change_request.created': 'proposed a change',
+  'change_request.reviewed': 'reviewed a change request',
+  'change_request.approved': 'approved a change request',
+  'change_request.rejected': 'rejected a change request',
+  'change_request.applied': 'applied a change request',
+  'change_request.rebased': 'rebased a change request',
+  'change_request.withdrawn': 'withdrew a change request',
+  'freeze.created': 'added a freeze window',
+  'freeze.updated': 'changed a freeze window',
+  'freeze.deleted': 'deleted a freeze window',
+  'freeze.overridden': 'overrode a freeze window',
 };
 
 /** "turned it on in production", "created segment beta-users" */

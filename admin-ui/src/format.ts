@@ -54,8 +54,12 @@ export function slugify(name: string): string {
     .slice(0, 100);
 }
 
-export function isProduction(env: { key: string; name?: string }): boolean {
-  return /prod/i.test(env.key) || /prod/i.test(env.name ?? '');
+/**
+ * Whether writes to an environment are confirmed with their diff: its `protected` setting, which an
+ * admin edits (issue 17). The name no longer decides ("prod" in it was a guess).
+ */
+export function isProduction(env: { key: string; name?: string; protected?: boolean } | undefined): boolean {
+  return env?.protected === true;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

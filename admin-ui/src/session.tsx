@@ -37,3 +37,15 @@ export function usePermission(required: Role, what: string): Permission {
   if (roleAtLeast(me.role, required)) return { allowed: true, reason: undefined };
   return { allowed: false, reason: `${ROLE_NAMES[me.role]} cannot ${what}` };
 }
+
+/**
+ * The same in one environment: a per-environment role (issue 17, `environmentRoles` of /me)
+ * overrides the global one there, so an editor may be a viewer in production and the reverse.
+ */
+export function usePermissionIn(env: string, required: Role, what: string): Permission {
+  const { me } = useSession();
+  const own = me.environmentRoles?.[env];
+  const role = own ?? me.role;
+  if (roleAtLeast(role, required)) return { allowed: true, reason: undefined };
+  return { allowed: false, reason: `${ROLE_NAMES[role]}${own ? ` in ${env}` : ''} cannot ${what}` };
+}

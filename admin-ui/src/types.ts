@@ -12,6 +12,8 @@ export interface Me {
   name: string;
   role: Role;
   email?: string;
+  /** Per-environment roles over `role` (issue 17), when the server lists them. */
+  environmentRoles?: Record<string, Role>;
 }
 
 export interface Condition {
@@ -63,6 +65,8 @@ export interface FlagEnvironmentSummary {
   ruleCount: number;
   updatedAt: string;
   lastEvaluatedAt: string | null;
+  /** Open change requests for this flag here (issue 17). */
+  openChangeRequests?: number;
 }
 
 export interface Flag {
@@ -116,6 +120,12 @@ export interface Environment {
   revision: number;
   version: number;
   createdAt: string;
+  /** Issue 17: writes here are confirmed with their diff (absent on servers before it: not protected). */
+  protected?: boolean;
+  /** Approvals a change needs; 0 = direct writes. */
+  requiredApprovals?: number;
+  /** Whether the author may apply their own approved change request. */
+  allowSelfApply?: boolean;
 }
 
 export interface Segment {

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, seg } from '../api.ts';
 import { FormError } from '../components/form-error.tsx';
+import { EnvironmentProtection } from '../components/freeze-windows.tsx';
 import { PlannedWorkList } from '../components/pending-work.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import {
@@ -123,8 +124,8 @@ export function EnvironmentsPage() {
                   <th scope="row">
                     {env.name}{' '}
                     {isProduction(env) ? (
-                      <Badge tone="danger" title="Changes here reach your users">
-                        production
+                      <Badge tone="danger" title="Changes here reach your users: each is confirmed with its diff">
+                        protected
                       </Badge>
                     ) : null}
                   </th>
@@ -185,6 +186,8 @@ export function EnvironmentsPage() {
           <p className="readonly-note">Only admins can create or delete environments.</p>
         )}
       </section>
+
+      <EnvironmentProtection />
 
       <PlannedWorkList />
 

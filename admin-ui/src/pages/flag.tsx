@@ -1,25 +1,15 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
 import { BrowserEvaluationNote } from '../components/browser-evaluation.tsx';
+import { ChangeRequestBanner } from '../components/change-request-banner.tsx';
 import { ChangeList } from '../components/changes.tsx';
 import type { AttributeHints } from '../components/conditions.tsx';
 import { CopyVariants } from '../components/copy-variants.tsx';
 import { GuardMetrics } from '../components/guard-metrics.tsx';
 import { PendingWork } from '../components/pending-work.tsx';
+import { type ProtectedWrite, useProtectedWrite, type WriteHeaders } from '../components/protected-confirm.tsx';
 import { DependenciesEditor, RulesEditor } from '../components/rules.tsx';
-import {
-  Badge,
-  Banner,
-  Button,
-  ConfirmDialog,
-  CopyButton,
-  ErrorState,
-  Loading,
-  ReadOnlyNotice,
-  StatusPill,
-  Switch,
-  useToast,
-} from '../components/ui.tsx';
+import { Badge, Banner, Button, CopyButton, ErrorState, Loading, ReadOnlyNotice, StatusPill, Switch, useToast } from '../components/ui.tsx';
 import { UnleashNotice } from '../components/unleash-notice.tsx';
 import { defaultVariants, StickinessSelect, VariantsEditor } from '../components/variants.tsx';
 import { useAppData } from '../data.tsx';
@@ -31,7 +21,7 @@ import { useActivity } from '../live.ts';
 import { type Editable, editable, rebase, same } from '../merge.ts';
 import { WELL_KNOWN_ATTRIBUTES } from '../operators.ts';
 import { addNavigationGuard, Link, useLocation } from '../router.tsx';
-import { usePermission, useSession } from '../session.tsx';
+import { usePermissionIn, useSession } from '../session.tsx';
 import type { AuditPage, Environment, Flag, FlagEnvironment, Segment } from '../types.ts';
 import { checkConfig } from '../validate.ts';
 import { FlagHistory } from './history.tsx';
@@ -168,7 +158,7 @@ interface Conflict {
 }
 
 function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onChanged: () => void }) {
-  const perm = usePermission('editor', 'change flags');
+  const perm = usePermissionIn(env.key, 'editor', 'change flags');
   const readOnlyId = useId();
   const { me } = useSession();
   const { attributes } = useAppData();
@@ -181,12 +171,13 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
   const [serverIssues, setServerIssues] = useState(new Issues());
   const [saveError, setSaveError] = useState<string | null>(null);
   const [conflict, setConflict] = useState<Conflict | null>(null);
-  const [pendingToggle, setPendingToggle] = useState<boolean | null>(null);
   const [toggling, setToggling] = useState(false);
   const [toggleError, setToggleError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [remote, setRemote] = useState<string | null>(null);
   const production = isProduction(env);
+  // Issue 17: protected environments confirm every write with its diff; with approvals, Save proposes.
+  const guard = useProtectedWrite(env);
   // After a save the save bar (and the focused button) goes: focus lands on the new status, not <body>.
   const statusRef = useRef<HTMLHeadingElement>(null);
 
@@ -256,7 +247,36 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
     setConflict({ base, theirs, mine: draft, by, early });
   };
 
-  const save = async () => {
+  const subject = (
+    <>
+      <strong>{flag.name}</strong> (<code>{flag.key}</code>)
+    </>
+  );
+  const bodyOf = (d: Editable) => ({
+    rules: d.rules,
+    variants: d.variants,
+    dependencies: d.dependencies,
+    ...(d.variantStickiness ? { variantStickiness: d.variantStickiness } : {}),
+  });
+  const saveWrite = (): ProtectedWrite | null =>
+    draft && base
+      ? {
+          title: `Save changes to ${flag.key} in ${env.name}?`,
+          subject: subject,
+          confirmLabel: `Save to ${env.name}`,
+          changes: diffConfig(editable(base), draft),
+          flagKey: flag.key,
+          rules: draft.rules,
+          run: (headers) => save(headers),
+          change: { kind: 'flag-config', flagKey: flag.key, baseVersion: base.version, config: bodyOf(draft) },
+          onProposed: () => {
+            discard();
+            onChanged();
+          },
+        }
+      : null;
+
+  const save = async (headers?: WriteHeaders) => {
     if (!draft || !base) return;
     if (localIssues.size > 0) {
       setSaveError('Fix the problems marked below first.');
@@ -265,13 +285,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
     setSaving(true);
     setSaveError(null);
     try {
-      const body = {
-        rules: draft.rules,
-        variants: draft.variants,
-        dependencies: draft.dependencies,
-        ...(draft.variantStickiness ? { variantStickiness: draft.variantStickiness } : {}),
-      };
-      const saved = await api.patch<FlagEnvironment>(path, body, { version: base.version });
+      const saved = await api.patch<FlagEnvironment>(path, bodyOf(draft), { version: base.version, headers });
       server.set(saved);
       setDraft(null);
       setBase(null);
@@ -282,6 +296,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
       statusRef.current?.focus();
       onChanged();
     } catch (err) {
+      if (guard.refused(err, save, saveWrite() ?? undefined)) return;
       if (err instanceof ApiError && err.isConflict) await showConflict(false);
       else if (err instanceof ApiError && err.issues.length > 0) {
         setServerIssues(new Issues(err.issues));
@@ -292,18 +307,30 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
     }
   };
 
-  const toggle = async (enabled: boolean) => {
+  const toggleWrite = (enabled: boolean): ProtectedWrite => ({
+    title: `Turn ${enabled ? 'on' : 'off'} ${flag.key} in ${env.name}?`,
+    subject: subject,
+    confirmLabel: `Turn ${enabled ? 'on' : 'off'} in ${env.name}`,
+    danger: !enabled,
+    changes: diffConfig(current, { ...current, enabled }),
+    flagKey: flag.key,
+    rules: enabled ? current.rules : [],
+    run: (headers) => toggle(enabled, headers),
+    change: { kind: 'flag-config', flagKey: flag.key, baseVersion: current.version, config: { enabled } },
+    onProposed: onChanged,
+  });
+
+  const toggle = async (enabled: boolean, headers?: WriteHeaders) => {
     setToggling(true);
     setToggleError(null);
     try {
-      const saved = await api.patch<FlagEnvironment>(path, { enabled }, { version: current.version });
+      const saved = await api.patch<FlagEnvironment>(path, { enabled }, { version: current.version, headers });
       if (base && base.version === current.version) setBase(saved);
       server.set(saved);
-      setPendingToggle(null);
       notify(`${flag.key} is ${enabled ? 'on' : 'off'} in ${env.name}`, 'success');
       onChanged();
     } catch (err) {
-      setPendingToggle(null);
+      if (guard.refused(err, (h) => toggle(enabled, h), toggleWrite(enabled))) return;
       if (err instanceof ApiError && err.isConflict) {
         const fresh = await server.reload();
         const by = await whoChanged(flag.key, env.key, current.version);
@@ -316,10 +343,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
     }
   };
 
-  const requestToggle = (enabled: boolean) => {
-    if (production) setPendingToggle(enabled);
-    else void toggle(enabled);
-  };
+  const requestToggle = (enabled: boolean) => guard.write(toggleWrite(enabled));
 
   const multivariate = flag.kind === 'multivariate' || current.variants.length > 0;
   const behind = dirty && base && current.version !== base.version;
@@ -329,6 +353,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
   return (
     <div className="targeting">
       <ReadOnlyNotice reason={perm.reason} id={readOnlyId} />
+      <ChangeRequestBanner flagKey={flag.key} env={env} count={flag.environments[env.key]?.openChangeRequests ?? 0} />
       <PendingWork flagKey={flag.key} env={env.key} envName={env.name} rules={current.rules} perm={editPerm} />
       <GuardMetrics flagKey={flag.key} env={env.key} />
       {archived ? (
@@ -350,8 +375,8 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
             <h2 id="status-title" className="h3" ref={statusRef} tabIndex={-1}>
               {current.enabled ? 'On' : 'Off'} in {env.name}
               {production ? (
-                <Badge tone="danger" title="Changes here reach your users">
-                  production
+                <Badge tone="danger" title="Changes here reach your users: each is confirmed with its diff">
+                  protected
                 </Badge>
               ) : null}
             </h2>
@@ -483,6 +508,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
         </section>
       </fieldset>
 
+      {guard.element}
       {dirty || saveError ? (
         <section className="save-bar" aria-label="Unsaved changes">
           <div className="save-bar-text">
@@ -508,36 +534,22 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
             <Button onClick={discard} disabled={saving}>
               Discard
             </Button>
-            <Button variant="primary" onClick={() => void save()} busy={saving} perm={editPerm} disabled={localIssues.size > 0 || !dirty}>
-              Save changes to {env.name}
+            <Button
+              variant="primary"
+              onClick={() => {
+                const w = saveWrite();
+                if (w) guard.write(w);
+              }}
+              busy={saving}
+              perm={editPerm}
+              disabled={localIssues.size > 0 || !dirty}
+            >
+              {guard.needsApproval ? `Propose change to ${env.name}` : `Save changes to ${env.name}`}
             </Button>
           </div>
         </section>
       ) : null}
 
-      <ConfirmDialog
-        open={pendingToggle !== null}
-        title={`Turn ${pendingToggle ? 'on' : 'off'} ${flag.key} in ${env.name}?`}
-        confirmLabel={`Turn ${pendingToggle ? 'on' : 'off'} in ${env.name}`}
-        danger={!pendingToggle}
-        busy={toggling}
-        onCancel={() => setPendingToggle(null)}
-        onConfirm={() => pendingToggle !== null && void toggle(pendingToggle)}
-      >
-        <p>
-          <strong>{flag.name}</strong> (<code>{flag.key}</code>) changes for the users of <strong>{env.name}</strong> as soon as you
-          confirm.
-        </p>
-        <p className="muted">
-          {pendingToggle
-            ? current.rules.length === 0
-              ? 'With no rules, everyone gets it.'
-              : current.rules.length === 1
-                ? 'Its rule decides who gets it.'
-                : `Its ${current.rules.length} rules decide who gets it.`
-            : 'Nobody will get it until it is turned on again.'}
-        </p>
-      </ConfirmDialog>
       <p className="muted small">Last saved {dateTime(current.updatedAt)}.</p>
     </div>
   );

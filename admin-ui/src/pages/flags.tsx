@@ -323,7 +323,7 @@ export function FlagsPage() {
     }
   };
   const requestToggle = (flag: Flag, e: Environment, enabled: boolean) => {
-    // As on the flag page: production asks first, other environments switch at once.
+    // As on the flag page: protected environments ask first, others switch at once.
     if (isProduction(e)) setPending({ flag, env: e, enabled });
     else void toggle(flag, e, enabled);
   };

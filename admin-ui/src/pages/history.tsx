@@ -30,7 +30,12 @@ export function changesOf(entry: AuditEntry): Change[] {
   return diffRecord(entry.before, entry.after);
 }
 
-const RESOURCE_NAMES: Record<string, string> = { sdk_key: 'SDK key', token: 'API token' };
+const RESOURCE_NAMES: Record<string, string> = {
+  sdk_key: 'SDK key',
+  token: 'API token',
+  change_request: 'change request',
+  freeze_window: 'freeze window',
+};
 
 /** Users and keys are stored by id; their email or name reads better. */
 function resourceLabel(entry: AuditEntry): string {
@@ -38,6 +43,8 @@ function resourceLabel(entry: AuditEntry): string {
   if (entry.resourceType === 'user' && typeof data.email === 'string') return data.email;
   if (entry.action === 'user.login' || entry.action === 'user.logout') return entry.actorName;
   if ((entry.resourceType === 'sdk_key' || entry.resourceType === 'token') && typeof data.name === 'string') return data.name;
+  if (entry.resourceType === 'change_request' && typeof data.title === 'string') return data.title;
+  if (entry.resourceType === 'freeze_window' && typeof data.reason === 'string') return data.reason;
   return entry.resourceKey;
 }
 
@@ -80,6 +87,7 @@ export function AuditEntryView({
     onUndo?: (entry: AuditEntry, version: number) => void;
   };
 }) {
+  const { environments } = useAppData();
   const version = isFlagConfig(entry.after) ? versionOf(entry.after) : undefined;
   const changes = changesOf(entry);
   const isCurrent = version !== undefined && revert?.current === version;
@@ -113,7 +121,9 @@ export function AuditEntryView({
         </div>
         <div className="entry-meta">
           {entry.environment ? (
-            <Badge tone={isProduction({ key: entry.environment }) ? 'danger' : 'neutral'}>{entry.environment}</Badge>
+            <Badge tone={isProduction(environments.find((e) => e.key === entry.environment)) ? 'danger' : 'neutral'}>
+              {entry.environment}
+            </Badge>
           ) : null}
           {version !== undefined ? <Badge tone="info">v{version}</Badge> : null}
           <time dateTime={entry.createdAt} title={dateTime(entry.createdAt)}>
@@ -344,7 +354,7 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
         wide
         title={reverting ? `Revert ${flag.key} in ${envName(reverting.env)} to version ${reverting.version}?` : ''}
         confirmLabel={reverting ? `Revert ${envName(reverting.env)} to version ${reverting.version}` : 'Revert'}
-        danger={reverting ? isProduction({ key: reverting.env, name: envName(reverting.env) }) : false}
+        danger={reverting ? isProduction(environments.find((e) => e.key === reverting.env)) : false}
         busy={revertBusy}
         confirmDisabled={!reverting?.current}
         error={revertError}
@@ -375,7 +385,7 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
         wide
         title={undoing ? `Undo the change of version ${undoing.version} in ${envName(undoing.env)}?` : ''}
         confirmLabel={undoing ? `Undo it in ${envName(undoing.env)}` : 'Undo'}
-        danger={undoing ? isProduction({ key: undoing.env, name: envName(undoing.env) }) : false}
+        danger={undoing ? isProduction(environments.find((e) => e.key === undoing.env)) : false}
         busy={undoBusy}
         confirmDisabled={!undoing?.current}
         error={undoError}

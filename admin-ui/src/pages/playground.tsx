@@ -115,7 +115,7 @@ export function PlaygroundPage() {
   const listId = useId();
   const urlEnv = query.get('env') ?? '';
   const urlCtx = query.get('context') ?? '';
-  const env = urlEnv || environments.find((e) => /prod/i.test(e.key))?.key || environments[0]?.key || '';
+  const env = urlEnv || environments.find((e) => e.protected)?.key || environments[0]?.key || '';
 
   const initial = (() => {
     try {

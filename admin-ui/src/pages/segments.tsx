@@ -3,6 +3,7 @@ import { ApiError, api, messageOf, seg } from '../api.ts';
 import { type AttributeHints, ConditionsEditor, newCondition } from '../components/conditions.tsx';
 import { ConflictBanner } from '../components/conflict-banner.tsx';
 import { IssuesBanner } from '../components/issues-banner.tsx';
+import { type ProtectedWrite, useProtectedWrite, type WriteHeaders } from '../components/protected-confirm.tsx';
 import {
   Banner,
   Button,
@@ -144,7 +145,11 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
   const perm = usePermission('editor', 'change segments');
   const readOnlyId = useId();
   const notify = useToast();
-  const { attributes } = useAppData();
+  const { attributes, environments } = useAppData();
+  // Issue 17: a segment used by flags changes them in every environment; a protected one confirms
+  // with the diff, and one that needs approvals (the server names it) takes a change request.
+  const [approvalEnv, setApprovalEnv] = useState<string | null>(null);
+  const guard = useProtectedWrite(environments.find((e) => e.key === approvalEnv) ?? environments.find((e) => e.protected));
   const segment = useResource(() => (segmentKey ? api.get<Segment>(`/segments/${seg(segmentKey)}`) : Promise.resolve(null)), [segmentKey]);
   const [form, setForm] = useState<Form | null>(isNew ? EMPTY : null);
   const [base, setBase] = useState<Segment | null>(null);
@@ -183,8 +188,25 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
     [attributes],
   );
 
+  const segmentWrite = (): ProtectedWrite | null =>
+    form && base
+      ? {
+          title: `Save segment ${base.key}? It is used by ${plural(base.usedBy.length, 'flag')}`,
+          confirmLabel: 'Save segment',
+          changes: diffRecord(formOf(base), form),
+          run: (headers) => save.run(headers),
+          change: {
+            kind: 'segment',
+            segmentKey: base.key,
+            baseVersion: base.version,
+            segment: { name: form.name.trim() || base.key, description: form.description, conditions: form.conditions },
+          },
+          onProposed: () => setForm(formOf(base)),
+        }
+      : null;
+
   const save = useAction(
-    async () => {
+    async (headers?: WriteHeaders) => {
       if (!form) return;
       if (isNew) {
         const created = await api.post<Segment>('/segments', {
@@ -203,9 +225,15 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
         saved = await api.patch<Segment>(
           `/segments/${seg(base.key)}`,
           { name: form.name.trim() || base.key, description: form.description, conditions: form.conditions },
-          { version: base.version },
+          { version: base.version, headers },
         );
       } catch (err) {
+        if (err instanceof ApiError && err.code === 'APPROVAL_REQUIRED') {
+          const env = (err.details as { environment?: string } | undefined)?.environment;
+          if (env) setApprovalEnv(env);
+        }
+        const w = segmentWrite();
+        if (guard.refused(err, (h) => save.run(h), w ?? undefined)) return;
         // Someone else saved first: show both changes instead of an error.
         if (err instanceof ApiError && err.isConflict && segmentKey) {
           setConflict(await api.get<Segment>(`/segments/${seg(segmentKey)}`));
@@ -259,7 +287,11 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
     e.preventDefault();
     setSubmitted(true);
     if (new Issues(checkConditions(form.conditions, '/conditions')).size > 0 || (isNew && form.key.trim() === '')) return;
-    void save.run();
+    const w = segmentWrite();
+    // Not proposed up front: only the server knows which environments' flags use it; when one needs
+    // approvals it answers APPROVAL_REQUIRED naming it, and the proposal opens then.
+    if (w && base && base.usedBy.length > 0) guard.write({ ...w, change: null });
+    else void save.run();
   };
 
   return (
@@ -297,6 +329,7 @@ export function SegmentPage({ segmentKey }: { segmentKey: string | null }) {
           <p>Saving will show you both changes before anything is overwritten.</p>
         </Banner>
       ) : null}
+      {guard.element}
       <form className="card form" onSubmit={submit} noValidate>
         <fieldset className="plain" disabled={!perm.allowed} title={perm.reason} aria-describedby={perm.allowed ? undefined : readOnlyId}>
           {isNew ? (

@@ -215,6 +215,10 @@ describe.skipIf(skip)('admin UI in Chromium against a real server', () => {
     await rule.getByLabel('Rollout percentage').fill('12.5');
     await rule.getByLabel('Stickiness').selectOption('userId');
     await page.getByRole('button', { name: 'Save changes to Production' }).click();
+    // Production is protected (issue 17): the save is confirmed with its diff.
+    const confirmSave = page.getByRole('dialog', { name: `Save changes to ${FLAG} in Production?` });
+    await text(confirmSave).toMatch(/Rule 1 added/);
+    await confirmSave.getByRole('button', { name: 'Save to Production' }).click();
     await shown(page.getByText(/Version 2, changed/));
     await count(page.getByRole('region', { name: 'Unsaved changes' })).toBe(0);
     await shot('flag-detail-rules');

@@ -80,6 +80,10 @@ describe.skipIf(skip)('admin UI: a segment of 20,000 ids', () => {
     await rule.getByLabel('Add a segment to rule 1').selectOption('top-customers');
     await rule.getByRole('button', { name: 'Remove condition 1 of rule 1' }).click();
     await page.getByRole('button', { name: 'Save changes to Production' }).click();
+    // Production is protected (issue 17): the dialog names the segment the rule uses.
+    const confirm = page.getByRole('dialog', { name: 'Save changes to vip-pricing in Production?' });
+    await confirm.getByText('Segments the rules use').waitFor();
+    await confirm.getByRole('button', { name: 'Save to Production' }).click();
     await page.getByText(/Version 2, changed/).waitFor();
     await server.request('PATCH', '/api/admin/flags/vip-pricing/environments/production', {
       cookie,

@@ -1,0 +1,291 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type SwitchboardClient } from '@switchboard/sdk-node';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
+import { buildAdminUi, expectAccessible, SHOTS, shot } from './harness.ts';
+
+/**
+ * Issue 17 in Chromium, against the real server: in production (protected, 1 approval) an editor
+ * proposes a 25% rollout from the flag page, a second editor approves it on the request view, the
+ * first applies it, and a Node SDK's stream receives it; during a freeze window (added on the
+ * Environments page) the flag page explains why Save is refused, and an admin's override with a
+ * justification goes through and is audited.
+ */
+
+const skip = !DATABASE_URL || !existsSync(CHROMIUM);
+const FLAG = 'new-checkout';
+const ALICE = { email: 'alice@example.test', name: 'Alice', password: 'alice-password-1' };
+const BOB = { email: 'bob@example.test', name: 'Bob', password: 'bob-password-12' };
+
+describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let cookie = '';
+  let sdk: SwitchboardClient;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  const sdkChanges: string[][] = [];
+  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-cr-'));
+  const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
+  const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
+    const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+    return res.body;
+  };
+  const percentage = async (env = 'production') => (await admin('GET', `/flags/${FLAG}/environments/${env}`)).rules[0].rollout.percentage;
+  /** The share of 4,000 users the SDK serves the flag to, in percent. */
+  const served = () => {
+    let on = 0;
+    for (let i = 0; i < 4000; i++) if (sdk.isEnabled(FLAG, { userId: `user-${i}` })) on++;
+    return on / 40;
+  };
+
+  const pageAs = async (who: { email: string; password: string }) => {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      reducedMotion: 'reduce',
+      timezoneId: 'Europe/Berlin',
+    });
+    context.setDefaultTimeout(10_000);
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
+    return page;
+  };
+  const settings = async (env: string, body: Record<string, unknown>) => {
+    const { environments } = (await admin('GET', '/environments')) as { environments: Array<{ key: string; version: number }> };
+    const version = environments.find((e) => e.key === env)?.version;
+    return admin('PATCH', `/environments/${env}/settings`, { ...body, version });
+  };
+  const editRollout = async (page: Page, env: string, to: string) => {
+    await page.goto(`${server.url}/flags/${FLAG}?env=${env}`);
+    const field = page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage');
+    await field.fill(to);
+    await field.blur();
+  };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    buildAdminUi(dist);
+    [server, browser] = await Promise.all([
+      startTestServer({ env: { ADMIN_UI_DIR: dist, DELIVERY_CHECK_MS: '300', HEARTBEAT_MS: '200' } }),
+      chromium.launch(CHROMIUM_LAUNCH),
+    ]);
+    cookie = await server.login();
+    for (const u of [ALICE, BOB]) await admin('POST', '/users', { ...u, role: 'editor' });
+    await admin('POST', '/flags', { key: FLAG, name: 'New checkout' });
+    for (const env of ['production', 'staging']) {
+      await admin(
+        'PATCH',
+        `/flags/${FLAG}/environments/${env}`,
+        { enabled: true, rules: [{ id: 'main', description: 'Everyone', rollout: { percentage: 10, stickiness: 'userId' } }] },
+        { 'if-match': '"1"' },
+      );
+    }
+    await settings('production', { protected: true, requiredApprovals: 1, allowSelfApply: true });
+    await settings('staging', { protected: true, requiredApprovals: 0 });
+    const key = (await admin('POST', '/keys', { name: 'checkout-service', environment: 'production', kind: 'server' })).secret as string;
+    sdk = createClient({ url: server.url, sdkKey: key, metrics: false, backoff: { initialMs: 50, maxMs: 200 } });
+    sdk.on('change', (e) => sdkChanges.push(e.flags));
+    expect(await sdk.ready({ timeoutMs: 10_000 })).toBe(true);
+  }, 180_000);
+
+  afterAll(async () => {
+    await sdk?.close();
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.close();
+    rmSync(dist, { recursive: true, force: true });
+  });
+
+  it('an editor proposes a 25% rollout in production, a second editor approves, the first applies, and the SDK stream receives it', async () => {
+    expect(served()).toBeGreaterThan(7);
+    expect(served()).toBeLessThan(13);
+    const alice = await pageAs(ALICE);
+    await editRollout(alice, 'production', '25');
+    await alice.getByRole('button', { name: 'Propose change to Production' }).click();
+    const propose = alice.getByRole('dialog', { name: 'Propose a change to Production' });
+    // The exact diff, not only the switch.
+    await poll(() => propose.textContent()).toMatch(/Rule 1 rollout.*10% by userId.*25% by userId/);
+    await poll(() => propose.textContent()).toMatch(/No ramp or scheduled change will act on this flag here/);
+    await propose.getByLabel('Title').fill('Roll the new checkout out to 25%');
+    await propose.getByLabel('Reason').fill('Error rate flat at 10% for a week.');
+    await expectAccessible(alice, 'the propose-change dialog');
+    await shot(alice, 'change-request-propose', false);
+    await propose.getByRole('button', { name: 'Propose change' }).click();
+
+    const list = async () =>
+      (await admin('GET', '/change-requests', undefined)).items as Array<{ id: string; state: string; title: string }>;
+    await poll(async () => (await list()).length).toBe(1);
+    const id = (await list())[0]?.id ?? '';
+    // Nothing changed yet, and the flag page says a request is open.
+    expect(await percentage()).toBe(10);
+    await poll(() => alice.getByText('1 open change request for new-checkout in Production').count()).toBe(1);
+    await shot(alice, 'change-request-banner');
+
+    await alice.goto(`${server.url}/change-requests/${id}`);
+    await alice.getByRole('heading', { name: /Roll the new checkout out to 25%/, level: 1 }).waitFor();
+    expect(await alice.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
+    expect(await alice.getByRole('button', { name: 'Apply to Production' }).isDisabled()).toBe(true);
+
+    const bob = await pageAs(BOB);
+    await bob.goto(`${server.url}/change-requests?tab=to-review`);
+    await bob.getByRole('link', { name: 'Roll the new checkout out to 25%' }).waitFor();
+    await expectAccessible(bob, 'the change-requests page');
+    await shot(bob, 'change-requests-to-review');
+    await bob.getByRole('link', { name: 'Roll the new checkout out to 25%' }).click();
+    await poll(() => bob.getByRole('region', { name: 'What it would change' }).textContent()).toMatch(
+      /Rule 1 rollout.*10% by userId.*25% by userId/,
+    );
+    await bob.getByLabel('Comment').fill('Looks good; watch the error rate.');
+    await expectAccessible(bob, 'the change-request view');
+    await shot(bob, 'change-request-review');
+    await bob.getByRole('button', { name: 'Approve' }).click();
+    await poll(async () => (await admin('GET', `/change-requests/${id}`)).state).toBe('approved');
+    await poll(() => bob.getByRole('region', { name: 'Discussion' }).textContent()).toMatch(
+      /Bob approved.*Looks good; watch the error rate\./,
+    );
+    expect(await percentage()).toBe(10);
+
+    await alice.reload();
+    await alice.getByRole('button', { name: 'Apply to Production' }).click();
+    const confirm = alice.getByRole('dialog', { name: /Apply “Roll the new checkout out to 25%” to Production\?/ });
+    await poll(() => confirm.textContent()).toMatch(/Rule 1 rollout/);
+    await confirm.getByRole('button', { name: 'Apply to Production' }).click();
+    await poll(async () => (await admin('GET', `/change-requests/${id}`)).state).toBe('applied');
+    await poll(() => alice.getByText('Applied to Production').count()).toBeGreaterThan(0);
+    await shot(alice, 'change-request-applied');
+    expect(await percentage()).toBe(25);
+
+    // The SDK's stream got the patch: it now serves about a quarter of users.
+    await poll(() => sdkChanges.some((flags) => flags.includes(FLAG))).toBe(true);
+    await poll(() => served()).toBeGreaterThan(21);
+    expect(served()).toBeLessThan(29);
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
+  it('shows a request whose flag moved as a conflict with both diffs, and its author rebases it', async () => {
+    const as = async (who: { email: string; password: string }) => {
+      const c = await server.login(who.email, who.password);
+      return async (method: string, path: string, body?: unknown) => {
+        const res = await server.request(method, `/api/admin${path}`, { cookie: c, body });
+        if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+        return res.body;
+      };
+    };
+    const [asAlice, asBob] = [await as(ALICE), await as(BOB)];
+    const now = await admin('GET', `/flags/${FLAG}/environments/production`);
+    const main = { id: 'main', description: 'Everyone', rollout: { percentage: 25, stickiness: 'userId' } };
+    const beta = { id: 'beta', description: 'Beta testers', conditions: [{ attribute: 'plan', operator: 'IN', values: ['beta'] }] };
+    const propose = (title: string, rules: unknown[]) =>
+      asAlice('POST', '/change-requests', {
+        environment: 'production',
+        title,
+        change: { kind: 'flag-config', flagKey: FLAG, baseVersion: now.version, config: { rules } },
+      });
+    const first = await propose('Half of everyone', [{ ...main, rollout: { percentage: 50, stickiness: 'userId' } }]);
+    const second = await propose('Beta testers first', [beta, main]);
+    for (const cr of [first, second]) await asBob('POST', `/change-requests/${cr.id}/reviews`, { decision: 'approve' });
+    const approved = await asAlice('GET', `/change-requests/${first.id}`);
+    await asAlice('POST', `/change-requests/${first.id}/apply`, { version: approved.version });
+    expect(await percentage()).toBe(50);
+
+    const alice = await pageAs(ALICE);
+    await alice.goto(`${server.url}/change-requests/${second.id}`);
+    const conflict = alice.getByRole('region', { name: `${FLAG} changed in Production since this was proposed` });
+    await poll(() => conflict.textContent()).toMatch(
+      /Their change.*Rule 1 rollout.*25% by userId.*50% by userId.*This request’s change.*Rule 1 added/,
+    );
+    expect(await alice.getByRole('button', { name: 'Apply to Production' }).isDisabled()).toBe(true);
+    await expectAccessible(alice, 'a change request in conflict');
+    await shot(alice, 'change-request-conflict');
+    await conflict.getByRole('button', { name: /Rebase onto version/ }).click();
+    // Rebased: their 50% stays, the request's new rule comes on top of it; approvals start again.
+    await poll(async () => (await admin('GET', `/change-requests/${second.id}`)).conflict).toBe(false);
+    const rebased = await admin('GET', `/change-requests/${second.id}`);
+    expect(rebased.change.config.rules.map((r: { id: string }) => r.id)).toEqual(['main', 'beta']);
+    expect(rebased.change.config.rules[0].rollout.percentage).toBe(50);
+    expect(rebased.approvals).toBe(0);
+    await poll(() => alice.getByRole('region', { name: 'What it would change' }).textContent()).toMatch(/Rule 2 added.*Beta testers/);
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
+  it('a viewer who is an editor in staging edits there and reads production only', async () => {
+    const carol = { email: 'carol@example.test', name: 'Carol', password: 'carol-password-1' };
+    const created = await admin('POST', '/users', { ...carol, role: 'viewer' });
+    await admin('PATCH', `/users/${created.id}`, {
+      environmentRoles: { staging: 'editor', production: 'viewer' },
+      version: created.version,
+    });
+    const page = await pageAs(carol);
+    await page.goto(`${server.url}/flags/${FLAG}?env=staging`);
+    await poll(() => page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage').isEditable()).toBe(true);
+    await page.goto(`${server.url}/flags/${FLAG}?env=production`);
+    await page.getByText('Viewers in production cannot change flags').first().waitFor();
+    expect(await page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage').isEditable()).toBe(false);
+  }, 60_000);
+
+  it('during a freeze the flag page explains why Save is refused; an admin overrides with a justification that is audited', async () => {
+    const adminPage = await pageAs(ADMIN);
+    await adminPage.goto(`${server.url}/environments`);
+    const staging = adminPage.getByRole('region', { name: 'Protection of Staging' });
+    const start = new Date(Date.now() - 60_000);
+    const end = new Date(Date.now() + 3 * 3600_000);
+    // datetime-local takes the browser's local time (Europe/Berlin here).
+    const local = (d: Date) => {
+      const s = d.toLocaleString('sv-SE', { timeZone: 'Europe/Berlin' }).replace(' ', 'T');
+      return s.slice(0, 16);
+    };
+    await staging.getByText('Add a freeze window to Staging').click();
+    await staging.getByLabel('Starts').fill(local(start));
+    await staging.getByLabel('Ends').fill(local(end));
+    await staging.getByLabel('Freeze reason').fill('Release candidate soak');
+    await staging.getByRole('button', { name: 'Add freeze window' }).click();
+    await poll(async () => (await admin('GET', '/environments/staging/freeze-windows')).items.length).toBe(1);
+    await poll(() => staging.textContent()).toMatch(/in force now.*Release candidate soak/);
+    await expectAccessible(adminPage, 'the environments page with freeze windows');
+    await shot(adminPage, 'freeze-windows');
+
+    const alice = await pageAs(ALICE);
+    await editRollout(alice, 'staging', '30');
+    await alice.getByRole('button', { name: 'Save changes to Staging' }).click();
+    const confirm = alice.getByRole('dialog', { name: 'Save changes to new-checkout in Staging?' });
+    await poll(() => confirm.textContent()).toMatch(/Rule 1 rollout.*10% by userId.*30% by userId/);
+    await confirm.getByRole('button', { name: 'Save to Staging' }).click();
+    const notice = alice.getByRole('alert').filter({ hasText: 'Not saved: Staging is frozen until' });
+    await notice.waitFor();
+    await poll(() => notice.textContent()).toMatch(/“Release candidate soak”/);
+    await poll(() => notice.textContent()).toMatch(/An admin can override the freeze/);
+    expect(await notice.getByLabel('Justification for the override').count()).toBe(0);
+    await expectAccessible(alice, 'the flag page with a refused save');
+    await shot(alice, 'freeze-refused');
+    expect(await percentage('staging')).toBe(10);
+
+    await editRollout(adminPage, 'staging', '30');
+    await adminPage.getByRole('button', { name: 'Save changes to Staging' }).click();
+    await adminPage
+      .getByRole('dialog', { name: 'Save changes to new-checkout in Staging?' })
+      .getByRole('button', { name: 'Save to Staging' })
+      .click();
+    const adminNotice = adminPage.getByRole('alert').filter({ hasText: 'Not saved: Staging is frozen until' });
+    await adminNotice.getByLabel('Justification for the override').fill('short');
+    await adminNotice.getByRole('button', { name: 'Override the freeze and save' }).click();
+    await adminNotice.getByText('At least 10 characters (5 so far)').waitFor();
+    await adminNotice.getByLabel('Justification for the override').fill('Hotfix for incident 4711, agreed with QA');
+    await shot(adminPage, 'freeze-override');
+    await adminNotice.getByRole('button', { name: 'Override the freeze and save' }).click();
+    await poll(() => percentage('staging')).toBe(30);
+    const audit = await server.request('GET', '/api/admin/audit?limit=20', { cookie });
+    expect(audit.text).toContain('Hotfix for incident 4711, agreed with QA');
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+});
