@@ -134,6 +134,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   // ramps and schedules act in the environment of their plan
   [`GET ${A}/ramps`]: 'global',
   [`GET ${A}/ramps/:id`]: 'global',
+  [`GET ${A}/ramps/:id/guard`]: 'global',
   [`POST ${A}/ramps`]: envBody,
   [`POST ${A}/ramps/:id/start`]: rampEnv,
   [`POST ${A}/ramps/:id/pause`]: rampEnv,
