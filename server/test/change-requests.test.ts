@@ -397,7 +397,7 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
       await settings('production', { requiredApprovals: 0 });
     });
 
-    it('defers a due ramp step to the end of a defer window, and a refuse window pauses the ramp', async () => {
+    it('defers a due ramp step to the end of a defer window, and a refuse window holds it the same way (ramps pause during a window and resume after it)', async () => {
       const { key } = await newFlag();
       await ok('PATCH', `/flags/${key}/environments/development`, {
         enabled: true,
@@ -426,7 +426,7 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
       expect((await ok('GET', `/flags/${key}/environments/development`)).rules[0].rollout.percentage).toBe(50);
       await ok('DELETE', `/environments/development/freeze-windows/${w.id}`);
 
-      // A refusing window: the step is refused and the plan pauses with the reason.
+      // A refusing window holds the plan the same way; it resumes by itself after the window.
       const { key: other } = await newFlag();
       await ok('PATCH', `/flags/${other}/environments/development`, {
         enabled: true,
@@ -445,16 +445,16 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
       await ok('POST', `/ramps/${r2.id}/start`);
       const refuse = await window('development', 'refuse', -1000, 600_000);
       await advanceDueRamps(deps, schedulerActor(null), new Date());
-      const paused = await ok('GET', `/ramps/${r2.id}`);
-      expect(paused.state).toBe('paused');
-      expect(paused.reason).toMatch(/development is frozen until/);
-      // Resuming is a write too: refused while frozen.
-      expect((await as(people.alice)('POST', `/ramps/${r2.id}/resume`)).status).toBe(423);
+      expect(await ok('GET', `/ramps/${r2.id}`)).toMatchObject({ state: 'running', currentStep: 0, nextStepAt: refuse.end });
+      expect((await ok('GET', `/flags/${other}/environments/development`)).rules[0].rollout.percentage).toBe(5);
+      // Pausing is the brake: allowed during a freeze.
+      expect((await as(people.alice)('POST', `/ramps/${r2.id}/pause`)).status).toBe(200);
+      expect((await ok('GET', `/ramps/${r2.id}`)).state).toBe('paused');
       await ok('DELETE', `/environments/development/freeze-windows/${refuse.id}`);
       void rampPlans;
     });
 
-    it('defers a scheduled change in a defer window and fails it in a refuse window', async () => {
+    it('defers a scheduled change in a defer window, fails it in a refuse window, and refuses one timed inside a refuse window', async () => {
       const { key } = await newFlag();
       const s1 = await ok('POST', `/flags/${key}/environments/staging/schedule`, {
         at: new Date(now() - 1000).toISOString(),
@@ -465,20 +465,28 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
       await applyDueSchedules(deps, new Date());
       const listed = (await ok('GET', `/schedules?flag=${key}`)).schedules as any[];
       expect(listed.find((s) => s.id === s1.id)).toMatchObject({ state: 'pending', runAt: w.end });
-      await ok('PATCH', `/environments/staging/freeze-windows/${w.id}`, { mode: 'refuse', version: w.version });
-      await applyDueSchedules(deps, new Date(now() + 1000));
-      // Still in the window (deferred to its end, which is not yet): nothing due.
-      await applyDueSchedules(deps, new Date(Date.parse(w.end) + 1000));
-      const after = ((await ok('GET', `/schedules?flag=${key}`)).schedules as any[]).find((s) => s.id === s1.id);
-      expect(after.state).toBe('applied');
+      // Timed inside a deferring window: accepted (it will wait for the end).
       const s2 = await ok('POST', `/flags/${key}/environments/staging/schedule`, {
         at: new Date(now() - 1000).toISOString(),
         patch: { enabled: false },
       });
-      await applyDueSchedules(deps, new Date());
+      await ok('PATCH', `/environments/staging/freeze-windows/${w.id}`, { mode: 'refuse', version: w.version });
+      // Timed inside a refusing window: refused at once, naming the window.
+      const refused = await req('POST', `/flags/${key}/environments/staging/schedule`, {
+        at: new Date(now() + 60_000).toISOString(),
+        patch: { enabled: false },
+      });
+      expect(refused.status).toBe(423);
+      expect(refused.body.error).toMatchObject({ code: 'ENVIRONMENT_FROZEN', details: { windowId: w.id } });
+      // s2 falls due inside the now refusing window: it fails with the window's reason.
+      await applyDueSchedules(deps, new Date(now() + 1000));
       const failed = ((await ok('GET', `/schedules?flag=${key}`)).schedules as any[]).find((s) => s.id === s2.id);
       expect(failed.state).toBe('failed');
       expect(failed.error).toMatch(/staging is frozen until/);
+      // s1 was deferred to the window's end, which is not yet: applied once the window is over.
+      await applyDueSchedules(deps, new Date(Date.parse(w.end) + 1000));
+      const after = ((await ok('GET', `/schedules?flag=${key}`)).schedules as any[]).find((s) => s.id === s1.id);
+      expect(after.state).toBe('applied');
       await ok('DELETE', `/environments/staging/freeze-windows/${w.id}`);
     });
 

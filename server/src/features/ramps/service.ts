@@ -6,7 +6,7 @@ import { type ChangeDeps, type ChangeTx, lockEnvironment, runChange } from '../.
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { patchFlagEnvironment } from '../flags/service.ts';
 import { findFlagEnvironment } from '../flags/store.ts';
-import { freezeDeferral } from '../freeze-windows/service.ts';
+import { activeFreeze } from '../freeze-windows/service.ts';
 import { checkMetricGuardRule } from './guard-evaluator.ts';
 import { claimDueRamps, findRamp, insertRamp, liveRampOnRule, lockRamp, type RampRow, updateRamp } from './store.ts';
 
@@ -281,8 +281,10 @@ export async function advanceDueRamps(
         const refused = await whyAuthorMayNotAct(c.tx, row.authorRef, now);
         if (refused) throw new ForbiddenError(`Not applied: ${refused}`);
         if (await beforeStep?.(c, row, now)) return true;
-        // A freeze: a refusing window fails the step (the plan pauses with why); a deferring one holds it to the window's end.
-        const deferTo = await freezeDeferral(c.tx, row.environmentKey, now);
+        // A freeze holds the plan whatever the window's mode: ramps pause during a window and resume
+        // after it (issue 17). `refuse` is about people's writes and scheduled changes; a ramp is
+        // neither refused nor left paused for someone to remember to resume.
+        const deferTo = (await activeFreeze(c.tx, row.environmentKey, now))?.end;
         const after = deferTo ? await updateRamp(c.tx, row.id, { nextStepAt: deferTo }) : await enterStep(c, row, row.currentStep + 1, now);
         await c.audit({
           action: deferTo ? 'ramp.deferred' : after.state === RampState.Completed ? 'ramp.completed' : 'ramp.advanced',

@@ -6,6 +6,7 @@ import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
 import { assertWritable } from '../change-requests/guard.ts';
 import { DependencySchema, RuleSchema, VariantSchema } from '../flags/schemas.ts';
+import { activeFreeze, EnvironmentFrozenError, FreezeMode } from '../freeze-windows/service.ts';
 import { cancelSchedule, scheduleChange, scheduleView } from './service.ts';
 import { listSchedules } from './store.ts';
 
@@ -48,9 +49,13 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { key, env } = request.params;
-      // Approvals only: a freeze decides when the change falls due (refused or deferred then).
+      // Approvals only: a freeze decides when the change falls due (refused or deferred then)...
       await assertWritable(deps, request, [env], { freeze: false });
-      return reply.status(201).send(await scheduleChange(deps, actorOf(request), key, env, new Date(request.body.at), request.body.patch));
+      const at = new Date(request.body.at);
+      // ...except that a change timed inside a refusing window would only fail when due: say so now.
+      const frozen = await activeFreeze(deps.db, env, at);
+      if (frozen?.window.mode === FreezeMode.Refuse) throw new EnvironmentFrozenError(env, frozen);
+      return reply.status(201).send(await scheduleChange(deps, actorOf(request), key, env, at, request.body.patch));
     },
   );
 
