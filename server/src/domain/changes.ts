@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog, type ChangeOp, changeLog, environments } from '../db/schema/index.ts';
+import { NotFoundError } from '../errors.ts';
 import { type Actor, actorRef } from './actor.ts';
 
 /** A revision an environment reached inside a transaction; published on the bus after commit. */
@@ -10,18 +11,35 @@ export interface RevisionBump {
 }
 
 /**
- * Bumps an environment's revision and appends the change-log row for it. The UPDATE takes the
- * environment's row lock, so concurrent changes to one environment get consecutive revisions.
+ * Bumps an environment's revision and appends the change-log row for it, in one statement (one
+ * round trip: the bump takes the environment's row lock, held until commit, so what runs after it
+ * is what every other write to the environment waits for). Concurrent changes to one environment
+ * get consecutive revisions.
  */
 export async function appendChange(tx: Database, environmentKey: string, change: ChangeOp): Promise<RevisionBump> {
-  const [row] = await tx
-    .update(environments)
-    .set({ revision: sql`${environments.revision} + 1` })
-    .where(eq(environments.key, environmentKey))
-    .returning({ revision: environments.revision });
-  if (!row) throw new Error(`environment ${environmentKey} vanished during a change`);
-  await tx.insert(changeLog).values({ environmentKey, revision: row.revision, change });
-  return { environment: environmentKey, revision: row.revision };
+  // Both drivers (pg and PGlite) answer raw queries with `{ rows }`; bigint comes back as a string.
+  const result = (await tx.execute(sql`
+    with bumped as (
+      update ${environments} set revision = revision + 1 where key = ${environmentKey} returning revision
+    )
+    insert into ${changeLog} (environment_key, revision, change)
+    select ${environmentKey}, revision, ${JSON.stringify(change)}::jsonb from bumped
+    returning revision`)) as unknown as { rows: Array<{ revision: string | number }> };
+  const [row] = result.rows;
+  // Deleted after the caller found it, by a write that held the lock first: a race it lost.
+  if (!row) throw new NotFoundError(`Environment ${environmentKey}`);
+  return { environment: environmentKey, revision: Number(row.revision) };
+}
+
+/**
+ * Replaces the change of a revision this transaction bumped: for a write that took the lock
+ * optimistically and, finding things moved, worked out its change again under it.
+ */
+export async function amendChange(tx: Database, bump: RevisionBump, change: ChangeOp): Promise<void> {
+  await tx
+    .update(changeLog)
+    .set({ change })
+    .where(and(eq(changeLog.environmentKey, bump.environment), eq(changeLog.revision, bump.revision)));
 }
 
 /** The same change in every environment (flag metadata, segments). */
@@ -87,6 +105,8 @@ export interface ChangeTx {
   tx: Database;
   actor: Actor;
   appendChange(environmentKey: string, change: ChangeOp): Promise<RevisionBump>;
+  /** Replaces the change of a revision appended by this write (see `amendChange`). */
+  amendChange(bump: RevisionBump, change: ChangeOp): Promise<void>;
   appendChangeEverywhere(change: (environmentKey: string) => ChangeOp | null): Promise<RevisionBump[]>;
   audit(entry: AuditEntry): Promise<void>;
 }
@@ -107,6 +127,7 @@ export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: Chang
         bumps.push(bump);
         return bump;
       },
+      amendChange: (bump, op) => amendChange(tx, bump, op),
       async appendChangeEverywhere(op) {
         const all = await appendChangeEverywhere(tx, op);
         bumps.push(...all);

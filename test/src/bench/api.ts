@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 
-// Usage: pnpm bench:api [--flags N] [--concurrency C] [--seconds D] [--json]
+// Usage: pnpm bench:api [--flags N] [--concurrency C] [--seconds D] [--profile DIR] [--json]
 //
 // Starts the server as a child process on a fresh Postgres database (sb_bench_<random> on
 // DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres), creates N flags (default 100),
@@ -23,6 +23,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
+    /** A folder for a V8 CPU profile of the server (written when it stops). */
+    profile: { type: 'string' },
   },
 });
 const flagCount = Number(args.flags);
@@ -139,7 +141,8 @@ async function startServer(databaseUrl: string): Promise<string> {
   };
   // One process, no fan-out: what is measured is this server and its database.
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: serverDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], { cwd: serverDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   cleanups.push({ what: 'stop the server', run: () => stopServer(child) });
   child.stdout?.on('data', keepOutput);
   child.stderr?.on('data', keepOutput);
