@@ -142,7 +142,11 @@ async function startServer(databaseUrl: string): Promise<string> {
   // One process, no fan-out: what is measured is this server and its database.
   delete env.REDIS_URL;
   const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], { cwd: serverDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
+    cwd: serverDir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   cleanups.push({ what: 'stop the server', run: () => stopServer(child) });
   child.stdout?.on('data', keepOutput);
   child.stderr?.on('data', keepOutput);
