@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog, type ChangeOp, changeLog, environments } from '../db/schema/index.ts';
 import { NotFoundError } from '../errors.ts';
@@ -76,9 +76,12 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-/** Writes the audit row of a write, inside the write's own transaction. */
-export async function audit(tx: Database, actor: Actor, entry: AuditEntry): Promise<void> {
-  await tx.insert(auditLog).values({
+/**
+ * Writes the audit row of a write, inside the write's own transaction; with `alongside` (a
+ * statement of its own, the webhook outbox's insert) in the same round trip, as a CTE.
+ */
+export async function audit(tx: Database, actor: Actor, entry: AuditEntry, alongside?: SQL | null): Promise<void> {
+  const row = {
     actor: actorRef(actor),
     actorName: actor.name,
     action: entry.action,
@@ -87,7 +90,17 @@ export async function audit(tx: Database, actor: Actor, entry: AuditEntry): Prom
     environmentKey: entry.environmentKey ?? null,
     before: entry.before ?? null,
     after: entry.after ?? null,
-  });
+  };
+  if (!alongside) {
+    await tx.insert(auditLog).values(row);
+    return;
+  }
+  const json = (v: unknown) => (v === null ? sql`null` : sql`${JSON.stringify(v)}::jsonb`);
+  await tx.execute(sql`
+    with alongside as (${alongside})
+    insert into ${auditLog} (actor, actor_name, action, resource_type, resource_key, environment_key, before, after)
+    values (${row.actor}, ${row.actorName}, ${row.action}, ${row.resourceType}, ${row.resourceKey}, ${row.environmentKey},
+      ${json(row.before)}, ${json(row.after)})`);
 }
 
 export interface ChangeDeps {
@@ -96,8 +109,13 @@ export interface ChangeDeps {
   onCommitted: (bump: RevisionBump) => Promise<void> | void;
   /** Told of every audited write after commit (the admin UI's live view). */
   onActivity?: (entry: AuditEntry, actor: Actor) => Promise<void> | void;
-  /** Runs inside the write's transaction for every audited write (the webhook outbox). */
+  /** Runs inside the write's transaction for every audited write. */
   onAudited?: (tx: Database, entry: AuditEntry, actor: Actor) => Promise<void>;
+  /**
+   * A statement to run with every audited write's audit row, in the same round trip (the webhook
+   * outbox): under an environment's lock, each round trip is one every other write there waits for.
+   */
+  auditedStatement?: (entry: AuditEntry, actor: Actor) => SQL | null;
 }
 
 /** A write in progress: its transaction plus the change-log and audit helpers bound to it. */
@@ -135,7 +153,7 @@ export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: Chang
       },
       // The actor may be refined during the write (a scheduled change acts for its author).
       async audit(entry) {
-        await audit(tx, c.actor, entry);
+        await audit(tx, c.actor, entry, deps.auditedStatement?.(entry, c.actor));
         await deps.onAudited?.(tx, entry, c.actor);
         audited.push({ entry, actor: c.actor });
       },
