@@ -30,6 +30,8 @@ export interface HubOptions {
   /** Change-log rows kept per environment in the database. */
   changeLogKeep?: number;
   onStreamCount?: (audience: Audience, delta: number) => void;
+  /** How long writing one turn of patches to an environment's streams took. */
+  onFanout?: (seconds: number) => void;
 }
 
 interface RingEntry {
@@ -224,6 +226,7 @@ export class DeliveryHub {
     this.pending.delete(environment);
     const conns = this.connections.get(environment);
     if (conns === undefined || conns.size === 0) return;
+    const started = performance.now();
     const server = encodeEvents(entries.map((e) => e.server));
     const clientEvents = entries.flatMap((e) => (e.client === null ? [] : [e.client]));
     const client = clientEvents.length > 0 ? encodeEvents(clientEvents) : null;
@@ -231,6 +234,7 @@ export class DeliveryHub {
       const events = conn.audience === 'server' ? server : client;
       if (events !== null) conn.write(events);
     }
+    this.o.onFanout?.((performance.now() - started) / 1000);
   }
 
   /** Replaces an environment's state from the database and sends every stream a fresh snapshot. */
