@@ -283,7 +283,7 @@ export class DeliveryHub {
     const current = this.states.get(state.environment) ?? state;
     const ring = this.rings.get(state.environment) ?? [];
     if (last === undefined || last > current.revision) {
-      conn.write(encodeEvents([this.snapshotEvent(current, conn.audience)]));
+      conn.writeOwn([this.snapshotEvent(current, conn.audience)]);
     } else if (last < current.revision) {
       const first = ring[0];
       if (first !== undefined && first.revision <= last + 1) {
@@ -293,9 +293,10 @@ export class DeliveryHub {
           const chunk = conn.audience === 'server' ? entry.server : entry.client;
           if (chunk !== null) missed.push(chunk);
         }
-        conn.write(missed.length > 0 ? encodeEvents(missed) : CURRENT);
+        if (missed.length > 0) conn.writeOwn(missed);
+        else conn.write(CURRENT);
       } else {
-        conn.write(encodeEvents([this.snapshotEvent(current, conn.audience)]));
+        conn.writeOwn([this.snapshotEvent(current, conn.audience)]);
       }
     } else {
       // Up to date: nothing to send but a sign of life, now rather than at the first heartbeat.

@@ -64,6 +64,24 @@ export class StreamConnection {
     return true;
   }
 
+  /**
+   * Writes events only this stream gets (its snapshot, a resume's replay): framed around them,
+   * without copying them (a snapshot can be megabytes), corked into one send.
+   */
+  writeOwn(events: readonly Buffer[]): boolean {
+    const socket = this.socket;
+    if (this.closed || socket === null) return false;
+    const length = events.reduce((n, e) => n + e.length, 0);
+    // A chunk of length 0 would end the body.
+    if (length === 0) return true;
+    socket.cork();
+    if (this.chunked) socket.write(`${length.toString(16)}\r\n`, 'latin1');
+    for (const e of events) socket.write(e);
+    if (this.chunked) socket.write(CRLF);
+    socket.uncork();
+    return true;
+  }
+
   end(lastChunk?: string): void {
     if (this.closed) return;
     if (lastChunk !== undefined) this.res.end(lastChunk);
