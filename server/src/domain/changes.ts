@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog, type ChangeOp, changeLog, environments } from '../db/schema/index.ts';
+import { NotFoundError } from '../errors.ts';
 import { type Actor, actorRef } from './actor.ts';
 
 /** A revision an environment reached inside a transaction; published on the bus after commit. */
@@ -10,18 +11,35 @@ export interface RevisionBump {
 }
 
 /**
- * Bumps an environment's revision and appends the change-log row for it. The UPDATE takes the
- * environment's row lock, so concurrent changes to one environment get consecutive revisions.
+ * Bumps an environment's revision and appends the change-log row for it, in one statement (one
+ * round trip: the bump takes the environment's row lock, held until commit, so what runs after it
+ * is what every other write to the environment waits for). Concurrent changes to one environment
+ * get consecutive revisions.
  */
 export async function appendChange(tx: Database, environmentKey: string, change: ChangeOp): Promise<RevisionBump> {
-  const [row] = await tx
-    .update(environments)
-    .set({ revision: sql`${environments.revision} + 1` })
-    .where(eq(environments.key, environmentKey))
-    .returning({ revision: environments.revision });
-  if (!row) throw new Error(`environment ${environmentKey} vanished during a change`);
-  await tx.insert(changeLog).values({ environmentKey, revision: row.revision, change });
-  return { environment: environmentKey, revision: row.revision };
+  // Both drivers (pg and PGlite) answer raw queries with `{ rows }`; bigint comes back as a string.
+  const result = (await tx.execute(sql`
+    with bumped as (
+      update ${environments} set revision = revision + 1 where key = ${environmentKey} returning revision
+    )
+    insert into ${changeLog} (environment_key, revision, change)
+    select ${environmentKey}, revision, ${JSON.stringify(change)}::jsonb from bumped
+    returning revision`)) as unknown as { rows: Array<{ revision: string | number }> };
+  const [row] = result.rows;
+  // Deleted after the caller found it, by a write that held the lock first: a race it lost.
+  if (!row) throw new NotFoundError(`Environment ${environmentKey}`);
+  return { environment: environmentKey, revision: Number(row.revision) };
+}
+
+/**
+ * Replaces the change of a revision this transaction bumped: for a write that took the lock
+ * optimistically and, finding things moved, worked out its change again under it.
+ */
+export async function amendChange(tx: Database, bump: RevisionBump, change: ChangeOp): Promise<void> {
+  await tx
+    .update(changeLog)
+    .set({ change })
+    .where(and(eq(changeLog.environmentKey, bump.environment), eq(changeLog.revision, bump.revision)));
 }
 
 /** The same change in every environment (flag metadata, segments). */
@@ -58,9 +76,12 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-/** Writes the audit row of a write, inside the write's own transaction. */
-export async function audit(tx: Database, actor: Actor, entry: AuditEntry): Promise<void> {
-  await tx.insert(auditLog).values({
+/**
+ * Writes the audit row of a write, inside the write's own transaction; with `alongside` (a
+ * statement of its own, the webhook outbox's insert) in the same round trip, as a CTE.
+ */
+export async function audit(tx: Database, actor: Actor, entry: AuditEntry, alongside?: SQL | null): Promise<void> {
+  const row = {
     actor: actorRef(actor),
     actorName: actor.name,
     action: entry.action,
@@ -69,7 +90,17 @@ export async function audit(tx: Database, actor: Actor, entry: AuditEntry): Prom
     environmentKey: entry.environmentKey ?? null,
     before: entry.before ?? null,
     after: entry.after ?? null,
-  });
+  };
+  if (!alongside) {
+    await tx.insert(auditLog).values(row);
+    return;
+  }
+  const json = (v: unknown) => (v === null ? sql`null` : sql`${JSON.stringify(v)}::jsonb`);
+  await tx.execute(sql`
+    with alongside as (${alongside})
+    insert into ${auditLog} (actor, actor_name, action, resource_type, resource_key, environment_key, before, after)
+    values (${row.actor}, ${row.actorName}, ${row.action}, ${row.resourceType}, ${row.resourceKey}, ${row.environmentKey},
+      ${json(row.before)}, ${json(row.after)})`);
 }
 
 export interface ChangeDeps {
@@ -78,8 +109,13 @@ export interface ChangeDeps {
   onCommitted: (bump: RevisionBump) => Promise<void> | void;
   /** Told of every audited write after commit (the admin UI's live view). */
   onActivity?: (entry: AuditEntry, actor: Actor) => Promise<void> | void;
-  /** Runs inside the write's transaction for every audited write (the webhook outbox). */
+  /** Runs inside the write's transaction for every audited write. */
   onAudited?: (tx: Database, entry: AuditEntry, actor: Actor) => Promise<void>;
+  /**
+   * A statement to run with every audited write's audit row, in the same round trip (the webhook
+   * outbox): under an environment's lock, each round trip is one every other write there waits for.
+   */
+  auditedStatement?: (entry: AuditEntry, actor: Actor) => SQL | null;
 }
 
 /** A write in progress: its transaction plus the change-log and audit helpers bound to it. */
@@ -87,6 +123,8 @@ export interface ChangeTx {
   tx: Database;
   actor: Actor;
   appendChange(environmentKey: string, change: ChangeOp): Promise<RevisionBump>;
+  /** Replaces the change of a revision appended by this write (see `amendChange`). */
+  amendChange(bump: RevisionBump, change: ChangeOp): Promise<void>;
   appendChangeEverywhere(change: (environmentKey: string) => ChangeOp | null): Promise<RevisionBump[]>;
   audit(entry: AuditEntry): Promise<void>;
 }
@@ -107,6 +145,7 @@ export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: Chang
         bumps.push(bump);
         return bump;
       },
+      amendChange: (bump, op) => amendChange(tx, bump, op),
       async appendChangeEverywhere(op) {
         const all = await appendChangeEverywhere(tx, op);
         bumps.push(...all);
@@ -114,7 +153,7 @@ export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: Chang
       },
       // The actor may be refined during the write (a scheduled change acts for its author).
       async audit(entry) {
-        await audit(tx, c.actor, entry);
+        await audit(tx, c.actor, entry, deps.auditedStatement?.(entry, c.actor));
         await deps.onAudited?.(tx, entry, c.actor);
         audited.push({ entry, actor: c.actor });
       },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChangeDeps } from '../domain/changes.ts';
-import { enqueueWebhookDeliveries } from './webhooks/outbox.ts';
+import { webhookDeliveriesStatement } from './webhooks/outbox.ts';
 
 /** What a feature's service needs to commit a change and announce it. */
 export function changeDeps(app: FastifyInstance): ChangeDeps {
@@ -20,6 +20,6 @@ export function changeDeps(app: FastifyInstance): ChangeDeps {
         at: new Date().toISOString(),
       });
     },
-    onAudited: (tx, entry, actor) => enqueueWebhookDeliveries(tx, entry, actor),
+    auditedStatement: webhookDeliveriesStatement,
   };
 }

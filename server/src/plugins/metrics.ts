@@ -11,6 +11,7 @@ export interface Metrics {
   registry: Registry;
   flagChanges: Counter<'environment'>;
   connectedStreams: Gauge<'kind'>;
+  streamFanout: Histogram;
 }
 
 /** Prometheus metrics at /metrics: requests, latencies, streams, flag changes, process. */
@@ -43,7 +44,13 @@ export const metricsPlugin = fp(
       labelNames: ['kind'] as const,
       registers: [registry],
     });
-    app.decorate('metrics', { registry, flagChanges, connectedStreams });
+    const streamFanout = new Histogram({
+      name: 'switchboard_stream_fanout_seconds',
+      help: 'Time to write one turn of patches to every open stream of an environment',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    });
+    app.decorate('metrics', { registry, flagChanges, connectedStreams, streamFanout });
     app.addHook('onResponse', async (request, reply) => {
       // The route pattern, not the URL, so label cardinality stays bounded.
       const route = request.routeOptions.url ?? 'unmatched';

@@ -5,7 +5,8 @@ import { connect as tcpConnect } from 'node:net';
  * holds N SSE streams and notes when each patch revision reaches each of them. Plain TCP sockets
  * and byte scanning keep the load generator light, so it measures the server and not itself.
  * Talks to the parent over IPC: `{ type: 'connected', count }`, then on `{ type: 'report', sentAt }`
- * answers `{ type: 'delays', ... }`.
+ * answers `{ type: 'delays', delays, missing, open, firstByRevision }` (per revision, this process's
+ * earliest receipt).
  */
 
 const [url, key, countArg] = process.argv.slice(2);
@@ -96,11 +97,13 @@ process.send?.({ type: 'connected', count: open, failed });
 process.on('message', (m: { type: string; sentAt?: Record<string, number> }) => {
   if (m.type !== 'report' || !m.sentAt) return;
   const delays: number[] = [];
+  const firstByRevision: Record<string, number> = {};
   let missing = 0;
   for (const [rev, sentAt] of Object.entries(m.sentAt)) {
     const list = arrivals.get(Number(rev)) ?? [];
     missing += open - list.length;
     for (const t of list) delays.push(t - sentAt);
+    if (list.length > 0) firstByRevision[rev] = Math.min(...list) - sentAt;
   }
-  process.send?.({ type: 'delays', delays, missing, open }, () => process.exit(0));
+  process.send?.({ type: 'delays', delays, missing, open, firstByRevision }, () => process.exit(0));
 });

@@ -81,3 +81,14 @@ export function formatTable(report: Report): string {
   for (const w of report.warnings) lines.push(`WARNING: ${w}`);
   return lines.join('\n');
 }
+
+/**
+ * A plain table for any benchmark's figures: the first column left-aligned, the others
+ * right-aligned so their digits line up, a rule under the header.
+ */
+export function formatColumns(header: readonly string[], body: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}

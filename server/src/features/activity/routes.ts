@@ -41,7 +41,7 @@ export const activityRoutes: FastifyPluginAsync = async (app) => {
   // change applies to what they see next. Checking is not using: it does not slide the idle timeout.
   const heartbeat = setInterval(() => {
     for (const [res, listener] of open) {
-      send(res, HEARTBEAT);
+      send(res, HEARTBEAT.raw);
       authenticate(listener.request, { touch: false }).then(
         (actor) => {
           if (!actor) res.end();

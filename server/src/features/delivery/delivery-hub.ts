@@ -3,7 +3,15 @@ import type { Bus, RevisionEvent } from '../../bus/bus.ts';
 import type { Database } from '../../db/client.ts';
 import { EnvironmentState, type RevisionPatch } from './environment-state.ts';
 import { activeKeyIds, environmentRevisions, loadEnvironment, pruneChangeLog, readChanges } from './store.ts';
-import { type Audience, HEARTBEAT, type StreamConnection, sseEvent } from './stream-connection.ts';
+import {
+  type Audience,
+  CURRENT,
+  type EncodedEvents,
+  encodeEvents,
+  HEARTBEAT,
+  type StreamConnection,
+  sseEvent,
+} from './stream-connection.ts';
 
 export interface HubOptions {
   db: Database;
@@ -22,6 +30,8 @@ export interface HubOptions {
   /** Change-log rows kept per environment in the database. */
   changeLogKeep?: number;
   onStreamCount?: (audience: Audience, delta: number) => void;
+  /** How long writing one turn of patches to an environment's streams took. */
+  onFanout?: (seconds: number) => void;
 }
 
 interface RingEntry {
@@ -45,6 +55,9 @@ export class DeliveryHub {
   private readonly again = new Set<string>();
   private readonly rings = new Map<string, RingEntry[]>();
   private readonly connections = new Map<string, Set<StreamConnection>>();
+  /** Patches published but not yet written, per environment: written once per event-loop turn. */
+  private readonly pending = new Map<string, RingEntry[]>();
+  private flushScheduled = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | null = null;
   private closing = false;
@@ -187,10 +200,41 @@ export class DeliveryHub {
     ring.push(entry);
     if (ring.length > (this.o.ringSize ?? 1000)) ring.shift();
     this.rings.set(environment, ring);
-    for (const conn of this.connections.get(environment) ?? []) {
-      const chunk = conn.audience === 'server' ? entry.server : entry.client;
-      if (chunk !== null) conn.write(chunk);
+    const pending = this.pending.get(environment);
+    if (pending) pending.push(entry);
+    else this.pending.set(environment, [entry]);
+    // Later in this turn more patches may come (a catch-up of many rows, several bus messages):
+    // streams get them all in one write.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushAll());
     }
+  }
+
+  private flushAll(): void {
+    this.flushScheduled = false;
+    for (const environment of [...this.pending.keys()]) this.flush(environment);
+  }
+
+  /**
+   * Writes an environment's pending patches to its streams: per view, the patches encoded once
+   * into one buffer, the same for every stream of that view.
+   */
+  private flush(environment: string): void {
+    const entries = this.pending.get(environment);
+    if (entries === undefined) return;
+    this.pending.delete(environment);
+    const conns = this.connections.get(environment);
+    if (conns === undefined || conns.size === 0) return;
+    const started = performance.now();
+    const server = encodeEvents(entries.map((e) => e.server));
+    const clientEvents = entries.flatMap((e) => (e.client === null ? [] : [e.client]));
+    const client = clientEvents.length > 0 ? encodeEvents(clientEvents) : null;
+    for (const conn of conns) {
+      const events = conn.audience === 'server' ? server : client;
+      if (events !== null) conn.write(events);
+    }
+    this.o.onFanout?.((performance.now() - started) / 1000);
   }
 
   /** Replaces an environment's state from the database and sends every stream a fresh snapshot. */
@@ -200,16 +244,22 @@ export class DeliveryHub {
       this.dropEnvironment(environment);
       return;
     }
+    // Patches of the old state still pending go first, so streams see revisions in order.
+    this.flush(environment);
     const state = new EnvironmentState(loaded);
     this.states.set(environment, state);
     this.rings.set(environment, []);
-    const events = { server: this.snapshotEvent(state, 'server'), client: this.snapshotEvent(state, 'client') };
+    const events = {
+      server: encodeEvents([this.snapshotEvent(state, 'server')]),
+      client: encodeEvents([this.snapshotEvent(state, 'client')]),
+    };
     for (const conn of this.connections.get(environment) ?? []) conn.write(events[conn.audience]);
   }
 
   private dropEnvironment(environment: string): void {
     this.states.delete(environment);
     this.rings.delete(environment);
+    this.pending.delete(environment);
     for (const conn of this.connections.get(environment) ?? []) conn.end();
   }
 
@@ -227,21 +277,30 @@ export class DeliveryHub {
       // The client saw a revision this replica has not heard of yet: catch up before answering.
       await this.requestCatchUp(state.environment);
     }
+    // Patches published but not yet written go to the streams already open first: this one starts
+    // from the state they are part of, and must not get them again.
+    this.flush(state.environment);
     const current = this.states.get(state.environment) ?? state;
     const ring = this.rings.get(state.environment) ?? [];
     if (last === undefined || last > current.revision) {
-      conn.write(this.snapshotEvent(current, conn.audience));
+      conn.writeOwn([this.snapshotEvent(current, conn.audience)]);
     } else if (last < current.revision) {
       const first = ring[0];
       if (first !== undefined && first.revision <= last + 1) {
+        const missed: Buffer[] = [];
         for (const entry of ring) {
           if (entry.revision <= last) continue;
           const chunk = conn.audience === 'server' ? entry.server : entry.client;
-          if (chunk !== null) conn.write(chunk);
+          if (chunk !== null) missed.push(chunk);
         }
+        if (missed.length > 0) conn.writeOwn(missed);
+        else conn.write(CURRENT);
       } else {
-        conn.write(this.snapshotEvent(current, conn.audience));
+        conn.writeOwn([this.snapshotEvent(current, conn.audience)]);
       }
+    } else {
+      // Up to date: nothing to send but a sign of life, now rather than at the first heartbeat.
+      conn.write(CURRENT);
     }
     if (!conn.isOpen) return;
     let set = this.connections.get(state.environment);
@@ -263,8 +322,8 @@ export class DeliveryHub {
     }
   };
 
-  private broadcastAll(chunk: Buffer): void {
-    for (const set of this.connections.values()) for (const conn of set) conn.write(chunk);
+  private broadcastAll(events: EncodedEvents): void {
+    for (const set of this.connections.values()) for (const conn of set) conn.write(events);
   }
 
   /** The periodic check: revisions against the database, revoked keys, change-log pruning. */
@@ -305,6 +364,7 @@ export class DeliveryHub {
   /** Shutdown: no new streams; every open one is told to come back after a jittered delay. */
   async shutdown(): Promise<void> {
     this.closing = true;
+    this.pending.clear();
     for (const t of this.timers) clearInterval(t);
     this.unsubscribe?.();
     this.endAllStreams();

@@ -61,6 +61,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     staleAfterMs: config.deliveryCheckMs * config.deliveryStaleChecks,
     heartbeatMs: config.heartbeatMs,
     onStreamCount: (kind, delta) => app.metrics.connectedStreams.inc({ kind }, delta),
+    onFanout: (seconds) => app.metrics.streamFanout.observe(seconds),
   });
   hub.start();
   // Other SDK-facing routes (the Unleash API) serve from the same in-memory states.

@@ -82,7 +82,13 @@ export async function browserEvaluationFor(db: Database, flagKey: string, enviro
       toSnapshotFlag(r.key, r.enabled, r.config, r.clientVisible),
     ]),
   );
-  const segs = await db.select({ key: segments.key, conditions: segments.conditions }).from(segments);
+  // Only the segments these rules name: reading every segment's values for one flag's answer
+  // would cost as much as the largest segment, on every read of the flag.
+  const named = [...new Set([flag, ...parents.values()].flatMap((f) => (f.rules ?? []).flatMap((r) => r.segments ?? [])))];
+  const segs =
+    named.length > 0
+      ? await db.select({ key: segments.key, conditions: segments.conditions }).from(segments).where(inArray(segments.key, named))
+      : [];
   return browserEvaluation(flag, new Map(segs.map((s) => [s.key, s as Segment])), await sensitiveAttributeNames(db), (key) =>
     key === flagKey ? flag : parents.get(key),
   );

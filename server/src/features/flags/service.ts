@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { Rule } from '@switchboard/core';
 import { validateFlagConfig } from '@switchboard/core/validation';
-import type { StoredFlagConfig } from '../../db/schema/index.ts';
+import type { ChangeOp, StoredFlagConfig } from '../../db/schema/index.ts';
 import { type Actor, actorRef } from '../../domain/actor.ts';
-import { type ChangeDeps, type ChangeTx, lockAllEnvironments, lockEnvironment, runChange } from '../../domain/changes.ts';
+import {
+  type ChangeDeps,
+  type ChangeTx,
+  lockAllEnvironments,
+  lockEnvironment,
+  type RevisionBump,
+  runChange,
+} from '../../domain/changes.ts';
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
-import { findEnvironment } from '../environments/store.ts';
-import { segmentKeys } from '../segments/store.ts';
+import { existingSegmentKeys } from '../segments/store.ts';
 import type { UsageRow } from '../usage/store.ts';
 import {
   type ConfigVersionRow,
@@ -19,8 +25,10 @@ import {
   findConfigVersion,
   findFlag,
   findFlagEnvironment,
+  findFlagInEnvironment,
   flagEnvironmentsOf,
   insertFlag,
+  updateFlagEnvironmentIfUnchanged,
   updateFlagEnvironmentIfVersion,
   updateFlagIfVersion,
 } from './store.ts';
@@ -229,11 +237,16 @@ function withRuleIds(rules: NonNullable<FlagEnvironmentPatch['rules']>): Rule[] 
   return rules.map((r) => ({ ...r, id: r.id ?? `r_${randomBytes(6).toString('hex')}` }));
 }
 
+/** The segments a config's rules name. */
+function segmentsNamed(config: StoredFlagConfig): string[] {
+  return [...new Set((config.rules ?? []).flatMap((r) => r.segments ?? []))];
+}
+
 /**
- * Writes a new version of one environment's config after core's validation (the same checks SDKs
- * rely on), then puts it on the change log for that environment.
+ * Core's validation of a configuration in its environment, plus the one-level dependency rule.
+ * Reads only what the config refers to: the environment's dependency graph when it has
+ * dependencies, the segments its rules name.
  */
-/** Core's validation of a configuration in its environment, plus the one-level dependency rule. */
 async function checkConfig(
   tx: ChangeTx['tx'],
   flag: FlagRow,
@@ -242,15 +255,16 @@ async function checkConfig(
   config: StoredFlagConfig,
 ): Promise<void> {
   if (flag.archivedAt !== null) throw new ConflictError(`Flag ${flag.key} is archived; restore it to change its configuration`);
-  const graph = await dependencyGraph(tx, environmentKey);
+  const hasDependencies = (config.dependencies?.length ?? 0) > 0;
+  const graph = hasDependencies ? await dependencyGraph(tx, environmentKey) : new Map<string, string[]>();
   const issues = validateFlagConfig(
     { key: flag.key, enabled, ...config },
     {
-      segments: await segmentKeys(tx),
+      segments: await existingSegmentKeys(tx, segmentsNamed(config)),
       dependenciesOf: (k) => (k === flag.key ? [] : graph.get(k)),
     },
   );
-  if ((config.dependencies?.length ?? 0) > 0) {
+  if (hasDependencies) {
     // One level deep: a flag others depend on cannot gain dependencies of its own.
     const children = [...graph].filter(([k, parents]) => k !== flag.key && parents.includes(flag.key)).map(([k]) => k);
     if (children.length > 0) {
@@ -264,53 +278,100 @@ async function checkConfig(
   if (issues.length > 0) throw new ValidationError('The flag configuration is invalid', issues);
 }
 
-async function writeConfig(
-  c: ChangeTx,
-  flag: FlagRow,
-  current: FlagEnvironmentRow,
-  version: number,
-  enabled: boolean,
-  config: StoredFlagConfig,
-  action: string,
-) {
-  await lockEnvironment(c.tx, current.environmentKey);
-  await checkConfig(c.tx, flag, current.environmentKey, enabled, config);
-  const row = await updateFlagEnvironmentIfVersion(c.tx, flag.key, current.environmentKey, version, enabled, config, actorRef(c.actor));
-  if (!row) {
-    const now = await findFlagEnvironment(c.tx, flag.key, current.environmentKey);
-    throw new VersionMismatchError(now?.version ?? current.version);
-  }
-  await c.appendChange(row.environmentKey, {
-    op: 'flag',
-    key: flag.key,
-    flag: toSnapshotFlag(flag.key, row.enabled, row.config, flag.clientVisible),
-  });
+/** What an edit makes of an environment's current config (a patch merged, a version restored). */
+interface ConfigEdit {
+  enabled: boolean;
+  config: StoredFlagConfig;
+  action: string;
+}
+type EditOf = (current: FlagEnvironmentRow) => ConfigEdit | Promise<ConfigEdit>;
+
+/** A flag, its config in an environment, 404s in that order; under the environment's lock when `lock`. */
+async function loadFlagEnvironment(tx: ChangeTx['tx'], key: string, env: string, lock: boolean) {
+  if (lock) await lockEnvironment(tx, env);
+  const found = await findFlagInEnvironment(tx, key, env);
+  if (!found) throw new NotFoundError(`Flag ${key}`);
+  if (!found.environmentExists) throw new NotFoundError(`Environment ${env}`);
+  if (!found.current) throw new NotFoundError(`Flag ${key} in ${env}`);
+  return { flag: found.flag, current: found.current };
+}
+
+function flagChange(flag: FlagRow, enabled: boolean, config: StoredFlagConfig): ChangeOp {
+  return { op: 'flag', key: flag.key, flag: toSnapshotFlag(flag.key, enabled, config, flag.clientVisible) };
+}
+
+async function auditConfig(c: ChangeTx, flag: FlagRow, before: FlagEnvironmentRow, after: FlagEnvironmentRow, action: string) {
   await c.audit({
     action,
     resourceType: 'flag',
     resourceKey: flag.key,
-    environmentKey: row.environmentKey,
-    before: flagEnvironmentView(current),
-    after: flagEnvironmentView(row),
+    environmentKey: after.environmentKey,
+    before: flagEnvironmentView(before),
+    after: flagEnvironmentView(after),
   });
-  return row;
-}
-
-async function loadFlagEnvironment(tx: ChangeTx['tx'], key: string, env: string) {
-  // Under the environment's lock, so the config merged into and compared with is the current one.
-  await lockEnvironment(tx, env);
-  const flag = await requireFlag(tx, key);
-  if (!(await findEnvironment(tx, env))) throw new NotFoundError(`Environment ${env}`);
-  const current = await findFlagEnvironment(tx, key, env);
-  if (!current) throw new NotFoundError(`Flag ${key} in ${env}`);
-  return { flag, current };
 }
 
 /**
- * Applies a change to one environment's config inside a write already in progress. `version` is
- * the one the caller edited; scheduled and ramped changes pass none and edit whatever is current
- * (their transaction still detects a concurrent edit and rolls back).
+ * Writes a new version of one environment's config after core's validation (the same checks SDKs
+ * rely on), then puts it on the change log for that environment.
+ *
+ * Writes to one environment queue on its row lock, so what runs under it bounds how many edits an
+ * environment takes per second. An edit without dependencies is therefore read and validated
+ * before the lock, which its revision bump takes; the compare-and-set after it also requires that
+ * the flag (archived or not, what SDKs see of it) and the segments its rules name are as they were
+ * read. Nothing else it was validated against can change: other flags' edits in this environment
+ * change only the dependency graph, which matters only to a config with dependencies, and every
+ * other change that matters (archiving, segments, flag settings) takes the lock of every
+ * environment. When anything moved, the edit is read, merged and validated again under the lock
+ * it now holds, which is how an edit with dependencies (the graph must hold still) always runs.
+ * `version` undefined: whatever is current (scheduled and ramped changes).
  */
+async function writeConfig(c: ChangeTx, key: string, env: string, version: number | undefined, editOf: EditOf) {
+  const { flag, current } = await loadFlagEnvironment(c.tx, key, env, false);
+  const edit = await editOf(current);
+  if ((edit.config.dependencies?.length ?? 0) > 0) return writeConfigLocked(c, key, env, version, editOf, null);
+  await checkConfig(c.tx, flag, env, edit.enabled, edit.config);
+  if (version !== undefined && version !== current.version) throw new VersionMismatchError(current.version);
+  const bump = await c.appendChange(env, flagChange(flag, edit.enabled, edit.config));
+  const row = await updateFlagEnvironmentIfUnchanged(c.tx, {
+    flagKey: key,
+    environmentKey: env,
+    version: current.version,
+    flagVersion: flag.version,
+    segments: segmentsNamed(edit.config),
+    enabled: edit.enabled,
+    config: edit.config,
+    actor: actorRef(c.actor),
+  });
+  if (!row) return writeConfigLocked(c, key, env, version, editOf, bump);
+  await auditConfig(c, flag, current, row, edit.action);
+  return row;
+}
+
+/** `writeConfig` under the environment's lock: taken here, or already by `bump` (whose change is then corrected). */
+async function writeConfigLocked(
+  c: ChangeTx,
+  key: string,
+  env: string,
+  version: number | undefined,
+  editOf: EditOf,
+  bump: RevisionBump | null,
+) {
+  const { flag, current } = await loadFlagEnvironment(c.tx, key, env, bump === null);
+  const { enabled, config, action } = await editOf(current);
+  await checkConfig(c.tx, flag, env, enabled, config);
+  const row = await updateFlagEnvironmentIfVersion(c.tx, key, env, version ?? current.version, enabled, config, actorRef(c.actor));
+  if (!row) {
+    const now = await findFlagEnvironment(c.tx, key, env);
+    throw new VersionMismatchError(now?.version ?? current.version);
+  }
+  const change = flagChange(flag, row.enabled, row.config);
+  if (bump) await c.amendChange(bump, change);
+  else await c.appendChange(env, change);
+  await auditConfig(c, flag, current, row, action);
+  return row;
+}
+
 function mergePatch(current: FlagEnvironmentRow, patch: FlagEnvironmentPatch): { enabled: boolean; config: StoredFlagConfig } {
   const config: StoredFlagConfig = { ...current.config };
   if (patch.rules !== undefined) config.rules = withRuleIds(patch.rules);
@@ -334,16 +395,16 @@ export async function patchFlagEnvironment(
   patch: FlagEnvironmentPatch,
   action?: string,
 ) {
-  const { flag, current } = await loadFlagEnvironment(c.tx, key, env);
-  const { enabled, config } = mergePatch(current, patch);
-  const onlyToggle = patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1;
-  const name = action ?? (onlyToggle ? (enabled ? 'flag.enabled' : 'flag.disabled') : 'flag.configured');
-  return writeConfig(c, flag, current, version ?? current.version, enabled, config, name);
+  return writeConfig(c, key, env, version, (current) => {
+    const { enabled, config } = mergePatch(current, patch);
+    const onlyToggle = patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1;
+    return { enabled, config, action: action ?? (onlyToggle ? (enabled ? 'flag.enabled' : 'flag.disabled') : 'flag.configured') };
+  });
 }
 
 /** Checks a change against the current config without writing it (for changes scheduled later). */
 export async function checkFlagEnvironmentPatch(c: ChangeTx, key: string, env: string, patch: FlagEnvironmentPatch): Promise<void> {
-  const { flag, current } = await loadFlagEnvironment(c.tx, key, env);
+  const { flag, current } = await loadFlagEnvironment(c.tx, key, env, true);
   const { enabled, config } = mergePatch(current, patch);
   await checkConfig(c.tx, flag, env, enabled, config);
 }
@@ -362,9 +423,13 @@ export async function updateFlagEnvironment(
 /** Restores an earlier version as a new version: history only grows. */
 export async function revertFlagEnvironment(deps: ChangeDeps, actor: Actor, key: string, env: string, version: number, toVersion: number) {
   return runChange(deps, actor, async (c) => {
-    const { flag, current } = await loadFlagEnvironment(c.tx, key, env);
-    const target = await findConfigVersion(c.tx, key, env, toVersion);
-    if (!target) throw new NotFoundError(`Version ${toVersion} of flag ${key} in ${env}`);
-    return flagEnvironmentView(await writeConfig(c, flag, current, version, target.enabled, target.config, 'flag.reverted'));
+    let target: ConfigVersionRow | undefined;
+    const row = await writeConfig(c, key, env, version, async () => {
+      // Versions never change once written: read once, after the flag and environment were found.
+      target ??= await findConfigVersion(c.tx, key, env, toVersion);
+      if (!target) throw new NotFoundError(`Version ${toVersion} of flag ${key} in ${env}`);
+      return { enabled: target.enabled, config: target.config, action: 'flag.reverted' };
+    });
+    return flagEnvironmentView(row);
   });
 }

@@ -1,6 +1,14 @@
 import { and, asc, count, desc, eq, ilike, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { environments, flagConfigVersions, flagEnvironments, flags, flagUsage, type StoredFlagConfig } from '../../db/schema/index.ts';
+import {
+  environments,
+  flagConfigVersions,
+  flagEnvironments,
+  flags,
+  flagUsage,
+  type StoredFlagConfig,
+  segments,
+} from '../../db/schema/index.ts';
 import { type CursorValue, exactTime } from '../../http/paging.ts';
 
 export type FlagRow = typeof flags.$inferSelect;
@@ -24,6 +32,26 @@ export async function findFlagEnvironment(db: Database, flagKey: string, environ
     .where(and(eq(flagEnvironments.flagKey, flagKey), eq(flagEnvironments.environmentKey, environmentKey)))
     .limit(1);
   return row;
+}
+
+/**
+ * A flag, whether the environment exists and the flag's config there, in one query (one round
+ * trip where three were): what every edit of one environment's config starts from.
+ * Undefined when the flag does not exist.
+ */
+export async function findFlagInEnvironment(
+  db: Database,
+  flagKey: string,
+  environmentKey: string,
+): Promise<{ flag: FlagRow; environmentExists: boolean; current: FlagEnvironmentRow | null } | undefined> {
+  const [row] = await db
+    .select({ flag: flags, environment: environments.key, current: flagEnvironments })
+    .from(flags)
+    .leftJoin(environments, eq(environments.key, environmentKey))
+    .leftJoin(flagEnvironments, and(eq(flagEnvironments.flagKey, flags.key), eq(flagEnvironments.environmentKey, environmentKey)))
+    .where(eq(flags.key, flagKey))
+    .limit(1);
+  return row && { flag: row.flag, environmentExists: row.environment !== null, current: row.current };
 }
 
 export interface FlagFilter {
@@ -182,6 +210,72 @@ export async function updateFlagEnvironmentIfVersion(
   await db.insert(flagConfigVersions).values({ flagKey, environmentKey, version: row.version, enabled, config, actor });
   await db.update(flags).set({ updatedAt: new Date() }).where(eq(flags.key, flagKey));
   return row;
+}
+
+/**
+ * `updateFlagEnvironmentIfVersion` for an edit validated before its transaction held the
+ * environment's lock, in one statement: it writes only if, besides the config's version, the flag
+ * is still at `flagVersion` and active (archiving and every change of what SDKs see of the flag
+ * bump that version) and every segment in `segments` still exists. Run after the lock is taken, so
+ * the statement sees every write that held it before. Undefined when anything moved: the caller
+ * then validates again under the lock.
+ */
+export async function updateFlagEnvironmentIfUnchanged(
+  db: Database,
+  w: {
+    flagKey: string;
+    environmentKey: string;
+    version: number;
+    flagVersion: number;
+    segments: readonly string[];
+    enabled: boolean;
+    config: StoredFlagConfig;
+    actor: string;
+  },
+): Promise<FlagEnvironmentRow | undefined> {
+  const now = new Date();
+  const segmentsExist =
+    w.segments.length === 0
+      ? sql`true`
+      : sql`(select count(*) from ${segments} where key in ${[...new Set(w.segments)]}) = ${new Set(w.segments).size}`;
+  // Both drivers (pg and PGlite) answer raw queries with `{ rows }`.
+  const result = (await db.execute(sql`
+    with updated as (
+      update ${flagEnvironments}
+      set enabled = ${w.enabled}, config = ${JSON.stringify(w.config)}::jsonb, version = version + 1, updated_at = ${now}
+      where flag_key = ${w.flagKey} and environment_key = ${w.environmentKey} and version = ${w.version}
+        and exists (select 1 from ${flags} where key = ${w.flagKey} and version = ${w.flagVersion} and archived_at is null)
+        and ${segmentsExist}
+      returning flag_key, environment_key, enabled, config, version, updated_at
+    ),
+    recorded as (
+      insert into ${flagConfigVersions} (flag_key, environment_key, version, enabled, config, actor)
+      select flag_key, environment_key, version, enabled, config, ${w.actor} from updated
+    ),
+    touched as (
+      update ${flags} set updated_at = ${now} where key = ${w.flagKey} and exists (select 1 from updated)
+    )
+    select * from updated`)) as unknown as {
+    rows: Array<{
+      flag_key: string;
+      environment_key: string;
+      enabled: boolean;
+      config: StoredFlagConfig;
+      version: number;
+      updated_at: Date | string;
+    }>;
+  };
+  const [row] = result.rows;
+  return (
+    row && {
+      flagKey: row.flag_key,
+      environmentKey: row.environment_key,
+      enabled: row.enabled,
+      config: row.config,
+      version: row.version,
+      updatedAt: new Date(row.updated_at),
+    }
+  );
 }
 
 /** Newest first; `limit + 1` versions below `beforeVersion`. */

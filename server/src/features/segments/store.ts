@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { flagEnvironments, segments } from '../../db/schema/index.ts';
 
@@ -6,6 +6,16 @@ export type SegmentRow = typeof segments.$inferSelect;
 
 export async function segmentKeys(db: Database): Promise<Set<string>> {
   const rows = await db.select({ key: segments.key }).from(segments);
+  return new Set(rows.map((r) => r.key));
+}
+
+/** Which of `keys` exist: what validating a config needs, rather than every segment's key. */
+export async function existingSegmentKeys(db: Database, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db
+    .select({ key: segments.key })
+    .from(segments)
+    .where(inArray(segments.key, [...keys]));
   return new Set(rows.map((r) => r.key));
 }
 

@@ -1,7 +1,7 @@
-import type { Database } from '../../db/client.ts';
+import type { SQL } from 'drizzle-orm';
 import type { Actor } from '../../domain/actor.ts';
 import type { AuditEntry } from '../../domain/changes.ts';
-import { insertDeliveriesForEvent, type StoredPayload } from './store.ts';
+import { deliveriesForEventStatement, type StoredPayload } from './store.ts';
 
 /** The audit action of `POST /webhooks/:id/test`; its one delivery is written by the service itself. */
 export const TEST_AUDIT_ACTION = 'webhook.tested';
@@ -35,13 +35,14 @@ export function payloadOf(entry: AuditEntry, actor: Actor, at: Date = new Date()
 }
 
 /**
- * The outbox hook (`ChangeDeps.onAudited`): runs inside the transaction of every audited write and
- * queues one delivery per enabled webhook whose events match. A write that rolls back takes its
- * deliveries with it; one that commits has them, whatever happens to this process next.
+ * The outbox (`ChangeDeps.auditedStatement`): runs inside the transaction of every audited write,
+ * in the same statement as its audit row, and queues one delivery per enabled webhook whose events
+ * match. A write that rolls back takes its deliveries with it; one that commits has them, whatever
+ * happens to this process next. Null for what no subscriber receives.
  */
-export async function enqueueWebhookDeliveries(tx: Database, entry: AuditEntry, actor: Actor): Promise<void> {
+export function webhookDeliveriesStatement(entry: AuditEntry, actor: Actor): SQL | null {
   // A test ping goes to the webhook tested only, as its own `webhook.test` delivery; signing in and
   // out are audited but change nothing a subscriber watches (and carry client addresses).
-  if (entry.action === TEST_AUDIT_ACTION || entry.action === 'user.login' || entry.action === 'user.logout') return;
-  await insertDeliveriesForEvent(tx, eventPatterns(entry.action), payloadOf(entry, actor));
+  if (entry.action === TEST_AUDIT_ACTION || entry.action === 'user.login' || entry.action === 'user.logout') return null;
+  return deliveriesForEventStatement(eventPatterns(entry.action), payloadOf(entry, actor));
 }

@@ -24,7 +24,7 @@ import { settingsFromEnv, WebhookWorker } from './worker.ts';
 
 /**
  * Webhooks: admin routes under /api/admin/webhooks, and the worker that sends the deliveries the
- * outbox (`enqueueWebhookDeliveries`) queues. Every replica runs a worker; see `worker.ts`.
+ * outbox (`webhookDeliveriesStatement`) queues. Every replica runs a worker; see `worker.ts`.
  */
 export const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const deps = changeDeps(app);

@@ -107,18 +107,19 @@ export async function insertDelivery(db: Database, webhookId: string, payload: S
 
 /**
  * The outbox: one delivery per enabled webhook subscribed to one of `patterns` (the event itself,
- * its prefixes as `x.*`, and `*`), in one statement, inside the caller's transaction.
+ * its prefixes as `x.*`, and `*`), in one statement, which the caller runs inside its transaction
+ * (along with the audit row: see `ChangeDeps.auditedStatement`).
  */
-export async function insertDeliveriesForEvent(db: Database, patterns: string[], payload: StoredPayload): Promise<void> {
+export function deliveriesForEventStatement(patterns: string[], payload: StoredPayload): SQL {
   const list = sql.join(
     patterns.map((p) => sql`${p}`),
     sql`, `,
   );
-  await db.execute(sql`
+  return sql`
     insert into ${webhookDeliveries} (webhook_id, event, payload)
     select w.id, ${payload.event}, ${JSON.stringify(payload)}::jsonb
     from ${webhooks} w
-    where w.enabled and w.events && array[${list}]::text[]`);
+    where w.enabled and w.events && array[${list}]::text[]`;
 }
 
 /** The delivery log: newest first, `before` an id cursor. */
