@@ -7,6 +7,7 @@ export { flagConfigVersions } from './flag-config-versions.ts';
 export { flagEnvironments, type StoredFlagConfig } from './flag-environments.ts';
 export { flagMetrics } from './flag-metrics.ts';
 export { flagUsage } from './flag-usage.ts';
+export { flagUsageHourly } from './flag-usage-hourly.ts';
 export { flags } from './flags.ts';
 export { type RampGuard, type RampStep, rampPlans } from './ramp-plans.ts';
 export { type ScheduledPatch, scheduledChanges } from './scheduled-changes.ts';

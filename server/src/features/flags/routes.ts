@@ -8,7 +8,7 @@ import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
 import { browserEvaluationFor } from '../delivery/store.ts';
 import { findEnvironment } from '../environments/store.ts';
-import { usageOf } from '../usage/store.ts';
+import { evaluationCountsOf, usageOf } from '../usage/store.ts';
 import {
   ConfigVersionView,
   CreateFlagBody,
@@ -54,8 +54,12 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const listed = await listFlags(app.db, { ...q, sort, order, limit, offset: q.offset ?? 0, after });
       const page = pageOf(listed.rows, limit, (f) => encodeCursor(name, [f.at, f.row.key]));
       const keys = page.rows.map((r) => r.row.key);
-      const [envs, usage] = await Promise.all([flagEnvironmentsOf(app.db, keys), usageOf(app.db, keys)]);
-      return { flags: page.rows.map((r) => flagView(r.row, envs, usage)), total: listed.total, nextCursor: page.nextCursor };
+      const [envs, usage, counts] = await Promise.all([
+        flagEnvironmentsOf(app.db, keys),
+        usageOf(app.db, keys),
+        evaluationCountsOf(app.db, keys),
+      ]);
+      return { flags: page.rows.map((r) => flagView(r.row, envs, usage, counts)), total: listed.total, nextCursor: page.nextCursor };
     },
   );
 
@@ -75,8 +79,12 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const row = await findFlag(app.db, request.params.key);
       if (!row) throw new NotFoundError(`Flag ${request.params.key}`);
       reply.header('etag', etagOf(row.version));
-      const [envs, usage] = await Promise.all([flagEnvironmentsOf(app.db, [row.key]), usageOf(app.db, [row.key])]);
-      return flagView(row, envs, usage);
+      const [envs, usage, counts] = await Promise.all([
+        flagEnvironmentsOf(app.db, [row.key]),
+        usageOf(app.db, [row.key]),
+        evaluationCountsOf(app.db, [row.key]),
+      ]);
+      return flagView(row, envs, usage, counts);
     },
   );
 

@@ -203,6 +203,16 @@ export const FlagEnvironmentSummary = Type.Object({
   updatedAt: Timestamp,
   /** From SDK usage reports; null when no SDK has reported evaluating it here. */
   lastEvaluatedAt: Type.Union([Timestamp, Type.Null()]),
+  evaluations: Type.Optional(
+    Type.Object(
+      { last24h: Type.Integer(), last7d: Type.Integer() },
+      {
+        description:
+          'Evaluations reported by SDKs in the last 24 hours and 7 days (whole hours, see GET /flags/{key}/usage). ' +
+          'In the answers to GET /flags and GET /flags/{key} only.',
+      },
+    ),
+  ),
 });
 
 export const FlagView = Type.Object({
