@@ -63,6 +63,8 @@ export interface FlagEnvironmentSummary {
   ruleCount: number;
   updatedAt: string;
   lastEvaluatedAt: string | null;
+  /** Evaluations reported by SDKs (GET /flags and GET /flags/:key only). */
+  evaluations?: { last24h: number; last7d: number };
 }
 
 export interface Flag {

@@ -4,6 +4,7 @@ import { BrowserEvaluationNote } from '../components/browser-evaluation.tsx';
 import { ChangeList } from '../components/changes.tsx';
 import type { AttributeHints } from '../components/conditions.tsx';
 import { CopyVariants } from '../components/copy-variants.tsx';
+import { FlagUsagePanel } from '../components/flag-usage.tsx';
 import { PendingWork } from '../components/pending-work.tsx';
 import { DependenciesEditor, RulesEditor } from '../components/rules.tsx';
 import {
@@ -399,6 +400,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
       ) : null}
 
       <UnleashNotice flagKey={flag.key} envKey={env.key} version={current.version} />
+      <FlagUsagePanel flagKey={flag.key} env={env} />
 
       <fieldset
         className="plain"
