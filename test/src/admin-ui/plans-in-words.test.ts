@@ -80,18 +80,18 @@ describe.skipIf(skip)('admin UI: scheduled changes and ramps in words', () => {
     const timeline = page.getByRole('list', { name: 'Changes, newest first' });
     await timeline.waitFor();
     await expect.poll(() => entry(/scheduled a change/).count()).toBeGreaterThan(0);
-    const scheduled = await page.getByRole('article', { name: /scheduled a change/ }).allInnerTexts();
+    const scheduled = await page.getByRole('article', { name: /scheduled a change/ }).allTextContents();
     expect(scheduled.join('\n')).toContain('set rule 2 to 25%');
     expect(scheduled.join('\n')).toContain('turn it off');
     expect(scheduled.join('\n')).toMatch(/2099-03-01 09:30 UTC/);
-    expect(await entry(/cancelled a scheduled change/).innerText()).toMatch(/waiting[\s\S]*?cancelled/);
-    expect(await entry(/planned a ramp/).innerText()).toContain('rule main: 50% for 1 hour, then 100% for 1 day');
-    expect(await entry(/planned a ramp/).innerText()).toContain('pause if error_rate goes above 0.02');
-    expect(await entry(/started a ramp/).innerText()).toMatch(/not started[\s\S]*?step 1 of 2 \(50%\)/);
-    expect(await entry(/a ramp step set the rollout/).innerText()).toMatch(/Rule 2 rollout[\s\S]*?40% by userId[\s\S]*?50% by userId/);
-    expect(await timeline.innerText()).not.toMatch(RAW);
+    expect(await entry(/cancelled a scheduled change/).textContent()).toMatch(/waiting[\s\S]*?cancelled/);
+    expect(await entry(/planned a ramp/).textContent()).toContain('rule main: 50% for 1 hour, then 100% for 1 day');
+    expect(await entry(/planned a ramp/).textContent()).toContain('pause if error_rate goes above 0.02');
+    expect(await entry(/started a ramp/).textContent()).toMatch(/not started[\s\S]*?step 1 of 2 \(50%\)/);
+    expect(await entry(/a ramp step set the rollout/).textContent()).toMatch(/Rule 2 rollout[\s\S]*?40% by userId[\s\S]*?50% by userId/);
+    expect(await timeline.textContent()).not.toMatch(RAW);
     // A ramp is named by its flag and rule, not its id.
-    expect(await entry(/planned a ramp/).innerText()).toContain(`ramp of ${FLAG}, rule main`);
+    expect(await entry(/planned a ramp/).textContent()).toContain(`ramp of ${FLAG}, rule main`);
     await expectAccessible(page, 'audit log with schedules and ramps');
     await shot(page, 'plans-in-words-audit');
   });
@@ -99,9 +99,9 @@ describe.skipIf(skip)('admin UI: scheduled changes and ramps in words', () => {
   it('the flag’s history: the scheduled change against the config it applies to', async () => {
     await page.goto(`${server.url}/flags/${FLAG}/history?env=production`);
     await expect.poll(() => entry(/scheduled a change/).count()).toBeGreaterThan(0);
-    const texts = (await page.getByRole('article', { name: /scheduled a change/ }).allInnerTexts()).join('\n');
+    const texts = (await page.getByRole('article', { name: /scheduled a change/ }).allTextContents()).join('\n');
     expect(texts).toContain('set rule 2 to 25%');
-    expect(await page.getByRole('list', { name: `Changes to ${FLAG}, newest first` }).innerText()).not.toMatch(RAW);
+    expect(await page.getByRole('list', { name: `Changes to ${FLAG}, newest first` }).textContent()).not.toMatch(RAW);
     await shot(page, 'plans-in-words-history');
     expect(pageErrors).toEqual([]);
   });
