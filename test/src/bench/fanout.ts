@@ -1,13 +1,17 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { createDatabase } from '../support/databases.ts';
 import { adminClient, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
 /**
- * `pnpm bench:fanout [--clients N] [--changes M] [--json]`: one replica, N stream clients driven
- * from a separate process, M flag changes. Prints connections held, server memory per connection,
- * and the delay from each admin write's response to each client's receipt of its patch.
+ * `pnpm bench:fanout [--clients N] [--changes M] [--segment-values V] [--json]`: one replica, N
+ * stream clients driven from a separate process, M flag changes. Prints connections held, server
+ * memory per connection, and the delay from each admin write's response to each client's receipt
+ * of its patch. `--segment-values V` (issue 16: segments of up to 50,000 values) puts a segment of
+ * V user ids in the changed flag's rule, so every client's snapshot carries it, and prints the
+ * snapshot's size and fetch time.
  */
 
 const args = process.argv.slice(2);
@@ -19,6 +23,7 @@ const clients = arg('clients', 10_000);
 const changes = arg('changes', 20);
 // Two load processes read in parallel on two cores; one alone spends ~20 us per socket read.
 const processes = Math.max(1, arg('client-processes', 2));
+const segmentValues = arg('segment-values', 0);
 const asJson = args.includes('--json');
 const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -57,7 +62,21 @@ try {
   });
   const admin = await adminClient(server.url);
   await admin('POST', '/flags', { key: 'fanout' });
+  if (segmentValues > 0) {
+    const values = Array.from({ length: segmentValues }, (_, i) => `user-${String(i).padStart(8, '0')}`);
+    const seg = await admin('POST', '/segments', { key: 'big', conditions: [{ attribute: 'userId', operator: 'IN', values }] });
+    if (seg.status !== 201) throw new Error(`segment: ${seg.status}`);
+    const rule = await admin('PATCH', '/flags/fanout/environments/production', { rules: [{ segments: ['big'] }] }, { 'if-match': '"1"' });
+    if (rule.status !== 200) throw new Error(`rule: ${rule.status}`);
+  }
   const key = (await admin('POST', '/keys', { name: 'bench', environment: 'production', kind: 'server' })).body.secret as string;
+  const snapshotStart = performance.now();
+  const snapshotText = await (await fetch(`${server.url}/api/sdk/snapshot`, { headers: { authorization: key } })).text();
+  const snapshot = {
+    ms: performance.now() - snapshotStart,
+    bytes: Buffer.byteLength(snapshotText),
+    gzipBytes: gzipSync(snapshotText).length,
+  };
   // Warm the environment's state so the baseline includes it, then let the heap settle.
   await fetch(`${server.url}/api/sdk/snapshot`, { headers: { authorization: key } });
   await new Promise((r) => setTimeout(r, 1000));
@@ -112,6 +131,10 @@ try {
     serverRssBeforeMiB: rssBefore / 1024,
     serverRssAfterMiB: rssAfter / 1024,
     serverKiBPerConnection: (rssAfter - rssBefore) / Math.max(1, connected.count),
+    segmentValues,
+    snapshotBytes: snapshot.bytes,
+    snapshotGzipBytes: snapshot.gzipBytes,
+    snapshotFetchMs: snapshot.ms,
     changes,
     deliveries: delays.length,
     missingDeliveries: result.missing,
@@ -129,6 +152,12 @@ try {
       ],
       ['server RSS', `${figures.serverRssBeforeMiB.toFixed(1)} MiB idle -> ${figures.serverRssAfterMiB.toFixed(1)} MiB with streams`, ''],
       ['server memory per connection', `${figures.serverKiBPerConnection.toFixed(1)} KiB`, goal(figures.serverKiBPerConnection < 20)],
+      [
+        'snapshot per client',
+        `${(snapshot.bytes / 1024).toFixed(1)} KiB (${(snapshot.gzipBytes / 1024).toFixed(1)} KiB gzipped), first fetch ${snapshot.ms.toFixed(0)} ms` +
+          (segmentValues > 0 ? `; segment of ${segmentValues} values` : ''),
+        '',
+      ],
       [
         'patches delivered',
         `${figures.deliveries} (${changes} changes; ${figures.missingDeliveries} missing)`,
