@@ -1,8 +1,9 @@
 import { useEffect, useId } from 'react';
 import { api, seg } from '../api.ts';
-import { dateTime, formatCount, timeAgo } from '../format.ts';
+import { dateTime, timeAgo } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import type { Environment } from '../types.ts';
+import { formatCount } from './evaluation-counts.tsx';
 
 /** `GET /api/admin/flags/:key/usage`. */
 export interface FlagUsage {
