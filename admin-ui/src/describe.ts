@@ -282,6 +282,7 @@ const ACTIONS: Record<string, string> = {
   'flag.reverted': 'reverted',
   'flag.initial': 'first version, saved when the flag was created',
   'flag.version': 'saved a version',
+  'flag.scheduled_change': 'applied a scheduled change',
   'segment.created': 'created the segment',
   'segment.updated': 'changed the segment',
   'segment.deleted': 'deleted the segment',

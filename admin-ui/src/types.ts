@@ -67,6 +67,8 @@ export interface FlagEnvironmentSummary {
   lastEvaluatedAt: string | null;
   /** Open change requests for this flag here (issue 17). */
   openChangeRequests?: number;
+  /** Evaluations reported by SDKs (GET /flags and GET /flags/:key only). */
+  evaluations?: { last24h: number; last7d: number };
 }
 
 export interface Flag {

@@ -1,5 +1,6 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { api, messageOf, seg } from '../api.ts';
+import { describePatch, type PlannedPatch } from '../describe-plans.ts';
 import { dateTime, formatNumber } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useActivity } from '../live.ts';
@@ -75,13 +76,8 @@ export function bothZones(iso: string): string {
   return `${dateTime(iso)} (${utc} UTC)`;
 }
 
-function patchText(p: Schedule['patch']): string {
-  const parts: string[] = [];
-  if (p.enabled !== undefined) parts.push(p.enabled ? 'turn it on' : 'turn it off');
-  if (p.rules) parts.push(`set its rules (${p.rules.length})`);
-  if (p.variants) parts.push('set its variants');
-  if (p.dependencies) parts.push('set its dependencies');
-  return parts.join(', ') || 'change it';
+function patchText(p: Schedule['patch'], rules?: Rule[]): string {
+  return describePatch(p as PlannedPatch, rules ? { rules } : null).join(', ');
 }
 
 export function PendingWork({
@@ -204,7 +200,7 @@ export function PendingWork({
             {pending.map((s) => (
               <li key={s.id} className="row gap-small">
                 <span>
-                  At {bothZones(s.runAt)}: {patchText(s.patch)}.
+                  At {bothZones(s.runAt)}: {patchText(s.patch, rules)}.
                 </span>
                 <Button
                   size="small"

@@ -3,6 +3,8 @@ import { api } from '../api.ts';
 import { AuditTimeline } from '../components/audit-timeline.tsx';
 import { EnvironmentFilter } from '../components/environment-filter.tsx';
 import { Field, PageHeader } from '../components/ui.tsx';
+import { isFlagConfig } from '../describe.ts';
+import { configBefore } from '../describe-plans.ts';
 import { useDocumentTitle } from '../hooks.ts';
 import { useActivity } from '../live.ts';
 import { setQuery, useLocation } from '../router.tsx';
@@ -76,7 +78,7 @@ export function AuditPage() {
         onRetry={() => void refresh()}
         emptyTitle="Nothing here yet"
         label="Changes, newest first"
-        renderEntry={(e) => <AuditEntryView entry={e} showResource />}
+        renderEntry={(e) => <AuditEntryView entry={e} showResource base={configBefore(e, entries ?? [], isFlagConfig)} />}
         onOlder={
           next !== null && entries
             ? async () => {

@@ -5,6 +5,7 @@ import { ChangeRequestBanner } from '../components/change-request-banner.tsx';
 import { ChangeList } from '../components/changes.tsx';
 import type { AttributeHints } from '../components/conditions.tsx';
 import { CopyVariants } from '../components/copy-variants.tsx';
+import { FlagUsagePanel } from '../components/flag-usage.tsx';
 import { GuardMetrics } from '../components/guard-metrics.tsx';
 import { PendingWork } from '../components/pending-work.tsx';
 import { type ProtectedWrite, useProtectedWrite, type WriteHeaders } from '../components/protected-confirm.tsx';
@@ -426,6 +427,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
       ) : null}
 
       <UnleashNotice flagKey={flag.key} envKey={env.key} version={current.version} />
+      <FlagUsagePanel flagKey={flag.key} env={env} />
 
       <fieldset
         className="plain"

@@ -1,6 +1,7 @@
 import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
 import { EnvironmentFilter } from '../components/environment-filter.tsx';
+import { EnvEvaluations } from '../components/evaluation-counts.tsx';
 import { Badge, Button, ConfirmDialog, EmptyState, ErrorState, Field, Loading, PageHeader, Switch, useToast } from '../components/ui.tsx';
 import { useAppData } from '../data.tsx';
 import { dateTime, isProduction, plural, timeAgo } from '../format.ts';
@@ -221,6 +222,7 @@ const FlagRow = memo(function FlagRow({ flag: f, columns, environments, busyEnv,
                 <span className="env-detail" title={`Version ${s.version}, changed ${dateTime(s.updatedAt)}`}>
                   {s.ruleCount === 0 ? (s.enabled ? 'everyone' : 'no rules') : plural(s.ruleCount, 'rule')}
                 </span>
+                <EnvEvaluations counts={s.evaluations} envName={e.name} />
               </span>
             ) : (
               <span className="muted">—</span>

@@ -6,6 +6,7 @@ import { EnvironmentFilter } from '../components/environment-filter.tsx';
 import { Badge, Button, ConfirmDialog, Loading, ReadOnlyNotice, useToast } from '../components/ui.tsx';
 import { useAppData } from '../data.tsx';
 import { type Change, describeAction, diffConfig, diffRecord, isFlagConfig } from '../describe.ts';
+import { configBefore, planChanges } from '../describe-plans.ts';
 import { dateTime, isProduction, timeAgo } from '../format.ts';
 import { useActivity } from '../live.ts';
 import { touchedSince, undoChange } from '../merge.ts';
@@ -13,8 +14,10 @@ import { Link, useLocation } from '../router.tsx';
 import { type Permission, usePermission } from '../session.tsx';
 import type { AuditEntry, AuditPage, ConfigVersion, Flag, FlagConfig, FlagEnvironment } from '../types.ts';
 
-/** The readable changes one audit entry made. */
-export function changesOf(entry: AuditEntry): Change[] {
+/** The readable changes one audit entry made; `base`: the config a scheduled change applies to, where known. */
+export function changesOf(entry: AuditEntry, base?: Partial<FlagConfig> | null): Change[] {
+  const planned = planChanges(entry, base);
+  if (planned) return planned;
   if ((entry.action === 'flag.initial' || entry.action === 'flag.version') && isFlagConfig(entry.after)) {
     const status: Change = { kind: 'added', label: 'Status', after: entry.after.enabled ? 'On' : 'Off' };
     return [status, ...diffConfig({ rules: [], variants: [], dependencies: [] }, entry.after)];
@@ -45,6 +48,8 @@ function resourceLabel(entry: AuditEntry): string {
   if ((entry.resourceType === 'sdk_key' || entry.resourceType === 'token') && typeof data.name === 'string') return data.name;
   if (entry.resourceType === 'change_request' && typeof data.title === 'string') return data.title;
   if (entry.resourceType === 'freeze_window' && typeof data.reason === 'string') return data.reason;
+  // Ramps are stored by id; which flag and rule they move says more.
+  if (entry.resourceType === 'ramp' && typeof data.flag === 'string') return `of ${data.flag}, rule ${String(data.ruleId)}`;
   return entry.resourceKey;
 }
 
@@ -77,9 +82,12 @@ export function AuditEntryView({
   entry,
   showResource,
   revert,
+  base,
 }: {
   entry: AuditEntry;
   showResource?: boolean;
+  /** The flag's config in the entry's environment before it, for scheduled changes in words (`configBefore`). */
+  base?: Partial<FlagConfig> | null;
   revert?: {
     current: number | undefined;
     perm: Permission;
@@ -89,7 +97,7 @@ export function AuditEntryView({
 }) {
   const { environments } = useAppData();
   const version = isFlagConfig(entry.after) ? versionOf(entry.after) : undefined;
-  const changes = changesOf(entry);
+  const changes = changesOf(entry, base);
   const isCurrent = version !== undefined && revert?.current === version;
   return (
     <article
@@ -327,6 +335,7 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
         renderEntry={(entry) => (
           <AuditEntryView
             entry={entry}
+            base={configBefore(entry, shown ?? [], isFlagConfig)}
             revert={{
               current: entry.environment ? flag.environments[entry.environment]?.version : undefined,
               perm: revertPerm,

@@ -82,3 +82,35 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
     );
   }
 }
+
+/** One SDK usage report as `POST /api/sdk/metrics` takes it, at a time of the test's choosing (`stop`). */
+export interface UsageReport {
+  at: Date;
+  flags: Record<string, { yes: number; no: number; variants?: Record<string, number> }>;
+}
+
+/**
+ * Reports evaluations as an SDK would, with a server key of the environment, each report dated
+ * (counts land in the hour of `stop`), then waits until the server's flush has written them: until
+ * the admin API counts `expected7d` evaluations of `waitFor` in the last 7 days there.
+ */
+export async function seedUsage(
+  request: (
+    method: string,
+    path: string,
+    options: { token?: string; cookie?: string; body?: unknown },
+  ) => Promise<{ status: number; text: string; body: any }>,
+  o: { cookie: string; serverKey: string; environment: string; reports: UsageReport[]; waitFor: string; expected7d: number },
+): Promise<void> {
+  for (const r of o.reports) {
+    const res = await request('POST', '/api/sdk/metrics', { token: o.serverKey, body: { stop: r.at.toISOString(), flags: r.flags } });
+    if (res.status !== 202) throw new Error(`usage report: ${res.status} ${res.text}`);
+  }
+  const path = `/api/admin/flags/${encodeURIComponent(o.waitFor)}/usage?environment=${encodeURIComponent(o.environment)}`;
+  for (let i = 0; i < 100; i++) {
+    const res = await request('GET', path, { cookie: o.cookie });
+    if (res.body?.last7d?.total === o.expected7d) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`usage of ${o.waitFor} in ${o.environment} never reached ${o.expected7d}`);
+}

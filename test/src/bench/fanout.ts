@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { createDatabase } from '../support/databases.ts';
 import { adminClient, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { formatColumns } from './report.ts';
@@ -12,7 +13,9 @@ import { formatColumns } from './report.ts';
  * per connection, the delay from each admin write's response to each client's receipt of its
  * patch, and where that delay goes: the first client's receipt (database, bus, hub), the server's
  * write loop over every stream (its `switchboard_stream_fanout_seconds`), and the rest (clients
- * reading their sockets, on the same machine).
+ * reading their sockets, on the same machine). `--segment-values V` (issue 16: segments of up to
+ * 50,000 values) puts a segment of V user ids in the changed flag's rule, so every client's
+ * snapshot carries it, and prints the snapshot's size and first fetch time.
  */
 
 const args = process.argv.slice(2);
@@ -30,6 +33,7 @@ const list = (name: string, fallback: number[]) => {
 };
 const clientCounts = list('clients', [10_000, 20_000]);
 const changes = arg('changes', 20);
+const segmentValues = arg('segment-values', 0);
 // Two load processes read in parallel on two cores; one alone spends ~20 us per socket read.
 const processes = Math.max(1, arg('client-processes', 2));
 const asJson = args.includes('--json');
@@ -79,6 +83,13 @@ async function fanoutSeconds(url: string): Promise<{ sum: number; count: number 
 /** The flag the changes toggle and the key the clients stream with. */
 async function setUp(admin: Awaited<ReturnType<typeof adminClient>>): Promise<string> {
   await admin('POST', '/flags', { key: 'fanout' });
+  if (segmentValues > 0) {
+    const values = Array.from({ length: segmentValues }, (_, i) => `user-${String(i).padStart(8, '0')}`);
+    const seg = await admin('POST', '/segments', { key: 'big', conditions: [{ attribute: 'userId', operator: 'IN', values }] });
+    if (seg.status !== 201) throw new Error(`segment: ${seg.status}`);
+    const rule = await admin('PATCH', '/flags/fanout/environments/production', { rules: [{ segments: ['big'] }] }, { 'if-match': '"1"' });
+    if (rule.status !== 200) throw new Error(`rule: ${rule.status}`);
+  }
   return (await admin('POST', '/keys', { name: 'bench', environment: 'production', kind: 'server' })).body.secret as string;
 }
 
@@ -96,6 +107,13 @@ async function run(clients: number) {
     });
     const admin = await adminClient(server.url);
     const key = await setUp(admin);
+    const snapshotStart = performance.now();
+    const snapshotText = await (await fetch(`${server.url}/api/sdk/snapshot`, { headers: { authorization: key } })).text();
+    const snapshot = {
+      ms: performance.now() - snapshotStart,
+      bytes: Buffer.byteLength(snapshotText),
+      gzipBytes: gzipSync(snapshotText).length,
+    };
     // Warm the environment's state so the baseline includes it, then let the heap settle.
     await fetch(`${server.url}/api/sdk/snapshot`, { headers: { authorization: key } });
     await new Promise((r) => setTimeout(r, 1000));
@@ -159,6 +177,10 @@ async function run(clients: number) {
       serverRssBeforeMiB: round1(rssBefore / 1024),
       serverRssAfterMiB: round1(rssAfter / 1024),
       serverKiBPerConnection: round1((rssAfter - rssBefore) / Math.max(1, connected.count)),
+      segmentValues,
+      snapshotKiB: round1(snapshot.bytes / 1024),
+      snapshotGzipKiB: round1(snapshot.gzipBytes / 1024),
+      snapshotFetchMs: round1(snapshot.ms),
       changes,
       deliveries: delays.length,
       missingDeliveries: reports.reduce((n, r) => n + r.missing, 0),
@@ -188,6 +210,12 @@ function formatTable(runs: Figures[]): string {
     [
       'server memory per connection',
       (f) => `${f.serverKiBPerConnection.toFixed(1)} KiB${verdict(f, f.serverKiBPerConnection < GOAL.kibPerConnection)}`,
+    ],
+    [
+      'snapshot per client',
+      (f) =>
+        `${f.snapshotKiB.toFixed(1)} KiB (${f.snapshotGzipKiB.toFixed(1)} KiB gzipped), first fetch ${f.snapshotFetchMs.toFixed(0)} ms` +
+        (f.segmentValues > 0 ? `; segment of ${f.segmentValues} values` : ''),
     ],
     ['patches delivered', (f) => `${f.deliveries} (${f.missingDeliveries} missing)`],
     ['delay p50', (f) => `${f.delayMs.p50.toFixed(1)} ms`],

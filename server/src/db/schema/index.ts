@@ -9,6 +9,7 @@ export { flagConfigVersions } from './flag-config-versions.ts';
 export { flagEnvironments, type StoredFlagConfig } from './flag-environments.ts';
 export { flagMetrics } from './flag-metrics.ts';
 export { flagUsage } from './flag-usage.ts';
+export { flagUsageHourly } from './flag-usage-hourly.ts';
 export { flags } from './flags.ts';
 export { freezeWindows } from './freeze-windows.ts';
 export { type MetricGuard, type RampGuard, type RampStep, rampPlans, type ThresholdGuard } from './ramp-plans.ts';

@@ -113,6 +113,7 @@ export const ROUTE_SCOPES: Readonly<Record<string, RouteScope>> = {
   [`POST ${A}/flags/:key/environments/:env/schedule`]: envParam,
   [`GET ${A}/flags/:key/audit`]: 'global',
   [`GET ${A}/flags/:key/metrics`]: 'global',
+  [`GET ${A}/flags/:key/usage`]: 'global',
   [`GET ${A}/unleash/flags/:key/environments/:env`]: 'global',
   [`POST ${A}/evaluate`]: envBody,
   // segments and attributes are shared by every environment

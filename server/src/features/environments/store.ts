@@ -9,6 +9,7 @@ import {
   flagMetrics,
   flags,
   flagUsage,
+  flagUsageHourly,
   rampPlans,
   scheduledChanges,
 } from '../../db/schema/index.ts';
@@ -51,6 +52,7 @@ export async function deleteEnvironmentData(db: Database, key: string): Promise<
   await db.delete(changeLog).where(eq(changeLog.environmentKey, key));
   await db.delete(flagConfigVersions).where(eq(flagConfigVersions.environmentKey, key));
   await db.delete(flagUsage).where(eq(flagUsage.environmentKey, key));
+  await db.delete(flagUsageHourly).where(eq(flagUsageHourly.environmentKey, key));
   await db.delete(flagMetrics).where(eq(flagMetrics.environmentKey, key));
   await db.delete(rampPlans).where(eq(rampPlans.environmentKey, key));
   await db.delete(scheduledChanges).where(eq(scheduledChanges.environmentKey, key));

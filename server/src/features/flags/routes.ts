@@ -10,7 +10,7 @@ import { assertWritable } from '../change-requests/guard.ts';
 import { openRequestsOfFlag } from '../change-requests/store.ts';
 import { browserEvaluationFor } from '../delivery/store.ts';
 import { findEnvironment } from '../environments/store.ts';
-import { usageOf } from '../usage/store.ts';
+import { evaluationCountsOf, usageOf } from '../usage/store.ts';
 import {
   ConfigVersionView,
   CreateFlagBody,
@@ -56,8 +56,12 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const listed = await listFlags(app.db, { ...q, sort, order, limit, offset: q.offset ?? 0, after });
       const page = pageOf(listed.rows, limit, (f) => encodeCursor(name, [f.at, f.row.key]));
       const keys = page.rows.map((r) => r.row.key);
-      const [envs, usage] = await Promise.all([flagEnvironmentsOf(app.db, keys), usageOf(app.db, keys)]);
-      return { flags: page.rows.map((r) => flagView(r.row, envs, usage)), total: listed.total, nextCursor: page.nextCursor };
+      const [envs, usage, counts] = await Promise.all([
+        flagEnvironmentsOf(app.db, keys),
+        usageOf(app.db, keys),
+        evaluationCountsOf(app.db, keys),
+      ]);
+      return { flags: page.rows.map((r) => flagView(r.row, envs, usage, counts)), total: listed.total, nextCursor: page.nextCursor };
     },
   );
 
@@ -77,12 +81,13 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const row = await findFlag(app.db, request.params.key);
       if (!row) throw new NotFoundError(`Flag ${request.params.key}`);
       reply.header('etag', etagOf(row.version));
-      const [envs, usage, requests] = await Promise.all([
+      const [envs, usage, requests, counts] = await Promise.all([
         flagEnvironmentsOf(app.db, [row.key]),
         usageOf(app.db, [row.key]),
         openRequestsOfFlag(app.db, row.key),
+        evaluationCountsOf(app.db, [row.key]),
       ]);
-      const view = flagView(row, envs, usage);
+      const view = flagView(row, envs, usage, counts);
       for (const [env, summary] of Object.entries(view.environments))
         Object.assign(summary, { openChangeRequests: requests.get(env) ?? 0 });
       return view;

@@ -205,6 +205,16 @@ export const FlagEnvironmentSummary = Type.Object({
   lastEvaluatedAt: Type.Union([Timestamp, Type.Null()]),
   /** Change requests still in play for this flag here (open, approved, changes requested); in GET /flags/:key only. */
   openChangeRequests: Type.Optional(Type.Integer()),
+  evaluations: Type.Optional(
+    Type.Object(
+      { last24h: Type.Integer(), last7d: Type.Integer() },
+      {
+        description:
+          'Evaluations reported by SDKs in the last 24 hours and 7 days (whole hours, see GET /flags/{key}/usage). ' +
+          'In the answers to GET /flags and GET /flags/{key} only.',
+      },
+    ),
+  ),
 });
 
 export const FlagView = Type.Object({

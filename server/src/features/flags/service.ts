@@ -14,7 +14,7 @@ import {
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
 import { existingSegmentKeys } from '../segments/store.ts';
-import type { UsageRow } from '../usage/store.ts';
+import type { EvaluationCounts, UsageRow } from '../usage/store.ts';
 import {
   type ConfigVersionRow,
   deleteFlagRow,
@@ -53,10 +53,17 @@ export interface FlagEnvironmentPatch {
   dependencies?: StoredFlagConfig['dependencies'];
 }
 
-export function flagView(row: FlagRow, envs: FlagEnvironmentRow[], usage: UsageRow[] = []) {
+export function flagView(row: FlagRow, envs: FlagEnvironmentRow[], usage: UsageRow[] = [], counts?: Map<string, EvaluationCounts>) {
   const environments: Record<
     string,
-    { enabled: boolean; version: number; ruleCount: number; updatedAt: string; lastEvaluatedAt: string | null }
+    {
+      enabled: boolean;
+      version: number;
+      ruleCount: number;
+      updatedAt: string;
+      lastEvaluatedAt: string | null;
+      evaluations?: EvaluationCounts;
+    }
   > = {};
   for (const e of envs) {
     if (e.flagKey !== row.key) continue;
@@ -67,6 +74,8 @@ export function flagView(row: FlagRow, envs: FlagEnvironmentRow[], usage: UsageR
       ruleCount: e.config.rules?.length ?? 0,
       updatedAt: e.updatedAt.toISOString(),
       lastEvaluatedAt: used?.lastEvaluatedAt.toISOString() ?? null,
+      // Only reads pass counts: a write's answer leaves them out rather than show zeros.
+      ...(counts ? { evaluations: counts.get(`${row.key}\u0000${e.environmentKey}`) ?? { last24h: 0, last7d: 0 } } : {}),
     };
   }
   return {

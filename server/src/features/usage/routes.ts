@@ -10,12 +10,15 @@ import {
   FlagMetricsAnswer,
   FlagMetricsParams,
   FlagMetricsQuery,
+  FlagUsageAnswer,
+  FlagUsageParams,
+  FlagUsageQuery,
   MAX_METRICS_RANGE_DAYS,
   METRIC_ROWS_DEFAULT,
   MetricsAnswer,
   MetricsBody,
 } from './schemas.ts';
-import { readMetrics } from './store.ts';
+import { hourlyUsageOf, readMetrics, usageOf, usageWindows } from './store.ts';
 import { UsageAggregator } from './usage-aggregator.ts';
 import { UsageFilter } from './usage-filter.ts';
 
@@ -76,7 +79,10 @@ export const usageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 };
 
-/** `GET /api/admin/flags/:key/metrics`: one flag's tracked events per minute in one environment. */
+/**
+ * `GET /api/admin/flags/:key/metrics`: one flag's tracked events per minute in one environment.
+ * `GET /api/admin/flags/:key/usage`: its evaluations in the last 24 hours and 7 days, by result.
+ */
 export const flagMetricRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/flags/:key/metrics',
@@ -123,6 +129,66 @@ export const flagMetricRoutes: FastifyPluginAsyncTypebox = async (app) => {
           sum: r.sum,
         })),
         truncated: rows.length > limit,
+      };
+    },
+  );
+
+  app.get(
+    '/flags/:key/usage',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['flags'],
+        summary: "A flag's evaluations in the last 24 hours and 7 days",
+        description:
+          'Evaluation counts from SDK usage reports (Switchboard SDKs and Unleash SDKs alike), per hour, in one environment: ' +
+          'totals and a split by result (off, on, each variant) for the last 24 hours and 7 days in whole hours (the current ' +
+          'hour and the 23 or 167 before it), and the 168 hours as a series. Counts reach here within one `USAGE_FLUSH_MS`.',
+        params: FlagUsageParams,
+        querystring: FlagUsageQuery,
+        response: { 200: FlagUsageAnswer, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { key } = request.params;
+      const { environment } = request.query;
+      if (!(await findFlag(app.db, key))) throw new NotFoundError(`Flag ${key}`);
+      if (!(await findEnvironment(app.db, environment))) throw new NotFoundError(`Environment ${environment}`);
+      const now = new Date();
+      const w = usageWindows(now);
+      const [rows, totals] = await Promise.all([hourlyUsageOf(app.db, key, environment, now), usageOf(app.db, [key])]);
+      const hourly = Array.from({ length: 168 }, (_, i) => ({ at: w.from7d.getTime() + i * 3_600_000, on: 0, off: 0 }));
+      const by24 = new Map<string, { enabled: boolean; variant: string | null; count: number }>();
+      const by7 = new Map<string, { enabled: boolean; variant: string | null; count: number }>();
+      const add = (m: typeof by24, r: (typeof rows)[number]) => {
+        const id = `${r.enabled}\u0000${r.variant}`;
+        const e = m.get(id) ?? { enabled: r.enabled, variant: r.variant === '' ? null : r.variant, count: 0 };
+        e.count += r.count;
+        m.set(id, e);
+      };
+      for (const r of rows) {
+        const slot = hourly[Math.round((r.hour.getTime() - w.from7d.getTime()) / 3_600_000)];
+        if (!slot) continue;
+        if (r.enabled) slot.on += r.count;
+        else slot.off += r.count;
+        add(by7, r);
+        if (r.hour >= w.from24h) add(by24, r);
+      }
+      const window = (from: Date, m: typeof by24) => {
+        const byResult = [...m.values()].sort(
+          (a, b) => b.count - a.count || Number(b.enabled) - Number(a.enabled) || (a.variant ?? '').localeCompare(b.variant ?? ''),
+        );
+        return { from: from.toISOString(), total: byResult.reduce((n, e) => n + e.count, 0), byResult };
+      };
+      const last = totals.find((u) => u.environmentKey === environment)?.lastEvaluatedAt ?? null;
+      return {
+        flag: key,
+        environment,
+        to: new Date(w.hour.getTime() + 3_600_000).toISOString(),
+        lastEvaluatedAt: last?.toISOString() ?? null,
+        last24h: window(w.from24h, by24),
+        last7d: window(w.from7d, by7),
+        hourly: hourly.map((h) => ({ hour: new Date(h.at).toISOString(), on: h.on, off: h.off })),
       };
     },
   );

@@ -94,3 +94,31 @@ export const FlagMetricsAnswer = Type.Object({
   rows: Type.Array(FlagMetricRow, { description: 'Per minute, oldest first; then by metric, enabled, variant, rule' }),
   truncated: Type.Boolean({ description: 'True when more rows matched than `limit`; narrow the range or raise the limit' }),
 });
+
+export const FlagUsageParams = Type.Object({ key: Key });
+export const FlagUsageQuery = Type.Object({ environment: Key }, { additionalProperties: false });
+
+/** Evaluations of one result: "off", "on" without a variant, or one variant (on). */
+export const UsageByResult = Type.Object({
+  enabled: Type.Boolean(),
+  variant: Type.Union([Type.String(), Type.Null()], { description: 'The variant served; null for none' }),
+  count: Type.Integer(),
+});
+
+export const UsageWindow = Type.Object({
+  from: Timestamp,
+  total: Type.Integer(),
+  byResult: Type.Array(UsageByResult, { description: 'Most evaluated first; results never evaluated in the window are left out' }),
+});
+
+export const FlagUsageAnswer = Type.Object({
+  flag: Type.String(),
+  environment: Type.String(),
+  to: Type.String({ format: 'date-time', description: 'End of the current hour: windows run up to it' }),
+  lastEvaluatedAt: Type.Union([Timestamp, Type.Null()]),
+  last24h: UsageWindow,
+  last7d: UsageWindow,
+  hourly: Type.Array(Type.Object({ hour: Timestamp, on: Type.Integer(), off: Type.Integer() }), {
+    description: 'The 168 hours of the 7 days, oldest first, hours without evaluations as zeros',
+  }),
+});

@@ -1,12 +1,72 @@
 import { and, asc, eq, gte, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { flagEnvironments, flagMetrics, flags, flagUsage } from '../../db/schema/index.ts';
+import { flagEnvironments, flagMetrics, flags, flagUsage, flagUsageHourly } from '../../db/schema/index.ts';
 
 export type UsageRow = typeof flagUsage.$inferSelect;
 
 export function usageOf(db: Database, flagKeys: string[]): Promise<UsageRow[]> {
   if (flagKeys.length === 0) return Promise.resolve([]);
   return db.select().from(flagUsage).where(sql`${flagUsage.flagKey} in ${flagKeys}`);
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The windows evaluation counts are read over, in whole hours: "the last 24 hours" is the current
+ * hour and the 23 before it, "7 days" the current hour and the 167 before it. Hourly buckets make
+ * the oldest hour count whole, so a window covers up to an hour more than its name.
+ */
+export function usageWindows(now: Date): { hour: Date; from24h: Date; from7d: Date } {
+  const hour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+  return { hour: new Date(hour), from24h: new Date(hour - 23 * HOUR_MS), from7d: new Date(hour - 167 * HOUR_MS) };
+}
+
+export interface EvaluationCounts {
+  last24h: number;
+  last7d: number;
+}
+
+/**
+ * Evaluations of a page of flags in the last 24 hours and 7 days, per flag and environment (key
+ * `flag\u0000environment`): one grouped read over the primary key's leading columns, so the list
+ * pays one small query per page.
+ */
+export async function evaluationCountsOf(db: Database, flagKeys: string[], now = new Date()): Promise<Map<string, EvaluationCounts>> {
+  const counts = new Map<string, EvaluationCounts>();
+  if (flagKeys.length === 0) return counts;
+  const w = usageWindows(now);
+  const rows = await db
+    .select({
+      flagKey: flagUsageHourly.flagKey,
+      environmentKey: flagUsageHourly.environmentKey,
+      last24h: sql<string>`coalesce(sum(${flagUsageHourly.count}) filter (where ${flagUsageHourly.hour} >= ${w.from24h}), 0)`,
+      last7d: sql<string>`sum(${flagUsageHourly.count})`,
+    })
+    .from(flagUsageHourly)
+    .where(and(sql`${flagUsageHourly.flagKey} in ${flagKeys}`, gte(flagUsageHourly.hour, w.from7d)))
+    .groupBy(flagUsageHourly.flagKey, flagUsageHourly.environmentKey);
+  for (const r of rows) counts.set(`${r.flagKey}\u0000${r.environmentKey}`, { last24h: Number(r.last24h), last7d: Number(r.last7d) });
+  return counts;
+}
+
+/** One flag's hourly rows in one environment over the last 7 days, oldest first. */
+export function hourlyUsageOf(db: Database, flagKey: string, environmentKey: string, now = new Date()) {
+  return db
+    .select({
+      hour: flagUsageHourly.hour,
+      enabled: flagUsageHourly.enabled,
+      variant: flagUsageHourly.variant,
+      count: flagUsageHourly.count,
+    })
+    .from(flagUsageHourly)
+    .where(
+      and(
+        eq(flagUsageHourly.flagKey, flagKey),
+        eq(flagUsageHourly.environmentKey, environmentKey),
+        gte(flagUsageHourly.hour, usageWindows(now).from7d),
+      ),
+    )
+    .orderBy(asc(flagUsageHourly.hour), asc(flagUsageHourly.enabled), asc(flagUsageHourly.variant));
 }
 
 /** What a usage report may name in one environment: each live flag, who sees it, its variants. */
