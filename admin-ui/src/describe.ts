@@ -145,6 +145,11 @@ function show(v: unknown): string {
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (Array.isArray(v)) return v.length === 0 ? '(none)' : v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ');
   if (typeof v === 'string') return v === '' ? '(empty)' : v;
+  // Flat maps such as roles per environment read as "production: viewer".
+  if (isRecord(v) && Object.values(v).every((x) => typeof x !== 'object' || x === null)) {
+    const entries = Object.entries(v);
+    return entries.length === 0 ? '(none)' : entries.map(([k, x]) => `${k}: ${show(x)}`).join(', ');
+  }
   return JSON.stringify(v);
 }
 
@@ -236,6 +241,10 @@ const LABELS: Record<string, string> = {
   environment: 'Environment',
   disabledAt: 'Disabled',
   revokedAt: 'Revoked',
+  environmentRoles: 'Roles per environment',
+  protected: 'Protected',
+  requiredApprovals: 'Approvals needed',
+  allowSelfApply: 'Authors may apply their own approved changes',
 };
 
 const IGNORED = new Set(['version', 'updatedAt', 'createdAt', 'archivedAt', 'environments', 'usedBy', 'id', 'lastUsedAt', 'revision']);
@@ -258,6 +267,8 @@ export function diffRecord(before: unknown, after: unknown): Change[] {
       for (const c of was) if (!now.includes(c)) changes.push({ kind: 'removed', label: 'Condition removed', before: c });
       continue;
     }
+    // A field that appears empty (no roles per environment, say) adds nothing worth a line.
+    if (!(k in b) && isRecord(a[k]) && Object.keys(a[k]).length === 0) continue;
     if (!(k in b)) changes.push({ kind: 'added', label, after: show(a[k]) });
     else if (!(k in a)) changes.push({ kind: 'removed', label, before: show(b[k]) });
     else changes.push({ kind: 'changed', label, before: show(b[k]), after: show(a[k]) });
