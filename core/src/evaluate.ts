@@ -64,15 +64,13 @@ function resultOf(rule: CompiledRule, ctx: Context, env: EvalEnv): EvaluationRes
 
 /** Evaluates a flag ignoring its dependencies. */
 function evaluateOwn(flag: CompiledFlag, ctx: Context, env: EvalEnv): EvaluationResult {
-  if (flag.mode === FlagMode.Broken) return flag.noMatch;
-  if (!flag.enabled) return OFF_RESULT;
-  const rules = flag.rules;
-  if (flag.mode === FlagMode.Everyone) return resultOf(rules[0] as CompiledRule, ctx, env);
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i] as CompiledRule;
-    if (matches(rule, ctx, env)) return resultOf(rule, ctx, env);
+  const mode = flag.mode;
+  if (mode === FlagMode.Rules) {
+    for (let rule = flag.rules; rule !== null; rule = rule.next) if (matches(rule, ctx, env)) return resultOf(rule, ctx, env);
+    return flag.noMatch;
   }
-  return flag.noMatch;
+  if (mode === FlagMode.Everyone) return resultOf(flag.rules as CompiledRule, ctx, env);
+  return mode === FlagMode.Off ? OFF_RESULT : flag.noMatch;
 }
 
 /**
@@ -106,11 +104,12 @@ export function evaluateCompiled(
   options?: EvaluateOptions,
 ): EvaluationResult {
   try {
-    if (flag.mode === FlagMode.Broken) return flag.noMatch;
-    if (!flag.enabled) return OFF_RESULT;
     const ctx = contextOf(context);
     const env = envOf(options);
-    if (flag.dependencies.length > 0 && !dependenciesHold(snapshot, flag, ctx, env)) return DEPENDENCY_FAILED_RESULT;
+    // A broken or disabled flag answers so before its dependencies are asked (evaluateOwn knows how).
+    if (flag.dependencies.length > 0 && flag.mode >= FlagMode.Rules && !dependenciesHold(snapshot, flag, ctx, env)) {
+      return DEPENDENCY_FAILED_RESULT;
+    }
     return evaluateOwn(flag, ctx, env);
   } catch (e) {
     return failure(e);
