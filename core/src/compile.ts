@@ -23,6 +23,7 @@ import {
   type WeightedVariant,
 } from './model.ts';
 import { type HashPrefix, packPrefix } from './murmur3.ts';
+import { type Reader, readerOf } from './readers.ts';
 import { NO_MATCH, ON_RESULT } from './results.ts';
 
 /**
@@ -58,6 +59,8 @@ export interface CompiledRule {
   /** Bucket bound; -1 when the rule has no rollout (everyone who matches). */
   readonly threshold: number;
   readonly stickiness: Stickiness;
+  /** Reads the stickiness attribute (unused for `default` and `random`). */
+  readonly read: Reader;
   /** The rollout's hash prefix state, as `packPrefix` gives it. */
   readonly ph: number;
   readonly pk: number;
@@ -109,6 +112,7 @@ const EVERYONE: CompiledRule = {
   first: null,
   threshold: -1,
   stickiness: 'default',
+  read: readerOf('userId'),
   ph: 0,
   pk: 0,
   pm: 0,
@@ -187,7 +191,19 @@ function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling)
   const [ph, pk, pm] = packPrefix(rollout ? rolloutPrefix(groupId) : NO_PREFIX);
   // The implicit rule's result is known now; a real rule's is built on first use (a rule may be called '').
   const result = reason === Reason.On ? ON_RESULT : null;
-  return { id: k.pool.intern(rule.id), first: link(conditions, k.pool), threshold, stickiness, ph, pk, pm, split, result, next: null };
+  return {
+    id: k.pool.intern(rule.id),
+    first: link(conditions, k.pool),
+    threshold,
+    stickiness,
+    read: readerOf(stickiness),
+    ph,
+    pk,
+    pm,
+    split,
+    result,
+    next: null,
+  };
 }
 
 function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
@@ -224,6 +240,15 @@ function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
   };
 }
 
+/**
+ * The key as V8's one shared (internalized) copy. Keys parsed from JSON are separate copies, so a
+ * lookup by a string literal, which is internalized, would compare their characters on every call;
+ * against the shared copy it compares pointers. Property names are internalized, hence the round trip.
+ */
+function internalized(key: string): string {
+  return Object.keys({ [key]: 0 })[0] ?? key;
+}
+
 /** Prepares a snapshot for evaluation. Never throws: malformed parts become rules that never match. */
 export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}): CompiledSnapshot {
   const pool = createPool();
@@ -240,7 +265,7 @@ export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}
   for (const f of list(snapshot.flags)) {
     if (!f || typeof f.key !== 'string') continue;
     try {
-      flags.set(f.key, compileFlag(f, k));
+      flags.set(internalized(f.key), compileFlag(f, k));
     } catch (e) {
       // A flag too broken to compile is kept as one that is always off, with the reason why.
       const noMatch = Object.freeze({
@@ -249,7 +274,7 @@ export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}
         errorCode: ErrorCode.General,
         errorMessage: `flag could not be compiled: ${e}`,
       });
-      flags.set(f.key, { mode: FlagMode.Broken, rules: null, dependencies: NONE, noMatch });
+      flags.set(internalized(f.key), { mode: FlagMode.Broken, rules: null, dependencies: NONE, noMatch });
     }
   }
   return { revision: Number(snapshot.revision) || 0, environment: snapshot.environment, flags };

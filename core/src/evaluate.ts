@@ -4,6 +4,7 @@ import { type EvalEnv, testCondition } from './conditions.ts';
 import { resolveAttribute } from './context.ts';
 import type { Context, EvaluationResult } from './model.ts';
 import { hashWithPrefix, hashWithState } from './murmur3.ts';
+import { readerOf, standardValue } from './readers.ts';
 import { contextOf, DEPENDENCY_FAILED_RESULT, envOf, failure, NOT_FOUND, OFF_RESULT } from './results.ts';
 
 export interface EvaluateOptions {
@@ -13,16 +14,20 @@ export interface EvaluateOptions {
   random?: () => number;
 }
 
-function stickyId(stickiness: string, ctx: Context): string | undefined {
-  if (stickiness === 'default') return resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId');
-  return stickiness === 'random' ? undefined : resolveAttribute(ctx, stickiness);
+const readUserId = readerOf('userId');
+const readSessionId = readerOf('sessionId');
+
+function stickyId(rule: CompiledRule, ctx: Context): string | undefined {
+  const stickiness = rule.stickiness;
+  if (stickiness === 'default') return standardValue(ctx, readUserId) ?? standardValue(ctx, readSessionId);
+  return stickiness === 'random' ? undefined : standardValue(ctx, rule.read);
 }
 
 function inRollout(rule: CompiledRule, ctx: Context, env: EvalEnv): boolean {
   const threshold = rule.threshold;
   if (threshold < 0) return true;
   if (threshold === 0) return false;
-  const id = stickyId(rule.stickiness, ctx);
+  const id = stickyId(rule, ctx);
   if (id === undefined) {
     // No id to stick to: `default` and `random` fall back to a coin toss; a named attribute is a miss.
     if (rule.stickiness !== 'default' && rule.stickiness !== 'random') return false;
