@@ -2,11 +2,11 @@ import { rolloutPrefix, rolloutThreshold, variantPrefix } from './bucketing.ts';
 import {
   type CompiledCondition,
   type CompileOptions,
-  chain,
+  type ConditionPool,
   compileCondition,
   conditionError,
-  createInterner,
-  type Interner,
+  createPool,
+  link,
   neverCondition,
 } from './conditions.ts';
 import { list, NONE } from './list.ts';
@@ -23,12 +23,15 @@ import {
   type WeightedVariant,
 } from './model.ts';
 import { type HashPrefix, packPrefix } from './murmur3.ts';
-import { NO_MATCH } from './results.ts';
+import { type Reader, readerOf } from './readers.ts';
+import { NO_MATCH, ON_RESULT } from './results.ts';
 
 /**
  * A snapshot prepared for evaluation: conditions parsed into data, hash prefixes computed, result
  * objects shared or built once (and frozen). Compact on purpose: an SDK may hold ten thousand
- * flags, and every field of every object costs eight bytes.
+ * flags, and every field of every object costs eight bytes. What flags have in common is held
+ * once: equal value lists, equal condition chains (`ConditionPool`), the rule of flags that are
+ * simply on, and results.
  */
 export interface CompiledSnapshot {
   readonly revision: number;
@@ -56,6 +59,8 @@ export interface CompiledRule {
   /** Bucket bound; -1 when the rule has no rollout (everyone who matches). */
   readonly threshold: number;
   readonly stickiness: Stickiness;
+  /** Reads the stickiness attribute (unused for `default` and `random`). */
+  readonly read: Reader;
   /** The rollout's hash prefix state, as `packPrefix` gives it. */
   readonly ph: number;
   readonly pk: number;
@@ -64,6 +69,8 @@ export interface CompiledRule {
   readonly split: CompiledSplit | null;
   /** The result when there is no split; built on first use. */
   result: EvaluationResult | null;
+  /** The flag's next rule (set while compiling): rules are a chain, which spares every flag an array. */
+  next: CompiledRule | null;
 }
 
 export interface CompiledDependency {
@@ -73,18 +80,20 @@ export interface CompiledDependency {
 }
 
 export const FlagMode = {
-  /** The first matching rule decides; none matching means off. */
-  Rules: 0,
-  /** On with no rules: `rules[0]` is the implicit rule everyone matches. */
-  Everyone: 1,
   /** Too broken to compile: `noMatch` says why, for every evaluation. */
-  Broken: 2,
+  Broken: 0,
+  /** Disabled: off for everyone (its rules are not kept). */
+  Off: 1,
+  /** The first matching rule decides; none matching means off. */
+  Rules: 2,
+  /** On with no rules: `rules` is the implicit rule everyone matches. */
+  Everyone: 3,
 } as const;
 
 export interface CompiledFlag {
-  readonly enabled: boolean;
   readonly mode: number;
-  readonly rules: readonly CompiledRule[];
+  /** The first rule of the chain; null when there are none to check. */
+  readonly rules: CompiledRule | null;
   readonly dependencies: readonly CompiledDependency[];
   readonly noMatch: EvaluationResult;
 }
@@ -96,6 +105,21 @@ const NO_PREFIX: HashPrefix = { h: 0, k: 0, pending: 0, length: 0 };
 function matchResult(reason: Reason, ruleId: string | null, variant = DISABLED_VARIANT): EvaluationResult {
   return Object.freeze({ enabled: true, variant, reason, ruleId });
 }
+
+/** The implicit rule of every flag that is on for everyone without variants: one for all of them. */
+const EVERYONE: CompiledRule = {
+  id: '',
+  first: null,
+  threshold: -1,
+  stickiness: 'default',
+  read: readerOf('userId'),
+  ph: 0,
+  pk: 0,
+  pm: 0,
+  split: null,
+  result: ON_RESULT,
+  next: null,
+};
 
 function compileSplit(
   source: WeightedVariant[] | undefined,
@@ -123,9 +147,10 @@ function compileSplit(
 }
 
 interface Compiling {
+  /** Each segment's conditions, unlinked (a rule links them into its own chain). */
   segments: ReadonlyMap<string, readonly CompiledCondition[]>;
   plugins: CompileOptions;
-  intern: Interner;
+  pool: ConditionPool;
   /** Why rules of the flag being compiled can never match. */
   problems: string[];
 }
@@ -141,19 +166,13 @@ function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling)
       conditions.push(c);
     }
   }
-  // Segment conditions are shared between rules, so they are copied into this rule's chain.
-  let first = chain(conditions);
-  let last = first;
-  while (last?.next) last = last.next;
   for (const raw of list(rule.conditions)) {
-    const c = compileCondition(raw, k.plugins, k.intern);
+    const c = compileCondition(raw, k.plugins, k.pool);
     error ??= conditionError(c);
-    if (last) last.next = c;
-    else first = c;
-    last = c;
+    conditions.push(c);
   }
   const rollout = rule.rollout;
-  const stickiness = k.intern(rollout?.stickiness || 'default');
+  const stickiness = k.pool.intern(rollout?.stickiness || 'default');
   const groupId = rollout?.groupId ?? flag.key;
   let threshold = -1;
   if (rollout) {
@@ -162,7 +181,7 @@ function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling)
     threshold = pct > 0 ? rolloutThreshold(pct) : 0;
   }
   if (error !== null) {
-    first = { ...neverCondition(error), next: first };
+    conditions.unshift(neverCondition(error));
     k.problems.push(`rule ${JSON.stringify(rule.id)}: ${error}`);
   }
   const ruleId = reason === Reason.On ? null : rule.id;
@@ -171,8 +190,20 @@ function compileRule(flag: FlagConfig, rule: Rule, reason: Reason, k: Compiling)
     compileSplit(flag.variants, flag.variantStickiness || 'default', flag.key, reason, ruleId);
   const [ph, pk, pm] = packPrefix(rollout ? rolloutPrefix(groupId) : NO_PREFIX);
   // The implicit rule's result is known now; a real rule's is built on first use (a rule may be called '').
-  const result = reason === Reason.On ? matchResult(Reason.On, null) : null;
-  return { id: k.intern(rule.id), first, threshold, stickiness, ph, pk, pm, split, result };
+  const result = reason === Reason.On ? ON_RESULT : null;
+  return {
+    id: k.pool.intern(rule.id),
+    first: link(conditions, k.pool),
+    threshold,
+    stickiness,
+    read: readerOf(stickiness),
+    ph,
+    pk,
+    pm,
+    split,
+    result,
+    next: null,
+  };
 }
 
 function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
@@ -181,15 +212,26 @@ function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
     enabled: d.enabled !== false,
     variants: list(d.variants).length > 0 ? (d.variants as string[]) : null,
   }));
-  const everyone = list(flag.rules).length === 0;
+  const source = list(flag.rules);
+  const everyone = source.length === 0;
   k.problems = [];
-  const rules = everyone
-    ? [compileRule(flag, { id: '' }, Reason.On, k)]
-    : list(flag.rules).map((r) => compileRule(flag, r, Reason.RuleMatch, k));
+  let rules: CompiledRule | null = null;
+  if (everyone) {
+    rules = list(flag.variants).length === 0 ? EVERYONE : compileRule(flag, { id: '' }, Reason.On, k);
+  } else {
+    let last: CompiledRule | null = null;
+    for (const r of source) {
+      const rule = compileRule(flag, r, Reason.RuleMatch, k);
+      if (last === null) rules = rule;
+      else last.next = rule;
+      last = rule;
+    }
+  }
+  // A disabled flag's rules were compiled all the same: one that cannot be compiled is broken, on or off.
+  const mode = flag.enabled !== true ? FlagMode.Off : everyone ? FlagMode.Everyone : FlagMode.Rules;
   return {
-    enabled: flag.enabled === true,
-    mode: everyone ? FlagMode.Everyone : FlagMode.Rules,
-    rules,
+    mode,
+    rules: mode === FlagMode.Off ? null : rules,
     dependencies: dependencies.length > 0 ? dependencies : NONE,
     noMatch:
       k.problems.length === 0
@@ -198,23 +240,32 @@ function compileFlag(flag: FlagConfig, k: Compiling): CompiledFlag {
   };
 }
 
+/**
+ * The key as V8's one shared (internalized) copy. Keys parsed from JSON are separate copies, so a
+ * lookup by a string literal, which is internalized, would compare their characters on every call;
+ * against the shared copy it compares pointers. Property names are internalized, hence the round trip.
+ */
+function internalized(key: string): string {
+  return Object.keys({ [key]: 0 })[0] ?? key;
+}
+
 /** Prepares a snapshot for evaluation. Never throws: malformed parts become rules that never match. */
 export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}): CompiledSnapshot {
-  const intern = createInterner();
+  const pool = createPool();
   const segments = new Map<string, readonly CompiledCondition[]>();
   for (const s of list(snapshot.segments)) {
     if (s && typeof s.key === 'string')
       segments.set(
         s.key,
-        list(s.conditions).map((c) => compileCondition(c, options, intern)),
+        list(s.conditions).map((c) => compileCondition(c, options, pool)),
       );
   }
-  const k: Compiling = { segments, plugins: options, intern, problems: [] };
+  const k: Compiling = { segments, plugins: options, pool, problems: [] };
   const flags = new Map<string, CompiledFlag>();
   for (const f of list(snapshot.flags)) {
     if (!f || typeof f.key !== 'string') continue;
     try {
-      flags.set(f.key, compileFlag(f, k));
+      flags.set(internalized(f.key), compileFlag(f, k));
     } catch (e) {
       // A flag too broken to compile is kept as one that is always off, with the reason why.
       const noMatch = Object.freeze({
@@ -223,7 +274,7 @@ export function compileSnapshot(snapshot: Snapshot, options: CompileOptions = {}
         errorCode: ErrorCode.General,
         errorMessage: `flag could not be compiled: ${e}`,
       });
-      flags.set(f.key, { enabled: true, mode: FlagMode.Broken, rules: NONE, dependencies: NONE, noMatch });
+      flags.set(internalized(f.key), { mode: FlagMode.Broken, rules: null, dependencies: NONE, noMatch });
     }
   }
   return { revision: Number(snapshot.revision) || 0, environment: snapshot.environment, flags };

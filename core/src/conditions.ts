@@ -1,5 +1,6 @@
-import { isStandardField, resolveAttribute, resolveCustomAttribute } from './context.ts';
+import { isStandardField } from './context.ts';
 import type { Condition, Context } from './model.ts';
+import { customValue, type Reader, readerOf, standardValue } from './readers.ts';
 
 /** Clock and randomness, passed in so core stays pure and tests stay deterministic. */
 export interface EvalEnv {
@@ -76,31 +77,42 @@ export const PLUGINS: Readonly<Record<string, keyof CompileOptions>> = {
 /**
  * A condition prepared for evaluation: plain data of one small shape for every operator, chained
  * to the next condition of its rule. Small matters: an SDK may hold ten thousand flags, and one
- * shape keeps the evaluator's property accesses monomorphic.
+ * shape keeps the evaluator's property accesses monomorphic. Compiled conditions are shared: equal
+ * conditions followed by equal chains are one object (see `ConditionPool`), so a thousand rules
+ * that test the same list hold one chain between them.
  */
 export interface CompiledCondition {
-  /** The operator code, plus INVERTED and CASE_INSENSITIVE bits above it. */
+  /** The operator code, plus the FLIP, CASE_INSENSITIVE, CUSTOM and LARGE bits above it. */
   readonly op: number;
   readonly attribute: string;
+  /** Reads `attribute` off the context or its `properties` (readers.ts says why). */
+  readonly read: Reader;
   /**
-   * IN, NOT_IN and STR_*: the cleaned values (lower-cased when case-insensitive). A short list of
-   * IN/NOT_IN values is one string joined with SEP (a third of the memory of an array of strings,
-   * and searched without allocating); a long one is a Set.
+   * IN, NOT_IN and STR_*: the cleaned values (lower-cased when case-insensitive), shared by every
+   * condition of the snapshot with the same list. IN/NOT_IN: an array compared with `===` when
+   * short (no hashing, and the strings are mostly the context's interned ones), a Set (LARGE) when long.
    */
-  readonly values: string | readonly string[] | ReadonlySet<string> | null;
+  readonly values: readonly string[] | ReadonlySet<string> | null;
   /** NUM_* and DATE_*: the number or time compared with; a plug-in's: its matcher; a malformed condition: why it can never match. */
   readonly arg: number | Matcher | string | null;
   /** The rule's next condition. */
-  next: CompiledCondition | null;
+  readonly next: CompiledCondition | null;
 }
 
 const NO_VALUES: readonly unknown[] = Object.freeze([]);
-const CODE_MASK = 31;
-const INVERTED = 32;
-const CASE_INSENSITIVE = 64;
+const CODE_MASK = 15;
+/**
+ * The answer is negated: `inverted`, or NOT_IN (compiled as IN with the bit, so one test serves
+ * both), or both (which cancel).
+ */
+const FLIP = 16;
+const CASE_INSENSITIVE = 32;
 /** The attribute is a custom one: look in `properties` first. */
-const CUSTOM = 128;
-const SEP = '\u0001';
+const CUSTOM = 64;
+/** IN's values are a Set. */
+const LARGE = 128;
+/** Lists longer than this are searched through a Set; shorter ones by comparing each value. */
+const SHORT_LIST = 8;
 
 /** Shares equal strings within one compile, as JSON.parse does for short ones. */
 export type Interner = (s: string) => string;
@@ -117,28 +129,61 @@ export function createInterner(): Interner {
 
 const identity: Interner = (s) => s;
 
+/**
+ * What one compile shares: strings, value lists (by content) and conditions with their chains
+ * (by content and successor). Dropped when the compile ends; what it handed out stays shared.
+ */
+export interface ConditionPool {
+  readonly intern: Interner;
+  /** Value lists by their content's key. */
+  readonly lists: Map<string, readonly string[] | ReadonlySet<string>>;
+  /** Conditions by their content's key and their successor's id. */
+  readonly nodes: Map<string, CompiledCondition>;
+  /** A number for every list, matcher and condition handed out, for the keys above. */
+  readonly ids: Map<unknown, number>;
+}
+
+export function createPool(intern: Interner = createInterner()): ConditionPool {
+  return { intern, lists: new Map(), nodes: new Map(), ids: new Map() };
+}
+
+function idOf(pool: ConditionPool, x: unknown): number {
+  let id = pool.ids.get(x);
+  if (id === undefined) {
+    id = pool.ids.size + 1;
+    pool.ids.set(x, id);
+  }
+  return id;
+}
+
 function condition(
   c: Condition,
   code: number,
   values: CompiledCondition['values'],
   arg: CompiledCondition['arg'],
   intern: Interner,
+  flip = false,
 ): CompiledCondition {
   const op =
     code |
-    (c.inverted === true ? INVERTED : 0) |
+    ((c.inverted === true) !== flip ? FLIP : 0) |
     (c.caseInsensitive === true ? CASE_INSENSITIVE : 0) |
-    (isStandardField(c.attribute) ? 0 : CUSTOM);
-  return { op, attribute: intern(c.attribute), values, arg, next: null };
+    (isStandardField(c.attribute) ? 0 : CUSTOM) |
+    (values instanceof Set ? LARGE : 0);
+  const attribute = intern(c.attribute);
+  return { op, attribute, read: readerOf(attribute), values, arg, next: null };
 }
 
+/** Never called: a malformed condition is never read. */
+const NO_READ: Reader = () => undefined;
+
 function malformed(c: Condition, error: string): CompiledCondition {
-  return { op: NEVER, attribute: typeof c.attribute === 'string' ? c.attribute : '', values: null, arg: error, next: null };
+  return { op: NEVER, attribute: typeof c.attribute === 'string' ? c.attribute : '', read: NO_READ, values: null, arg: error, next: null };
 }
 
 /** A condition that never matches, carrying why. */
 export function neverCondition(error: string): CompiledCondition {
-  return { op: NEVER, attribute: '', values: null, arg: error, next: null };
+  return { op: NEVER, attribute: '', read: NO_READ, values: null, arg: error, next: null };
 }
 
 /** Why a compiled condition can never match, or null. */
@@ -146,24 +191,35 @@ export function conditionError(c: CompiledCondition): string | null {
   return (c.op & CODE_MASK) === NEVER ? (c.arg as string) : null;
 }
 
-/** IN/NOT_IN values in their most compact searchable form. */
-function membershipValues(values: string[]): CompiledCondition['values'] {
-  if (values.length > 8) return new Set(values);
-  if (values.some((v) => v.includes(SEP))) return values;
-  // One join yields a flat string; concatenating pieces would leave a rope of several objects.
-  return ['', ...values, ''].join(SEP);
+/** The one shared copy of a list (IN/NOT_IN: as a Set when long; order does not matter there). */
+function sharedList(values: string[], membership: boolean, pool: ConditionPool | null): readonly string[] | ReadonlySet<string> {
+  const unique = membership ? [...new Set(values)].sort() : values.slice();
+  const large = membership && unique.length > SHORT_LIST;
+  // Not frozen: TurboFan reads a frozen array's elements through the generic keyed lookup (V8 11),
+  // several times slower. Nothing outside core sees these lists.
+  if (pool === null) return large ? new Set(unique) : unique;
+  const key = `${large ? 's' : membership ? 'm' : 'l'}${JSON.stringify(unique)}`;
+  let list = pool.lists.get(key);
+  if (list === undefined) {
+    list = large ? new Set(unique) : unique;
+    pool.lists.set(key, list);
+  }
+  return list;
 }
 
-/** Unleash trims list values and drops empty ones. The result is sized exactly (no growth slack). */
+/** Unleash trims list values and drops empty ones. */
 function cleanValues(values: readonly unknown[], intern: Interner): string[] {
-  if (values.every((v) => typeof v === 'string' && v !== '')) return values.map((v) => intern((v as string).trim()));
   const out: string[] = [];
   for (const v of values) if (typeof v === 'string' && v !== '') out.push(intern(v.trim()));
-  return out.slice();
+  return out;
 }
 
-/** A condition as data. Malformed ones never match, inverted or not. */
-export function compileCondition(c: Condition, plugins: CompileOptions = {}, intern: Interner = identity): CompiledCondition {
+/**
+ * A condition as data, not yet linked (`next` is null; `link` chains and shares conditions). Malformed
+ * ones never match, inverted or not.
+ */
+export function compileCondition(c: Condition, plugins: CompileOptions = {}, pool: ConditionPool | null = null): CompiledCondition {
+  const intern = pool?.intern ?? identity;
   if (c === null || typeof c !== 'object' || typeof c.attribute !== 'string') {
     return malformed({ attribute: '', operator: 'IN', values: [] }, 'condition without an attribute');
   }
@@ -178,10 +234,18 @@ export function compileCondition(c: Condition, plugins: CompileOptions = {}, int
     const m = make ? make(c.operator, raw, c.caseInsensitive === true) : `${c.operator} needs the ${plugin} plug-in`;
     return typeof m === 'string' ? malformed(c, m) : condition(c, MATCH, null, m, intern);
   }
-  if (code === IN || code === NOT_IN) return condition(c, code, membershipValues(cleanValues(raw, intern)), null, intern);
+  if (code === IN || code === NOT_IN) {
+    return condition(c, IN, sharedList(cleanValues(raw, intern), true, pool), null, intern, code === NOT_IN);
+  }
   if (code <= CONTAINS) {
     const values = cleanValues(raw, intern);
-    return condition(c, code, c.caseInsensitive === true ? values.map((v) => v.toLowerCase()) : values, null, intern);
+    return condition(
+      c,
+      code,
+      sharedList(c.caseInsensitive === true ? values.map((v) => intern(v.toLowerCase())) : values, false, pool),
+      null,
+      intern,
+    );
   }
   const n =
     code >= DATE_AFTER
@@ -196,34 +260,38 @@ export function compileCondition(c: Condition, plugins: CompileOptions = {}, int
   return condition(c, code, null, n, intern);
 }
 
-function hasValue(c: CompiledCondition, v: string): boolean {
-  const values = c.values;
-  if (typeof values === 'string') {
-    // Find v between two separators, without building a string to search for. A v that holds a
-    // separator itself could straddle two values, so a hit counts only when it holds none.
-    const n = v.length;
-    for (let at = values.indexOf(v, 1); at >= 0; at = values.indexOf(v, at + 1)) {
-      if (values.charCodeAt(at - 1) === 1 && values.charCodeAt(at + n) === 1) return !v.includes(SEP);
+/**
+ * Chains `conditions` (as `compileCondition` gives them, or taken from other chains: only their
+ * content counts) into one rule's chain, reusing every suffix the pool already holds.
+ */
+export function link(conditions: readonly CompiledCondition[], pool: ConditionPool): CompiledCondition | null {
+  let next: CompiledCondition | null = null;
+  for (let i = conditions.length - 1; i >= 0; i--) {
+    const c = conditions[i] as CompiledCondition;
+    const arg = c.arg;
+    const argKey = typeof arg === 'number' ? `n${arg}` : typeof arg === 'string' ? `e${arg}` : arg === null ? '' : `m${idOf(pool, arg)}`;
+    const valuesKey = c.values === null ? 0 : idOf(pool, c.values);
+    const key = `${c.op}\u0000${c.attribute}\u0000${valuesKey}\u0000${argKey}\u0000${next === null ? 0 : idOf(pool, next)}`;
+    let node = pool.nodes.get(key);
+    if (node === undefined) {
+      node = { op: c.op, attribute: c.attribute, read: c.read, values: c.values, arg, next };
+      pool.nodes.set(key, node);
     }
-    return false;
+    next = node;
   }
-  return Array.isArray(values) ? values.includes(v) : (values as ReadonlySet<string>).has(v);
+  return next;
+}
+
+function hasValue(values: readonly string[], v: string): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] === v) return true;
+  return false;
 }
 
 function attributeValue(c: CompiledCondition, ctx: Context): string | undefined {
-  return c.op & CUSTOM ? resolveCustomAttribute(ctx, c.attribute) : resolveAttribute(ctx, c.attribute);
+  return c.op & CUSTOM ? customValue(ctx, c.read) : standardValue(ctx, c.read);
 }
 
-function testBase(c: CompiledCondition, ctx: Context, env: EvalEnv): boolean {
-  const code = c.op & CODE_MASK;
-  if (code === IN) {
-    const v = attributeValue(c, ctx);
-    return v !== undefined && hasValue(c, v);
-  }
-  if (code === NOT_IN) {
-    const v = attributeValue(c, ctx);
-    return v === undefined || !hasValue(c, v);
-  }
+function testOther(c: CompiledCondition, code: number, ctx: Context, env: EvalEnv): boolean {
   if (code === DATE_AFTER || code === DATE_BEFORE) {
     const s = attributeValue(c, ctx);
     const t = s !== undefined ? Date.parse(s) : c.attribute === 'currentTime' ? env.now() : Number.NaN;
@@ -249,15 +317,17 @@ function testBase(c: CompiledCondition, ctx: Context, env: EvalEnv): boolean {
   return code === NUM_LT ? n < target : n <= target;
 }
 
+/** Whether the context passes the condition. IN (and NOT_IN, its flip) first: most conditions are one. */
 export function testCondition(c: CompiledCondition, ctx: Context, env: EvalEnv): boolean {
-  if ((c.op & CODE_MASK) === NEVER) return false;
-  const result = testBase(c, ctx, env);
-  return c.op & INVERTED ? !result : result;
-}
-
-/** A copy of a chain (segment conditions are shared; each rule needs its own links). */
-export function chain(conditions: readonly CompiledCondition[]): CompiledCondition | null {
-  let head: CompiledCondition | null = null;
-  for (let i = conditions.length - 1; i >= 0; i--) head = { ...(conditions[i] as CompiledCondition), next: head };
-  return head;
+  const op = c.op;
+  const code = op & CODE_MASK;
+  let result: boolean;
+  if (code === IN) {
+    const v = op & CUSTOM ? customValue(ctx, c.read) : standardValue(ctx, c.read);
+    result = v !== undefined && (op & LARGE ? (c.values as ReadonlySet<string>).has(v) : hasValue(c.values as readonly string[], v));
+  } else {
+    if (code === NEVER) return false;
+    result = testOther(c, code, ctx, env);
+  }
+  return op & FLIP ? !result : result;
 }

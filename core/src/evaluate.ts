@@ -4,6 +4,7 @@ import { type EvalEnv, testCondition } from './conditions.ts';
 import { resolveAttribute } from './context.ts';
 import type { Context, EvaluationResult } from './model.ts';
 import { hashWithPrefix, hashWithState } from './murmur3.ts';
+import { readerOf, standardValue } from './readers.ts';
 import { contextOf, DEPENDENCY_FAILED_RESULT, envOf, failure, NOT_FOUND, OFF_RESULT } from './results.ts';
 
 export interface EvaluateOptions {
@@ -13,16 +14,20 @@ export interface EvaluateOptions {
   random?: () => number;
 }
 
-function stickyId(stickiness: string, ctx: Context): string | undefined {
-  if (stickiness === 'default') return resolveAttribute(ctx, 'userId') ?? resolveAttribute(ctx, 'sessionId');
-  return stickiness === 'random' ? undefined : resolveAttribute(ctx, stickiness);
+const readUserId = readerOf('userId');
+const readSessionId = readerOf('sessionId');
+
+function stickyId(rule: CompiledRule, ctx: Context): string | undefined {
+  const stickiness = rule.stickiness;
+  if (stickiness === 'default') return standardValue(ctx, readUserId) ?? standardValue(ctx, readSessionId);
+  return stickiness === 'random' ? undefined : standardValue(ctx, rule.read);
 }
 
 function inRollout(rule: CompiledRule, ctx: Context, env: EvalEnv): boolean {
   const threshold = rule.threshold;
   if (threshold < 0) return true;
   if (threshold === 0) return false;
-  const id = stickyId(rule.stickiness, ctx);
+  const id = stickyId(rule, ctx);
   if (id === undefined) {
     // No id to stick to: `default` and `random` fall back to a coin toss; a named attribute is a miss.
     if (rule.stickiness !== 'default' && rule.stickiness !== 'random') return false;
@@ -64,15 +69,13 @@ function resultOf(rule: CompiledRule, ctx: Context, env: EvalEnv): EvaluationRes
 
 /** Evaluates a flag ignoring its dependencies. */
 function evaluateOwn(flag: CompiledFlag, ctx: Context, env: EvalEnv): EvaluationResult {
-  if (flag.mode === FlagMode.Broken) return flag.noMatch;
-  if (!flag.enabled) return OFF_RESULT;
-  const rules = flag.rules;
-  if (flag.mode === FlagMode.Everyone) return resultOf(rules[0] as CompiledRule, ctx, env);
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i] as CompiledRule;
-    if (matches(rule, ctx, env)) return resultOf(rule, ctx, env);
+  const mode = flag.mode;
+  if (mode === FlagMode.Rules) {
+    for (let rule = flag.rules; rule !== null; rule = rule.next) if (matches(rule, ctx, env)) return resultOf(rule, ctx, env);
+    return flag.noMatch;
   }
-  return flag.noMatch;
+  if (mode === FlagMode.Everyone) return resultOf(flag.rules as CompiledRule, ctx, env);
+  return mode === FlagMode.Off ? OFF_RESULT : flag.noMatch;
 }
 
 /**
@@ -106,11 +109,12 @@ export function evaluateCompiled(
   options?: EvaluateOptions,
 ): EvaluationResult {
   try {
-    if (flag.mode === FlagMode.Broken) return flag.noMatch;
-    if (!flag.enabled) return OFF_RESULT;
     const ctx = contextOf(context);
     const env = envOf(options);
-    if (flag.dependencies.length > 0 && !dependenciesHold(snapshot, flag, ctx, env)) return DEPENDENCY_FAILED_RESULT;
+    // A broken or disabled flag answers so before its dependencies are asked (evaluateOwn knows how).
+    if (flag.dependencies.length > 0 && flag.mode >= FlagMode.Rules && !dependenciesHold(snapshot, flag, ctx, env)) {
+      return DEPENDENCY_FAILED_RESULT;
+    }
     return evaluateOwn(flag, ctx, env);
   } catch (e) {
     return failure(e);

@@ -4,6 +4,8 @@ import { type Context, DISABLED_VARIANT, ErrorCode, type EvaluationResult, Reaso
 
 /** Results and inputs both evaluators share; results are frozen because callers get the same object. */
 export const OFF_RESULT: EvaluationResult = Object.freeze({ enabled: false, variant: DISABLED_VARIANT, reason: Reason.Off, ruleId: null });
+/** A flag on for everyone, without variants: every such flag gives this one object. */
+export const ON_RESULT: EvaluationResult = Object.freeze({ enabled: true, variant: DISABLED_VARIANT, reason: Reason.On, ruleId: null });
 export const DEPENDENCY_FAILED_RESULT: EvaluationResult = Object.freeze({ ...OFF_RESULT, reason: Reason.DependencyFailed });
 export const NO_MATCH: EvaluationResult = Object.freeze({ ...OFF_RESULT, reason: Reason.NoRuleMatch });
 export const NOT_FOUND: EvaluationResult = Object.freeze({ ...OFF_RESULT, reason: Reason.NotFound, errorCode: ErrorCode.FlagNotFound });

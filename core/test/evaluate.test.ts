@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Context, compileSnapshot, ErrorCode, evaluate, evaluateAll, type FlagConfig, Reason, type Snapshot } from '../src/index.ts';
 import { allOperators } from '../src/operators.ts';
+import { evaluateWire, wireView } from '../src/wire-evaluator.ts';
 
 const snap = (flags: FlagConfig[], segments: Snapshot['segments'] = []) => compileSnapshot({ revision: 3, flags, segments }, allOperators);
 
@@ -228,5 +229,33 @@ describe('plug-in operators', () => {
     const r = evaluate(compileSnapshot({ revision: 1, flags: [flag] }, { regex: allOperators.regex }), 'f', ctx);
     expect(r).toMatchObject({ enabled: false, reason: Reason.NoRuleMatch, errorCode: ErrorCode.InvalidRule });
     expect(r.errorMessage).toContain('SEMVER_GTE needs the semver plug-in');
+  });
+
+  it('reads attributes of any name, quotes and inherited names included, as the wire evaluator does', () => {
+    const names = ['a"b', "it's", 'back\\slash', 'line\u2028sep', '__proto__', 'toString', 'constructor', '0', '', 'userId'];
+    const flags: FlagConfig[] = names.map((attribute, i) => ({
+      key: `f${i}`,
+      enabled: true,
+      rules: [
+        { id: 'r', conditions: [{ attribute, operator: 'IN', values: ['yes'] }], rollout: { percentage: 50, stickiness: attribute } },
+      ],
+    }));
+    const s = snap(flags);
+    const wire = wireView({ revision: 3, flags }, allOperators);
+    let matched = 0;
+    names.forEach((attribute, i) => {
+      const shapes: Context[] = [{ [attribute]: 'yes' }, { properties: { [attribute]: 'yes' } }, {}];
+      for (const shape of shapes) {
+        for (let u = 0; u < 20; u++) {
+          // Through JSON, so `__proto__` is an own property, as in a context parsed from a request.
+          const ctx: Context = JSON.parse(JSON.stringify({ userId: `user-${u}`, ...shape }));
+          const result = evaluate(s, `f${i}`, ctx);
+          expect(result).toEqual(evaluateWire(wire, `f${i}`, ctx));
+          if (result.enabled) matched++;
+        }
+      }
+    });
+    // Not vacuous: contexts holding the value under the odd names do get in.
+    expect(matched).toBeGreaterThan(20);
   });
 });

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Engine, LoadedEngine } from './engines/engine.ts';
 import { flagdCore } from './engines/flagd-core.ts';
@@ -37,6 +38,7 @@ const progress = (message: string) => {
   if (process.stderr.isTTY) process.stderr.write(`${message}\n`);
 };
 
+const loadAtStart = loadavg();
 const users = makeUsers();
 const rows: Row[] = [];
 for (const scenario of SCENARIOS) {
@@ -91,5 +93,6 @@ const report: Report = {
   engines: ENGINES.map((e) => e.name),
   rows,
   warnings,
+  loadAverage: { start: loadAtStart, end: loadavg() },
 };
 console.log(args.json ? JSON.stringify(report, null, 2) : formatTable(report));

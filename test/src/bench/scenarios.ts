@@ -58,11 +58,30 @@ function interned(keys: string[]): string[] {
   return Object.keys(Object.fromEntries(keys.map((k) => [k, 0])));
 }
 
+/**
+ * Type-C flags whose lists are drawn from the pools: 5 of the 10 countries and 2 of the 4 plans, in
+ * drawn order. Real flag sets differ flag by flag; identical rules would let an engine that caches
+ * per rule (flagd-core's JSON-logic, our shared conditions) look better than it does in production.
+ */
+function variedTypeC(keys: readonly string[], seed: number): FlagSpec[] {
+  const random = seededRandom(seed);
+  return keys.map((key) => ({ key, countries: sample(COUNTRIES, 5, random), excludedPlans: sample(PLANS, 2, random), rollout: 50 }));
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   { id: 'A', title: 'flag simply on', flags: [{ key: 'bench-on' }] },
   { id: 'B', title: '30% rollout on userId', flags: [{ key: 'bench-rollout', rollout: 30 }] },
   { id: 'C', title: 'country IN 5, plan NOT_IN 2, 50% rollout', flags: [typeC('bench-targeted')] },
-  { id: 'D', title: '1,000 type-C flags, random flag and user', flags: interned(numberedKeys('bench-many', 1_000)).map(typeC) },
+  {
+    id: 'D',
+    title: '1,000 type-C flags, lists drawn per flag, random flag and user',
+    flags: variedTypeC(interned(numberedKeys('bench-vary', 1_000)), 3),
+  },
+  {
+    id: 'D-same',
+    title: '1,000 identical type-C flags, random flag and user',
+    flags: interned(numberedKeys('bench-many', 1_000)).map(typeC),
+  },
 ];
 
 /**
@@ -86,6 +105,16 @@ function seededRandom(seed: number): () => number {
 
 function pick<T>(values: readonly T[], random: () => number): T {
   return values[Math.floor(random() * values.length)] as T;
+}
+
+/** `count` distinct values of `values` in drawn order (a partial Fisher-Yates shuffle). */
+function sample<T>(values: readonly T[], count: number, random: () => number): T[] {
+  const pool = [...values];
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(random() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j] as T, pool[i] as T];
+  }
+  return pool.slice(0, count);
 }
 
 /** User ids look like UUIDs, as most production ids do; hashing cost depends on their length. */
