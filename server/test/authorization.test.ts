@@ -322,6 +322,12 @@ describe.skipIf(!DATABASE_URL)('authorization: roles x admin routes', () => {
       access: 'viewer',
       prepare: async () => ({ path: '/flags/shared/metrics?environment=production' }),
     },
+    {
+      method: 'GET',
+      route: '/flags/{key}/usage',
+      access: 'viewer',
+      prepare: async () => ({ path: '/flags/shared/usage?environment=production' }),
+    },
     // context attributes
     { method: 'GET', route: '/attributes', access: 'viewer', prepare: async () => ({ path: '/attributes' }) },
     {
