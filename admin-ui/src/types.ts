@@ -161,6 +161,8 @@ export interface ApiToken {
   lastUsedAt: string | null;
   revokedAt: string | null;
   secret?: string;
+  /** Issue 17: roles that override `role` in these environments. */
+  environmentRoles?: Record<string, Role>;
 }
 
 export interface User {
@@ -171,6 +173,8 @@ export interface User {
   version: number;
   createdAt: string;
   disabledAt: string | null;
+  /** Issue 17: roles that override `role` in these environments. */
+  environmentRoles?: Record<string, Role>;
 }
 
 export interface Attribute {
