@@ -153,7 +153,7 @@ export function PendingWork({
     const change: ChangeRequestChange | null =
       action === 'start' ? null : { kind: 'ramp-update', rampId: r.id, baseVersion: r.version, action };
     const w: ProtectedWrite = {
-      title: `${label} of ${ruleName(r.ruleId)} in ${envName}?`,
+      title: `${action[0]?.toUpperCase()}${action.slice(1)} the ramp of ${ruleName(r.ruleId)}?`,
       confirmLabel: label,
       subject: (
         <>
@@ -313,6 +313,8 @@ export function PendingWork({
   );
 }
 
+const utcText = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 /** A datetime-local value (the viewer's zone) as ISO UTC; null when it is not a time. */
 function localToIso(value: string): string | null {
   const d = new Date(value);
@@ -428,10 +430,16 @@ export function PlanChange({
           title: `Schedule a change to ${flagKey} in ${envName}?`,
           confirmLabel: 'Schedule change',
           subject: <code>{flagKey}</code>,
-          changes: proposedChanges({ change, current }),
+          // The panel knows the rules, not whether the flag is on: the status is said as a plan.
+          changes: [
+            ...(typeof patch.enabled === 'boolean'
+              ? [{ kind: 'changed' as const, label: `At ${utcText(whenIso)}: Status`, after: patch.enabled ? 'On' : 'Off' }]
+              : []),
+            ...proposedChanges({ change, current }),
+          ],
           flagKey,
           change,
-          proposalTitle: `${flagKey} in ${envName} at ${new Date(whenIso).toISOString().slice(0, 16).replace('T', ' ')} UTC: ${patchText(patch)}`,
+          proposalTitle: `${flagKey} in ${envName} at ${utcText(whenIso)}: ${patchText(patch)}`,
         },
       );
     });
