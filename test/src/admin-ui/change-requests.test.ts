@@ -13,7 +13,9 @@ import { buildAdminUi, expectAccessible, SHOTS, shot } from './harness.ts';
  * proposes a 25% rollout from the flag page, a second editor approves it on the request view, the
  * first applies it, and a Node SDK's stream receives it; during a freeze window (added on the
  * Environments page) the flag page explains why Save is refused, and an admin's override with a
- * justification goes through and is audited.
+ * justification goes through and is audited. Ramps planned on the flag page, the flag list's switches
+ * and history's Revert become requests there too; an admin's per-environment role (Users page) makes
+ * an editor a viewer in production.
  */
 
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
@@ -308,6 +310,31 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
     expect(cr?.change).toMatchObject({ kind: 'flag-config', flagKey: FLAG, config: { enabled: false } });
     expect((await admin('GET', `/flags/${FLAG}/environments/production`)).enabled).toBe(true);
     expect(await toggle.getAttribute('aria-checked')).toBe('true');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('Revert in history proposes a request with the diff where production needs approvals', async () => {
+    const alice = await pageAs(ALICE);
+    const before = await admin('GET', `/flags/${FLAG}/environments/production`);
+    await alice.goto(`${server.url}/flags/${FLAG}/history?env=production`);
+    await alice.getByRole('button', { name: 'Revert production to version 2' }).click();
+    const propose = alice.getByRole('dialog', { name: 'Propose a change to Production' });
+    await poll(() => propose.textContent()).toMatch(
+      new RegExp(`Rule 1 rollout.*${before.rules[0].rollout.percentage}% by userId.*10% by userId`),
+    );
+    expect(await propose.getByLabel('Title').inputValue()).toBe(`Revert ${FLAG} to version 2`);
+    await expectAccessible(alice, 'history proposing a revert');
+    await shot(alice, 'change-request-propose-revert', false);
+    await propose.getByRole('button', { name: 'Propose change' }).click();
+    await propose.waitFor({ state: 'detached' });
+    const items = (await admin('GET', `/change-requests?flag=${FLAG}&state=open`)).items as Array<{
+      title: string;
+      change: { kind: string; baseVersion: number; config: { rules: Array<{ rollout: { percentage: number } }> } };
+    }>;
+    const cr = items.find((r) => r.title === `Revert ${FLAG} to version 2`);
+    expect(cr?.change).toMatchObject({ kind: 'flag-config', baseVersion: before.version });
+    expect(cr?.change.config.rules[0]?.rollout.percentage).toBe(10);
+    expect((await admin('GET', `/flags/${FLAG}/environments/production`)).version).toBe(before.version);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
