@@ -357,6 +357,11 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
     await poll(() => adminPage.getByRole('row', { name: new RegExp(dave.email) }).textContent()).toMatch(/viewer in Production/);
     await expectAccessible(adminPage, 'the users page with environment roles');
     await shot(adminPage, 'users-page-environment-roles');
+    // A token's roles per environment are listed with it.
+    await admin('POST', '/tokens', { name: 'deploy-bot', role: 'editor', environmentRoles: { production: 'viewer' } });
+    await adminPage.goto(`${server.url}/tokens`);
+    await poll(() => adminPage.getByRole('row', { name: /deploy-bot/ }).textContent()).toMatch(/editor.*viewer in Production/);
+    await expectAccessible(adminPage, 'the tokens page with environment roles');
 
     const page = await pageAs(dave);
     await page.goto(`${server.url}/flags/${FLAG}?env=production`);
