@@ -163,6 +163,8 @@ export interface ApiToken {
   lastUsedAt: string | null;
   revokedAt: string | null;
   secret?: string;
+  /** Issue 17: roles that override `role` in these environments. */
+  environmentRoles?: Record<string, Role>;
 }
 
 export interface User {
@@ -173,6 +175,8 @@ export interface User {
   version: number;
   createdAt: string;
   disabledAt: string | null;
+  /** Issue 17: roles that override `role` in these environments. */
+  environmentRoles?: Record<string, Role>;
 }
 
 export interface Attribute {

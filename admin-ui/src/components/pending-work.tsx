@@ -1,5 +1,7 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { api, messageOf, seg } from '../api.ts';
+import { type ChangeRequestChange, proposedChanges } from '../change-requests.ts';
+import { useAppData } from '../data.tsx';
 import { describePatch, type PlannedPatch } from '../describe-plans.ts';
 import { dateTime, formatNumber } from '../format.ts';
 import { useResource } from '../hooks.ts';
@@ -8,7 +10,8 @@ import { Link } from '../router.tsx';
 import type { Permission } from '../session.tsx';
 import type { Rule } from '../types.ts';
 import { GuardSummary, type RampGuard } from './guard-metrics.tsx';
-import { RampForm } from './ramp-form.tsx';
+import { type ProtectedWrite, type ProtectedWriter, useProtectedWrite, type WriteHeaders } from './protected-confirm.tsx';
+import { type RampBody, RampForm } from './ramp-form.tsx';
 import { Banner, Button, ConfirmDialog, Field, useToast } from './ui.tsx';
 
 /**
@@ -27,6 +30,7 @@ interface Ramp {
   nextStepAt: string | null;
   reason: string | null;
   guard: RampGuard | null;
+  version: number;
 }
 
 interface Schedule {
@@ -112,20 +116,67 @@ export function PendingWork({
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [aborting, setAborting] = useState<Ramp | null>(null);
+  // Issue 17: in a protected environment a ramp's start, resume and abort are confirmed; where
+  // approvals are needed, resume and abort become `ramp-update` requests. Pause is the brake: never
+  // gated (the server does not gate it either), so it acts at once everywhere.
+  const { environments } = useAppData();
+  const guard = useProtectedWrite(environments.find((e) => e.key === env));
 
-  const act = async (key: string, run: () => Promise<unknown>, done: string) => {
+  const act = async (
+    key: string,
+    run: (headers: WriteHeaders) => Promise<unknown>,
+    done: string,
+    w?: ProtectedWrite,
+    headers?: WriteHeaders,
+  ) => {
     setBusy(key);
     setError(null);
     try {
-      await run();
+      await run(headers);
       notify(done, 'success');
       setAborting(null);
       await Promise.all([ramps.reload(), schedules.reload()]);
     } catch (err) {
-      setError(messageOf(err));
+      setAborting(null);
+      if (!guard.refused(err, (h) => act(key, run, done, w, h), w)) setError(messageOf(err));
     } finally {
       setBusy(null);
     }
+  };
+  const rampWrite = (r: Ramp, action: 'start' | 'resume' | 'abort', label: string, done: string): ProtectedWrite => {
+    const run = (headers: WriteHeaders) =>
+      api.post(`/ramps/${seg(r.id)}/${action}`, action === 'abort' ? { to: 'previous' } : undefined, { headers });
+    const change: ChangeRequestChange | null =
+      action === 'start' ? null : { kind: 'ramp-update', rampId: r.id, baseVersion: r.version, action };
+    const w: ProtectedWrite = {
+      title: `${action[0]?.toUpperCase()}${action.slice(1)} the ramp of ${ruleName(r.ruleId)}?`,
+      confirmLabel: label,
+      subject: (
+        <>
+          the ramp of <code>{flagKey}</code>
+        </>
+      ),
+      danger: action === 'abort',
+      changes: [
+        {
+          kind: 'changed',
+          label: `Ramp of ${ruleName(r.ruleId)}`,
+          before: r.state,
+          after:
+            action === 'abort'
+              ? 'aborted (the rule goes back to its percentage before the ramp)'
+              : action === 'start'
+                ? 'running'
+                : 'running again',
+        },
+      ],
+      flagKey,
+      proposalTitle: `${label} of ${flagKey} in ${envName}`,
+      run: (headers) => act(`${action}-${r.id}`, run, done, w, headers),
+      change,
+      onProposed: () => setAborting(null),
+    };
+    return w;
   };
 
   const live = (ramps.data?.ramps ?? []).filter((r) => LIVE.has(r.state));
@@ -182,12 +233,25 @@ export function PendingWork({
                   variant={a.action === 'start' ? 'primary' : undefined}
                   perm={perm}
                   busy={busy === `${a.action}-${r.id}`}
-                  onClick={() => void act(`${a.action}-${r.id}`, () => api.post(`/ramps/${seg(r.id)}/${a.action}`), a.done)}
+                  onClick={() =>
+                    a.action === 'pause'
+                      ? void act(`${a.action}-${r.id}`, () => api.post(`/ramps/${seg(r.id)}/${a.action}`), a.done)
+                      : guard.write(rampWrite(r, a.action, a.label, a.done))
+                  }
                 >
                   {a.label}
                 </Button>
               ))}
-              <Button size="small" variant="danger" perm={perm} onClick={() => setAborting(r)}>
+              <Button
+                size="small"
+                variant="danger"
+                perm={perm}
+                onClick={() =>
+                  guard.guarded
+                    ? guard.write(rampWrite(r, 'abort', 'Abort ramp', 'Ramp aborted; the rule is back where it was'))
+                    : setAborting(r)
+                }
+              >
                 Abort ramp
               </Button>
             </div>
@@ -239,10 +303,13 @@ export function PendingWork({
       >
         <p>No more steps are taken, and the rule goes back to the percentage it had before the ramp.</p>
       </ConfirmDialog>
-      <PlanChange flagKey={flagKey} env={env} envName={envName} rules={rules} perm={perm} onPlanned={reload} />
+      <PlanChange flagKey={flagKey} env={env} envName={envName} rules={rules} perm={perm} onPlanned={reload} guard={guard} />
+      {guard.element}
     </section>
   );
 }
+
+const utcText = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** A datetime-local value (the viewer's zone) as ISO UTC; null when it is not a time. */
 function localToIso(value: string): string | null {
@@ -262,6 +329,7 @@ export function PlanChange({
   rules,
   perm,
   onPlanned,
+  guard,
 }: {
   flagKey: string;
   env: string;
@@ -269,6 +337,8 @@ export function PlanChange({
   rules: Rule[];
   perm: Permission;
   onPlanned: () => void;
+  /** Issue 17: confirms (protected) or proposes (approvals) each plan; without it, plans are written at once. */
+  guard?: ProtectedWriter;
 }) {
   const notify = useToast();
   const ruled = rules.map((r, i) => ({ rule: r, i })).filter((x): x is { rule: Rule & { id: string }; i: number } => Boolean(x.rule.id));
@@ -279,17 +349,59 @@ export function PlanChange({
   const [error, setError] = useState<string | null>(null);
   const whenIso = localToIso(when);
 
-  const run = async (key: string, act: () => Promise<string>) => {
+  const run = async (key: string, act: (headers?: WriteHeaders) => Promise<string>, w?: ProtectedWrite, headers?: WriteHeaders) => {
     setBusy(key);
     setError(null);
     try {
-      notify(await act(), 'success');
-      onPlanned();
+      const done = await act(headers);
+      // Empty when the plan was handed to the protected-write flow, which says what became of it.
+      if (done) {
+        notify(done, 'success');
+        onPlanned();
+      }
     } catch (err) {
-      setError(messageOf(err));
+      if (!guard?.refused(err, (h) => run(key, act, w, h), w)) setError(messageOf(err));
     } finally {
       setBusy(null);
     }
+  };
+  /** Writes the plan at once, or through the guard: its confirmation, or a change request. */
+  const plan = (key: string, write: (headers?: WriteHeaders) => Promise<string>, w: Omit<ProtectedWrite, 'run'>): Promise<string> => {
+    if (!guard || (!guard.guarded && !guard.needsApproval)) return write(undefined);
+    const full: ProtectedWrite = {
+      ...w,
+      run: (headers) => run(key, write, full, headers),
+      onProposed: () => onPlanned(),
+    };
+    guard.write(full);
+    return Promise.resolve('');
+  };
+  const current = { rules };
+
+  const startRamp = (body: RampBody, startNow: boolean) => {
+    const { flag: _flag, environment: _env, ...rest } = body;
+    const change: ChangeRequestChange = { kind: 'ramp-start', flagKey, ...rest };
+    return run('ramp', () =>
+      plan(
+        'ramp',
+        async (headers) => {
+          const created = await api.post<{ id: string }>('/ramps', body, { headers });
+          if (startNow) await api.post(`/ramps/${seg(created.id)}/start`, undefined, { headers });
+          return startNow ? 'Ramp started' : 'Ramp planned; start it when you are ready';
+        },
+        {
+          title: `${startNow ? 'Start' : 'Plan'} a ramp of ${flagKey} in ${envName}?`,
+          confirmLabel: startNow ? 'Start ramp' : 'Plan ramp',
+          subject: <code>{flagKey}</code>,
+          changes: proposedChanges({ change, current }),
+          flagKey,
+          rules,
+          // A request's ramp starts when it is applied (the server creates and starts it in one go).
+          change,
+          proposalTitle: `Ramp up ${flagKey} in ${envName}`,
+        },
+      ),
+    );
   };
 
   const schedule = () =>
@@ -303,8 +415,29 @@ export function PlanChange({
         if (!(p >= 0 && p <= 100)) throw new Error('The percentage is a number from 0 to 100');
         patch = { rules: rules.map((r) => (r.id === id ? { ...r, rollout: { ...(r.rollout ?? {}), percentage: p } } : r)) };
       }
-      await api.post(`/flags/${seg(flagKey)}/environments/${seg(env)}/schedule`, { at: whenIso, patch });
-      return `Scheduled for ${bothZones(whenIso)}`;
+      const change: ChangeRequestChange = { kind: 'schedule', flagKey, runAt: whenIso, patch };
+      return plan(
+        'schedule',
+        async (headers) => {
+          await api.post(`/flags/${seg(flagKey)}/environments/${seg(env)}/schedule`, { at: whenIso, patch }, { headers });
+          return `Scheduled for ${bothZones(whenIso)}`;
+        },
+        {
+          title: `Schedule a change to ${flagKey} in ${envName}?`,
+          confirmLabel: 'Schedule change',
+          subject: <code>{flagKey}</code>,
+          // The panel knows the rules, not whether the flag is on: the status is said as a plan.
+          changes: [
+            ...(typeof patch.enabled === 'boolean'
+              ? [{ kind: 'changed' as const, label: `At ${utcText(whenIso)}: Status`, after: patch.enabled ? 'On' : 'Off' }]
+              : []),
+            ...proposedChanges({ change, current }),
+          ],
+          flagKey,
+          change,
+          proposalTitle: `${flagKey} in ${envName} at ${utcText(whenIso)}: ${patchText(patch)}`,
+        },
+      );
     });
 
   if (!perm.allowed) return null;
@@ -350,7 +483,14 @@ export function PlanChange({
       {ruled.length > 0 ? (
         <details>
           <summary>Ramp up a rule in {envName}</summary>
-          <RampForm flagKey={flagKey} env={env} rules={ruled} busy={busy === 'ramp'} run={(act) => void run('ramp', act)} />
+          <RampForm
+            flagKey={flagKey}
+            env={env}
+            rules={ruled}
+            busy={busy === 'ramp'}
+            run={(act) => void run('ramp', act)}
+            submit={(body, startNow) => void startRamp(body, startNow)}
+          />
         </details>
       ) : null}
       {error ? (

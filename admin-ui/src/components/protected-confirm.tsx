@@ -36,6 +36,8 @@ export interface ProtectedWrite {
   run: (headers: WriteHeaders) => Promise<void>;
   /** The same change as a change request, for environments that need approvals; null when it cannot be one. */
   change: ChangeRequestChange | null;
+  /** The request's title when it says more than the one made from the diff ("Revert x to version 3"). */
+  proposalTitle?: string;
   /** After a request was proposed (the editor discards its draft). */
   onProposed?: (cr: ChangeRequest) => void;
 }
@@ -256,7 +258,9 @@ function ConfirmWrite({
 
 function ProposeDialog({ w, env, onClose }: { w: ProtectedWrite; env: Environment; onClose: () => void }) {
   const notify = useToast();
-  const [title, setTitle] = useState(() => defaultTitle(w.flagKey ?? (w.change ? targetOf(w.change) : ''), env.name, w.changes));
+  const [title, setTitle] = useState(
+    () => w.proposalTitle ?? defaultTitle(w.flagKey ?? (w.change ? targetOf(w.change) : ''), env.name, w.changes),
+  );
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);

@@ -30,12 +30,22 @@ export const RAMP_PRESETS = [
 
 type GuardKind = 'none' | 'metric' | 'threshold';
 
+/** The body of POST /ramps (and, without flag and environment, of a `ramp-start` change request). */
+export interface RampBody {
+  flag: string;
+  environment: string;
+  ruleId: string;
+  steps: Array<{ percentage: number; holdSeconds: number }>;
+  guard?: Record<string, unknown>;
+}
+
 export function RampForm({
   flagKey,
   env,
   rules,
   busy,
   run,
+  submit: handOver,
 }: {
   flagKey: string;
   env: string;
@@ -43,6 +53,11 @@ export function RampForm({
   busy: boolean;
   /** Runs the submission, showing its message or error the way the plan panel does. */
   run: (act: () => Promise<string>) => void;
+  /**
+   * Issue 17: when given, the checked ramp goes here instead of being posted, so the caller can
+   * confirm it (protected environment) or propose it as a change request (approvals needed).
+   */
+  submit?: (ramp: RampBody, startNow: boolean) => void;
 }) {
   const [ruleId, setRuleId] = useState('');
   const [preset, setPreset] = useState<string>(RAMP_PRESETS[0].label);
@@ -64,29 +79,37 @@ export function RampForm({
     if (p) setSteps(p.steps.map((s) => ({ ...s })));
   };
 
+  const build = (): RampBody => {
+    if (!chosen) throw new Error('Pick a rule to ramp');
+    const parsed = steps.map((s, i) => {
+      const percentage = Number(s.percentage);
+      const hold = Number(s.hold);
+      if (!(percentage > 0 && percentage <= 100)) throw new Error(`Step ${i + 1}: the percentage is above 0 and at most 100`);
+      if (!(hold >= 0)) throw new Error(`Step ${i + 1}: the hold time is a number of ${s.unit}`);
+      return { percentage, holdSeconds: Math.round(hold * (s.unit === 'hours' ? 3600 : 60)) };
+    });
+    if (parsed.length === 0) throw new Error('Add at least one step');
+    const body: RampBody = { flag: flagKey, environment: env, ruleId: chosen.rule.id, steps: parsed };
+    if (kind === 'metric') {
+      const minEffect = Number(metric.minEffect) / 100;
+      if (!(minEffect > 0)) throw new Error('The smallest change that matters is a percentage above 0');
+      body.guard = { kind: 'metric', metric: metric.metric.trim(), direction: metric.direction, minEffect, action: metric.action };
+    } else if (kind === 'threshold') {
+      body.guard = {
+        metric: threshold.metric,
+        comparator: threshold.comparator,
+        threshold: Number(threshold.threshold),
+        action: threshold.action,
+      };
+    }
+    return body;
+  };
   const submit = () =>
     run(async () => {
-      if (!chosen) throw new Error('Pick a rule to ramp');
-      const parsed = steps.map((s, i) => {
-        const percentage = Number(s.percentage);
-        const hold = Number(s.hold);
-        if (!(percentage > 0 && percentage <= 100)) throw new Error(`Step ${i + 1}: the percentage is above 0 and at most 100`);
-        if (!(hold >= 0)) throw new Error(`Step ${i + 1}: the hold time is a number of ${s.unit}`);
-        return { percentage, holdSeconds: Math.round(hold * (s.unit === 'hours' ? 3600 : 60)) };
-      });
-      if (parsed.length === 0) throw new Error('Add at least one step');
-      const body: Record<string, unknown> = { flag: flagKey, environment: env, ruleId: chosen.rule.id, steps: parsed };
-      if (kind === 'metric') {
-        const minEffect = Number(metric.minEffect) / 100;
-        if (!(minEffect > 0)) throw new Error('The smallest change that matters is a percentage above 0');
-        body.guard = { kind: 'metric', metric: metric.metric.trim(), direction: metric.direction, minEffect, action: metric.action };
-      } else if (kind === 'threshold') {
-        body.guard = {
-          metric: threshold.metric,
-          comparator: threshold.comparator,
-          threshold: Number(threshold.threshold),
-          action: threshold.action,
-        };
+      const body = build();
+      if (handOver) {
+        handOver(body, startNow);
+        return '';
       }
       const created = await api.post<{ id: string }>('/ramps', body);
       if (startNow) await api.post(`/ramps/${seg(created.id)}/start`);

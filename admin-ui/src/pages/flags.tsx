@@ -2,6 +2,7 @@ import { memo, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
 import { EnvironmentFilter } from '../components/environment-filter.tsx';
 import { EnvEvaluations } from '../components/evaluation-counts.tsx';
+import { needsApproval, useProposal } from '../components/propose-host.tsx';
 import { Badge, Button, ConfirmDialog, EmptyState, ErrorState, Field, Loading, PageHeader, Switch, useToast } from '../components/ui.tsx';
 import { useAppData } from '../data.tsx';
 import { dateTime, isProduction, plural, timeAgo } from '../format.ts';
@@ -296,6 +297,22 @@ export function FlagsPage() {
   const [busy, setBusy] = useState<string | null>(null);
   const [toggleError, setToggleError] = useState<string | null>(null);
   const notify = useToast();
+  // Issue 17: where the environment needs approvals, a switch proposes a `flag-config` request.
+  const proposal = useProposal();
+  const proposeToggle = (flag: Flag, e: Environment, enabled: boolean) => {
+    const s = flag.environments[e.key];
+    if (!s) return;
+    const verb = enabled ? 'on' : 'off';
+    proposal.open(e, {
+      title: `Turn ${verb} ${flag.key} in ${e.name}?`,
+      confirmLabel: `Turn ${verb} in ${e.name}`,
+      changes: [{ kind: 'changed', label: 'Status', before: enabled ? 'Off' : 'On', after: enabled ? 'On' : 'Off' }],
+      flagKey: flag.key,
+      proposalTitle: `Turn ${verb} ${flag.key} in ${e.name}`,
+      run: () => toggle(flag, e, enabled),
+      change: { kind: 'flag-config', flagKey: flag.key, baseVersion: s.version, config: { enabled } },
+    });
+  };
 
   const toggle = async (flag: Flag, e: Environment, enabled: boolean) => {
     const s = flag.environments[e.key];
@@ -314,6 +331,11 @@ export function FlagsPage() {
       notify(`${flag.key} is ${enabled ? 'on' : 'off'} in ${e.name}`, 'success');
     } catch (err) {
       setPending(null);
+      if (err instanceof ApiError && err.code === 'APPROVAL_REQUIRED') {
+        // The environment started to need approvals after the list loaded.
+        proposeToggle(flag, e, enabled);
+        return;
+      }
       await list.reload();
       setToggleError(
         err instanceof ApiError && err.isConflict
@@ -326,7 +348,8 @@ export function FlagsPage() {
   };
   const requestToggle = (flag: Flag, e: Environment, enabled: boolean) => {
     // As on the flag page: protected environments ask first, others switch at once.
-    if (isProduction(e)) setPending({ flag, env: e, enabled });
+    if (needsApproval(e)) proposeToggle(flag, e, enabled);
+    else if (isProduction(e)) setPending({ flag, env: e, enabled });
     else void toggle(flag, e, enabled);
   };
   const latestToggle = useRef(requestToggle);
@@ -513,6 +536,7 @@ export function FlagsPage() {
                 </>
               ) : null}
             </ConfirmDialog>
+            {proposal.element}
           </>
         )
       ) : null}

@@ -3,6 +3,7 @@ import { ApiError, api, messageOf, seg } from '../api.ts';
 import { AuditTimeline } from '../components/audit-timeline.tsx';
 import { ChangeList } from '../components/changes.tsx';
 import { EnvironmentFilter } from '../components/environment-filter.tsx';
+import { needsApproval, useProposal } from '../components/propose-host.tsx';
 import { Badge, Button, ConfirmDialog, Loading, ReadOnlyNotice, useToast } from '../components/ui.tsx';
 import { useAppData } from '../data.tsx';
 import { type Change, describeAction, diffConfig, diffRecord, isFlagConfig } from '../describe.ts';
@@ -197,6 +198,39 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
   const [undoing, setUndoing] = useState<UndoTarget | null>(null);
   const [undoBusy, setUndoBusy] = useState(false);
   const [undoError, setUndoError] = useState<string | undefined>(undefined);
+  // Issue 17: where the environment needs approvals, Revert and Undo propose a `flag-config` request.
+  const proposal = useProposal();
+  const propose = (e: string, current: FlagEnvironment, next: FlagConfig, title: string) => {
+    const envObj = environments.find((x) => x.key === e);
+    if (!envObj) return;
+    setReverting(null);
+    setUndoing(null);
+    proposal.open(envObj, {
+      title,
+      confirmLabel: 'Propose change',
+      changes: diffConfig(current, next),
+      flagKey: flag.key,
+      rules: next.rules,
+      proposalTitle: title,
+      run: async () => {},
+      change: {
+        kind: 'flag-config',
+        flagKey: flag.key,
+        baseVersion: current.version,
+        config: {
+          enabled: next.enabled,
+          rules: next.rules,
+          variants: next.variants,
+          // null clears it, as the direct write does (the UI's FlagConfig type knows no null).
+          variantStickiness: next.variantStickiness ?? (null as unknown as undefined),
+          dependencies: next.dependencies,
+        },
+      },
+      onProposed: () => void refresh(),
+    });
+  };
+  const approvalsIn = (e: string) => needsApproval(environments.find((x) => x.key === e));
+  const refusedForApproval = (err: unknown) => err instanceof ApiError && err.code === 'APPROVAL_REQUIRED';
 
   const load = async (before?: number) => {
     const page = await api.get<AuditPage>(`/flags/${seg(flag.key)}/audit`, { query: { environment: env || undefined, limit: 50, before } });
@@ -235,7 +269,8 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
     setReverting({ env: entry.environment, version, target, current: null });
     try {
       const current = await api.get<FlagEnvironment>(`/flags/${seg(flag.key)}/environments/${seg(entry.environment)}`);
-      setReverting({ env: entry.environment, version, target, current });
+      if (approvalsIn(entry.environment)) propose(entry.environment, current, target, `Revert ${flag.key} to version ${version}`);
+      else setReverting({ env: entry.environment, version, target, current });
     } catch (err) {
       setRevertError(messageOf(err));
     }
@@ -261,7 +296,8 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
         const fresh = await api.get<FlagEnvironment>(`/flags/${seg(flag.key)}/environments/${seg(e)}`).catch(() => null);
         setReverting({ ...reverting, current: fresh });
         setRevertError('Someone changed this flag a moment ago. The comparison now shows the latest version; confirm again to revert it.');
-      } else setRevertError(messageOf(err));
+      } else if (refusedForApproval(err)) propose(e, current, reverting.target, `Revert ${flag.key} to version ${version}`);
+      else setRevertError(messageOf(err));
     } finally {
       setRevertBusy(false);
     }
@@ -274,7 +310,9 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
     setUndoing(target);
     try {
       const current = await api.get<FlagEnvironment>(`/flags/${seg(flag.key)}/environments/${seg(entry.environment)}`);
-      setUndoing({ ...target, current });
+      if (approvalsIn(entry.environment))
+        propose(entry.environment, current, undoChange(entry.before, entry.after, current), `Undo version ${version} of ${flag.key}`);
+      else setUndoing({ ...target, current });
     } catch (err) {
       setUndoError(messageOf(err));
     }
@@ -308,7 +346,8 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
         const fresh = await api.get<FlagEnvironment>(`/flags/${seg(flag.key)}/environments/${seg(e)}`).catch(() => null);
         setUndoing({ ...undoing, current: fresh });
         setUndoError('Someone changed this flag a moment ago. The comparison now starts from the latest version; confirm again to undo.');
-      } else setUndoError(messageOf(err));
+      } else if (refusedForApproval(err)) propose(e, current, next, `Undo version ${version} of ${flag.key}`);
+      else setUndoError(messageOf(err));
     } finally {
       setUndoBusy(false);
     }
@@ -426,6 +465,7 @@ export function FlagHistory({ flag, onChanged }: { flag: Flag; onChanged: () => 
           </>
         ) : null}
       </ConfirmDialog>
+      {proposal.element}
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, seg } from '../api.ts';
+import { EnvironmentRoleBadges } from '../components/environment-roles.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import {
@@ -113,6 +114,7 @@ export function TokensPage() {
                       <th scope="row">{t.name}</th>
                       <td data-label="Role">
                         <Badge tone={t.role === 'admin' ? 'accent' : t.role === 'editor' ? 'info' : 'neutral'}>{t.role}</Badge>
+                        <EnvironmentRoleBadges roles={t.environmentRoles} />
                       </td>
                       <td data-label="Starts with">
                         <code className="key">{t.prefix}…</code>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ApiError, api, messageOf, seg } from '../api.ts';
+import { UserEnvironmentRoles } from '../components/environment-roles.tsx';
 import { FormError } from '../components/form-error.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { Badge, Button, ConfirmDialog, ErrorState, Field, Loading, PageHeader, useToast } from '../components/ui.tsx';
@@ -156,6 +157,7 @@ export function UsersPage() {
                   <tr>
                     <th scope="col">User</th>
                     <th scope="col">Role</th>
+                    <th scope="col">Per environment</th>
                     <th scope="col">Status</th>
                     <th scope="col">Added</th>
                     <th scope="col">
@@ -193,6 +195,9 @@ export function UsersPage() {
                               {rowError.message}
                             </p>
                           ) : null}
+                        </td>
+                        <td data-label="Per environment">
+                          <UserEnvironmentRoles user={u} onSaved={() => void users.reload()} />
                         </td>
                         <td data-label="Status">
                           <StatusBadge endedAt={u.disabledAt} ended="disabled" />

@@ -13,7 +13,9 @@ import { buildAdminUi, expectAccessible, SHOTS, shot } from './harness.ts';
  * proposes a 25% rollout from the flag page, a second editor approves it on the request view, the
  * first applies it, and a Node SDK's stream receives it; during a freeze window (added on the
  * Environments page) the flag page explains why Save is refused, and an admin's override with a
- * justification goes through and is audited.
+ * justification goes through and is audited. Ramps planned on the flag page, the flag list's switches
+ * and history's Revert become requests there too; an admin's per-environment role (Users page) makes
+ * an editor a viewer in production.
  */
 
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
@@ -232,6 +234,155 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
     await page.goto(`${server.url}/flags/${FLAG}?env=production`);
     await page.getByText('Viewers in production cannot change flags').first().waitFor();
     expect(await page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage').isEditable()).toBe(false);
+  }, 60_000);
+
+  const asUser = async (who: { email: string; password: string }) => {
+    const c = await server.login(who.email, who.password);
+    return (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      server.request(method, `/api/admin${path}`, { cookie: c, body, headers });
+  };
+
+  it('a ramp started on the flag page in production becomes a request; approved and applied, it starts the ramp', async () => {
+    const before = await percentage();
+    const alice = await pageAs(ALICE);
+    await alice.goto(`${server.url}/flags/${FLAG}?env=production`);
+    const planned = alice.getByRole('region', { name: 'Planned changes in Production' });
+    await planned.getByText('Ramp up a rule in Production').click();
+    // A plan starts above the rule's percentage now (50% after the tests above, 10% alone).
+    await planned.getByLabel('Preset').selectOption({ label: 'Quick: 50% → 100%' });
+    await planned.getByLabel('Step 1 percentage (%)').fill('75');
+    await planned.getByRole('button', { name: 'Create ramp' }).click();
+    const propose = alice.getByRole('dialog', { name: 'Propose a change to Production' });
+    await poll(() => propose.textContent()).toMatch(/Ramp on rule main.*75% → 100%/);
+    expect(await propose.getByLabel('Title').inputValue()).toBe(`Ramp up ${FLAG} in Production`);
+    await expectAccessible(alice, 'the propose dialog of a ramp');
+    await shot(alice, 'change-request-propose-ramp', false);
+    await propose.getByRole('button', { name: 'Propose change' }).click();
+    await propose.waitFor({ state: 'detached' });
+
+    const requests = (await admin('GET', `/change-requests?flag=${FLAG}&state=open`)).items as Array<{
+      id: string;
+      title: string;
+      change: { kind: string; ruleId?: string; steps?: Array<{ percentage: number }> };
+    }>;
+    const cr = requests.find((r) => r.title === `Ramp up ${FLAG} in Production`);
+    expect(cr?.change).toMatchObject({ kind: 'ramp-start', ruleId: 'main' });
+    expect(cr?.change.steps?.map((s) => s.percentage)).toEqual([75, 100]);
+    // Nothing ramps yet.
+    expect((await admin('GET', `/ramps?flag=${FLAG}&environment=production&state=running`)).ramps).toHaveLength(0);
+    expect(await percentage()).toBe(before);
+
+    const asBob = await asUser(BOB);
+    expect((await asBob('POST', `/change-requests/${cr?.id}/reviews`, { decision: 'approve' })).status).toBe(200);
+    await alice.goto(`${server.url}/change-requests/${cr?.id}`);
+    await alice.getByRole('button', { name: 'Apply to Production' }).click();
+    await alice
+      .getByRole('dialog', { name: /Apply “Ramp up new-checkout in Production” to Production\?/ })
+      .getByRole('button', { name: 'Apply to Production' })
+      .click();
+    await poll(async () => (await admin('GET', `/change-requests/${cr?.id}`)).state).toBe('applied');
+    const running = (await admin('GET', `/ramps?flag=${FLAG}&environment=production&state=running`)).ramps;
+    expect(running).toHaveLength(1);
+    expect(running[0]).toMatchObject({ ruleId: 'main', currentStep: 0 });
+    await poll(() => percentage()).toBe(75);
+    // Paused (the brake needs no request) so later tests meet no step of it.
+    expect((await asBob('POST', `/ramps/${running[0].id}/pause`, {})).status).toBe(200);
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
+  it('a switch on the flag list in production proposes a request instead of turning the flag off', async () => {
+    const alice = await pageAs(ALICE);
+    const toggle = alice.getByRole('switch', { name: `${FLAG} in Production` });
+    await poll(() => toggle.getAttribute('aria-checked')).toBe('true');
+    await toggle.click();
+    const propose = alice.getByRole('dialog', { name: 'Propose a change to Production' });
+    await poll(() => propose.textContent()).toMatch(/Status.*On.*Off/);
+    expect(await propose.getByLabel('Title').inputValue()).toBe(`Turn off ${FLAG} in Production`);
+    await expectAccessible(alice, 'the flag list proposing a switch');
+    await shot(alice, 'change-request-propose-switch', false);
+    await propose.getByRole('button', { name: 'Propose change' }).click();
+    await propose.waitFor({ state: 'detached' });
+    const items = (await admin('GET', `/change-requests?flag=${FLAG}&state=open`)).items as Array<{
+      title: string;
+      change: { kind: string; config?: Record<string, unknown> };
+    }>;
+    const cr = items.find((r) => r.title === `Turn off ${FLAG} in Production`);
+    expect(cr?.change).toMatchObject({ kind: 'flag-config', flagKey: FLAG, config: { enabled: false } });
+    expect((await admin('GET', `/flags/${FLAG}/environments/production`)).enabled).toBe(true);
+    expect(await toggle.getAttribute('aria-checked')).toBe('true');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('Revert in history proposes a request with the diff where production needs approvals', async () => {
+    const alice = await pageAs(ALICE);
+    const before = await admin('GET', `/flags/${FLAG}/environments/production`);
+    await alice.goto(`${server.url}/flags/${FLAG}/history?env=production`);
+    await alice.getByRole('button', { name: 'Revert production to version 2' }).click();
+    const propose = alice.getByRole('dialog', { name: 'Propose a change to Production' });
+    await poll(() => propose.textContent()).toMatch(
+      new RegExp(`Rule 1 rollout.*${before.rules[0].rollout.percentage}% by userId.*10% by userId`),
+    );
+    expect(await propose.getByLabel('Title').inputValue()).toBe(`Revert ${FLAG} to version 2`);
+    await expectAccessible(alice, 'history proposing a revert');
+    await shot(alice, 'change-request-propose-revert', false);
+    await propose.getByRole('button', { name: 'Propose change' }).click();
+    await propose.waitFor({ state: 'detached' });
+    const items = (await admin('GET', `/change-requests?flag=${FLAG}&state=open`)).items as Array<{
+      title: string;
+      change: { kind: string; baseVersion: number; config: { rules: Array<{ rollout: { percentage: number } }> } };
+    }>;
+    const cr = items.find((r) => r.title === `Revert ${FLAG} to version 2`);
+    expect(cr?.change).toMatchObject({ kind: 'flag-config', baseVersion: before.version });
+    expect(cr?.change.config.rules[0]?.rollout.percentage).toBe(10);
+    expect((await admin('GET', `/flags/${FLAG}/environments/production`)).version).toBe(before.version);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it("an admin sets a user's production role to viewer on the Users page; that user then cannot save in production", async () => {
+    const dave = { email: 'dave@example.test', name: 'Dave', password: 'dave-password-12' };
+    const created = await admin('POST', '/users', { ...dave, role: 'editor' });
+    const adminPage = await pageAs(ADMIN);
+    await adminPage.goto(`${server.url}/users`);
+    await adminPage.getByRole('button', { name: `Environment roles of ${dave.email}` }).click();
+    const dialog = adminPage.getByRole('dialog', { name: `Environment roles of ${dave.email}` });
+    await dialog.getByLabel('Role in Production').selectOption('viewer');
+    await expectAccessible(adminPage, 'the environment roles dialog');
+    await shot(adminPage, 'users-environment-roles', false);
+    await dialog.getByRole('button', { name: 'Save roles' }).click();
+    await poll(async () => (await admin('GET', '/users')).users.find((u: { id: string }) => u.id === created.id)?.environmentRoles).toEqual(
+      {
+        production: 'viewer',
+      },
+    );
+    await poll(() => adminPage.getByRole('row', { name: new RegExp(dave.email) }).textContent()).toMatch(/viewer in Production/);
+    await expectAccessible(adminPage, 'the users page with environment roles');
+    await shot(adminPage, 'users-page-environment-roles');
+    // A token's roles per environment are listed with it.
+    await admin('POST', '/tokens', { name: 'deploy-bot', role: 'editor', environmentRoles: { production: 'viewer' } });
+    await adminPage.goto(`${server.url}/tokens`);
+    await poll(() => adminPage.getByRole('row', { name: /deploy-bot/ }).textContent()).toMatch(/editor.*viewer in Production/);
+    await expectAccessible(adminPage, 'the tokens page with environment roles');
+
+    const page = await pageAs(dave);
+    await page.goto(`${server.url}/flags/${FLAG}?env=production`);
+    await page.getByText('Viewers in production cannot change flags').first().waitFor();
+    expect(await page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage').isEditable()).toBe(false);
+    // And the server agrees: neither a direct write nor a proposal.
+    const asDave = await asUser(dave);
+    const now = await admin('GET', `/flags/${FLAG}/environments/production`);
+    expect(
+      (await asDave('PATCH', `/flags/${FLAG}/environments/production`, { enabled: false }, { 'if-match': `"${now.version}"` })).status,
+    ).toBe(403);
+    const proposed = await asDave('POST', '/change-requests', {
+      environment: 'production',
+      title: 'Off',
+      change: { kind: 'flag-config', flagKey: FLAG, baseVersion: now.version, config: { enabled: false } },
+    });
+    expect(proposed.status).toBe(403);
+    // Staging keeps the global role.
+    await page.goto(`${server.url}/flags/${FLAG}?env=staging`);
+    await poll(() => page.getByRole('region', { name: 'Rule 1' }).getByLabel('Rollout percentage').isEditable()).toBe(true);
+    expect(pageErrors).toEqual([]);
   }, 60_000);
 
   it('during a freeze the flag page explains why Save is refused; an admin overrides with a justification that is audited', async () => {

@@ -91,6 +91,11 @@ describe.skipIf(skip)('admin UI: guarded ramps', () => {
     await expectAccessible(page, 'ramp form with a metric guard');
     await shot(page, 'guard-ramp-form');
     await planned.getByRole('button', { name: 'Create ramp' }).click();
+    // Production is protected (issue 17): the ramp is confirmed first.
+    await page
+      .getByRole('dialog', { name: `Start a ramp of ${FLAG} in Production?` })
+      .getByRole('button', { name: 'Start ramp' })
+      .click();
     await poll(async () => (await admin('GET', `/ramps?flag=${FLAG}&state=running`)).ramps.length).toBe(1);
     const ramp = (await admin('GET', `/ramps?flag=${FLAG}&state=running`)).ramps[0];
     expect(ramp).toMatchObject({

@@ -84,6 +84,10 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     const planned = page.getByRole('region', { name: 'Planned changes in Production' });
     await planned.getByText('Rule 1 (“Everyone”) has a ramp ready to start').waitFor();
     await planned.getByRole('button', { name: 'Start ramp' }).click();
+    // Production is protected (issue 17): the start is confirmed first, with what it changes.
+    const start = page.getByRole('dialog', { name: 'Start the ramp of Rule 1 (“Everyone”)?' });
+    await poll(() => start.textContent()).toMatch(/Production.*is protected/);
+    await start.getByRole('button', { name: 'Start ramp' }).click();
     await poll(async () => (await ramp()).state).toBe('running');
     await poll(() => percentage()).toBe(25);
     await poll(() => planned.textContent()).toMatch(/Plan: 25% → 50% → 100%\. Now at step 1 of 3 \(25%\)\. Next: 50% at .*UTC\)/);
@@ -103,6 +107,10 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     await planned.getByRole('button', { name: 'Pause ramp' }).click();
     await poll(async () => (await ramp()).state).toBe('paused');
     await planned.getByRole('button', { name: 'Resume ramp' }).click();
+    await page
+      .getByRole('dialog', { name: 'Resume the ramp of Rule 1 (“Everyone”)?' })
+      .getByRole('button', { name: 'Resume ramp' })
+      .click();
     await poll(async () => (await ramp()).state).toBe('running');
 
     await planned.getByRole('button', { name: 'Abort ramp' }).click();
@@ -141,6 +149,10 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     await planned.getByLabel('Threshold').fill('0.02');
     await expectAccessible(page, 'flag page with the ramp form open');
     await planned.getByRole('button', { name: 'Create ramp' }).click();
+    await page
+      .getByRole('dialog', { name: `Start a ramp of ${FLAG} in Production?` })
+      .getByRole('button', { name: 'Start ramp' })
+      .click();
     await poll(() => percentage()).toBe(50);
     const ramps = (await admin('GET', `/ramps?flag=${FLAG}&state=running`)).ramps;
     expect(ramps).toHaveLength(1);
@@ -163,6 +175,9 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     const toggle = page.getByRole('switch', { name: `${FLAG} in Production` });
     expect(await toggle.getAttribute('aria-checked')).toBe('true');
     await planned.getByRole('button', { name: 'Schedule change' }).click();
+    const confirmSchedule = page.getByRole('dialog', { name: `Schedule a change to ${FLAG} in Production?` });
+    await poll(() => confirmSchedule.textContent()).toMatch(/At .* UTC: Status.*Off/);
+    await confirmSchedule.getByRole('button', { name: 'Schedule change' }).click();
     await poll(async () => (await admin('GET', `/flags/${FLAG}/environments/production`)).enabled).toBe(false);
     // Applied by the scheduler, and the page follows without a reload.
     await poll(() => toggle.getAttribute('aria-checked')).toBe('false');
