@@ -23,7 +23,7 @@ export type ChangeRequestChange =
   | { kind: 'flag-config'; flagKey: string; baseVersion: number; config: Partial<FlagConfig> }
   | { kind: 'segment'; segmentKey: string; baseVersion: number; segment: { name?: string; description?: string; conditions?: Condition[] } }
   | { kind: 'ramp-start'; flagKey: string; ruleId: string; steps: RampStep[]; guard?: unknown }
-  | { kind: 'ramp-update'; rampId: string; baseVersion: number; action: 'pause' | 'resume' | 'abort'; reason?: string }
+  | { kind: 'ramp-update'; rampId: string; baseVersion: number; action: 'start' | 'pause' | 'resume' | 'abort'; reason?: string }
   | { kind: 'schedule'; flagKey: string; runAt: string; patch: Partial<FlagConfig> };
 
 export interface Person {
@@ -312,7 +312,7 @@ export function proposedChanges(cr: Pick<ChangeRequest, 'change' | 'current'>): 
     case 'ramp-update': {
       const raw = (current as { state?: unknown } | null)?.state;
       const state = typeof raw === 'string' ? raw : undefined;
-      const after = change.action === 'pause' ? 'paused' : change.action === 'resume' ? 'running' : 'aborted';
+      const after = change.action === 'pause' ? 'paused' : change.action === 'resume' || change.action === 'start' ? 'running' : 'aborted';
       const out: Change[] = [{ kind: 'changed', label: `Ramp ${change.rampId}`, before: state ?? '(its state now)', after }];
       if (change.reason) out.push({ kind: 'added', label: 'Reason', after: change.reason });
       return out;

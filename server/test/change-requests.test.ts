@@ -318,6 +318,40 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
       expect((await ok('GET', `/flags/${key}/environments/production`)).rules[0].rollout.percentage).toBe(5);
       await settings('production', { allowSelfApply: true });
     });
+
+    it('starts a ramp planned before approvals were required, by a ramp-update request', async () => {
+      await settings('production', { requiredApprovals: 0 });
+      const { key } = await newFlag();
+      await ok('PATCH', `/flags/${key}/environments/production`, {
+        enabled: true,
+        rules: [{ id: 'main', rollout: { percentage: 1 } }],
+        version: 1,
+      });
+      const ramp = await ok('POST', '/ramps', {
+        flag: key,
+        environment: 'production',
+        ruleId: 'main',
+        steps: [{ percentage: 10, holdSeconds: 3600 }],
+      });
+      await settings('production', { requiredApprovals: 1 });
+      const direct = await as(people.alice)('POST', `/ramps/${ramp.id}/start`);
+      expect(direct.status).toBe(409);
+      expect(direct.body.error.code).toBe('APPROVAL_REQUIRED');
+      const cr = (
+        await as(people.alice)('POST', '/change-requests', {
+          environment: 'production',
+          title: 'Start the ramp',
+          change: { kind: 'ramp-update', rampId: ramp.id, baseVersion: ramp.version, action: 'start' },
+        })
+      ).body;
+      const approved = await as(people.bob)('POST', `/change-requests/${cr.id}/reviews`, { decision: 'approve' });
+      const applied = await as(people.alice)('POST', `/change-requests/${cr.id}/apply`, { version: approved.body.version });
+      expect(applied.body.state).toBe('applied');
+      expect((await ok('GET', `/ramps/${ramp.id}`)).state).toBe('running');
+      expect((await ok('GET', `/flags/${key}/environments/production`)).rules[0].rollout.percentage).toBe(10);
+      // As the test before left it.
+      await settings('production', { requiredApprovals: 1 });
+    });
   });
 
   describe('freeze windows', () => {

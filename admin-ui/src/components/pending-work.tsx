@@ -117,7 +117,7 @@ export function PendingWork({
   const [error, setError] = useState<string | null>(null);
   const [aborting, setAborting] = useState<Ramp | null>(null);
   // Issue 17: in a protected environment a ramp's start, resume and abort are confirmed; where
-  // approvals are needed, resume and abort become `ramp-update` requests. Pause is the brake: never
+  // approvals are needed, start, resume and abort become `ramp-update` requests. Pause is the brake: never
   // gated (the server does not gate it either), so it acts at once everywhere.
   const { environments } = useAppData();
   const guard = useProtectedWrite(environments.find((e) => e.key === env));
@@ -146,8 +146,7 @@ export function PendingWork({
   const rampWrite = (r: Ramp, action: 'start' | 'resume' | 'abort', label: string, done: string): ProtectedWrite => {
     const run = (headers: WriteHeaders) =>
       api.post(`/ramps/${seg(r.id)}/${action}`, action === 'abort' ? { to: 'previous' } : undefined, { headers });
-    const change: ChangeRequestChange | null =
-      action === 'start' ? null : { kind: 'ramp-update', rampId: r.id, baseVersion: r.version, action };
+    const change: ChangeRequestChange = { kind: 'ramp-update', rampId: r.id, baseVersion: r.version, action };
     const w: ProtectedWrite = {
       title: `${action[0]?.toUpperCase()}${action.slice(1)} the ramp of ${ruleName(r.ruleId)}?`,
       confirmLabel: label,

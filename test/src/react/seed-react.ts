@@ -37,6 +37,16 @@ export async function seedReact(server: TestServer): Promise<ReactSeed> {
     async toggle(flag, enabled) {
       const version = (await server.request('GET', `/api/admin/flags/${flag}/environments/production`, { cookie })).body.version as number;
       await admin('PATCH', `/flags/${flag}/environments/production`, { enabled }, { 'if-match': `"${version}"` });
+      // SDK views follow writes through the bus (Redis in CI), a moment after the admin's answer:
+      // wait until the client view shows it, so what a test reads next is the new state.
+      const auth = { authorization: `Bearer ${clientKey}` };
+      for (const until = Date.now() + 5000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) {
+        const view = (await server.request('GET', '/api/client/snapshot', { headers: auth })).body as {
+          flags: Array<{ key: string; enabled: boolean }>;
+        };
+        if (view.flags.some((f) => f.key === flag && f.enabled === enabled)) return;
+      }
+      throw new Error(`the client view did not show ${flag} ${enabled ? 'on' : 'off'} within 5 s`);
     },
   };
 }

@@ -42,7 +42,7 @@ export const RampUpdateChange = Type.Object(
     kind: Type.Literal('ramp-update'),
     rampId: Type.String({ format: 'uuid' }),
     baseVersion: Version,
-    action: Type.Union([Type.Literal('pause'), Type.Literal('resume'), Type.Literal('abort')]),
+    action: Type.Union([Type.Literal('start'), Type.Literal('pause'), Type.Literal('resume'), Type.Literal('abort')]),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },

@@ -131,6 +131,7 @@ async function runTheChange(deps: ChangeDeps, actor: Actor, environment: string,
       return (await startRamp(deps, actor, created.id)).version;
     }
     case 'ramp-update': {
+      if (change.action === 'start') return (await startRamp(deps, actor, change.rampId)).version;
       if (change.action === 'pause') return (await pauseRamp(deps, actor, change.rampId)).version;
       if (change.action === 'resume') return (await resumeRamp(deps, actor, change.rampId)).version;
       return (await abortRamp(deps, actor, change.rampId, 'previous')).version;
