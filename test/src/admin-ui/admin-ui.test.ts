@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { type Browser, type BrowserContext, chromium, type Locator, type Page } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
 import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
+import { buildAdminUi } from './harness.ts';
 
 /**
  * The admin UI in real headless Chromium against a real server (fresh Postgres database), as a
@@ -22,21 +22,9 @@ if (skip) {
   );
 }
 
-const ADMIN_UI = fileURLToPath(new URL('../../../admin-ui/', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../output/screenshots/', import.meta.url));
 const FLAG = 'new-checkout';
 const VIEWER = { email: 'viewer@example.test', password: 'viewer-password-1' };
-
-/** The UI built with the package's own Vite into a folder of this run (not admin-ui/dist, which others may be serving). */
-function buildAdminUi(outDir: string): void {
-  const vite = join(ADMIN_UI, 'node_modules/vite/bin/vite.js');
-  execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ADMIN_UI,
-    // Vitest sets NODE_ENV=test, which would give a development build of React.
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
 
 /** Waits (up to 10 s) for what `read` returns to pass the assertion that follows. */
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });

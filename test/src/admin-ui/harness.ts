@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -10,16 +13,68 @@ import { ADMIN } from '../../../server/test/helpers/test-server.ts';
 export const ADMIN_UI = fileURLToPath(new URL('../../../admin-ui/', import.meta.url));
 export const SHOTS = fileURLToPath(new URL('../../output/screenshots/', import.meta.url));
 
-/** The UI built with the package's own Vite into a folder of this run (not admin-ui/dist, which others may be serving). */
-export function buildAdminUi(outDir: string): string {
-  const vite = join(ADMIN_UI, 'node_modules/vite/bin/vite.js');
-  return execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir'], {
-    cwd: ADMIN_UI,
-    // Vitest sets NODE_ENV=test, which would give a development build of React.
-    env: { ...process.env, NODE_ENV: 'production' },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/**
+ * The UI built with the package's own Vite into `outDir`, a folder of the caller's (not
+ * admin-ui/dist, which others may be serving). A dozen suites need the same build, so it is made
+ * once per content of admin-ui (sources, config, lockfile) into a cache folder of the machine's
+ * temporary directory, with a lock so that parallel workers wait for one build, then copied.
+ */
+export function buildAdminUi(outDir: string): void {
+  const cached = cachedBuild();
+  rmSync(outDir, { recursive: true, force: true });
+  cpSync(cached, outDir, { recursive: true });
+}
+
+function cachedBuild(): string {
+  const root = join(tmpdir(), 'sb-admin-ui-builds');
+  const dir = join(root, buildKey());
+  const done = join(dir, '.complete');
+  if (existsSync(done)) return dir;
+  mkdirSync(root, { recursive: true });
+  const lock = `${dir}.lock`;
+  for (const until = Date.now() + 300_000; ; ) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (existsSync(done)) return dir;
+      // A lock older than a build can take is left by a killed run.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 240_000)
+        rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > until) throw new Error(`no admin UI build in ${dir} after 5 minutes`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (existsSync(done)) return dir;
+    const vite = join(ADMIN_UI, 'node_modules/vite/bin/vite.js');
+    execFileSync(process.execPath, [vite, 'build', '--outDir', dir, '--emptyOutDir', '--logLevel', 'warn'], {
+      cwd: ADMIN_UI,
+      // Vitest sets NODE_ENV=test, which would give a development build.
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    writeFileSync(done, '');
+    return dir;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** A hash of everything the build reads of ours: admin-ui without node_modules and dist, and the lockfile. */
+function buildKey(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) hash.update(path).update(readFileSync(path));
+    }
+  };
+  walk(ADMIN_UI);
+  hash.update(readFileSync(join(ADMIN_UI, '../pnpm-lock.yaml')));
+  return hash.digest('hex').slice(0, 16);
 }
 
 export async function shot(page: Page, name: string, fullPage = true): Promise<void> {

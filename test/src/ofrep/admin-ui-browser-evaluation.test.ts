@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { buildAdminUi } from '../admin-ui/harness.ts';
 import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
 import { seedOfrep } from './seed.ts';
 
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
-const ADMIN_UI = fileURLToPath(new URL('../../../admin-ui/', import.meta.url));
 const SHOTS = fileURLToPath(new URL('../../output/screenshots/', import.meta.url));
 
 /** The flag page tells where browsers evaluate a flag, and why: what the admin API computes. */
@@ -21,15 +20,7 @@ describe.skipIf(skip)('admin UI: where browsers evaluate a flag', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    execFileSync(
-      process.execPath,
-      [join(ADMIN_UI, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'],
-      {
-        cwd: ADMIN_UI,
-        env: { ...process.env, NODE_ENV: 'production' },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    );
+    buildAdminUi(dist);
     [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch({ ...CHROMIUM_LAUNCH })]);
   }, 120_000);
   afterAll(async () => {

@@ -1,13 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { buildAdminUi } from '../admin-ui/harness.ts';
 import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
 
 /**
@@ -25,18 +24,7 @@ if (skip) {
   );
 }
 
-const ADMIN_UI = fileURLToPath(new URL('../../../admin-ui/', import.meta.url));
 const FLAG = 'csrf-target';
-
-/** The UI built with the package's own Vite into a folder of this run. */
-function buildAdminUi(outDir: string): void {
-  const vite = join(ADMIN_UI, 'node_modules/vite/bin/vite.js');
-  execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ADMIN_UI,
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
 
 /** The attacker's site: pages whose forms submit themselves to the admin API. */
 function attackerPages(api: string): Record<string, string> {

@@ -1,15 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { buildAdminUi } from '../admin-ui/harness.ts';
 import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
 
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
-const ADMIN_UI = fileURLToPath(new URL('../../../admin-ui/', import.meta.url));
 
 describe.skipIf(skip)('the flag page says what Unleash SDKs will see (Chromium)', () => {
   let server: TestServer;
@@ -17,15 +15,7 @@ describe.skipIf(skip)('the flag page says what Unleash SDKs will see (Chromium)'
   const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-unleash-'));
 
   beforeAll(async () => {
-    execFileSync(
-      process.execPath,
-      [join(ADMIN_UI, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'],
-      {
-        cwd: ADMIN_UI,
-        env: { ...process.env, NODE_ENV: 'production' },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    );
+    buildAdminUi(dist);
     [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch(CHROMIUM_LAUNCH)]);
     const cookie = await server.login();
     for (const key of ['canary', 'plain']) await server.request('POST', '/api/admin/flags', { cookie, body: { key } });
