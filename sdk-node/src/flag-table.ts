@@ -1,49 +1,54 @@
 import type { CompiledFlag, CompiledSnapshot } from '@switchboard/core';
-import type { FlagUsage } from './flag-usage.ts';
 import type { UsageCounter } from './usage-counter.ts';
 
-/** What the evaluation path needs about one flag, found with a single lookup. */
-export interface FlagEntry {
-  readonly flag: CompiledFlag;
-  /** Null when usage metrics are off. */
-  readonly usage: FlagUsage | null;
-}
-
 /**
- * The flags of one compiled snapshot, each beside its usage counts, built once per snapshot and
- * replaced whole with it.
+ * The flags of one compiled snapshot, each under a slot number, built once per snapshot and
+ * replaced whole with it. With usage metrics on, a flag's slot is its slot in the usage counter (so
+ * the evaluation path finds the flag and its counts with one map lookup that yields a small
+ * integer, stored in the map itself, and no per-flag object); otherwise its place in the snapshot.
  */
 export class FlagTable {
-  private readonly entries = new Map<string, FlagEntry>();
+  /** By slot; slots that are not this snapshot's flags hold any of its flags and are never looked up. */
+  readonly flags: CompiledFlag[] = [];
+  private readonly slots = new Map<string, number>();
   // The flag found last: most call sites ask about the same flag again and again, and a pointer
   // comparison is cheaper than a map lookup on the evaluation path. Always a key of this table
-  // beside its entry, so no sentinel is needed (any string could be a key); the initial '' stays
+  // beside its slot, so no sentinel is needed (any string could be a key); the initial '' stays
   // only in an empty table, where it rightly finds nothing.
   private lastKey = '';
-  private lastEntry: FlagEntry | null = null;
+  private lastSlot = -1;
 
   constructor(
     readonly snapshot: CompiledSnapshot,
     counter: UsageCounter | null,
   ) {
-    const usages = counter?.hold([...snapshot.flags.keys()]) ?? null;
-    let i = 0;
-    for (const [key, flag] of snapshot.flags) {
-      const entry: FlagEntry = { flag, usage: usages?.[i++] ?? null };
-      this.lastKey = interned(key);
-      this.lastEntry = entry;
-      this.entries.set(this.lastKey, entry);
+    const keys = [...snapshot.flags.keys()];
+    const slots = counter?.hold(keys) ?? keys.map((_, i) => i);
+    const compiled = [...snapshot.flags.values()];
+    const first = compiled[0];
+    if (first !== undefined) {
+      // Packed (no holes), so reading a slot is a plain indexed load.
+      let length = 0;
+      for (const slot of slots) if (slot >= length) length = slot + 1;
+      for (let s = 0; s < length; s++) this.flags.push(first);
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const slot = slots[i] as number;
+      this.flags[slot] = compiled[i] as CompiledFlag;
+      this.lastKey = interned(keys[i] as string);
+      this.lastSlot = slot;
+      this.slots.set(this.lastKey, slot);
     }
   }
 
-  /** The flag's entry; null when the snapshot has no such flag. */
-  find(key: string): FlagEntry | null {
-    if (key === this.lastKey) return this.lastEntry;
-    const entry = this.entries.get(key);
-    if (entry === undefined) return null;
+  /** The flag's slot (its compiled form is `flags[slot]`); -1 when the snapshot has no such flag. */
+  find(key: string): number {
+    if (key === this.lastKey) return this.lastSlot;
+    const slot = this.slots.get(key);
+    if (slot === undefined) return -1;
     this.lastKey = key;
-    this.lastEntry = entry;
-    return entry;
+    this.lastSlot = slot;
+    return slot;
   }
 }
 

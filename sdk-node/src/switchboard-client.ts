@@ -1,5 +1,6 @@
 import {
   type AnyFlags,
+  type CompiledFlag,
   type Context,
   Reason as CoreReason,
   DISABLED_VARIANT,
@@ -123,7 +124,7 @@ export class SwitchboardClient<F = AnyFlags> {
   private staleTimer: unknown;
   private notReadyLogged = false;
   private failing = false;
-  /** The store's compiled snapshot, its flags beside their usage counts; null before any data. */
+  /** The store's compiled snapshot, its flags under their usage counters' slots; null before any data. */
   private table: FlagTable | null = null;
 
   constructor(options: ClientOptions) {
@@ -226,26 +227,27 @@ export class SwitchboardClient<F = AnyFlags> {
   /*
    * The evaluation path. Core's `evaluateCompiled` never throws, nor can the table lookup or the
    * counting; exposures call the application and are guarded where they do. So no try/catch here,
-   * which keeps this path as short as core's own (a bench compares them): one lookup (none when the
-   * flag is the one asked about last), core's evaluation, and a count bumped in place.
+   * which keeps this path as short as core's own (a bench compares them): one lookup giving the flag's
+   * slot (none when the flag is the one asked about last), core's evaluation, and one typed-array
+   * cell bumped (the usage counter's, at that slot).
    */
 
   /** Whether the flag is on for this context; `fallback` when nothing is known yet or the flag does not exist. */
   isEnabled(flag: FlagKey<F>, context?: EvaluationContext | null, fallback = false): boolean {
     if (this.defaults !== null) context = withStaticContext(this.defaults, context);
     const table = this.table;
-    const entry = table === null ? null : table.find(flag);
-    if (table === null || entry === null) {
+    const slot = table === null ? -1 : table.find(flag);
+    if (table === null || slot < 0) {
       this.notEvaluated(flag, 'isEnabled', fallback);
       return fallback;
     }
-    const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
+    const result = evaluateCompiled(table.snapshot, table.flags[slot] as CompiledFlag, context, this.evaluateOptions);
     // Only a false answer can be a broken flag, and only a true fallback changes it: the common
     // calls skip the reason comparison. `=== true` (enabled is a boolean) makes `value` a known
     // boolean for the compiler, so its tests here and in the caller are one comparison each.
     const value = result.enabled === true || (fallback && result.reason === CoreReason.Error);
-    const usage = entry.usage;
-    if (usage !== null) usage.count(value, result.variant);
+    const counter = this.counter;
+    if (counter !== null) counter.countSlot(slot, value, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, value);
     if (this.tracking !== null) this.remember(flag, context, value, result);
     return value;
@@ -279,13 +281,13 @@ export class SwitchboardClient<F = AnyFlags> {
   private evaluateVariant(flag: string, context: EvaluationContext | null | undefined, method: string): EvaluationResult | null {
     if (this.defaults !== null) context = withStaticContext(this.defaults, context);
     const table = this.table;
-    const entry = table === null ? null : table.find(flag);
-    if (table === null || entry === null) {
+    const slot = table === null ? -1 : table.find(flag);
+    if (table === null || slot < 0) {
       this.notEvaluated(flag, method, false);
       return null;
     }
-    const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
-    entry.usage?.count(result.enabled, result.variant);
+    const result = evaluateCompiled(table.snapshot, table.flags[slot] as CompiledFlag, context, this.evaluateOptions);
+    this.counter?.countSlot(slot, result.enabled, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
     if (this.tracking !== null) this.remember(flag, context, result.enabled, result);
     return result.enabled && result.variant.enabled ? result : null;
@@ -299,14 +301,14 @@ export class SwitchboardClient<F = AnyFlags> {
       this.notEvaluated(flag, 'evaluate', false);
       return NOT_READY;
     }
-    const entry = table.find(flag);
-    if (entry === null) {
+    const slot = table.find(flag);
+    if (slot < 0) {
       this.notEvaluated(flag, 'evaluate', false);
       // Core's own answer for a flag the snapshot lacks.
       return evaluate(table.snapshot, flag, context, this.evaluateOptions);
     }
-    const result = evaluateCompiled(table.snapshot, entry.flag, context, this.evaluateOptions);
-    entry.usage?.count(result.enabled, result.variant);
+    const result = evaluateCompiled(table.snapshot, table.flags[slot] as CompiledFlag, context, this.evaluateOptions);
+    this.counter?.countSlot(slot, result.enabled, result.variant);
     if (this.exposures !== null) this.expose(flag, context, result, result.enabled);
     if (this.tracking !== null) this.remember(flag, context, result.enabled, result);
     return result;

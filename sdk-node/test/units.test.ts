@@ -48,15 +48,25 @@ describe('FlagTable', () => {
   it('finds each flag, whatever the order of the calls, and nothing for other keys', () => {
     const t = table('a', 'b', '');
     const [a, b, empty] = ['a', 'b', ''].map((key) => t.find(key));
-    expect(a?.flag).toBe(t.snapshot.flags.get('a'));
-    expect(b?.flag).toBe(t.snapshot.flags.get('b'));
-    expect(empty?.flag).toBe(t.snapshot.flags.get(''));
+    expect(t.flags[a ?? -1]).toBe(t.snapshot.flags.get('a'));
+    expect(t.flags[b ?? -1]).toBe(t.snapshot.flags.get('b'));
+    expect(t.flags[empty ?? -1]).toBe(t.snapshot.flags.get(''));
     for (const key of ['a', 'a', 'zz', 'b', 'a', 'b', '', 'zz', '', 'a']) {
-      expect(t.find(key)).toBe(key === 'zz' ? null : { a, b, '': empty }[key]);
+      expect(t.find(key)).toBe(key === 'zz' ? -1 : { a, b, '': empty }[key]);
     }
     // Keys built at run time (not the interned copies) find the same entries.
     expect(t.find(['a', 'b'].join('').slice(0, 1))).toBe(a);
-    expect(table().find('')).toBeNull();
+    expect(table().find('')).toBe(-1);
+  });
+
+  it("uses the usage counter's slots, which a key keeps across snapshots", () => {
+    const counter = new UsageCounter({ maxFlags: 10, maxVariantsPerFlag: 50 }, () => 0);
+    const snapshot = (...keys: string[]) => compileSnapshot({ revision: 1, flags: keys.map((key) => ({ key, enabled: true })) });
+    const t1 = new FlagTable(snapshot('a', 'b', 'c'), counter);
+    const t2 = new FlagTable(snapshot('c', 'd', 'a'), counter);
+    expect(t2.find('a')).toBe(t1.find('a'));
+    expect(t2.find('c')).toBe(t1.find('c'));
+    for (const key of ['a', 'c', 'd']) expect(t2.flags[t2.find(key)]).toBe(t2.snapshot.flags.get(key));
   });
 });
 
@@ -84,37 +94,59 @@ describe('UsageCounter', () => {
     expect(counter.take()?.flags.f?.yes).toBe(1_000_000_000);
   });
 
-  it('counts into the usages the flag table holds, across snapshot swaps, within the same limits', () => {
+  it('counts into the slots the flag table holds, across snapshot swaps, within the same limits', () => {
     const counter = new UsageCounter({ maxFlags: 2, maxVariantsPerFlag: 50 }, () => 0);
-    const [a, b, c] = counter.hold(['a', 'b', 'c']);
-    a?.count(true, NONE);
-    c?.count(false, NONE);
-    b?.count(true, NONE);
+    const [a = -1, b = -1, c = -1] = counter.hold(['a', 'b', 'c']);
+    counter.countSlot(a, true, NONE);
+    counter.countSlot(c, false, NONE);
+    counter.countSlot(b, true, NONE);
     counter.count('a', true, variant('x'));
-    // A new snapshot without `c`, and with `d`: the held usages are the same objects.
-    const [a2, d] = counter.hold(['a', 'd']);
+    // A new snapshot without `c`, and with `d`: the held keys keep their slots.
+    const [a2 = -1, d = -1] = counter.hold(['a', 'd']);
     expect(a2).toBe(a);
-    a2?.count(false, NONE);
-    d?.count(true, NONE);
+    counter.countSlot(a2, false, NONE);
+    counter.countSlot(d, true, NONE);
     expect(counter.take()?.flags).toEqual({ a: { yes: 2, no: 1, variants: { x: 1 } }, c: { yes: 0, no: 1 } });
     expect(counter.dropped).toBe(2);
-    // Reset in place: the table keeps counting into the same objects; `c`, no longer held, is forgotten.
-    a?.count(true, NONE);
-    d?.count(false, NONE);
+    // Reset in place: the table keeps counting into the same slots; `c`, no longer held, is forgotten.
+    counter.countSlot(a, true, NONE);
+    counter.countSlot(d, false, NONE);
     counter.count('c', true, NONE);
     expect(counter.take()?.flags).toEqual({ a: { yes: 1, no: 0 }, d: { yes: 0, no: 1 } });
-    expect(counter.hold(['a', 'c'])[1]).not.toBe(c);
+    expect(counter.dropped).toBe(3);
+    // `c` comes back with nothing carried over from before.
+    const [, c2 = -1] = counter.hold(['a', 'c']);
+    counter.countSlot(c2, true, NONE);
+    expect(counter.take()?.flags).toEqual({ c: { yes: 1, no: 0 } });
   });
 
-  it('merges a failed report back into the usages the flag table holds', () => {
+  it('grows past its first slots and reuses freed ones, keeping every count', () => {
+    const counter = new UsageCounter({ maxFlags: 1000, maxVariantsPerFlag: 50 }, () => 0);
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    const slots = counter.hold(keys);
+    slots.forEach((slot, i) => {
+      for (let n = 0; n <= i; n++) counter.countSlot(slot, n % 2 === 0, NONE);
+    });
+    for (let i = 0; i < 50; i++) counter.count(`unknown-${i}`, false, NONE);
+    const flags = counter.take()?.flags ?? {};
+    expect(Object.keys(flags)).toHaveLength(150);
+    expect(flags.k99).toEqual({ yes: 50, no: 50 });
+    expect(flags.k0).toEqual({ yes: 1, no: 0 });
+    expect(flags['unknown-49']).toEqual({ yes: 0, no: 1 });
+    counter.hold(['k1']);
+    expect(counter.hold(['k1', 'new'])).toHaveLength(2);
+    expect(counter.take()).toBeNull();
+  });
+
+  it('merges a failed report back into the slots the flag table holds', () => {
     const counter = new UsageCounter({ maxFlags: 10, maxVariantsPerFlag: 50 }, () => 0);
-    const [a] = counter.hold(['a']);
-    a?.count(true, NONE);
+    const [a = -1] = counter.hold(['a']);
+    counter.countSlot(a, true, NONE);
     const report = counter.take();
     if (report === null) throw new Error('a report was expected');
-    a?.count(false, NONE);
+    counter.countSlot(a, false, NONE);
     counter.restore(report);
-    a?.count(true, NONE);
+    counter.countSlot(a, true, NONE);
     expect(counter.take()?.flags).toEqual({ a: { yes: 2, no: 1 } });
   });
 });
