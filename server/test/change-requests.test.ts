@@ -431,7 +431,8 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
       await settings('production', { requiredApprovals: 0 });
     });
 
-    it('defers a due ramp step to the end of a defer window, and a refuse window holds it the same way (ramps pause during a window and resume after it)', async () => {
+    /** A flag at 1% in development with a running two-step ramp (5%, then 50%) on its rule. */
+    const runningRamp = async () => {
       const { key } = await newFlag();
       await ok('PATCH', `/flags/${key}/environments/development`, {
         enabled: true,
@@ -448,6 +449,11 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
         ],
       });
       await ok('POST', `/ramps/${ramp.id}/start`);
+      return { key, ramp };
+    };
+
+    it('defers a due ramp step to the end of a defer window, and a refuse window holds it the same way (ramps pause during a window and resume after it)', async () => {
+      const { key, ramp } = await runningRamp();
       const w = await window('development', 'defer', -1000, 600_000);
       const deps = changeDeps(server.app);
       await advanceDueRamps(deps, schedulerActor(null), new Date());
@@ -461,22 +467,7 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
       await ok('DELETE', `/environments/development/freeze-windows/${w.id}`);
 
       // A refusing window holds the plan the same way; it resumes by itself after the window.
-      const { key: other } = await newFlag();
-      await ok('PATCH', `/flags/${other}/environments/development`, {
-        enabled: true,
-        rules: [{ id: 'main', rollout: { percentage: 1 } }],
-        version: 1,
-      });
-      const r2 = await ok('POST', '/ramps', {
-        flag: other,
-        environment: 'development',
-        ruleId: 'main',
-        steps: [
-          { percentage: 5, holdSeconds: 0 },
-          { percentage: 50, holdSeconds: 0 },
-        ],
-      });
-      await ok('POST', `/ramps/${r2.id}/start`);
+      const { key: other, ramp: r2 } = await runningRamp();
       const refuse = await window('development', 'refuse', -1000, 600_000);
       await advanceDueRamps(deps, schedulerActor(null), new Date());
       expect(await ok('GET', `/ramps/${r2.id}`)).toMatchObject({ state: 'running', currentStep: 0, nextStepAt: refuse.end });
