@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog, changeLog, environments } from '../src/db/schema/index.ts';
+import { auditLog, changeLog, environments, webhookDeliveries } from '../src/db/schema/index.ts';
 import { SYSTEM_ACTOR } from '../src/domain/actor.ts';
 import { runChange } from '../src/domain/changes.ts';
 import { changeDeps } from '../src/features/change-deps.ts';
@@ -109,7 +109,22 @@ describe.skipIf(!DATABASE_URL)('edits validated before the environment lock', ()
     expect(res.body.error.details).toEqual({ currentVersion: 2 });
   });
 
+  /** The audit rows and webhook deliveries written for `flag`. */
+  const recorded = async (flag: string) => {
+    const audits = await server.app.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.resourceType, 'flag'), eq(auditLog.resourceKey, flag)))
+      .orderBy(auditLog.id);
+    const all = await server.app.db.select().from(webhookDeliveries).orderBy(webhookDeliveries.id);
+    const deliveries = all.filter((d) => (d.payload as { resource: { key: string } }).resource.key === flag);
+    return { audits: audits.map((a) => a.action), deliveries: deliveries.map((d) => d.event) };
+  };
+
   it('logs what SDKs must see when the flag changed while it waited: the change is worked out again under the lock', async () => {
+    // A subscriber, so the outbox (written in the same statement as the audit row) is checked too.
+    const hook = await req('POST', '/webhooks', { name: 'races', url: 'http://127.0.0.1:9/hook', events: ['flag.*'], allowPrivate: true });
+    expect(hook.status).toBe(201);
     await req('POST', '/flags', { key: 'shown-later' });
     const revision = await revisionOf('staging');
     const res = await racing(
@@ -129,6 +144,20 @@ describe.skipIf(!DATABASE_URL)('edits validated before the environment lock', ()
       key: 'shown-later',
       flag: { key: 'shown-later', enabled: true, rules: [], clientVisible: true },
     });
+    // The compare-and-set that found the flag moved wrote no audit row or delivery; the edit under
+    // the lock wrote one of each.
+    expect(await recorded('shown-later')).toEqual({
+      audits: ['flag.created', 'flag.enabled'],
+      deliveries: ['flag.created', 'flag.enabled'],
+    });
+    // An edit nothing raced: one of each too.
+    const again = await req('PATCH', '/flags/shown-later/environments/staging', { enabled: false }, { 'if-match': '"2"' });
+    expect(again.status).toBe(200);
+    expect(await recorded('shown-later')).toEqual({
+      audits: ['flag.created', 'flag.enabled', 'flag.disabled'],
+      deliveries: ['flag.created', 'flag.enabled', 'flag.disabled'],
+    });
+    await req('DELETE', `/webhooks/${hook.body.id}`);
   });
 
   it('applies a change with no version (scheduled, ramped) to what is current after the wait', async () => {

@@ -76,31 +76,48 @@ export interface AuditEntry {
   after?: unknown;
 }
 
+/** The insert of a write's audit row, made only where `onlyIf` holds. */
+function insertAudit(actor: Actor, entry: AuditEntry, onlyIf: SQL): SQL {
+  const json = (v: unknown) => (v === undefined || v === null ? sql`null` : sql`${JSON.stringify(v)}::jsonb`);
+  return sql`
+    insert into ${auditLog} (actor, actor_name, action, resource_type, resource_key, environment_key, before, after)
+    select ${actorRef(actor)}, ${actor.name}, ${entry.action}, ${entry.resourceType}, ${entry.resourceKey},
+      ${entry.environmentKey ?? null}::text, ${json(entry.before)}, ${json(entry.after)}
+    where ${onlyIf}`;
+}
+
 /**
  * Writes the audit row of a write, inside the write's own transaction; with `alongside` (a
  * statement of its own, the webhook outbox's insert) in the same round trip, as a CTE.
  */
 export async function audit(tx: Database, actor: Actor, entry: AuditEntry, alongside?: SQL | null): Promise<void> {
-  const row = {
-    actor: actorRef(actor),
-    actorName: actor.name,
-    action: entry.action,
-    resourceType: entry.resourceType,
-    resourceKey: entry.resourceKey,
-    environmentKey: entry.environmentKey ?? null,
-    before: entry.before ?? null,
-    after: entry.after ?? null,
-  };
-  if (!alongside) {
-    await tx.insert(auditLog).values(row);
-    return;
-  }
-  const json = (v: unknown) => (v === null ? sql`null` : sql`${JSON.stringify(v)}::jsonb`);
-  await tx.execute(sql`
-    with alongside as (${alongside})
-    insert into ${auditLog} (actor, actor_name, action, resource_type, resource_key, environment_key, before, after)
-    values (${row.actor}, ${row.actorName}, ${row.action}, ${row.resourceType}, ${row.resourceKey}, ${row.environmentKey},
-      ${json(row.before)}, ${json(row.after)})`);
+  await tx.execute(
+    alongside ? sql`with alongside as (${alongside}) ${insertAudit(actor, entry, sql`true`)}` : insertAudit(actor, entry, sql`true`),
+  );
+}
+
+/**
+ * Runs a write and, only if it wrote anything, the audit row and `alongside(onlyIf)`, all in one
+ * statement: a compare-and-set and its audit cost one round trip, which matters under an
+ * environment's lock. `write` is the statement's WITH items (data-modifying ones cannot nest), one
+ * of them named `written` returning what was written; returns those rows.
+ */
+export async function auditWritten(
+  tx: Database,
+  actor: Actor,
+  write: SQL,
+  entry: AuditEntry,
+  alongside?: (onlyIf: SQL) => SQL | null,
+): Promise<Array<Record<string, unknown>>> {
+  const onlyIf = sql`exists (select 1 from written)`;
+  const also = alongside?.(onlyIf);
+  // Both drivers (pg and PGlite) answer raw queries with `{ rows }`.
+  const result = (await tx.execute(sql`
+    with ${write},
+    ${also ? sql`alongside as (${also}),` : sql``}
+    audited as (${insertAudit(actor, entry, onlyIf)})
+    select * from written`)) as unknown as { rows: Array<Record<string, unknown>> };
+  return result.rows;
 }
 
 export interface ChangeDeps {
@@ -114,8 +131,9 @@ export interface ChangeDeps {
   /**
    * A statement to run with every audited write's audit row, in the same round trip (the webhook
    * outbox): under an environment's lock, each round trip is one every other write there waits for.
+   * With `onlyIf`, a condition the statement must add (see `auditWritten`).
    */
-  auditedStatement?: (entry: AuditEntry, actor: Actor) => SQL | null;
+  auditedStatement?: (entry: AuditEntry, actor: Actor, onlyIf?: SQL) => SQL | null;
 }
 
 /** A write in progress: its transaction plus the change-log and audit helpers bound to it. */
@@ -127,6 +145,8 @@ export interface ChangeTx {
   amendChange(bump: RevisionBump, change: ChangeOp): Promise<void>;
   appendChangeEverywhere(change: (environmentKey: string) => ChangeOp | null): Promise<RevisionBump[]>;
   audit(entry: AuditEntry): Promise<void>;
+  /** `write` with its audit row in one round trip, audited only if it wrote (see `auditWritten`). */
+  auditWritten(write: SQL, entry: AuditEntry): Promise<Array<Record<string, unknown>>>;
 }
 
 /**
@@ -156,6 +176,13 @@ export async function runChange<T>(deps: ChangeDeps, actor: Actor, fn: (c: Chang
         await audit(tx, c.actor, entry, deps.auditedStatement?.(entry, c.actor));
         await deps.onAudited?.(tx, entry, c.actor);
         audited.push({ entry, actor: c.actor });
+      },
+      async auditWritten(write, entry) {
+        const rows = await auditWritten(tx, c.actor, write, entry, (onlyIf) => deps.auditedStatement?.(entry, c.actor, onlyIf) ?? null);
+        if (rows.length === 0) return rows;
+        await deps.onAudited?.(tx, entry, c.actor);
+        audited.push({ entry, actor: c.actor });
+        return rows;
       },
     };
     return fn(c);

@@ -8,7 +8,7 @@ import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
 import { assertWritable } from '../change-requests/guard.ts';
 import { openRequestsOfFlag } from '../change-requests/store.ts';
-import { browserEvaluationFor } from '../delivery/store.ts';
+import { browserEvaluationFor, findFlagEnvironmentWithFlag } from '../delivery/store.ts';
 import { findEnvironment } from '../environments/store.ts';
 import { evaluationCountsOf, usageOf } from '../usage/store.ts';
 import {
@@ -35,7 +35,7 @@ import {
   updateFlag,
   updateFlagEnvironment,
 } from './service.ts';
-import { defaultOrder, findFlag, findFlagEnvironment, flagEnvironmentsOf, listConfigVersions, listFlags } from './store.ts';
+import { defaultOrder, findFlag, flagEnvironmentsOf, listConfigVersions, listFlags } from './store.ts';
 
 export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const deps = changeDeps(app);
@@ -138,10 +138,10 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { config: { role: 'viewer' }, schema: { tags, params: FlagEnvParams, response: { 200: FlagEnvironmentView, ...errorResponses } } },
     async (request, reply) => {
       const { key, env } = request.params;
-      const row = await findFlagEnvironment(app.db, key, env);
+      const row = await findFlagEnvironmentWithFlag(app.db, key, env);
       if (!row) throw new NotFoundError(`Flag ${key} in environment ${env}`);
       reply.header('etag', etagOf(row.version));
-      const browser = await browserEvaluationFor(app.db, key, env);
+      const browser = await browserEvaluationFor(app.db, row);
       return { ...flagEnvironmentView(row), ...(browser ? { browser } : {}) };
     },
   );

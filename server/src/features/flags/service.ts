@@ -4,6 +4,7 @@ import { validateFlagConfig } from '@switchboard/core/validation';
 import type { ChangeOp, StoredFlagConfig } from '../../db/schema/index.ts';
 import { type Actor, actorRef } from '../../domain/actor.ts';
 import {
+  type AuditEntry,
   type ChangeDeps,
   type ChangeTx,
   lockAllEnvironments,
@@ -309,15 +310,15 @@ function flagChange(flag: FlagRow, enabled: boolean, config: StoredFlagConfig): 
   return { op: 'flag', key: flag.key, flag: toSnapshotFlag(flag.key, enabled, config, flag.clientVisible) };
 }
 
-async function auditConfig(c: ChangeTx, flag: FlagRow, before: FlagEnvironmentRow, after: FlagEnvironmentRow, action: string) {
-  await c.audit({
+function configAudit(flag: FlagRow, before: FlagEnvironmentRow, after: FlagEnvironmentRow, action: string): AuditEntry {
+  return {
     action,
     resourceType: 'flag',
     resourceKey: flag.key,
     environmentKey: after.environmentKey,
     before: flagEnvironmentView(before),
     after: flagEnvironmentView(after),
-  });
+  };
 }
 
 /**
@@ -342,7 +343,15 @@ async function writeConfig(c: ChangeTx, key: string, env: string, version: numbe
   await checkConfig(c.tx, flag, env, edit.enabled, edit.config);
   if (version !== undefined && version !== current.version) throw new VersionMismatchError(current.version);
   const bump = await c.appendChange(env, flagChange(flag, edit.enabled, edit.config));
-  const row = await updateFlagEnvironmentIfUnchanged(c.tx, {
+  // Under the lock from here to commit: the compare-and-set and its audit row in one round trip.
+  const row: FlagEnvironmentRow = {
+    ...current,
+    enabled: edit.enabled,
+    config: edit.config,
+    version: current.version + 1,
+    updatedAt: new Date(),
+  };
+  const write = updateFlagEnvironmentIfUnchanged({
     flagKey: key,
     environmentKey: env,
     version: current.version,
@@ -351,9 +360,10 @@ async function writeConfig(c: ChangeTx, key: string, env: string, version: numbe
     enabled: edit.enabled,
     config: edit.config,
     actor: actorRef(c.actor),
+    updatedAt: row.updatedAt,
   });
-  if (!row) return writeConfigLocked(c, key, env, version, editOf, bump);
-  await auditConfig(c, flag, current, row, edit.action);
+  const written = await c.auditWritten(write, configAudit(flag, current, row, edit.action));
+  if (written.length === 0) return writeConfigLocked(c, key, env, version, editOf, bump);
   return row;
 }
 
@@ -377,7 +387,7 @@ async function writeConfigLocked(
   const change = flagChange(flag, row.enabled, row.config);
   if (bump) await c.amendChange(bump, change);
   else await c.appendChange(env, change);
-  await auditConfig(c, flag, current, row, action);
+  await c.audit(configAudit(flag, current, row, action));
   return row;
 }
 

@@ -212,70 +212,49 @@ export async function updateFlagEnvironmentIfVersion(
   return row;
 }
 
+/** What `updateFlagEnvironmentIfUnchanged` writes, and what it requires to be as it was read. */
+export interface UnchangedWrite {
+  flagKey: string;
+  environmentKey: string;
+  version: number;
+  flagVersion: number;
+  segments: readonly string[];
+  enabled: boolean;
+  config: StoredFlagConfig;
+  actor: string;
+  updatedAt: Date;
+}
+
 /**
  * `updateFlagEnvironmentIfVersion` for an edit validated before its transaction held the
- * environment's lock, in one statement: it writes only if, besides the config's version, the flag
- * is still at `flagVersion` and active (archiving and every change of what SDKs see of the flag
- * bump that version) and every segment in `segments` still exists. Run after the lock is taken, so
- * the statement sees every write that held it before. Undefined when anything moved: the caller
- * then validates again under the lock.
+ * environment's lock, as the items of one statement's WITH (for `ChangeTx.auditWritten`, which adds
+ * the audit row; data-modifying WITH items cannot nest, so this is not a statement of its own): it
+ * writes only if, besides the config's version, the flag is still at `flagVersion` and active
+ * (archiving and every change of what SDKs see of the flag bump that version) and every segment in
+ * `segments` still exists. Run after the lock is taken, so the statement sees every write that held
+ * it before. `written` holds the updated row, or none when anything moved: the caller then validates
+ * again under the lock.
  */
-export async function updateFlagEnvironmentIfUnchanged(
-  db: Database,
-  w: {
-    flagKey: string;
-    environmentKey: string;
-    version: number;
-    flagVersion: number;
-    segments: readonly string[];
-    enabled: boolean;
-    config: StoredFlagConfig;
-    actor: string;
-  },
-): Promise<FlagEnvironmentRow | undefined> {
-  const now = new Date();
+export function updateFlagEnvironmentIfUnchanged(w: UnchangedWrite): SQL {
+  const segmentKeys = [...new Set(w.segments)];
   const segmentsExist =
-    w.segments.length === 0
-      ? sql`true`
-      : sql`(select count(*) from ${segments} where key in ${[...new Set(w.segments)]}) = ${new Set(w.segments).size}`;
-  // Both drivers (pg and PGlite) answer raw queries with `{ rows }`.
-  const result = (await db.execute(sql`
-    with updated as (
+    segmentKeys.length === 0 ? sql`true` : sql`(select count(*) from ${segments} where key in ${segmentKeys}) = ${segmentKeys.length}`;
+  return sql`
+    written as (
       update ${flagEnvironments}
-      set enabled = ${w.enabled}, config = ${JSON.stringify(w.config)}::jsonb, version = version + 1, updated_at = ${now}
+      set enabled = ${w.enabled}, config = ${JSON.stringify(w.config)}::jsonb, version = version + 1, updated_at = ${w.updatedAt}
       where flag_key = ${w.flagKey} and environment_key = ${w.environmentKey} and version = ${w.version}
         and exists (select 1 from ${flags} where key = ${w.flagKey} and version = ${w.flagVersion} and archived_at is null)
         and ${segmentsExist}
-      returning flag_key, environment_key, enabled, config, version, updated_at
+      returning flag_key, version
     ),
     recorded as (
       insert into ${flagConfigVersions} (flag_key, environment_key, version, enabled, config, actor)
-      select flag_key, environment_key, version, enabled, config, ${w.actor} from updated
+      select flag_key, ${w.environmentKey}, version, ${w.enabled}, ${JSON.stringify(w.config)}::jsonb, ${w.actor} from written
     ),
     touched as (
-      update ${flags} set updated_at = ${now} where key = ${w.flagKey} and exists (select 1 from updated)
-    )
-    select * from updated`)) as unknown as {
-    rows: Array<{
-      flag_key: string;
-      environment_key: string;
-      enabled: boolean;
-      config: StoredFlagConfig;
-      version: number;
-      updated_at: Date | string;
-    }>;
-  };
-  const [row] = result.rows;
-  return (
-    row && {
-      flagKey: row.flag_key,
-      environmentKey: row.environment_key,
-      enabled: row.enabled,
-      config: row.config,
-      version: row.version,
-      updatedAt: new Date(row.updated_at),
-    }
-  );
+      update ${flags} set updated_at = ${w.updatedAt} where key = ${w.flagKey} and exists (select 1 from written)
+    )`;
 }
 
 /** Newest first; `limit + 1` versions below `beforeVersion`. */

@@ -40,9 +40,9 @@ export function payloadOf(entry: AuditEntry, actor: Actor, at: Date = new Date()
  * match. A write that rolls back takes its deliveries with it; one that commits has them, whatever
  * happens to this process next. Null for what no subscriber receives.
  */
-export function webhookDeliveriesStatement(entry: AuditEntry, actor: Actor): SQL | null {
+export function webhookDeliveriesStatement(entry: AuditEntry, actor: Actor, onlyIf?: SQL): SQL | null {
   // A test ping goes to the webhook tested only, as its own `webhook.test` delivery; signing in and
   // out are audited but change nothing a subscriber watches (and carry client addresses).
   if (entry.action === TEST_AUDIT_ACTION || entry.action === 'user.login' || entry.action === 'user.logout') return null;
-  return deliveriesForEventStatement(eventPatterns(entry.action), payloadOf(entry, actor));
+  return deliveriesForEventStatement(eventPatterns(entry.action), payloadOf(entry, actor), onlyIf);
 }

@@ -108,9 +108,9 @@ export async function insertDelivery(db: Database, webhookId: string, payload: S
 /**
  * The outbox: one delivery per enabled webhook subscribed to one of `patterns` (the event itself,
  * its prefixes as `x.*`, and `*`), in one statement, which the caller runs inside its transaction
- * (along with the audit row: see `ChangeDeps.auditedStatement`).
+ * (along with the audit row: see `ChangeDeps.auditedStatement`), and only where `onlyIf` holds.
  */
-export function deliveriesForEventStatement(patterns: string[], payload: StoredPayload): SQL {
+export function deliveriesForEventStatement(patterns: string[], payload: StoredPayload, onlyIf: SQL = sql`true`): SQL {
   const list = sql.join(
     patterns.map((p) => sql`${p}`),
     sql`, `,
@@ -119,7 +119,7 @@ export function deliveriesForEventStatement(patterns: string[], payload: StoredP
     insert into ${webhookDeliveries} (webhook_id, event, payload)
     select w.id, ${payload.event}, ${JSON.stringify(payload)}::jsonb
     from ${webhooks} w
-    where w.enabled and w.events && array[${list}]::text[]`;
+    where w.enabled and w.events && array[${list}]::text[] and ${onlyIf}`;
 }
 
 /** The delivery log: newest first, `before` an id cursor. */
