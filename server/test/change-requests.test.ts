@@ -519,7 +519,10 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
       // Started two weeks ago and lasting an hour from then: in force now, in its third week.
       const w = await window('staging', 'refuse', -14 * 86_400_000 - 60_000, -14 * 86_400_000 + 3_600_000, 'weekly');
       expect(w.activeNow).toBe(true);
-      expect((await req('PATCH', `/flags/x/environments/staging`, { enabled: true }, { 'if-match': '"1"' })).status).toBe(423);
+      await ok('POST', '/flags', { key: 'weekly-frozen' });
+      expect((await req('PATCH', '/flags/weekly-frozen/environments/staging', { enabled: true }, { 'if-match': '"1"' })).status).toBe(423);
+      // A flag that does not exist is not found, frozen or not.
+      expect((await req('PATCH', '/flags/x/environments/staging', { enabled: true }, { 'if-match': '"1"' })).status).toBe(404);
       await ok('DELETE', `/environments/staging/freeze-windows/${w.id}`);
       const backwards = await req('POST', '/environments/staging/freeze-windows', {
         start: new Date(now()).toISOString(),

@@ -10,7 +10,8 @@ describe('storage on embedded PGlite', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-pglite-restart-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('migrates, writes flags with history and audit, and keeps them across a restart', async () => {
+  // Two PGlite (WASM) starts with migrations: 12 s alone, and past 30 s once with other suites running.
+  it('migrates, writes flags with history and audit, and keeps them across a restart', { timeout: 90_000 }, async () => {
     const first = await startTestServer({ database: 'pglite', dataDir });
     const cookie = await first.login();
     const req = (s: typeof first, method: string, path: string, body?: unknown, headers?: Record<string, string>) =>

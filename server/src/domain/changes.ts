@@ -149,6 +149,21 @@ export interface ChangeTx {
   auditWritten(write: SQL, entry: AuditEntry): Promise<Array<Record<string, unknown>>>;
 }
 
+/** An environment's settings for direct writes, as a write's first read found them. */
+export interface EnvironmentGate {
+  environment: string;
+  /** Above 0: writes go through change requests. */
+  requiredApprovals: number;
+  /** Whether the environment has any freeze window to look at. */
+  hasWindows: boolean;
+}
+
+/**
+ * Refuses a direct write the environment's settings forbid (approvals, a freeze), inside the
+ * write's own transaction, from settings its first read brought along.
+ */
+export type WriteGate = (c: ChangeTx, gate: EnvironmentGate) => Promise<void>;
+
 /**
  * Runs one write as one transaction: data, revision bumps, change-log rows and the audit row
  * commit together or not at all. Subscribers hear of the new revisions only after the commit.

@@ -2,7 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import type { Database } from '../../db/client.ts';
 import { environments as environmentsTable, flagEnvironments, freezeWindows, rampPlans } from '../../db/schema/index.ts';
-import { type ChangeDeps, runChange } from '../../domain/changes.ts';
+import { type ChangeDeps, runChange, type WriteGate } from '../../domain/changes.ts';
 import { AppError, ErrorCode } from '../../errors.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { activeFreeze, assertNotFrozenIn, FREEZE_OVERRIDE_HEADER } from '../freeze-windows/service.ts';
@@ -36,7 +36,8 @@ export function overrideOf(request: FastifyRequest): string | undefined {
  * which is audited. Change requests apply through the services directly, past this check.
  *
  * Checked before the write's own transaction: a settings change committing between the two lets
- * at most that one write through, as if it had come a moment earlier.
+ * at most that one write through, as if it had come a moment earlier. Edits of one flag's
+ * configuration check the same inside their transaction instead (`directWriteGate`).
  */
 export async function assertWritable(
   deps: ChangeDeps,
@@ -55,9 +56,23 @@ export async function assertWritable(
   const now = new Date();
   for (const { env } of gates.filter((g) => g.hasWindows)) {
     if (!(await activeFreeze(deps.db, env, now))) continue;
-    const what = `${request.method} ${request.url.split('?')[0]}`;
-    await runChange(deps, actorOf(request), (c) => assertNotFrozenIn(c, env, overrideOf(request), what, now));
+    await runChange(deps, actorOf(request), (c) => assertNotFrozenIn(c, env, overrideOf(request), whatOf(request), now));
   }
+}
+
+/** How an override's audit row names the write it let through. */
+const whatOf = (request: FastifyRequest) => `${request.method} ${request.url.split('?')[0]}`;
+
+/**
+ * `assertWritable` for one environment, as a `WriteGate`: run inside the write's transaction on
+ * the settings its first read brought along (no round trip of its own where nothing is frozen),
+ * and an override's audit row commits with the write or not at all.
+ */
+export function directWriteGate(request: FastifyRequest): WriteGate {
+  return async (c, gate) => {
+    if (gate.requiredApprovals > 0) throw new ApprovalRequiredError(gate.environment, gate.requiredApprovals);
+    if (gate.hasWindows) await assertNotFrozenIn(c, gate.environment, overrideOf(request), whatOf(request));
+  };
 }
 
 /** Environments whose flag configurations use a segment: where editing the segment changes evaluation. */

@@ -6,7 +6,7 @@ import { decodeCursor, encodeCursor, NextCursor, PAGE_DEFAULT, PageQuery, pageOf
 import { errorResponses, IfMatchHeaders, Ok } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
-import { assertWritable } from '../change-requests/guard.ts';
+import { directWriteGate } from '../change-requests/guard.ts';
 import { openRequestsOfFlag } from '../change-requests/store.ts';
 import { browserEvaluationFor, findFlagEnvironmentWithFlag } from '../delivery/store.ts';
 import { findEnvironment } from '../environments/store.ts';
@@ -161,7 +161,6 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { version: bodyVersion, ...patch } = request.body;
       const { key, env } = request.params;
-      await assertWritable(deps, request, [env]);
       const view = await updateFlagEnvironment(
         deps,
         actorOf(request),
@@ -169,6 +168,7 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
         env,
         requireVersion(request.headers['if-match'], bodyVersion),
         patch,
+        directWriteGate(request),
       );
       return reply.header('etag', etagOf(view.version)).send(view);
     },
@@ -212,9 +212,8 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { key, env } = request.params;
-      await assertWritable(deps, request, [env]);
       const version = requireVersion(request.headers['if-match'], request.body.version);
-      const view = await revertFlagEnvironment(deps, actorOf(request), key, env, version, request.body.toVersion);
+      const view = await revertFlagEnvironment(deps, actorOf(request), key, env, version, request.body.toVersion, directWriteGate(request));
       return reply.header('etag', etagOf(view.version)).send(view);
     },
   );

@@ -11,6 +11,7 @@ import {
   lockEnvironment,
   type RevisionBump,
   runChange,
+  type WriteGate,
 } from '../../domain/changes.ts';
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
@@ -301,9 +302,9 @@ async function loadFlagEnvironment(tx: ChangeTx['tx'], key: string, env: string,
   if (lock) await lockEnvironment(tx, env);
   const found = await findFlagInEnvironment(tx, key, env);
   if (!found) throw new NotFoundError(`Flag ${key}`);
-  if (!found.environmentExists) throw new NotFoundError(`Environment ${env}`);
+  if (!found.gate) throw new NotFoundError(`Environment ${env}`);
   if (!found.current) throw new NotFoundError(`Flag ${key} in ${env}`);
-  return { flag: found.flag, current: found.current };
+  return { flag: found.flag, gate: found.gate, current: found.current };
 }
 
 function flagChange(flag: FlagRow, enabled: boolean, config: StoredFlagConfig): ChangeOp {
@@ -334,10 +335,12 @@ function configAudit(flag: FlagRow, before: FlagEnvironmentRow, after: FlagEnvir
  * other change that matters (archiving, segments, flag settings) takes the lock of every
  * environment. When anything moved, the edit is read, merged and validated again under the lock
  * it now holds, which is how an edit with dependencies (the graph must hold still) always runs.
- * `version` undefined: whatever is current (scheduled and ramped changes).
+ * `version` undefined: whatever is current (scheduled and ramped changes). `gate`: a direct
+ * write's check of the environment's settings, from the same first read.
  */
-async function writeConfig(c: ChangeTx, key: string, env: string, version: number | undefined, editOf: EditOf) {
-  const { flag, current } = await loadFlagEnvironment(c.tx, key, env, false);
+async function writeConfig(c: ChangeTx, key: string, env: string, version: number | undefined, editOf: EditOf, gate?: WriteGate) {
+  const { flag, gate: settings, current } = await loadFlagEnvironment(c.tx, key, env, false);
+  await gate?.(c, settings);
   const edit = await editOf(current);
   if ((edit.config.dependencies?.length ?? 0) > 0) return writeConfigLocked(c, key, env, version, editOf, null);
   await checkConfig(c.tx, flag, env, edit.enabled, edit.config);
@@ -413,12 +416,20 @@ export async function patchFlagEnvironment(
   version: number | undefined,
   patch: FlagEnvironmentPatch,
   action?: string,
+  gate?: WriteGate,
 ) {
-  return writeConfig(c, key, env, version, (current) => {
-    const { enabled, config } = mergePatch(current, patch);
-    const onlyToggle = patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1;
-    return { enabled, config, action: action ?? (onlyToggle ? (enabled ? 'flag.enabled' : 'flag.disabled') : 'flag.configured') };
-  });
+  return writeConfig(
+    c,
+    key,
+    env,
+    version,
+    (current) => {
+      const { enabled, config } = mergePatch(current, patch);
+      const onlyToggle = patch.enabled !== undefined && patch.enabled !== current.enabled && Object.keys(patch).length === 1;
+      return { enabled, config, action: action ?? (onlyToggle ? (enabled ? 'flag.enabled' : 'flag.disabled') : 'flag.configured') };
+    },
+    gate,
+  );
 }
 
 /** Checks a change against the current config without writing it (for changes scheduled later). */
@@ -435,20 +446,36 @@ export async function updateFlagEnvironment(
   env: string,
   version: number,
   patch: FlagEnvironmentPatch,
+  gate?: WriteGate,
 ) {
-  return runChange(deps, actor, async (c) => flagEnvironmentView(await patchFlagEnvironment(c, key, env, version, patch)));
+  return runChange(deps, actor, async (c) => flagEnvironmentView(await patchFlagEnvironment(c, key, env, version, patch, undefined, gate)));
 }
 
 /** Restores an earlier version as a new version: history only grows. */
-export async function revertFlagEnvironment(deps: ChangeDeps, actor: Actor, key: string, env: string, version: number, toVersion: number) {
+export async function revertFlagEnvironment(
+  deps: ChangeDeps,
+  actor: Actor,
+  key: string,
+  env: string,
+  version: number,
+  toVersion: number,
+  gate?: WriteGate,
+) {
   return runChange(deps, actor, async (c) => {
     let target: ConfigVersionRow | undefined;
-    const row = await writeConfig(c, key, env, version, async () => {
-      // Versions never change once written: read once, after the flag and environment were found.
-      target ??= await findConfigVersion(c.tx, key, env, toVersion);
-      if (!target) throw new NotFoundError(`Version ${toVersion} of flag ${key} in ${env}`);
-      return { enabled: target.enabled, config: target.config, action: 'flag.reverted' };
-    });
+    const row = await writeConfig(
+      c,
+      key,
+      env,
+      version,
+      async () => {
+        // Versions never change once written: read once, after the flag and environment were found.
+        target ??= await findConfigVersion(c.tx, key, env, toVersion);
+        if (!target) throw new NotFoundError(`Version ${toVersion} of flag ${key} in ${env}`);
+        return { enabled: target.enabled, config: target.config, action: 'flag.reverted' };
+      },
+      gate,
+    );
     return flagEnvironmentView(row);
   });
 }

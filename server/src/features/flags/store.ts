@@ -6,9 +6,11 @@ import {
   flagEnvironments,
   flags,
   flagUsage,
+  freezeWindows,
   type StoredFlagConfig,
   segments,
 } from '../../db/schema/index.ts';
+import type { EnvironmentGate } from '../../domain/changes.ts';
 import { type CursorValue, exactTime } from '../../http/paging.ts';
 
 export type FlagRow = typeof flags.$inferSelect;
@@ -35,23 +37,34 @@ export async function findFlagEnvironment(db: Database, flagKey: string, environ
 }
 
 /**
- * A flag, whether the environment exists and the flag's config there, in one query (one round
- * trip where three were): what every edit of one environment's config starts from.
- * Undefined when the flag does not exist.
+ * A flag, the environment's write settings (null when it does not exist) and the flag's config
+ * there, in one query (one round trip where four were): what every edit of one environment's
+ * config starts from. Undefined when the flag does not exist.
  */
 export async function findFlagInEnvironment(
   db: Database,
   flagKey: string,
   environmentKey: string,
-): Promise<{ flag: FlagRow; environmentExists: boolean; current: FlagEnvironmentRow | null } | undefined> {
+): Promise<{ flag: FlagRow; gate: EnvironmentGate | null; current: FlagEnvironmentRow | null } | undefined> {
   const [row] = await db
-    .select({ flag: flags, environment: environments.key, current: flagEnvironments })
+    .select({
+      flag: flags,
+      environment: environments.key,
+      requiredApprovals: environments.requiredApprovals,
+      hasWindows: sql<boolean>`exists (select 1 from ${freezeWindows} where ${freezeWindows.environmentKey} = ${environments.key})`,
+      current: flagEnvironments,
+    })
     .from(flags)
     .leftJoin(environments, eq(environments.key, environmentKey))
     .leftJoin(flagEnvironments, and(eq(flagEnvironments.flagKey, flags.key), eq(flagEnvironments.environmentKey, environmentKey)))
     .where(eq(flags.key, flagKey))
     .limit(1);
-  return row && { flag: row.flag, environmentExists: row.environment !== null, current: row.current };
+  if (!row) return undefined;
+  const gate =
+    row.environment === null
+      ? null
+      : { environment: row.environment, requiredApprovals: row.requiredApprovals ?? 0, hasWindows: row.hasWindows };
+  return { flag: row.flag, gate, current: row.current };
 }
 
 export interface FlagFilter {
