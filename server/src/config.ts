@@ -21,6 +21,8 @@ export interface Config {
   loginAccountLimit: number;
   /** A session unused for this long ends (sliding: every request pushes it back). */
   sessionIdleTimeoutMs: number;
+  /** How long a replica reuses a session lookup (0: never); see `SessionCache`. */
+  sessionCacheMs: number;
   /** Largest request body in bytes. */
   bodyLimit: number;
   /**
@@ -189,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: int('LOGIN_RATE_LIMIT', 10, 1, 10_000),
     loginAccountLimit: int('LOGIN_ACCOUNT_LIMIT', 10, 1, 10_000),
     sessionIdleTimeoutMs: int('SESSION_IDLE_TIMEOUT_MS', 30 * 60_000, 1000, 7 * 24 * 60 * 60_000),
+    sessionCacheMs: int('SESSION_CACHE_MS', 1000, 0, 60_000),
     bodyLimit: int('BODY_LIMIT', 1_048_576, 1024, 100 * 1_048_576),
     trustProxyHops: int('TRUST_PROXY_HOPS', 0, 0, 10),
     adminUiDir: str('ADMIN_UI_DIR'),

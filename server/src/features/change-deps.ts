@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChangeDeps } from '../domain/changes.ts';
+import { USER_RESOURCE } from '../plugins/auth.ts';
 import { webhookDeliveriesStatement } from './webhooks/outbox.ts';
 
 /** What a feature's service needs to commit a change and announce it. */
@@ -11,6 +12,8 @@ export function changeDeps(app: FastifyInstance): ChangeDeps {
       await app.bus.publish('revision', bump);
     },
     onActivity: async (entry, actor) => {
+      // A log-out, a disabled user or a new role holds on this replica from the next request.
+      if (entry.resourceType === USER_RESOURCE) app.sessionCache.clear();
       await app.bus.publish('activity', {
         action: entry.action,
         resourceType: entry.resourceType,

@@ -17,8 +17,12 @@ import {
 import { hashSecret, TOKEN_PREFIX } from '../domain/secrets.ts';
 import { AppError, ErrorCode, ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import { routeScope } from '../features/environments/route-scopes.ts';
+import { SessionCache } from './session-cache.ts';
 
 export const SESSION_COOKIE = 'sb_session';
+
+/** The audit resource type of users and their sessions: a change to one clears `SessionCache`. */
+export const USER_RESOURCE = 'user';
 
 /** `lastUsedAt` of a token is written at most this often, so reads do not all turn into writes. */
 export const TOKEN_LAST_USED_EVERY_MS = 60_000;
@@ -35,6 +39,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route under /api/admin/, collected as it is registered. */
     adminRoutes: AdminRoute[];
+    /** Recent session lookups; cleared on any change to users or sessions. */
+    sessionCache: SessionCache;
   }
   interface FastifyRequest {
     /** Set on admin routes once the caller is known. */
@@ -126,42 +132,54 @@ async function authenticateToken(request: FastifyRequest, token: string, touch: 
 }
 
 async function authenticateSession(request: FastifyRequest, secret: string, touch: boolean): Promise<Actor | null> {
-  const db = request.server.db;
-  const idleMs = request.server.config.sessionIdleTimeoutMs;
+  const app = request.server;
+  const idleMs = app.config.sessionIdleTimeoutMs;
   const now = new Date();
   const tokenHash = hashSecret(secret);
-  const [row] = await db
-    .select({
-      id: users.id,
-      email: users.email,
-      role: users.role,
-      environmentRoles: users.environmentRoles,
-      lastSeenAt: sessions.lastSeenAt,
-    })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(
-      and(
-        eq(sessions.tokenHash, tokenHash),
-        gt(sessions.expiresAt, now),
-        gt(sessions.lastSeenAt, new Date(now.getTime() - idleMs)),
-        isNull(users.disabledAt),
-      ),
-    )
-    .limit(1);
-  if (!row) return null;
-  // Sliding idle timeout, written at most every quarter of it (and at least every minute).
-  if (touch && now.getTime() - row.lastSeenAt.getTime() >= Math.min(60_000, idleMs / 4)) {
-    await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash));
+  const idleSince = now.getTime() - idleMs;
+  let session = app.sessionCache.get(tokenHash, now.getTime());
+  if (session && (session.expiresAt <= now || session.lastSeenAt.getTime() <= idleSince)) session = undefined;
+  if (!session) {
+    const [row] = await app.db
+      .select({
+        id: users.id,
+        email: users.email,
+        role: users.role,
+        environmentRoles: users.environmentRoles,
+        expiresAt: sessions.expiresAt,
+        lastSeenAt: sessions.lastSeenAt,
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.tokenHash, tokenHash),
+          gt(sessions.expiresAt, now),
+          gt(sessions.lastSeenAt, new Date(idleSince)),
+          isNull(users.disabledAt),
+        ),
+      )
+      .limit(1);
+    if (!row) return null;
+    const actor: Actor = {
+      kind: 'user',
+      id: row.id,
+      name: row.email,
+      role: row.role as Role,
+      environmentRoles: parseEnvironmentRoles(row.environmentRoles),
+      userId: row.id,
+    };
+    session = { actor, expiresAt: row.expiresAt, lastSeenAt: row.lastSeenAt };
+    // Only what was read goes in: a hit does not extend its own life, so every session is read
+    // again at least once per TTL whatever the bus delivers.
+    app.sessionCache.set(tokenHash, session, now.getTime());
   }
-  return {
-    kind: 'user',
-    id: row.id,
-    name: row.email,
-    role: row.role as Role,
-    environmentRoles: parseEnvironmentRoles(row.environmentRoles),
-    userId: row.id,
-  };
+  // Sliding idle timeout, written at most every quarter of it (and at least every minute).
+  if (touch && now.getTime() - session.lastSeenAt.getTime() >= Math.min(60_000, idleMs / 4)) {
+    await app.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash));
+    session.lastSeenAt = now;
+  }
+  return session.actor;
 }
 
 /** Resolves who calls the admin API: a bearer API token or the session cookie. */
@@ -184,6 +202,14 @@ export const authPlugin = fp(
   async (app) => {
     await app.register(cookie);
     app.decorateRequest('actor', null);
+    const sessionCache = new SessionCache(app.config.sessionCacheMs);
+    app.decorate('sessionCache', sessionCache);
+    // Another replica's log-out, disabling or role change (this replica's own clear at once, in
+    // `changeDeps`, without waiting for the bus to bring them back).
+    const unsubscribe = app.bus.subscribe('activity', (event) => {
+      if (event.resourceType === USER_RESOURCE) sessionCache.clear();
+    });
+    app.addHook('onClose', async () => unsubscribe());
     const adminRoutes: AdminRoute[] = [];
     app.decorate('adminRoutes', adminRoutes);
     app.addHook('onRoute', (route) => {

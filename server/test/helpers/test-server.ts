@@ -71,6 +71,8 @@ export async function startTestServer(
     database?: 'postgres' | 'pglite';
     env?: Record<string, string> /** PGlite folder to reuse; kept on close. */;
     dataDir?: string;
+    /** A Postgres database another test server made: a second replica of it (the database stays on close). */
+    databaseUrl?: string;
   } = {},
 ): Promise<TestServer> {
   const kind = options.database ?? 'postgres';
@@ -85,7 +87,9 @@ export async function startTestServer(
     LOGIN_ACCOUNT_LIMIT: '1000',
     ...options.env,
   };
-  if (kind === 'postgres') {
+  if (options.databaseUrl) {
+    env.DATABASE_URL = options.databaseUrl;
+  } else if (kind === 'postgres') {
     if (!DATABASE_URL) throw new Error('DATABASE_URL is not set');
     const created = await createDatabase(DATABASE_URL);
     dropDatabase = created.drop;
