@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPlayground } from './helpers/playground-seed.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
 
 /**
@@ -23,39 +24,12 @@ describe.skipIf(!DATABASE_URL)('playground: evaluate a context', () => {
   beforeAll(async () => {
     server = await startTestServer();
     cookie = await server.login();
-    await admin('POST', '/segments', {
-      key: 'staff',
-      conditions: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@example.com'] }],
+    await seedPlayground(admin, {
+      deProRollout: { percentage: 100 },
+      moreRules: [
+        { id: 'from-2099', conditions: [{ attribute: 'currentTime', operator: 'DATE_AFTER', values: ['2099-01-01T00:00:00Z'] }] },
+      ],
     });
-    await admin('POST', '/flags', { key: 'new-checkout', name: 'New checkout' });
-    await admin(
-      'PATCH',
-      '/flags/new-checkout/environments/production',
-      {
-        enabled: true,
-        rules: [
-          { id: 'staff', description: 'Our own people', segments: ['staff'] },
-          {
-            id: 'de-pro',
-            description: 'Germany on Pro',
-            conditions: [
-              { attribute: 'country', operator: 'IN', values: ['DE'] },
-              { attribute: 'plan', operator: 'IN', values: ['pro'] },
-            ],
-            rollout: { percentage: 100 },
-          },
-          { id: 'from-2099', conditions: [{ attribute: 'currentTime', operator: 'DATE_AFTER', values: ['2099-01-01T00:00:00Z'] }] },
-        ],
-      },
-      { 'if-match': '"1"' },
-    );
-    await admin('POST', '/flags', {
-      key: 'banner',
-      name: 'Banner',
-      kind: 'multivariate',
-      variants: [{ name: 'red', weight: 1000, payload: { type: 'json', value: '{"color":"red"}' } }],
-    });
-    await admin('PATCH', '/flags/banner/environments/production', { enabled: true }, { 'if-match': '"1"' });
     await admin('POST', '/flags', { key: 'needs-checkout' });
     await admin(
       'PATCH',

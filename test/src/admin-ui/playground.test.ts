@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedPlayground } from '../../../server/test/helpers/playground-seed.ts';
 import { DATABASE_URL } from '../../../server/test/helpers/test-server.ts';
 import { CHROMIUM } from '../support/chromium.ts';
 import { expectAccessible, shot, startUiSuite, type UiSuite } from './harness.ts';
@@ -24,37 +25,7 @@ describe.skipIf(skip)('admin UI: the playground', () => {
     const { admin } = ui;
     await admin('PUT', '/attributes/country', { description: 'ISO country code', sensitive: false });
     await admin('PUT', '/attributes/plan', { description: 'Billing plan', sensitive: false });
-    await admin('POST', '/segments', {
-      key: 'staff',
-      conditions: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@example.com'] }],
-    });
-    await admin('POST', '/flags', { key: 'new-checkout', name: 'New checkout' });
-    await admin(
-      'PATCH',
-      '/flags/new-checkout/environments/production',
-      {
-        enabled: true,
-        rules: [
-          { id: 'staff', description: 'Our own people', segments: ['staff'] },
-          {
-            id: 'de-pro',
-            description: 'Germany on Pro',
-            conditions: [
-              { attribute: 'country', operator: 'IN', values: ['DE'] },
-              { attribute: 'plan', operator: 'IN', values: ['pro'] },
-            ],
-          },
-        ],
-      },
-      { 'if-match': '"1"' },
-    );
-    await admin('POST', '/flags', {
-      key: 'banner',
-      name: 'Banner',
-      kind: 'multivariate',
-      variants: [{ name: 'red', weight: 1000, payload: { type: 'json', value: '{"color":"red"}' } }],
-    });
-    await admin('PATCH', '/flags/banner/environments/production', { enabled: true }, { 'if-match': '"1"' });
+    await seedPlayground(admin);
     await admin('POST', '/flags', { key: 'dark-mode', name: 'Dark mode' });
     page = await ui.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   }, 120_000);
