@@ -20,15 +20,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built binary in a child process (not blocking: the server answering it may live in this one), configured through the environment as in CI. */
+/**
+ * Runs the built binary in a child process (not blocking: the server answering it may live in this
+ * one), configured through the environment as in CI; `nodeArgs` go to node before it (`--import tsx`
+ * runs the CLI from its sources).
+ */
 export function runCli(
   bin: string,
   args: string[],
-  options: { url?: string; token?: string; cwd?: string; stdin?: string } = {},
+  options: { url?: string; token?: string; cwd?: string; stdin?: string; nodeArgs?: string[] } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, SWITCHBOARD_URL: options.url ?? '', SWITCHBOARD_TOKEN: options.token ?? '' };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
+      env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

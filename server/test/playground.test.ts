@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from './cli-support.ts';
+import { seedPlayground } from './helpers/playground-seed.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
 
 /**
@@ -23,39 +24,12 @@ describe.skipIf(!DATABASE_URL)('playground: evaluate a context', () => {
   beforeAll(async () => {
     server = await startTestServer();
     cookie = await server.login();
-    await admin('POST', '/segments', {
-      key: 'staff',
-      conditions: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@example.com'] }],
+    await seedPlayground(admin, {
+      deProRollout: { percentage: 100 },
+      moreRules: [
+        { id: 'from-2099', conditions: [{ attribute: 'currentTime', operator: 'DATE_AFTER', values: ['2099-01-01T00:00:00Z'] }] },
+      ],
     });
-    await admin('POST', '/flags', { key: 'new-checkout', name: 'New checkout' });
-    await admin(
-      'PATCH',
-      '/flags/new-checkout/environments/production',
-      {
-        enabled: true,
-        rules: [
-          { id: 'staff', description: 'Our own people', segments: ['staff'] },
-          {
-            id: 'de-pro',
-            description: 'Germany on Pro',
-            conditions: [
-              { attribute: 'country', operator: 'IN', values: ['DE'] },
-              { attribute: 'plan', operator: 'IN', values: ['pro'] },
-            ],
-            rollout: { percentage: 100 },
-          },
-          { id: 'from-2099', conditions: [{ attribute: 'currentTime', operator: 'DATE_AFTER', values: ['2099-01-01T00:00:00Z'] }] },
-        ],
-      },
-      { 'if-match': '"1"' },
-    );
-    await admin('POST', '/flags', {
-      key: 'banner',
-      name: 'Banner',
-      kind: 'multivariate',
-      variants: [{ name: 'red', weight: 1000, payload: { type: 'json', value: '{"color":"red"}' } }],
-    });
-    await admin('PATCH', '/flags/banner/environments/production', { enabled: true }, { 'if-match': '"1"' });
     await admin('POST', '/flags', { key: 'needs-checkout' });
     await admin(
       'PATCH',
@@ -150,23 +124,12 @@ describe.skipIf(!DATABASE_URL)('playground: evaluate a context', () => {
   });
 
   /** The CLI from its sources in a child process (cli.test.ts covers the built binary). */
-  function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const entry = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-    const env = { ...process.env, SWITCHBOARD_URL: server.url, SWITCHBOARD_TOKEN: viewerToken };
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+  const cli = (args: string[]): Promise<CliResult> =>
+    runCli(fileURLToPath(new URL('../src/cli/main.ts', import.meta.url)), args, {
+      url: server.url,
+      token: viewerToken,
+      nodeArgs: ['--import', 'tsx'],
     });
-  }
 
   it('switchboard evaluate prints each flag with the rule that decided, from flat JSON context', async () => {
     const res = await cli(['evaluate', '-e', 'production', '--context', '{"targetingKey":"u1","country":"DE","plan":"pro"}']);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
+import { rampKit } from './helpers/ramp-kit.ts';
+import { DATABASE_URL, type TestServer } from './helpers/test-server.ts';
 
 /**
  * Metric guards on ramps against a real server and Postgres: usage reports carry tracked events
@@ -9,17 +10,9 @@ import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-s
  */
 describe.skipIf(!DATABASE_URL)('ramp metric guards', () => {
   let server: TestServer;
-  let cookie: string;
   let serverKey: string;
-  const req = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-    server.request(method, `/api/admin${path}`, { body, cookie, headers });
-  const until = async (check: () => Promise<boolean>, ms = 8000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const kit = rampKit({ waitMs: 8000 });
+  const { req, until, flagWith, planRamp, stateOf } = kit;
   /** A usage report with `treatment` events on the rule's result and `control` on the fall-through. */
   const report = (flag: string, treatment: number, control: number, metric = 'errors') =>
     server.request('POST', '/api/sdk/metrics', {
@@ -43,41 +36,25 @@ describe.skipIf(!DATABASE_URL)('ramp metric guards', () => {
     ...over,
   });
   const makeFlag = async (key: string) => {
-    await req('POST', '/flags', { key });
-    const res = await req(
-      'PATCH',
-      `/flags/${key}/environments/production`,
-      {
-        enabled: true,
-        rules: [
-          { id: 'staff', conditions: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@example.com'] }] },
-          { id: 'main', rollout: { percentage: 50 } },
-        ],
-      },
-      { 'if-match': '"1"' },
-    );
+    const res = await flagWith(key, {
+      enabled: true,
+      rules: [
+        { id: 'staff', conditions: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@example.com'] }] },
+        { id: 'main', rollout: { percentage: 50 } },
+      ],
+    });
     expect(res.status).toBe(200);
   };
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { SCHEDULER_INTERVAL_MS: '100', USAGE_FLUSH_MS: '100' } });
-    cookie = await server.login();
+    server = await kit.start({ SCHEDULER_INTERVAL_MS: '100', USAGE_FLUSH_MS: '100' });
     serverKey = (await req('POST', '/keys', { name: 'api', environment: 'production', kind: 'server' })).body.secret;
     for (const key of ['guarded', 'healthy', 'paused', 'refusals']) await makeFlag(key);
   });
-  afterAll(async () => {
-    await server?.close();
-  });
+  afterAll(() => kit.close());
 
   it('refuses metric guards it could not evaluate soundly, with 400 VALIDATION_FAILED and nothing written', async () => {
-    const plan = (over: Record<string, unknown>) =>
-      req('POST', '/ramps', {
-        flag: 'refusals',
-        environment: 'production',
-        ruleId: 'main',
-        steps: [{ percentage: 10, holdSeconds: 60 }],
-        ...over,
-      });
+    const plan = (over: Record<string, unknown>) => planRamp('refusals', [{ percentage: 10, holdSeconds: 60 }], over);
     const conditioned = await plan({ ruleId: 'staff', guard: guard() });
     expect(conditioned.status).toBe(400);
     expect(conditioned.body.error.code).toBe('VALIDATION_FAILED');
@@ -99,16 +76,14 @@ describe.skipIf(!DATABASE_URL)('ramp metric guards', () => {
   });
 
   it('rolls back by itself when the new result raises the error rate, saying why in the audit entry', async () => {
-    const created = await req('POST', '/ramps', {
-      flag: 'guarded',
-      environment: 'production',
-      ruleId: 'main',
-      steps: [
+    const created = await planRamp(
+      'guarded',
+      [
         { percentage: 60, holdSeconds: 600 },
         { percentage: 100, holdSeconds: 0 },
       ],
-      guard: guard(),
-    });
+      { guard: guard() },
+    );
     expect(created.status).toBe(201);
     expect(created.body.guard).toEqual(guard());
     const id = created.body.id;
@@ -119,7 +94,7 @@ describe.skipIf(!DATABASE_URL)('ramp metric guards', () => {
     // share that makes the new result look least harmful). Three times the errors with the new
     // result: twice the rate even so.
     expect((await report('guarded', 300, 100)).status).toBe(202);
-    await until(async () => (await req('GET', `/ramps/${id}`)).body.state === 'rolled_back');
+    await until(async () => (await stateOf(id)) === 'rolled_back');
     const ramp = (await req('GET', `/ramps/${id}`)).body;
     expect(ramp.reason).toMatch(/^guard: errors \+\d+\.\d% against control \(95% always-valid interval \+\d+\.\d% to \+\d+\.\d%/);
     expect((await req('GET', '/flags/guarded/environments/production')).body.rules[1].rollout.percentage).toBe(50);
@@ -149,11 +124,7 @@ describe.skipIf(!DATABASE_URL)('ramp metric guards', () => {
 
   it('pauses instead when the guard says so; a healthy plan advances to 100%', async () => {
     const paused = (
-      await req('POST', '/ramps', {
-        flag: 'paused',
-        environment: 'production',
-        ruleId: 'main',
-        steps: [{ percentage: 60, holdSeconds: 600 }],
+      await planRamp('paused', [{ percentage: 60, holdSeconds: 600 }], {
         // (higher_is_better would say nothing here yet: the flag was made a moment ago, at 0%, and the
         // guard takes the lowest share of the last minutes when higher is better.)
         guard: guard({ metric: 'timeouts', action: 'pause' }),
@@ -161,25 +132,23 @@ describe.skipIf(!DATABASE_URL)('ramp metric guards', () => {
     ).body;
     await req('POST', `/ramps/${paused.id}/start`);
     await report('paused', 300, 100, 'timeouts');
-    await until(async () => (await req('GET', `/ramps/${paused.id}`)).body.state === 'paused');
+    await until(async () => (await stateOf(paused.id)) === 'paused');
     expect((await req('GET', `/ramps/${paused.id}`)).body.reason).toContain('timeouts');
     expect((await req('GET', '/flags/paused/environments/production')).body.rules[1].rollout.percentage).toBe(60);
 
     const healthy = (
-      await req('POST', '/ramps', {
-        flag: 'healthy',
-        environment: 'production',
-        ruleId: 'main',
-        steps: [
+      await planRamp(
+        'healthy',
+        [
           { percentage: 60, holdSeconds: 1 },
           { percentage: 100, holdSeconds: 0 },
         ],
-        guard: guard(),
-      })
+        { guard: guard() },
+      )
     ).body;
     await req('POST', `/ramps/${healthy.id}/start`);
     await report('healthy', 110, 100);
-    await until(async () => (await req('GET', `/ramps/${healthy.id}`)).body.state === 'completed');
+    await until(async () => (await stateOf(healthy.id)) === 'completed');
     expect((await req('GET', '/flags/healthy/environments/production')).body.rules[1].rollout.percentage).toBe(100);
     // At 100% nobody is left to compare with: the read view of a finished plan may say no_data.
     const view = (await req('GET', `/ramps/${healthy.id}/guard`)).body.metrics[0];
@@ -189,14 +158,7 @@ describe.skipIf(!DATABASE_URL)('ramp metric guards', () => {
 
   it('answers 404 for the guard of an unknown plan, and no metrics for a plan without a metric guard', async () => {
     expect((await req('GET', '/ramps/00000000-0000-4000-8000-000000000000/guard')).status).toBe(404);
-    const plain = (
-      await req('POST', '/ramps', {
-        flag: 'refusals',
-        environment: 'production',
-        ruleId: 'main',
-        steps: [{ percentage: 10, holdSeconds: 60 }],
-      })
-    ).body;
+    const plain = (await planRamp('refusals', [{ percentage: 10, holdSeconds: 60 }])).body;
     expect((await req('GET', `/ramps/${plain.id}/guard`)).body.metrics).toEqual([]);
   });
 });

@@ -1,63 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
+import { rampKit } from './helpers/ramp-kit.ts';
+import { DATABASE_URL, type TestServer } from './helpers/test-server.ts';
 
 describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
   let server: TestServer;
-  let cookie: string;
-  const req = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-    server.request(method, `/api/admin${path}`, { body, cookie, headers });
+  const kit = rampKit({ waitMs: 5000 });
+  const { req, until, flagWith, planRamp, stateOf } = kit;
   const percentage = async (flag: string, env = 'production') =>
     (await req('GET', `/flags/${flag}/environments/${env}`)).body.rules[0].rollout?.percentage;
-  const until = async (check: () => Promise<boolean>, ms = 5000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { SCHEDULER_INTERVAL_MS: '100' } });
-    cookie = await server.login();
-    for (const key of ['checkout', 'search']) {
-      await req('POST', '/flags', { key });
-      await req(
-        'PATCH',
-        `/flags/${key}/environments/production`,
-        { enabled: true, rules: [{ id: 'main', rollout: { percentage: 0.5 } }] },
-        { 'if-match': '"1"' },
-      );
-    }
+    server = await kit.start({ SCHEDULER_INTERVAL_MS: '100' });
+    for (const key of ['checkout', 'search']) await flagWith(key, { enabled: true, rules: [{ id: 'main', rollout: { percentage: 0.5 } }] });
   });
-  afterAll(async () => {
-    await server?.close();
-  });
+  afterAll(() => kit.close());
 
   it('walks a rule through its steps as versioned changes, then completes', async () => {
-    const created = await req('POST', '/ramps', {
-      flag: 'checkout',
-      environment: 'production',
-      ruleId: 'main',
-      steps: [
-        { percentage: 1, holdSeconds: 0 },
-        { percentage: 5, holdSeconds: 0 },
-        { percentage: 25, holdSeconds: 1 },
-      ],
-    });
+    const created = await planRamp('checkout', [
+      { percentage: 1, holdSeconds: 0 },
+      { percentage: 5, holdSeconds: 0 },
+      { percentage: 25, holdSeconds: 1 },
+    ]);
     expect(created.status).toBe(201);
-    expect(
-      (
-        await req('POST', '/ramps', {
-          flag: 'checkout',
-          environment: 'production',
-          ruleId: 'main',
-          steps: [{ percentage: 2, holdSeconds: 0 }],
-        })
-      ).status,
-    ).toBe(409);
+    expect((await planRamp('checkout', [{ percentage: 2, holdSeconds: 0 }])).status).toBe(409);
     const started = await req('POST', `/ramps/${created.body.id}/start`);
     expect(started.body).toMatchObject({ state: 'running', currentStep: 0, previousPercentage: 0.5 });
-    await until(async () => (await req('GET', `/ramps/${created.body.id}`)).body.state === 'completed');
+    await until(async () => (await stateOf(created.body.id)) === 'completed');
     expect(await percentage('checkout')).toBe(25);
     const history = (await req('GET', '/flags/checkout/audit?environment=production')).body.entries.map(
       (e: { action: string }) => e.action,
@@ -70,11 +38,8 @@ describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
   });
 
   it('refuses to start a plan below where the rule stands (it would take users out)', async () => {
-    await req('POST', '/flags', { key: 'wide' });
-    await req('PATCH', '/flags/wide/environments/production', { enabled: true, rules: [{ id: 'main' }] }, { 'if-match': '"1"' });
-    const plan = (
-      await req('POST', '/ramps', { flag: 'wide', environment: 'production', ruleId: 'main', steps: [{ percentage: 5, holdSeconds: 0 }] })
-    ).body;
+    await flagWith('wide', { enabled: true, rules: [{ id: 'main' }] });
+    const plan = (await planRamp('wide', [{ percentage: 5, holdSeconds: 0 }])).body;
     const refused = await req('POST', `/ramps/${plan.id}/start`);
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toContain('100%');
@@ -83,27 +48,17 @@ describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
   it('refuses steps that go down, and aborts back to where it started', async () => {
     expect(
       (
-        await req('POST', '/ramps', {
-          flag: 'search',
-          environment: 'production',
-          ruleId: 'main',
-          steps: [
-            { percentage: 10, holdSeconds: 0 },
-            { percentage: 5, holdSeconds: 0 },
-          ],
-        })
+        await planRamp('search', [
+          { percentage: 10, holdSeconds: 0 },
+          { percentage: 5, holdSeconds: 0 },
+        ])
       ).status,
     ).toBe(400);
     const plan = (
-      await req('POST', '/ramps', {
-        flag: 'search',
-        environment: 'production',
-        ruleId: 'main',
-        steps: [
-          { percentage: 10, holdSeconds: 3600 },
-          { percentage: 50, holdSeconds: 0 },
-        ],
-      })
+      await planRamp('search', [
+        { percentage: 10, holdSeconds: 3600 },
+        { percentage: 50, holdSeconds: 0 },
+      ])
     ).body;
     await req('POST', `/ramps/${plan.id}/start`);
     expect(await percentage('search')).toBe(10);
@@ -116,11 +71,7 @@ describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
 
   it('rolls back by itself when a guard signal passes its threshold', async () => {
     const plan = (
-      await req('POST', '/ramps', {
-        flag: 'search',
-        environment: 'production',
-        ruleId: 'main',
-        steps: [{ percentage: 20, holdSeconds: 3600 }],
+      await planRamp('search', [{ percentage: 20, holdSeconds: 3600 }], {
         guard: { metric: 'error_rate', comparator: 'gt', threshold: 0.05, action: 'rollback' },
       })
     ).body;
@@ -184,13 +135,7 @@ describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
     };
     const as = (c: string, method: string, path: string, body?: unknown) =>
       server.request(method, `/api/admin${path}`, { body, cookie: c });
-    await req('POST', '/flags', { key: 'pricing' });
-    await req(
-      'PATCH',
-      '/flags/pricing/environments/production',
-      { rules: [{ id: 'main', rollout: { percentage: 0.5 } }] },
-      { 'if-match': '"1"' },
-    );
+    await flagWith('pricing', { rules: [{ id: 'main', rollout: { percentage: 0.5 } }] });
     const ed = await editor('ed@example.test');
     const demoted = await editor('dee@example.test');
     const at = new Date(Date.now() + 1500).toISOString();
@@ -224,12 +169,12 @@ describe.skipIf(!DATABASE_URL)('ramps, schedules, export and import', () => {
       expect(actions).not.toContain('flag.scheduled_change');
     }
 
-    await until(async () => (await req('GET', `/ramps/${ramp.body.id}`)).body.state === 'paused');
+    await until(async () => (await stateOf(ramp.body.id)) === 'paused');
     expect((await req('GET', `/ramps/${ramp.body.id}`)).body.reason).toMatch(/ed@example.test is disabled/);
     expect(await percentage('pricing')).toBe(1);
     // Someone who may resumes it and answers for it from then on.
     expect((await req('POST', `/ramps/${ramp.body.id}/resume`)).body.state).toBe('running');
-    await until(async () => (await req('GET', `/ramps/${ramp.body.id}`)).body.state === 'completed');
+    await until(async () => (await stateOf(ramp.body.id)) === 'completed');
     expect(await percentage('pricing')).toBe(5);
   });
 });

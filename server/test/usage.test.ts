@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flagUsage } from '../src/db/schema/index.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
 
+/** The server flushes every 200 ms here; a loaded machine may take a few of those. */
+const FLUSHED = { timeout: 10_000, interval: 100 };
+
 describe.skipIf(!DATABASE_URL)('SDK usage metrics', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -34,12 +37,12 @@ describe.skipIf(!DATABASE_URL)('SDK usage metrics', () => {
     ).toBe(400);
     expect((await server.request('POST', '/api/sdk/metrics', { body: report })).status).toBe(401);
 
-    let flag: { environments: Record<string, { lastEvaluatedAt: string | null }> } | undefined;
-    for (let i = 0; i < 50; i++) {
-      flag = (await server.request('GET', '/api/admin/flags/used', { cookie })).body;
-      if (flag?.environments.production?.lastEvaluatedAt) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // The two accepted reports may land in two flushes: the first sets lastEvaluatedAt with half the
+    // counts, so what is waited for is the sum of both.
+    await expect.poll(async () => (await server.app.db.select().from(flagUsage)).find((r) => r.flagKey === 'used')?.yes, FLUSHED).toBe(6);
+    const flag: { environments: Record<string, { lastEvaluatedAt: string | null }> } | undefined = (
+      await server.request('GET', '/api/admin/flags/used', { cookie })
+    ).body;
     expect(Date.parse(flag?.environments.production?.lastEvaluatedAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
     expect(flag?.environments.staging?.lastEvaluatedAt).toBeNull();
     expect((await server.request('GET', '/api/admin/flags/unused', { cookie })).body.environments.production.lastEvaluatedAt).toBeNull();
@@ -47,8 +50,6 @@ describe.skipIf(!DATABASE_URL)('SDK usage metrics', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ flagKey: 'used', environmentKey: 'production', yes: 6, no: 2, variants: { a: 4 } });
   });
-
-  const waitForFlush = () => new Promise((r) => setTimeout(r, 300));
 
   it('keeps only flags the key can see and variants those flags have: 20,000 fake names land nowhere', async () => {
     const cookie = await server.login();
@@ -87,12 +88,16 @@ describe.skipIf(!DATABASE_URL)('SDK usage metrics', () => {
     expect(
       (await server.request('POST', '/api/sdk/metrics', { token: serverKey, body: { flags: { 'backend-only': { yes: 2, no: 0 } } } })).body,
     ).toEqual({ accepted: 1, dropped: 0 });
-    let rows: (typeof flagUsage.$inferSelect)[] = [];
-    for (let i = 0; i < 50; i++) {
-      await waitForFlush();
-      rows = (await server.app.db.select().from(flagUsage)).filter((r) => r.environmentKey === 'staging');
-      if (rows.length === 2 && rows.some((r) => r.flagKey === 'backend-only')) break;
-    }
+    const staging = async () => (await server.app.db.select().from(flagUsage)).filter((r) => r.environmentKey === 'staging');
+    // The 402 reports span several flushes, which may commit out of order (the server-key report's
+    // row before the last of the client key's): wait for every one of them, not for the last row.
+    await expect
+      .poll(async () => (await staging()).map((r) => [r.flagKey, r.yes, r.no]).sort(), FLUSHED)
+      .toEqual([
+        ['backend-only', 2, 0],
+        ['shown', 401, 1],
+      ]);
+    const rows = await staging();
     const shown = rows.find((r) => r.flagKey === 'shown');
     expect(shown).toMatchObject({ yes: 401, no: 1, variants: { blue: 1, green: 1, disabled: 1 } });
     expect(Object.keys(shown?.variants ?? {})).toHaveLength(3);

@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient, type SwitchboardClient } from '@switchboard/sdk-node';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi } from './harness.ts';
+import { ADMIN, DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { SHOTS, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * The admin UI in real headless Chromium against a real server (fresh Postgres database), as a
@@ -22,7 +20,6 @@ if (skip) {
   );
 }
 
-const SHOTS = fileURLToPath(new URL('../../output/screenshots/', import.meta.url));
 const FLAG = 'new-checkout';
 const VIEWER = { email: 'viewer@example.test', password: 'viewer-password-1' };
 
@@ -52,14 +49,14 @@ function shareEnabled(client: SwitchboardClient, properties: Record<string, stri
 }
 
 describe.skipIf(skip)('admin UI in Chromium against a real server', () => {
+  let ui: UiSuite;
   let server: TestServer;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   let sdk: SwitchboardClient | undefined;
   let sdkKey = '';
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-'));
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   const shot = async (name: string, p: Page = page, fullPage = true) => {
     // From the top, so the sticky bar is not painted mid-page in the full-page image.
@@ -76,26 +73,16 @@ describe.skipIf(skip)('admin UI in Chromium against a real server', () => {
     });
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([
-      startTestServer({ env: { ADMIN_UI_DIR: dist, USAGE_FLUSH_MS: '200' } }),
-      chromium.launch({
-        ...CHROMIUM_LAUNCH,
-      }),
-    ]);
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ui = await startUiSuite({ name: 'main', env: { USAGE_FLUSH_MS: '200' } });
+    ({ server, browser, pageErrors } = ui);
+    // The SDK a test starts sends its last report before the server closes.
+    ui.onClose(() => sdk?.close());
+    // Logged out: the first test logs in by keyboard.
+    page = await ui.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce', as: false });
+    context = page.context();
   }, 90_000);
 
-  afterAll(async () => {
-    await sdk?.close();
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('logs in by keyboard and shows who is logged in, with which role', async () => {
     await page.goto(`${server.url}/flags`);

@@ -1,12 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { createClient, type SwitchboardClient } from '@switchboard/sdk-node';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, SHOTS, shot } from './harness.ts';
+import { ADMIN, DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, shot, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * Issue 17 in Chromium, against the real server: in production (protected, 1 approval) an editor
@@ -24,20 +22,14 @@ const ALICE = { email: 'alice@example.test', name: 'Alice', password: 'alice-pas
 const BOB = { email: 'bob@example.test', name: 'Bob', password: 'bob-password-12' };
 
 describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
+  let ui: UiSuite;
   let server: TestServer;
-  let browser: Browser;
   let cookie = '';
   let sdk: SwitchboardClient;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const sdkChanges: string[][] = [];
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-cr-'));
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
-  const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
-    const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-    return res.body;
-  };
+  const admin: UiSuite['admin'] = (...args) => ui.admin(...args);
   const percentage = async (env = 'production') => (await admin('GET', `/flags/${FLAG}/environments/${env}`)).rules[0].rollout.percentage;
   /** The share of 4,000 users the SDK serves the flag to, in percent. */
   const served = () => {
@@ -46,23 +38,8 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
     return on / 40;
   };
 
-  const pageAs = async (who: { email: string; password: string }) => {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      reducedMotion: 'reduce',
-      timezoneId: 'Europe/Berlin',
-    });
-    context.setDefaultTimeout(10_000);
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Email').fill(who.email);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
-    return page;
-  };
+  const pageAs = (who: { email: string; password: string }) =>
+    ui.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce', timezoneId: 'Europe/Berlin', as: who });
   const settings = async (env: string, body: Record<string, unknown>) => {
     const { environments } = (await admin('GET', '/environments')) as { environments: Array<{ key: string; version: number }> };
     const version = environments.find((e) => e.key === env)?.version;
@@ -76,13 +53,8 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([
-      startTestServer({ env: { ADMIN_UI_DIR: dist, DELIVERY_CHECK_MS: '300', HEARTBEAT_MS: '200' } }),
-      chromium.launch(CHROMIUM_LAUNCH),
-    ]);
-    cookie = await server.login();
+    ui = await startUiSuite({ name: 'cr', env: { DELIVERY_CHECK_MS: '300', HEARTBEAT_MS: '200' } });
+    ({ server, cookie, pageErrors } = ui);
     for (const u of [ALICE, BOB]) await admin('POST', '/users', { ...u, role: 'editor' });
     await admin('POST', '/flags', { key: FLAG, name: 'New checkout' });
     for (const env of ['production', 'staging']) {
@@ -97,17 +69,12 @@ describe.skipIf(skip)('admin UI: change requests and freeze windows', () => {
     await settings('staging', { protected: true, requiredApprovals: 0 });
     const key = (await admin('POST', '/keys', { name: 'checkout-service', environment: 'production', kind: 'server' })).secret as string;
     sdk = createClient({ url: server.url, sdkKey: key, metrics: false, backoff: { initialMs: 50, maxMs: 200 } });
+    ui.onClose(() => sdk.close());
     sdk.on('change', (e) => sdkChanges.push(e.flags));
     expect(await sdk.ready({ timeoutMs: 10_000 })).toBe(true);
   }, 180_000);
 
-  afterAll(async () => {
-    await sdk?.close();
-    for (const c of contexts) await c.close();
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('an editor proposes a 25% rollout in production, a second editor approves, the first applies, and the SDK stream receives it', async () => {
     expect(served()).toBeGreaterThan(7);

@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, logIn, SHOTS, seedFlags, shot } from './harness.ts';
+import { DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, seedFlags, shot, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * The flags list with 1,200 flags in real Chromium: sorted on the server, every flag reached by
@@ -19,38 +17,27 @@ const N = 1200;
 const keyOf = (i: number) => `list-${String(i).padStart(4, '0')}`;
 
 describe.skipIf(skip)('admin UI: a flags list that scales', () => {
+  let ui: UiSuite;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
   let cookie = '';
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-list-'));
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
   const rows = () => page.locator('table.flags-table tbody tr');
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch(CHROMIUM_LAUNCH)]);
-    cookie = await server.login();
+    ui = await startUiSuite({ name: 'list' });
+    ({ server, cookie, pageErrors } = ui);
     // Keys in creation order; names in the reverse order, so sorting by name is visibly not creation.
     await seedFlags(
       (method, path, body) => server.request(method, path, { cookie, body }),
       Array.from({ length: N }, (_, i) => keyOf(i + 1)),
       (_key, i) => ({ name: `List flag ${String(N - i).padStart(4, '0')}`, tags: i % 2 ? ['odd'] : ['even'] }),
     );
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await logIn(page, server.url);
+    page = await ui.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce', timeout: 15_000 });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('shows the first 100 of 1,200, sorted by the server, with no serious accessibility issue', async () => {
     await poll(() => page.getByText(`${N} flags, showing the first 100`).count()).toBe(1);

@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, logIn, SHOTS, shot } from './harness.ts';
+import { DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, shot, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * Guarded ramps on the flag page in Chromium: a ramp made with the per-step editor and a metric
@@ -17,19 +15,13 @@ const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 const FLAG = 'new-search';
 
 describe.skipIf(skip)('admin UI: guarded ramps', () => {
+  let ui: UiSuite;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
-  let cookie = '';
   let serverKey = '';
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-guards-'));
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
-  const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
-    const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-    return res.body;
-  };
+  const admin: UiSuite['admin'] = (...args) => ui.admin(...args);
   const report = (treatment: number, control: number) =>
     server.request('POST', '/api/sdk/metrics', {
       token: serverKey,
@@ -43,13 +35,8 @@ describe.skipIf(skip)('admin UI: guarded ramps', () => {
     });
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([
-      startTestServer({ env: { ADMIN_UI_DIR: dist, SCHEDULER_INTERVAL_MS: '200', USAGE_FLUSH_MS: '200' } }),
-      chromium.launch(CHROMIUM_LAUNCH),
-    ]);
-    cookie = await server.login();
+    ui = await startUiSuite({ name: 'guards', env: { SCHEDULER_INTERVAL_MS: '200', USAGE_FLUSH_MS: '200' } });
+    ({ server, pageErrors } = ui);
     await admin('POST', '/flags', { key: FLAG, name: 'New search' });
     await admin(
       'PATCH',
@@ -58,18 +45,10 @@ describe.skipIf(skip)('admin UI: guarded ramps', () => {
       { 'if-match': '"1"' },
     );
     serverKey = (await admin('POST', '/keys', { name: 'api', environment: 'production', kind: 'server' })).secret;
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, reducedMotion: 'reduce', timezoneId: 'UTC' });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await logIn(page, server.url);
+    page = await ui.newPage({ viewport: { width: 1280, height: 1000 }, reducedMotion: 'reduce', timezoneId: 'UTC' });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('makes a ramp with its own steps and a metric guard, and shows the guard roll it back', async () => {
     await page.goto(`${server.url}/flags/${FLAG}?env=production`);

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
-import { ADMIN } from '../../../server/test/helpers/test-server.ts';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { ADMIN, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM_LAUNCH } from '../support/chromium.ts';
 
 /** What the admin UI's Chromium suites (and bench:admin-list) share: the build, screenshots, seeding, log-in and axe-core. */
 
@@ -83,12 +84,117 @@ export async function shot(page: Page, name: string, fullPage = true): Promise<v
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
-export async function logIn(page: Page, url: string): Promise<void> {
+export async function logIn(page: Page, url: string, who: { email: string; password: string } = ADMIN): Promise<void> {
   await page.goto(`${url}/login`);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('heading', { name: 'Flags', level: 1 }).waitFor();
+}
+
+export interface UiSuiteOptions {
+  /** Names the suite's temporary build folder. */
+  name: string;
+  /** The server's environment on top of ADMIN_UI_DIR. */
+  env?: Record<string, string>;
+}
+
+export interface UiPageOptions extends BrowserContextOptions {
+  /** The context's default timeout for actions and waits; 10 s unless said. */
+  timeout?: number;
+  /** Who logs in through the login page; `false` leaves the page logged out, for the suite to log in itself. */
+  as?: { email: string; password: string } | false;
+}
+
+export interface UiSuite {
+  server: TestServer;
+  browser: Browser;
+  /** The admin's session cookie, for the admin API. */
+  cookie: string;
+  /** Uncaught errors of every page `newPage` opened. */
+  pageErrors: string[];
+  /** The admin API as the admin; throws on any status from 300. */
+  admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<any>;
+  /** A page in a context of its own (closed with the suite), logged in as the admin unless `as` says otherwise. */
+  newPage(options?: UiPageOptions): Promise<Page>;
+  /** Something to end before the browser and server close (an SDK client, so its last report reaches the server). */
+  onClose(end: () => Promise<unknown> | unknown): void;
+  /** Ends it all; tries every part even when one fails or never started. */
+  close(): Promise<void>;
+}
+
+/**
+ * What each Chromium suite of the admin UI starts: the UI built into a folder of its own, a server
+ * serving it, Chromium, the admin's cookie. When a part fails to start, what did start is closed
+ * before the error is thrown, so a suite's `afterAll(() => ui?.close())` has nothing left to leak.
+ */
+export async function startUiSuite(options: UiSuiteOptions): Promise<UiSuite> {
+  mkdirSync(SHOTS, { recursive: true });
+  const dist = mkdtempSync(join(tmpdir(), `sb-admin-ui-${options.name}-`));
+  const contexts: BrowserContext[] = [];
+  const ends: Array<() => Promise<unknown> | unknown> = [];
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  let closed: Promise<void> | undefined;
+
+  const close = () => {
+    closed ??= (async () => {
+      const failures: unknown[] = [];
+      const settle = async (parts: Array<() => Promise<unknown> | unknown>) => {
+        for (const r of await Promise.allSettled(parts.map(async (part) => part()))) if (r.status === 'rejected') failures.push(r.reason);
+      };
+      // In order: SDKs still report to the server, pages still talk to it, and the browser owns the contexts.
+      await settle(ends);
+      await settle(contexts.map((c) => () => c.close()));
+      await settle([() => browser?.close()]);
+      await settle([() => server?.close()]);
+      rmSync(dist, { recursive: true, force: true });
+      if (failures.length > 0) throw new AggregateError(failures, `closing the ${options.name} UI suite`);
+    })();
+    return closed;
+  };
+
+  try {
+    buildAdminUi(dist);
+    const [started, launched] = await Promise.allSettled([
+      startTestServer({ env: { ADMIN_UI_DIR: dist, ...options.env } }),
+      chromium.launch(CHROMIUM_LAUNCH),
+    ]);
+    if (started.status === 'fulfilled') server = started.value;
+    if (launched.status === 'fulfilled') browser = launched.value;
+    if (started.status === 'rejected') throw started.reason;
+    if (launched.status === 'rejected') throw launched.reason;
+    const ready = server as TestServer;
+    const cookie = await ready.login();
+    const pageErrors: string[] = [];
+    return {
+      server: ready,
+      browser: browser as Browser,
+      cookie,
+      pageErrors,
+      async admin(method, path, body, headers) {
+        const res = await ready.request(method, `/api/admin${path}`, { cookie, body, headers });
+        if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+        return res.body;
+      },
+      async newPage({ timeout = 10_000, as = ADMIN, ...contextOptions } = {}) {
+        const context = await (browser as Browser).newContext(contextOptions);
+        contexts.push(context);
+        context.setDefaultTimeout(timeout);
+        const page = await context.newPage();
+        page.on('pageerror', (e) => pageErrors.push(e.message));
+        if (as) await logIn(page, ready.url, as);
+        return page;
+      },
+      onClose(end) {
+        ends.push(end);
+      },
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
 }
 
 /** Creates flags through the admin API, a few at a time (the server's real write path). */

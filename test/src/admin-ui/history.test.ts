@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, logIn, SHOTS, shot } from './harness.ts';
+import { DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, shot, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * History by meaning in real Chromium: the revert preview lists exactly what differs (in words),
@@ -17,18 +15,12 @@ const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 const FLAG = 'checkout';
 
 describe.skipIf(skip)('admin UI: history, revert preview and undo', () => {
+  let ui: UiSuite;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
-  let cookie = '';
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-history-'));
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
-  const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
-    const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-    return res.body;
-  };
+  const admin: UiSuite['admin'] = (...args) => ui.admin(...args);
   const de = { id: 'de', conditions: [{ attribute: 'country', operator: 'IN', values: ['DE'] }] };
   const pro = {
     id: 'pro',
@@ -37,27 +29,17 @@ describe.skipIf(skip)('admin UI: history, revert preview and undo', () => {
   };
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch(CHROMIUM_LAUNCH)]);
-    cookie = await server.login();
+    ui = await startUiSuite({ name: 'history' });
+    ({ server, pageErrors } = ui);
     const path = `/flags/${FLAG}/environments/production`;
     await admin('POST', '/flags', { key: FLAG, name: 'Checkout' });
     await admin('PATCH', path, { rules: [de, pro] }, { 'if-match': '"1"' });
     await admin('PATCH', path, { rules: [de, { ...pro, rollout: { percentage: 25, stickiness: 'accountId' } }] }, { 'if-match': '"2"' });
     await admin('PATCH', path, { enabled: true }, { 'if-match': '"3"' });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await logIn(page, server.url);
+    page = await ui.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('previews a revert with exactly what differs, in words', async () => {
     await page.goto(`${server.url}/flags/${FLAG}/history?env=production`);

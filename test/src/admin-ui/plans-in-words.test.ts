@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, logIn, SHOTS, shot } from './harness.ts';
+import { DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, shot, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * Issue 16, point 3 in Chromium: the audit log and a flag's history tell scheduled changes and
@@ -18,22 +16,15 @@ const FLAG = 'new-checkout';
 const RAW = /[{}"]|percentage|holdSeconds|currentStep|nextStepAt|runAt|previousPercentage|createdBy|\d{4}-\d\d-\d\dT\d\d/;
 
 describe.skipIf(skip)('admin UI: scheduled changes and ramps in words', () => {
+  let ui: UiSuite;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-plans-'));
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch(CHROMIUM_LAUNCH)]);
-    const cookie = await server.login();
-    const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
-      const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-      return res.body;
-    };
+    ui = await startUiSuite({ name: 'plans' });
+    ({ server, pageErrors } = ui);
+    const { admin } = ui;
     const staff = { id: 'staff', conditions: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@example.com'] }] };
     await admin('POST', '/flags', { key: FLAG, name: 'New checkout' });
     await admin(
@@ -61,17 +52,10 @@ describe.skipIf(skip)('admin UI: scheduled changes and ramps in words', () => {
     });
     await admin('POST', `/ramps/${ramp.id}/start`);
     await admin('POST', `/ramps/${ramp.id}/pause`);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/Berlin', locale: 'en-US' });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await logIn(page, server.url);
+    page = await ui.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/Berlin', locale: 'en-US', timeout: 15_000 });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   const entry = (name: RegExp) => page.getByRole('article', { name }).first();
 

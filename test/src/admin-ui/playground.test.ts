@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, logIn, SHOTS, shot } from './harness.ts';
+import { seedPlayground } from '../../../server/test/helpers/playground-seed.ts';
+import { DATABASE_URL } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, shot, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * The playground in real Chromium: a context typed in the form (or as JSON) is evaluated by the
@@ -15,70 +14,23 @@ import { buildAdminUi, expectAccessible, logIn, SHOTS, shot } from './harness.ts
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 
 describe.skipIf(skip)('admin UI: the playground', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: UiSuite;
   let page: Page;
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-playground-'));
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch(CHROMIUM_LAUNCH)]);
-    const cookie = await server.login();
-    const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
-      const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-      return res.body;
-    };
+    ui = await startUiSuite({ name: 'playground' });
+    ({ pageErrors } = ui);
+    const { admin } = ui;
     await admin('PUT', '/attributes/country', { description: 'ISO country code', sensitive: false });
     await admin('PUT', '/attributes/plan', { description: 'Billing plan', sensitive: false });
-    await admin('POST', '/segments', {
-      key: 'staff',
-      conditions: [{ attribute: 'email', operator: 'STR_ENDS_WITH', values: ['@example.com'] }],
-    });
-    await admin('POST', '/flags', { key: 'new-checkout', name: 'New checkout' });
-    await admin(
-      'PATCH',
-      '/flags/new-checkout/environments/production',
-      {
-        enabled: true,
-        rules: [
-          { id: 'staff', description: 'Our own people', segments: ['staff'] },
-          {
-            id: 'de-pro',
-            description: 'Germany on Pro',
-            conditions: [
-              { attribute: 'country', operator: 'IN', values: ['DE'] },
-              { attribute: 'plan', operator: 'IN', values: ['pro'] },
-            ],
-          },
-        ],
-      },
-      { 'if-match': '"1"' },
-    );
-    await admin('POST', '/flags', {
-      key: 'banner',
-      name: 'Banner',
-      kind: 'multivariate',
-      variants: [{ name: 'red', weight: 1000, payload: { type: 'json', value: '{"color":"red"}' } }],
-    });
-    await admin('PATCH', '/flags/banner/environments/production', { enabled: true }, { 'if-match': '"1"' });
+    await seedPlayground(admin);
     await admin('POST', '/flags', { key: 'dark-mode', name: 'Dark mode' });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await logIn(page, server.url);
+    page = await ui.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('evaluates a user in DE on pro and names the rule that decides', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Playground' }).click();
@@ -109,7 +61,7 @@ describe.skipIf(skip)('admin UI: the playground', () => {
 
   it('answers the same from the link alone, and from JSON with a changed plan', async () => {
     const link = page.url();
-    const other = await context.newPage();
+    const other = await page.context().newPage();
     await other.goto(link);
     await poll(() => other.getByRole('row', { name: /New checkout/ }).textContent()).toMatch('Rule 2: Germany on Pro');
     await other.close();

@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, logIn, SHOTS, shot } from './harness.ts';
+import { DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, shot, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * Planned work on the flag page in Chromium: a ramp planned through the API is started, paused,
@@ -17,28 +15,17 @@ const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 const FLAG = 'new-checkout';
 
 describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
+  let ui: UiSuite;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
-  let cookie = '';
   let rampId = '';
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-ramps-'));
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
-  const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
-    const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-    return res.body;
-  };
+  const admin: UiSuite['admin'] = (...args) => ui.admin(...args);
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([
-      startTestServer({ env: { ADMIN_UI_DIR: dist, SCHEDULER_INTERVAL_MS: '200' } }),
-      chromium.launch(CHROMIUM_LAUNCH),
-    ]);
-    cookie = await server.login();
+    ui = await startUiSuite({ name: 'ramps', env: { SCHEDULER_INTERVAL_MS: '200' } });
+    ({ server, pageErrors } = ui);
     await admin('POST', '/flags', { key: FLAG, name: 'New checkout' });
     await admin(
       'PATCH',
@@ -59,22 +46,10 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
       })
     ).id;
     await admin('POST', `/flags/${FLAG}/environments/production/schedule`, { at: '2099-03-01T09:30:00.000Z', patch: { enabled: false } });
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      reducedMotion: 'reduce',
-      timezoneId: 'Europe/Berlin',
-    });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await logIn(page, server.url);
+    page = await ui.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce', timezoneId: 'Europe/Berlin' });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   const ramp = async () => (await admin('GET', `/ramps/${rampId}`)) as { state: string; currentStep: number };
   const percentage = async () => (await admin('GET', `/flags/${FLAG}/environments/production`)).rules[0].rollout.percentage;

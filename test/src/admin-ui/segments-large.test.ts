@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, logIn, SHOTS, shot } from './harness.ts';
+import { DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, shot, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * A segment of 20,000 customer ids in real Chromium: uploaded as CSV (duplicates and blanks dropped
@@ -18,32 +16,21 @@ const N = 20_000;
 const id = (i: number) => `cus_${String(i).padStart(6, '0')}`;
 
 describe.skipIf(skip)('admin UI: a segment of 20,000 ids', () => {
+  let ui: UiSuite;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
   let cookie = '';
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-segments-'));
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch(CHROMIUM_LAUNCH)]);
-    cookie = await server.login();
+    ui = await startUiSuite({ name: 'segments' });
+    ({ server, cookie, pageErrors } = ui);
     await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'vip-pricing', name: 'VIP pricing' } });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await logIn(page, server.url);
+    page = await ui.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce', timeout: 15_000 });
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('uploads 20,000 ids as CSV, says what it dropped, and saves them all', async () => {
     await page.goto(`${server.url}/segments/new`);

@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, logIn, SHOTS } from './harness.ts';
+import { DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, logIn, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * The smaller points of the second UI round, in Chromium: a length counter on descriptions, a
@@ -16,31 +14,24 @@ import { buildAdminUi, expectAccessible, logIn, SHOTS } from './harness.ts';
 const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 
 describe.skipIf(skip)('admin UI: smaller points', () => {
+  let ui: UiSuite;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-small-'));
   const scripts: string[] = [];
   const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 100 });
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([startTestServer({ env: { ADMIN_UI_DIR: dist } }), chromium.launch(CHROMIUM_LAUNCH)]);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
+    ui = await startUiSuite({ name: 'small' });
+    ({ server } = ui);
+    // Logged in after the listener is on, so that the first screen's scripts are counted too.
+    page = await ui.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce', as: false });
     page.on('request', (r) => {
       if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
     });
     await logIn(page, server.url);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('loads pages as chunks: the playground’s code only when it is opened', async () => {
     expect(scripts.some((s) => /\/assets\/flags-[\w-]+\.js$/.test(s))).toBe(true);

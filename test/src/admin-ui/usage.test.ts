@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, startTestServer, type TestServer } from '../../../server/test/helpers/test-server.ts';
-import { CHROMIUM, CHROMIUM_LAUNCH } from '../support/chromium.ts';
-import { buildAdminUi, expectAccessible, logIn, SHOTS, seedUsage, shot } from './harness.ts';
+import { DATABASE_URL, type TestServer } from '../../../server/test/helpers/test-server.ts';
+import { CHROMIUM } from '../support/chromium.ts';
+import { expectAccessible, seedUsage, shot, startUiSuite, type UiSuite } from './harness.ts';
 
 /**
  * Issue 16, point 5 in Chromium: evaluation counts reported by SDKs, per environment on the flags
@@ -16,25 +14,15 @@ const skip = !DATABASE_URL || !existsSync(CHROMIUM);
 const HOUR = 3_600_000;
 
 describe.skipIf(skip)('admin UI: evaluation counts', () => {
+  let ui: UiSuite;
   let server: TestServer;
-  let browser: Browser;
   let page: Page;
-  const dist = mkdtempSync(join(tmpdir(), 'sb-admin-ui-usage-'));
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    buildAdminUi(dist);
-    [server, browser] = await Promise.all([
-      startTestServer({ env: { ADMIN_UI_DIR: dist, USAGE_FLUSH_MS: '200', USAGE_REPORTS_PER_MINUTE: '2000' } }),
-      chromium.launch(CHROMIUM_LAUNCH),
-    ]);
-    const cookie = await server.login();
-    const admin = async (method: string, path: string, body?: unknown, headers?: Record<string, string>) => {
-      const res = await server.request(method, `/api/admin${path}`, { cookie, body, headers });
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
-      return res.body;
-    };
+    ui = await startUiSuite({ name: 'usage', env: { USAGE_FLUSH_MS: '200', USAGE_REPORTS_PER_MINUTE: '2000' } });
+    ({ server, pageErrors } = ui);
+    const { admin, cookie } = ui;
     await admin('POST', '/flags', { key: 'new-checkout', name: 'New checkout' });
     await admin('POST', '/flags', { key: 'unused', name: 'Never evaluated' });
     await admin(
@@ -64,17 +52,10 @@ describe.skipIf(skip)('admin UI: evaluation counts', () => {
         { at: new Date(now - 120 * HOUR), flags: { 'new-checkout': { yes: 900, no: 0, variants: { green: 900 } } } },
       ],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await logIn(page, server.url);
+    page = await ui.newPage({ viewport: { width: 1280, height: 900 }, timeout: 15_000 });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dist, { recursive: true, force: true });
-  });
+  afterAll(() => ui?.close());
 
   it('shows each environment’s counts on the list', async () => {
     const row = page.locator('table.flags-table tbody tr', { has: page.locator('code.key', { hasText: /^new-checkout$/ }) });

@@ -1,12 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { formatColumns } from './report.ts';
+import { BASE_DATABASE_URL, createCleanups, createDatabase, startServerProcess } from './server-process.ts';
 
 // Usage: pnpm bench:api [--flags N] [--concurrency C] [--seconds D] [--profile DIR] [--json]
 //
@@ -41,134 +37,13 @@ const ENVIRONMENT = 'production';
 /** Issue 19: updates per second from 16 concurrent editors of one environment. */
 const UPDATES_GOAL = 200;
 const ADMIN = { email: 'bench@example.test', password: randomBytes(12).toString('base64url') };
-const serverDir = join(dirname(fileURLToPath(import.meta.url)), '../../../server');
-const baseDatabaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 // Progress goes to stderr and only to a terminal, so stdout stays the table or the JSON alone.
 const progress = (message: string) => {
   if (process.stderr.isTTY) process.stderr.write(`${message}\n`);
 };
 
-// ---- cleanup: undone in reverse order, once, whatever happens (errors, Ctrl-C) ----
-
-const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
-let cleaning: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      try {
-        await step.run();
-      } catch (err) {
-        console.error(`cleanup (${step.what}) failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-// ---- database and server ----
-
-async function withPostgres(fn: (client: pg.Client) => Promise<void>): Promise<void> {
-  const client = new pg.Client({ connectionString: baseDatabaseUrl });
-  await client.connect();
-  try {
-    await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(): Promise<string> {
-  const name = `sb_bench_${randomBytes(5).toString('hex')}`;
-  await withPostgres(async (c) => {
-    await c.query(`create database ${name}`);
-  });
-  cleanups.push({
-    what: `drop database ${name}`,
-    run: () =>
-      withPostgres(async (c) => {
-        await c.query(`drop database if exists ${name} with (force)`);
-      }),
-  });
-  const url = new URL(baseDatabaseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** The last lines the server wrote, for the error message when it fails. */
-const serverOutput: string[] = [];
-function keepOutput(chunk: Buffer): void {
-  serverOutput.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  serverOutput.splice(0, Math.max(0, serverOutput.length - 40));
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function startServer(databaseUrl: string): Promise<string> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    LOG_LEVEL: 'warn',
-  };
-  // One process, no fan-out: what is measured is this server and its database.
-  delete env.REDIS_URL;
-  const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push({ what: 'stop the server', run: () => stopServer(child) });
-  child.stdout?.on('data', keepOutput);
-  child.stderr?.on('data', keepOutput);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${serverOutput.join('\n')}`);
-    }
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return url;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server was not ready within 60 s:\n${serverOutput.join('\n')}`);
-}
+const cleanups = createCleanups();
 
 // ---- HTTP ----
 
@@ -286,11 +161,11 @@ function summarise(t: Tally, elapsedSeconds: number) {
 }
 
 async function run() {
-  progress(`creating a database on ${new URL(baseDatabaseUrl).host}`);
-  const databaseUrl = await createDatabase();
+  progress(`creating a database on ${new URL(BASE_DATABASE_URL).host}`);
+  const databaseUrl = await createDatabase(cleanups);
   progress('starting the server');
-  const base = await startServer(databaseUrl);
-  cleanups.push({ what: 'close the client sockets', run: async () => agent.destroy() });
+  const { url: base } = await startServerProcess({ databaseUrl, admin: ADMIN, cleanups, profileDir: args.profile });
+  cleanups.add('close the client sockets', async () => agent.destroy());
 
   const login = await must(call(base, 'POST', '/api/admin/login', undefined, ADMIN), 'login');
   const cookie = login.headers['set-cookie']?.[0]?.split(';')[0];
@@ -414,6 +289,6 @@ try {
   console.error(`bench:api failed: ${(err as Error).message}`);
   exitCode = 1;
 } finally {
-  await cleanUp();
+  await cleanups.run();
 }
 process.exit(exitCode);

@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { createCleanups, createDatabase, type ServerProcess, startServerProcess, stopProcess } from './server-process.ts';
 
 // Usage: pnpm bench:ofrep [--sizes 50,350] [--seconds D] [--connections C] [--no-pin] [--profile DIR] [--json]
 //
@@ -54,91 +53,11 @@ const ANCHOR = { name: 'Unleash Edge', requestsPerSecond: 6900, features: 350, c
 
 const ADMIN = { email: 'bench@example.test', password: randomBytes(12).toString('base64url') };
 const here = dirname(fileURLToPath(import.meta.url));
-const serverDir = join(here, '../../../server');
-const baseDatabaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const progress = (message: string) => {
   if (process.stderr.isTTY) process.stderr.write(`${message}\n`);
 };
 
-// ---- cleanup: in reverse order, once, whatever happens ----
-
-const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
-let cleaning: Promise<void> | undefined;
-function cleanUp(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const step of cleanups.reverse()) {
-      try {
-        await step.run();
-      } catch (err) {
-        console.error(`cleanup (${step.what}) failed: ${(err as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-async function withPostgres(fn: (client: pg.Client) => Promise<void>): Promise<void> {
-  const client = new pg.Client({ connectionString: baseDatabaseUrl });
-  await client.connect();
-  try {
-    await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createDatabase(): Promise<string> {
-  const name = `sb_bench_${randomBytes(5).toString('hex')}`;
-  await withPostgres(async (c) => {
-    await c.query(`create database ${name}`);
-  });
-  cleanups.push({
-    what: `drop database ${name}`,
-    run: () =>
-      withPostgres(async (c) => {
-        await c.query(`drop database if exists ${name} with (force)`);
-      }),
-  });
-  const url = new URL(baseDatabaseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const serverOutput: string[] = [];
-function keepOutput(chunk: Buffer): void {
-  serverOutput.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  serverOutput.splice(0, Math.max(0, serverOutput.length - 40));
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
+const cleanups = createCleanups();
 
 /** `command args` on one CPU when pinning, else as is. */
 function spawnOn(cpu: number, command: string, commandArgs: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
@@ -157,47 +76,6 @@ function cpuSecondsOf(pid: number | undefined): number | null {
   }
 }
 const CLOCK_TICKS = 100;
-let serverPid: number | undefined;
-
-async function startServer(databaseUrl: string): Promise<string> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    LOG_LEVEL: 'warn',
-    // The limits would stop a benchmark from one address and one key long before the CPU does.
-    OFREP_KEY_RATE: '10000000',
-    OFREP_ADDRESS_RATE: '10000000',
-  };
-  delete env.REDIS_URL;
-  const profile = args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`];
-  const child = spawnOn(0, process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push({ what: 'stop the server', run: () => stop(child) });
-  serverPid = child.pid;
-  child.stdout?.on('data', keepOutput);
-  child.stderr?.on('data', keepOutput);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${serverOutput.join('\n')}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return url;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server was not ready within 60 s:\n${serverOutput.join('\n')}`);
-}
 
 // ---- seeding ----
 
@@ -303,7 +181,7 @@ function runLoad(url: string, clientKey: string, bodies: string[], duration: num
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child.stdin?.end(input);
-    cleanups.push({ what: 'stop the load generator', run: () => stop(child) });
+    cleanups.add('stop the load generator', () => stopProcess(child));
     let out = '';
     let err = '';
     child.stdout?.on('data', (d) => {
@@ -330,7 +208,16 @@ interface Row extends LoadResult {
 async function main(): Promise<void> {
   const loadBefore = Math.round(loadavg()[0] ?? 0);
   progress('creating the database and starting the server');
-  const base = await startServer(await createDatabase());
+  const server: ServerProcess = await startServerProcess({
+    databaseUrl: await createDatabase(cleanups),
+    admin: ADMIN,
+    cleanups,
+    // The limits would stop a benchmark from one address and one key long before the CPU does.
+    env: { OFREP_KEY_RATE: '10000000', OFREP_ADDRESS_RATE: '10000000' },
+    profileDir: args.profile,
+    spawn: (command, commandArgs, options) => spawnOn(0, command, commandArgs, options),
+  });
+  const base = server.url;
   const { clientKey, keys } = await seed(base);
   const url = `${base}/ofrep/v1/evaluate/flags`;
   const rows: Row[] = [];
@@ -347,9 +234,9 @@ async function main(): Promise<void> {
     progress(`${size} flags per request: warming up`);
     await runLoad(url, clientKey, bodies, 2);
     progress(`${size} flags per request: measuring for ${seconds} s`);
-    const cpuBefore = cpuSecondsOf(serverPid);
+    const cpuBefore = cpuSecondsOf(server.pid);
     const result = await runLoad(url, clientKey, bodies, seconds);
-    const cpuAfter = cpuSecondsOf(serverPid);
+    const cpuAfter = cpuSecondsOf(server.pid);
     rows.push({
       ...result,
       flagsPerRequest: size,
@@ -425,4 +312,4 @@ main()
     console.error(err instanceof Error ? err.message : err);
     process.exitCode = 1;
   })
-  .finally(() => cleanUp());
+  .finally(() => cleanups.run());
