@@ -88,6 +88,40 @@ describe('CLI without a server', () => {
     }
   });
 
+  it('refuses an option value starting with "-" in one line that shows the "=" form, which reaches the command', async () => {
+    const start = [
+      'ramps',
+      'start',
+      'k',
+      '-e',
+      'production',
+      '--rule',
+      'r',
+      '--steps',
+      '5:60',
+      '--guard-metric',
+      'errors',
+      '--direction',
+      'lower',
+    ];
+    const spaced = await runCli([...start, '--min-effect', '-1']);
+    expect(spaced.code).toBe(64);
+    expect(spaced.stderr.split('\n').slice(0, 3)).toEqual([
+      'error: --min-effect -1: a value starting with "-" goes after "=", as in --min-effect=-1',
+      '',
+      expect.stringMatching(/^usage: switchboard ramps start KEY/),
+    ]);
+    // Written so, the value gets to the guard's own check (a relative change is above 0).
+    const joined = await runCli([...start, '--min-effect=-1']);
+    expect(joined.code).toBe(64);
+    expect(joined.stderr).toMatch(/^error: --min-effect is a relative change above 0 \(0\.1 is 10%\), not "-1"\n\nusage:/);
+    // A short option, and one of our options where the value should be: a missing value.
+    expect((await runCli(['flags', 'enable', 'k', '-e', '-1'])).stderr).toMatch(
+      /^error: -e -1: a value starting with "-" goes after "=", as in --env=-1\n\n/,
+    );
+    expect((await runCli(['flags', 'list', '--tag', '--json'])).stderr).toMatch(/^error: --tag needs a value, but --json follows it\n\n/);
+  });
+
   it('prints help and the version on stdout, exit 0', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);

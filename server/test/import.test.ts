@@ -125,3 +125,69 @@ describe.skipIf(!DATABASE_URL)('key validation on every import path', () => {
     expect(res.body.flags.created).toEqual(['fine-one', 'good.key:1']);
   });
 });
+
+/**
+ * A JSON import changes segments in every environment at once, so approvals are asked of each
+ * environment where a segment it overwrites is used, not only of those its flags name.
+ */
+describe.skipIf(!DATABASE_URL)('approvals on a JSON import that overwrites used segments', () => {
+  let server: TestServer;
+  let cookie: string;
+  const admin = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+    server.request(method, `/api/admin${path}`, { cookie, body, headers });
+  const segment = (key: string, values: string[]) => ({
+    key,
+    name: key,
+    description: '',
+    conditions: [{ attribute: 'country', operator: 'IN', values }],
+  });
+  const stagingFlag = {
+    key: 'staging-only',
+    name: 'Staging only',
+    description: '',
+    kind: 'boolean',
+    tags: [],
+    clientVisible: false,
+    environments: { staging: { enabled: true } },
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    cookie = await server.login();
+    for (const key of ['nordics', 'unused']) expect((await admin('POST', '/segments', segment(key, ['NO']))).status).toBe(201);
+    expect((await admin('POST', '/flags', { key: 'checkout' })).status).toBe(201);
+    const used = await admin(
+      'PATCH',
+      '/flags/checkout/environments/production',
+      { rules: [{ segments: ['nordics'] }] },
+      { 'if-match': '"1"' },
+    );
+    expect(used.status).toBe(200);
+    const production = (await admin('GET', '/environments/production')).body;
+    const gated = await admin('PATCH', '/environments/production/settings', { requiredApprovals: 1, version: production.version });
+    expect(gated.status).toBe(200);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('refuses with APPROVAL_REQUIRED naming the environment the segment reaches, and writes nothing', async () => {
+    const { dbFingerprint } = await import('./helpers/db-fingerprint.ts');
+    const before = await dbFingerprint(server);
+    const document = { version: 1, flags: [stagingFlag], segments: [segment('nordics', ['NO', 'SE'])] };
+    for (const body of [{ document }, { document, environment: 'staging' }]) {
+      const res = await admin('POST', '/import', body);
+      expect(res.status, JSON.stringify(body)).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'APPROVAL_REQUIRED', details: { environment: 'production', requiredApprovals: 1 } });
+    }
+    expect(await dbFingerprint(server)).toBe(before);
+    expect((await admin('GET', '/segments/nordics')).body.conditions[0].values).toEqual(['NO']);
+  });
+
+  it('still imports segments used nowhere gated, and new ones, directly', async () => {
+    const document = { version: 1, flags: [stagingFlag], segments: [segment('unused', ['SE']), segment('brand-new', ['FI'])] };
+    const res = await admin('POST', '/import', { document });
+    expect(res.status).toBe(200);
+    expect(res.body.segments).toEqual({ created: ['brand-new'], updated: ['unused'] });
+  });
+});

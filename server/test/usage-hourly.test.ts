@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flagUsageHourly } from '../src/db/schema/index.ts';
+import { flagMetrics, flagUsage, flagUsageHourly } from '../src/db/schema/index.ts';
 import { HOURLY_RETENTION_MS, UsageAggregator } from '../src/features/usage/usage-aggregator.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
 
@@ -26,7 +26,7 @@ describe.each([
     if (skip) return;
     server = await startTestServer({ database, env: { USAGE_FLUSH_MS: '200', USAGE_REPORTS_PER_MINUTE: '2000' } });
     cookie = await server.login();
-    for (const key of ['checkout', 'quiet'])
+    for (const key of ['checkout', 'quiet', 'reborn'])
       expect((await server.request('POST', '/api/admin/flags', { cookie, body: { key } })).status).toBe(201);
     const patched = await server.request('PATCH', '/api/admin/flags/checkout/environments/production', {
       cookie,
@@ -147,6 +147,43 @@ describe.each([
       .values({ flagKey: 'quiet', environmentKey: 'qa', hour: new Date(hourOf(t0)), enabled: false, variant: '', count: 3 });
     expect((await server.request('DELETE', '/api/admin/environments/qa', { cookie })).status).toBe(200);
     expect(await server.app.db.select().from(flagUsageHourly).where(eq(flagUsageHourly.environmentKey, 'qa'))).toEqual([]);
+  });
+
+  it.skipIf(skip)('forgets a deleted flag’s counts, so one re-created under its key starts at none', async () => {
+    const now = new Date().toISOString();
+    const reported = await server.request('POST', '/api/sdk/metrics', {
+      token: serverKey,
+      body: { stop: now, flags: { reborn: { yes: 3, no: 2 } } },
+    });
+    expect(reported.status).toBe(202);
+    await expect
+      .poll(async () => (await usage('environment=production', 'reborn')).body.last7d?.total, { timeout: 10_000, interval: 100 })
+      .toBe(5);
+    // Tracked events are counts of the flag too; a row as the metrics flush writes it.
+    await server.app.db.insert(flagMetrics).values({
+      environmentKey: 'production',
+      flagKey: 'reborn',
+      minute: new Date(Math.floor(t0 / 60_000) * 60_000),
+      metric: 'checkout.completed',
+      enabled: true,
+      variant: '',
+      ruleId: '',
+      count: 1,
+      sum: 1,
+    });
+
+    expect((await server.request('POST', '/api/admin/flags/reborn/archive', { cookie })).status).toBe(200);
+    expect((await server.request('DELETE', '/api/admin/flags/reborn', { cookie })).status).toBe(200);
+    expect((await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'reborn' } })).status).toBe(201);
+
+    const res = await usage('environment=production', 'reborn');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ lastEvaluatedAt: null, last24h: { total: 0, byResult: [] }, last7d: { total: 0, byResult: [] } });
+    expect((res.body.hourly as Array<{ on: number; off: number }>).every((h) => h.on + h.off === 0)).toBe(true);
+    const one = await server.request('GET', '/api/admin/flags/reborn', { cookie });
+    expect(one.body.environments.production.evaluations).toEqual({ last24h: 0, last7d: 0 });
+    expect(await server.app.db.select().from(flagUsage).where(eq(flagUsage.flagKey, 'reborn'))).toEqual([]);
+    expect(await server.app.db.select().from(flagMetrics).where(eq(flagMetrics.flagKey, 'reborn'))).toEqual([]);
   });
 
   it.skipIf(skip)('prunes hours past the 8-day retention on a flush, and keeps the rest', async () => {

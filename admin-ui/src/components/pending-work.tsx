@@ -89,12 +89,15 @@ export function PendingWork({
   env,
   envName,
   rules,
+  enabled,
   perm,
 }: {
   flagKey: string;
   env: string;
   envName: string;
   rules: Rule[];
+  /** Whether the flag is on here now: the "from" of a scheduled switch. */
+  enabled: boolean;
   perm: Permission;
 }) {
   const notify = useToast();
@@ -302,7 +305,16 @@ export function PendingWork({
       >
         <p>No more steps are taken, and the rule goes back to the percentage it had before the ramp.</p>
       </ConfirmDialog>
-      <PlanChange flagKey={flagKey} env={env} envName={envName} rules={rules} perm={perm} onPlanned={reload} guard={guard} />
+      <PlanChange
+        flagKey={flagKey}
+        env={env}
+        envName={envName}
+        rules={rules}
+        enabled={enabled}
+        perm={perm}
+        onPlanned={reload}
+        guard={guard}
+      />
       {guard.element}
     </section>
   );
@@ -326,6 +338,7 @@ export function PlanChange({
   env,
   envName,
   rules,
+  enabled,
   perm,
   onPlanned,
   guard,
@@ -334,6 +347,8 @@ export function PlanChange({
   env: string;
   envName: string;
   rules: Rule[];
+  /** Whether the flag is on here now. */
+  enabled: boolean;
   perm: Permission;
   onPlanned: () => void;
   /** Issue 17: confirms (protected) or proposes (approvals) each plan; without it, plans are written at once. */
@@ -425,10 +440,17 @@ export function PlanChange({
           title: `Schedule a change to ${flagKey} in ${envName}?`,
           confirmLabel: 'Schedule change',
           subject: <code>{flagKey}</code>,
-          // The panel knows the rules, not whether the flag is on: the status is said as a plan.
+          // From the status now, even when it is the same (a switch planned to a state it is already in).
           changes: [
             ...(typeof patch.enabled === 'boolean'
-              ? [{ kind: 'changed' as const, label: `At ${utcText(whenIso)}: Status`, after: patch.enabled ? 'On' : 'Off' }]
+              ? [
+                  {
+                    kind: 'changed' as const,
+                    label: `At ${utcText(whenIso)}: Status`,
+                    before: enabled ? 'On' : 'Off',
+                    after: patch.enabled ? 'On' : 'Off',
+                  },
+                ]
               : []),
             ...proposedChanges({ change, current }),
           ],

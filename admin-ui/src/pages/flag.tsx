@@ -355,7 +355,7 @@ function Targeting({ flag, env, onChanged }: { flag: Flag; env: Environment; onC
     <div className="targeting">
       <ReadOnlyNotice reason={perm.reason} id={readOnlyId} />
       <ChangeRequestBanner flagKey={flag.key} env={env} count={flag.environments[env.key]?.openChangeRequests ?? 0} />
-      <PendingWork flagKey={flag.key} env={env.key} envName={env.name} rules={current.rules} perm={editPerm} />
+      <PendingWork flagKey={flag.key} env={env.key} envName={env.name} rules={current.rules} enabled={current.enabled} perm={editPerm} />
       <GuardMetrics flagKey={flag.key} env={env.key} />
       {archived ? (
         <Banner tone="warning" title="This flag is archived">

@@ -74,8 +74,36 @@ export function parseCommandLine(argv: readonly string[], usageFor: (positionals
   } catch (err) {
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes; a lenient pass still finds the command.
     const { positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false });
-    throw new UsageError((err as Error).message, usageFor(positionals));
+    throw new UsageError(dashValueMessage(err, argv) ?? (err as Error).message, usageFor(positionals));
   }
+}
+
+/**
+ * parseArgs refuses `--min-effect -1` (the value could be an option) in three lines of its own that
+ * suggest `--min-effect=-XYZ`; said here in one line with the value given, or, when what follows
+ * is one of our options, as the missing value it probably is. Undefined for other errors.
+ */
+function dashValueMessage(err: unknown, argv: readonly string[]): string | undefined {
+  if ((err as { code?: unknown }).code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return undefined;
+  const token = /^Option '(-{1,2}[^']+)' argument is ambiguous/.exec((err as Error).message)?.[1];
+  if (token === undefined) return undefined;
+  const name = token.startsWith('--')
+    ? token.slice(2)
+    : Object.entries(OPTIONS).find(([, o]) => (o as { short?: string }).short === token.slice(1))?.[0];
+  if (name === undefined || !(name in OPTIONS)) return undefined;
+  // The first place the option is followed by a dash word, as parseArgs reads left to right
+  // (short options grouped as in `-je` are not looked into).
+  const at = argv.findIndex((word, i) => word === token && argv[i + 1]?.startsWith('-'));
+  const value = at < 0 ? undefined : argv[at + 1];
+  if (value === undefined) return `${token}: a value starting with "-" goes after "=", as in --${name}=-1`;
+  if (isOption(value)) return `${optionLabel(name as OptionName)} needs a value, but ${value} follows it`;
+  return `${token} ${value}: a value starting with "-" goes after "=", as in --${name}=${value}`;
+}
+
+/** `--json`, `--json=x`, `-h`: one of our options, rather than a value that starts with a dash. */
+function isOption(word: string): boolean {
+  if (word.startsWith('--')) return (word.slice(2).split('=')[0] as string) in OPTIONS;
+  return word.length === 2 && Object.values(OPTIONS).some((o) => (o as { short?: string }).short === word[1]);
 }
 
 export function optionLabel(name: OptionName): string {

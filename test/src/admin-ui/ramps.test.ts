@@ -151,7 +151,9 @@ describe.skipIf(skip)('admin UI: ramps and schedules on the flag page', () => {
     expect(await toggle.getAttribute('aria-checked')).toBe('true');
     await planned.getByRole('button', { name: 'Schedule change' }).click();
     const confirmSchedule = page.getByRole('dialog', { name: `Schedule a change to ${FLAG} in Production?` });
-    await poll(() => confirmSchedule.textContent()).toMatch(/At .* UTC: Status.*Off/);
+    // From the state the flag is in now (on), not only where it goes.
+    const status = confirmSchedule.getByRole('listitem').filter({ hasText: /UTC: Status/ });
+    await poll(() => status.textContent()).toMatch(/UTC: Status\s*from On\s*→\s*to Off$/);
     await confirmSchedule.getByRole('button', { name: 'Schedule change' }).click();
     await poll(async () => (await admin('GET', `/flags/${FLAG}/environments/production`)).enabled).toBe(false);
     // Applied by the scheduler, and the page follows without a reload.

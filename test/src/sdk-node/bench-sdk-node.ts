@@ -3,6 +3,7 @@ import { createClient, type SwitchboardClient } from '@switchboard/sdk-node';
 import type { LoadedEngine } from '../bench/engines/engine.ts';
 import { switchboard } from '../bench/engines/switchboard.ts';
 import { timeInTurns } from '../bench/measure.ts';
+import { formatColumns } from '../bench/report.ts';
 import { CALL_MASK, type CallOrder, type FlagSpec, makeCallOrder, makeUsers, SCENARIOS, type User } from '../bench/scenarios.ts';
 
 // Usage: node --import tsx test/src/sdk-node/bench-sdk-node.ts [seconds per scenario, default 3]
@@ -65,10 +66,17 @@ function sdkNode(flags: readonly FlagSpec[], users: readonly User[]): LoadedEngi
   };
 }
 
+// Progress goes to stderr and only to a terminal, so stdout stays the table alone.
+function progress(message: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`${message}\n`);
+}
+
 const users = makeUsers();
 let worst = Number.POSITIVE_INFINITY;
-console.log('scenario                                      core ops/s   sdk-node ops/s   sdk/core');
+// The table is written once every row is known: its columns are as wide as the longest title.
+const rows: string[][] = [];
 for (const scenario of SCENARIOS) {
+  progress(`${scenario.id} ${scenario.title}…`);
   const order = makeCallOrder(scenario.flags.length);
   const core = await switchboard.prepare(scenario.flags, users);
   const sdk = sdkNode(scenario.flags, users);
@@ -82,15 +90,14 @@ for (const scenario of SCENARIOS) {
   await sdk.client.close();
   const ratio = (s?.opsPerSecond ?? 0) / (c?.opsPerSecond ?? 1);
   worst = Math.min(worst, ratio);
-  const label = `${scenario.id} ${scenario.title}`.padEnd(44);
-  console.log(
-    `${label}${Math.round(c?.opsPerSecond ?? 0)
-      .toLocaleString('en-US')
-      .padStart(12)}${Math.round(s?.opsPerSecond ?? 0)
-      .toLocaleString('en-US')
-      .padStart(17)}${`${(100 * ratio).toFixed(0)}%`.padStart(11)}`,
-  );
+  rows.push([
+    `${scenario.id}  ${scenario.title}`,
+    Math.round(c?.opsPerSecond ?? 0).toLocaleString('en-US'),
+    Math.round(s?.opsPerSecond ?? 0).toLocaleString('en-US'),
+    `${(100 * ratio).toFixed(0)}%`,
+  ]);
 }
+console.log(formatColumns(['scenario', 'core ops/s', 'sdk-node ops/s', 'sdk/core'], rows));
 console.log(
   worst >= GOAL ? `ok: every scenario at least ${GOAL * 100}% of core` : `BELOW GOAL: worst ${(100 * worst).toFixed(0)}% < ${GOAL * 100}%`,
 );

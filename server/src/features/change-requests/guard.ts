@@ -76,11 +76,21 @@ export function directWriteGate(request: FastifyRequest): WriteGate {
 }
 
 /** Environments whose flag configurations use a segment: where editing the segment changes evaluation. */
-export async function environmentsUsingSegment(db: Database, segmentKey: string): Promise<string[]> {
+export function environmentsUsingSegment(db: Database, segmentKey: string): Promise<string[]> {
+  return environmentsUsingSegments(db, [segmentKey]);
+}
+
+/** `environmentsUsingSegment` for several segments in one query: those any of them reaches. */
+export async function environmentsUsingSegments(db: Database, segmentKeys: readonly string[]): Promise<string[]> {
+  if (segmentKeys.length === 0) return [];
+  const keys = sql`array[${sql.join(
+    segmentKeys.map((k) => sql`${k}`),
+    sql`, `,
+  )}]::text[]`;
   const result = (await db.execute(sql`
     select distinct fe.environment_key as env
     from ${flagEnvironments} fe, jsonb_array_elements(coalesce(fe.config->'rules', '[]'::jsonb)) r
-    where coalesce(r->'segments', '[]'::jsonb) ? ${segmentKey}
+    where coalesce(r->'segments', '[]'::jsonb) ?| ${keys}
     order by 1`)) as unknown as { rows: Array<{ env: string }> };
   return result.rows.map((r) => r.env);
 }

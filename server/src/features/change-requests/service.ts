@@ -3,15 +3,15 @@ import type { Database } from '../../db/client.ts';
 import { type Actor, actorRef } from '../../domain/actor.ts';
 import { type ChangeDeps, type ChangeTx, lockAllEnvironments, lockEnvironment, runChange } from '../../domain/changes.ts';
 import { AppError, ConflictError, ErrorCode, ForbiddenError, NotFoundError, VersionMismatchError } from '../../errors.ts';
-import { findEnvironment } from '../environments/store.ts';
+import { findEnvironment, findEnvironments } from '../environments/store.ts';
 import { type FlagEnvironmentPatch, flagEnvironmentView, updateFlagEnvironment } from '../flags/service.ts';
-import { findFlagEnvironment } from '../flags/store.ts';
+import { findFlagEnvironment, findFlagEnvironments } from '../flags/store.ts';
 import { assertNotFrozenIn } from '../freeze-windows/service.ts';
 import { abortRamp, createRamp, pauseRamp, rampView, resumeRamp, startRamp } from '../ramps/service.ts';
-import { findRamp } from '../ramps/store.ts';
+import { findRamp, findRamps } from '../ramps/store.ts';
 import { scheduleChange } from '../schedules/service.ts';
 import { type SegmentInput, segmentView, updateSegment } from '../segments/service.ts';
-import { findSegment, segmentUsage } from '../segments/store.ts';
+import { findSegment, findSegments, segmentUsage } from '../segments/store.ts';
 import type { Change as ChangeSchema } from './schemas.ts';
 import {
   type ChangeRequestRow,
@@ -70,7 +70,7 @@ async function currentOf(db: Database, environment: string, change: Change): Pro
   switch (change.kind) {
     case 'segment': {
       const row = await findSegment(db, change.segmentKey);
-      return row ? { current: segmentView(row, (await segmentUsage(db)).get(row.key) ?? []), version: row.version } : undefined;
+      return row ? { current: segmentView(row, (await segmentUsage(db, [row.key])).get(row.key) ?? []), version: row.version } : undefined;
     }
     case 'ramp-update': {
       const row = await findRamp(db, change.rampId);
@@ -185,13 +185,66 @@ export function tally(reviews: ReviewRow[], round: number, required: number): { 
   return { approvals, state: approvals >= required ? CrState.Approved : CrState.Open };
 }
 
-async function buildView(db: Database, row: ChangeRequestRow) {
-  const env = await findEnvironment(db, row.environmentKey);
-  const required = env?.requiredApprovals ?? 0;
-  const reviews = await reviewsOf(db, [row.id]);
+/** What the views of some requests read, for all of them at once: a few queries whether 1 or 100. */
+interface ViewContext {
+  requiredApprovals: Map<string, number>;
+  reviews: Map<string, ReviewRow[]>;
+  /** The target as it is now (as `currentOf` reads it), by request id; live requests only. */
+  current: Map<string, { current: unknown; version: number }>;
+}
+
+async function viewContext(db: Database, rows: readonly ChangeRequestRow[]): Promise<ViewContext> {
+  const live = rows.filter((r) => !FINAL_STATES.includes(r.state)).map((row) => ({ row, change: row.change as Change }));
+  const segmentKeys = new Set<string>();
+  const rampIds = new Set<string>();
+  const flagPairs = new Map<string, { flagKey: string; environmentKey: string }>();
+  for (const { row, change } of live) {
+    if (change.kind === 'segment') segmentKeys.add(change.segmentKey);
+    else if (change.kind === 'ramp-update') rampIds.add(change.rampId);
+    else flagPairs.set(`${change.flagKey}\u0000${row.environmentKey}`, { flagKey: change.flagKey, environmentKey: row.environmentKey });
+  }
+  const [environments, reviews, segmentRows, usage, ramps, flagEnvironments] = await Promise.all([
+    findEnvironments(db, [...new Set(rows.map((r) => r.environmentKey))]),
+    reviewsOf(
+      db,
+      rows.map((r) => r.id),
+    ),
+    findSegments(db, [...segmentKeys]),
+    segmentUsage(db, [...segmentKeys]),
+    findRamps(db, [...rampIds]),
+    findFlagEnvironments(db, [...flagPairs.values()]),
+  ]);
+  const segmentsByKey = new Map(segmentRows.map((s) => [s.key, s]));
+  const rampsById = new Map(ramps.map((r) => [r.id, r]));
+  const configs = new Map(flagEnvironments.map((fe) => [`${fe.flagKey}\u0000${fe.environmentKey}`, fe]));
+  const current = new Map<string, { current: unknown; version: number }>();
+  for (const { row, change } of live) {
+    if (change.kind === 'segment') {
+      const segment = segmentsByKey.get(change.segmentKey);
+      if (segment) current.set(row.id, { current: segmentView(segment, usage.get(segment.key) ?? []), version: segment.version });
+    } else if (change.kind === 'ramp-update') {
+      const ramp = rampsById.get(change.rampId);
+      if (ramp && ramp.environmentKey === row.environmentKey) current.set(row.id, { current: rampView(ramp), version: ramp.version });
+    } else {
+      const config = configs.get(`${change.flagKey}\u0000${row.environmentKey}`);
+      if (config) current.set(row.id, { current: flagEnvironmentView(config), version: config.version });
+    }
+  }
+  const reviewsByRequest = new Map<string, ReviewRow[]>();
+  for (const r of reviews) reviewsByRequest.set(r.changeRequestId, [...(reviewsByRequest.get(r.changeRequestId) ?? []), r]);
+  return {
+    requiredApprovals: new Map(environments.map((e) => [e.key, e.requiredApprovals])),
+    reviews: reviewsByRequest,
+    current,
+  };
+}
+
+function buildView(ctx: ViewContext, row: ChangeRequestRow) {
+  const required = ctx.requiredApprovals.get(row.environmentKey) ?? 0;
+  const reviews = ctx.reviews.get(row.id) ?? [];
   const change = row.change as Change;
   const live = !FINAL_STATES.includes(row.state);
-  const now = live ? await currentOf(db, row.environmentKey, change) : undefined;
+  const now = live ? ctx.current.get(row.id) : undefined;
   const base = baseVersionOf(change);
   return {
     id: row.id,
@@ -224,13 +277,13 @@ async function buildView(db: Database, row: ChangeRequestRow) {
 }
 
 /** A request with its reviews and the target's current state (the request page). */
-export function changeRequestView(db: Database, row: ChangeRequestRow) {
-  return buildView(db, row);
+export async function changeRequestView(db: Database, row: ChangeRequestRow) {
+  return buildView(await viewContext(db, [row]), row);
 }
 
 /** A request as lists show it: without its reviews. */
-export async function changeRequestSummary(db: Database, row: ChangeRequestRow) {
-  const { reviews: _reviews, ...summary } = await buildView(db, row);
+function changeRequestSummary(ctx: ViewContext, row: ChangeRequestRow) {
+  const { reviews: _reviews, ...summary } = buildView(ctx, row);
   return summary;
 }
 
@@ -488,5 +541,10 @@ export async function listChangeRequestViews(
   page: Parameters<typeof listChangeRequests>[2],
 ) {
   const rows = await listChangeRequests(db, { ...filter, userRef: personOf(actor).userId }, page);
-  return Promise.all(rows.map(async (r) => ({ at: r.at, row: r.row, view: await changeRequestSummary(db, r.row) })));
+  // One read of each kind for the whole page, not a few per request.
+  const ctx = await viewContext(
+    db,
+    rows.map((r) => r.row),
+  );
+  return rows.map((r) => ({ at: r.at, row: r.row, view: changeRequestSummary(ctx, r.row) }));
 }

@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import {
   changeLog,
@@ -23,6 +23,14 @@ export function listEnvironments(db: Database): Promise<EnvironmentRow[]> {
 export async function findEnvironment(db: Database, key: string): Promise<EnvironmentRow | undefined> {
   const [row] = await db.select().from(environments).where(eq(environments.key, key)).limit(1);
   return row;
+}
+
+export function findEnvironments(db: Database, keys: readonly string[]): Promise<EnvironmentRow[]> {
+  if (keys.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(environments)
+    .where(inArray(environments.key, [...keys]));
 }
 
 export async function insertEnvironment(

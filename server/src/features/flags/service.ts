@@ -16,7 +16,7 @@ import {
 import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
 import { existingSegmentKeys } from '../segments/store.ts';
-import type { EvaluationCounts, UsageRow } from '../usage/store.ts';
+import { deleteUsageOf, type EvaluationCounts, type UsageRow } from '../usage/store.ts';
 import {
   type ConfigVersionRow,
   deleteFlagRow,
@@ -235,6 +235,7 @@ export async function deleteFlag(deps: ChangeDeps, actor: Actor, key: string) {
     if (before.archivedAt === null) throw new ConflictError(`Archive flag ${key} before deleting it`);
     const envs = await flagEnvironmentsOf(c.tx, [key]);
     await deleteFlagRow(c.tx, key);
+    await deleteUsageOf(c.tx, key);
     await c.audit({
       action: 'flag.deleted',
       resourceType: 'flag',

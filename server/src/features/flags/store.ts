@@ -36,6 +36,19 @@ export async function findFlagEnvironment(db: Database, flagKey: string, environ
   return row;
 }
 
+/** `findFlagEnvironment` for many (flag, environment) pairs in one query; absent pairs are left out. */
+export function findFlagEnvironments(
+  db: Database,
+  pairs: ReadonlyArray<{ flagKey: string; environmentKey: string }>,
+): Promise<FlagEnvironmentRow[]> {
+  if (pairs.length === 0) return Promise.resolve([]);
+  const wanted = sql.join(
+    pairs.map((p) => sql`(${p.flagKey}, ${p.environmentKey})`),
+    sql`, `,
+  );
+  return db.select().from(flagEnvironments).where(sql`(${flagEnvironments.flagKey}, ${flagEnvironments.environmentKey}) in (${wanted})`);
+}
+
 /**
  * A flag, the environment's write settings (null when it does not exist) and the flag's config
  * there, in one query (one round trip where four were): what every edit of one environment's

@@ -10,6 +10,14 @@ export async function findRamp(db: Database, id: string): Promise<RampRow | unde
   return row;
 }
 
+export function findRamps(db: Database, ids: readonly string[]): Promise<RampRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(rampPlans)
+    .where(inArray(rampPlans.id, [...ids]));
+}
+
 /** The plan, locked for this transaction (a scheduler tick or another request waits for it). */
 export async function lockRamp(db: Database, id: string): Promise<RampRow | undefined> {
   const [row] = await db.select().from(rampPlans).where(eq(rampPlans.id, id)).for('update').limit(1);

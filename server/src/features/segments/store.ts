@@ -34,6 +34,14 @@ export async function findSegment(db: Database, key: string): Promise<SegmentRow
   return row;
 }
 
+export function findSegments(db: Database, keys: readonly string[]): Promise<SegmentRow[]> {
+  if (keys.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(segments)
+    .where(inArray(segments.key, [...keys]));
+}
+
 export async function insertSegment(db: Database, values: typeof segments.$inferInsert): Promise<SegmentRow> {
   const [row] = await db.insert(segments).values(values).returning();
   if (!row) throw new Error('insert returned nothing');
@@ -58,16 +66,28 @@ export async function deleteSegmentRow(db: Database, key: string): Promise<void>
   await db.delete(segments).where(eq(segments.key, key));
 }
 
-/** Flag keys using each segment, in any environment's rules (archived flags included). */
-export async function segmentUsage(db: Database): Promise<Map<string, string[]>> {
+/**
+ * Flag keys using each segment, in any environment's rules (archived flags included); with `only`,
+ * of those segments alone.
+ */
+export async function segmentUsage(db: Database, only?: readonly string[]): Promise<Map<string, string[]>> {
+  const usage = new Map<string, string[]>();
+  if (only?.length === 0) return usage;
+  const filter =
+    only === undefined
+      ? sql``
+      : sql`where s.seg in (${sql.join(
+          only.map((k) => sql`${k}`),
+          sql`, `,
+        )})`;
   // Both drivers (pg and PGlite) answer raw queries with `{ rows }`.
   const result = (await db.execute(sql`
     select distinct s.seg as segment, fe.flag_key as flag
     from ${flagEnvironments} fe,
       jsonb_array_elements(coalesce(fe.config->'rules', '[]'::jsonb)) r,
       jsonb_array_elements_text(coalesce(r->'segments', '[]'::jsonb)) s(seg)
+    ${filter}
     order by 1, 2`)) as unknown as { rows: Array<{ segment: string; flag: string }> };
-  const usage = new Map<string, string[]>();
   for (const row of result.rows) {
     const list = usage.get(row.segment) ?? [];
     list.push(row.flag);

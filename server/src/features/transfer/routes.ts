@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { Description, errorResponses, Key, Name } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
-import { assertWritable } from '../change-requests/guard.ts';
+import { assertWritable, environmentsUsingSegments } from '../change-requests/guard.ts';
 import { ConditionSchema, DependencySchema, RuleSchema, VariantSchema } from '../flags/schemas.ts';
 import { type ExportDocument, exportDocument, importDocument } from './service.ts';
 
@@ -99,7 +99,13 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { document, environment, dryRun } = request.body;
       if (!dryRun) {
         const named = environment !== undefined ? [environment] : document.flags.flatMap((f) => Object.keys(f.environments));
-        await assertWritable(changeDeps(app), request, named);
+        // Segments are shared by every environment: overwriting one changes evaluation wherever
+        // a flag uses it, whichever environment the import is for.
+        const reached = await environmentsUsingSegments(
+          app.db,
+          document.segments.map((s) => s.key),
+        );
+        await assertWritable(changeDeps(app), request, [...named, ...reached]);
       }
       return importDocument(changeDeps(app), actorOf(request), document as ExportDocument, { environment, dryRun });
     },

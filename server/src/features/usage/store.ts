@@ -9,6 +9,16 @@ export function usageOf(db: Database, flagKeys: string[]): Promise<UsageRow[]> {
   return db.select().from(flagUsage).where(sql`${flagUsage.flagKey} in ${flagKeys}`);
 }
 
+/**
+ * A flag's counts and tracked events, deleted with the flag in its transaction: they are keyed by
+ * its key without a foreign key, so a flag re-created under that key would inherit them.
+ */
+export async function deleteUsageOf(db: Database, flagKey: string): Promise<void> {
+  await db.delete(flagUsage).where(eq(flagUsage.flagKey, flagKey));
+  await db.delete(flagUsageHourly).where(eq(flagUsageHourly.flagKey, flagKey));
+  await db.delete(flagMetrics).where(eq(flagMetrics.flagKey, flagKey));
+}
+
 const HOUR_MS = 3_600_000;
 
 /**
