@@ -154,12 +154,13 @@ describe.skipIf(!DATABASE_URL)('approvals on a JSON import that overwrites used 
   beforeAll(async () => {
     server = await startTestServer();
     cookie = await server.login();
-    for (const key of ['nordics', 'unused']) expect((await admin('POST', '/segments', segment(key, ['NO']))).status).toBe(201);
+    // `segment-1` is the key the Unleash export's first segment imports under.
+    for (const key of ['nordics', 'unused', 'segment-1']) expect((await admin('POST', '/segments', segment(key, ['NO']))).status).toBe(201);
     expect((await admin('POST', '/flags', { key: 'checkout' })).status).toBe(201);
     const used = await admin(
       'PATCH',
       '/flags/checkout/environments/production',
-      { rules: [{ segments: ['nordics'] }] },
+      { rules: [{ segments: ['nordics'] }, { segments: ['segment-1'] }] },
       { 'if-match': '"1"' },
     );
     expect(used.status).toBe(200);
@@ -182,6 +183,15 @@ describe.skipIf(!DATABASE_URL)('approvals on a JSON import that overwrites used 
     }
     expect(await dbFingerprint(server)).toBe(before);
     expect((await admin('GET', '/segments/nordics')).body.conditions[0].values).toEqual(['NO']);
+  });
+
+  it('refuses an Unleash import into staging that overwrites a segment production uses, and writes nothing', async () => {
+    const { dbFingerprint } = await import('./helpers/db-fingerprint.ts');
+    const before = await dbFingerprint(server);
+    const res = await admin('POST', '/import/unleash', { environment: 'staging', data: spec('15-global-constraints.json') });
+    expect(res.status, res.text).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'APPROVAL_REQUIRED', details: { environment: 'production', requiredApprovals: 1 } });
+    expect(await dbFingerprint(server)).toBe(before);
   });
 
   it('still imports segments used nowhere gated, and new ones, directly', async () => {

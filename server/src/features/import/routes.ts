@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { UnleashPayload } from '@switchboard/core/unleash';
+import { importUnleash, type UnleashPayload } from '@switchboard/core/unleash';
 import { Type } from 'typebox';
 import { errorResponses, Key } from '../../http/schemas.ts';
 import { actorOf } from '../../plugins/auth.ts';
 import { changeDeps } from '../change-deps.ts';
-import { assertWritable } from '../change-requests/guard.ts';
+import { assertWritable, environmentsUsingSegments } from '../change-requests/guard.ts';
 import { importUnleashExport } from './service.ts';
 
 // Unleash exports carry many fields we ignore, so items are open objects; sizes stay bounded.
@@ -52,7 +52,15 @@ export const importRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      await assertWritable(changeDeps(app), request, [request.body.environment]);
+      // Segments are shared by every environment: overwriting one changes evaluation wherever a
+      // flag uses it, so those environments' approvals and freezes apply too. An export that does
+      // not convert is the service's 400 to give.
+      let segmentKeys: string[] = [];
+      try {
+        segmentKeys = importUnleash(request.body.data as UnleashPayload).segments.map((s) => s.key);
+      } catch {}
+      const reached = await environmentsUsingSegments(app.db, segmentKeys);
+      await assertWritable(changeDeps(app), request, [request.body.environment, ...reached]);
       return importUnleashExport(changeDeps(app), actorOf(request), request.body.environment, request.body.data as UnleashPayload, {
         skipInvalid: request.body.skipInvalid,
       });
