@@ -79,6 +79,8 @@ export class UsageAggregator {
   private pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | null = null;
   private lastPrune = 0;
+  /** The flush in progress: flushes run one after another (see `flush`). */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Database,
@@ -110,7 +112,17 @@ export class UsageAggregator {
     }
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Writes what was summed so far, after any flush still in progress: a write slower than the
+   * interval would otherwise overlap the next one, and `stop` return while one still ran.
+   */
+  flush(): Promise<void> {
+    const run = this.flushing.then(() => this.flushOnce());
+    this.flushing = run.catch(() => {});
+    return run;
+  }
+
+  private async flushOnce(): Promise<void> {
     await this.prune();
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
