@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatColumns } from './report.ts';
 import { BASE_DATABASE_URL, createCleanups, createDatabase, startServerProcess } from './server-process.ts';
@@ -182,6 +183,7 @@ async function run() {
   const updates = newTally();
   progress(`running ${concurrency} workers for ${seconds} s`);
 
+  const loadAtStart = loadavg();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const worker = async (w: number) => {
@@ -247,6 +249,8 @@ async function run() {
     read: summarise(reads, elapsedSeconds),
     flagChangesCounter: { environment: ENVIRONMENT, delta: counterDelta, matchesUpdates: counterDelta === updates.ok },
     errorSamples,
+    /** os.loadavg() (1, 5, 15 min) when the load began and when it ended: a busy machine's figures are not comparable. */
+    loadAverage: { start: loadAtStart, end: loadavg() },
   };
 }
 
@@ -276,6 +280,7 @@ function formatTable(r: Result): string {
     '',
     `updates/s: ${r.update.perSecond}${r.goal.met === null ? '' : r.goal.met ? ' (goal met)' : ' (GOAL NOT MET)'}   update p99: ${r.update.p99Ms.toFixed(2)} ms   412 (stale version): ${r.update.stale412}   errors: ${r.update.errors + r.read.errors}`,
     `server flag-changes counter (${c.environment}): +${c.delta}, ${c.matchesUpdates ? 'equal to' : 'DIFFERENT FROM'} the ${r.update.succeeded} updates made`,
+    `load average (1, 5, 15 min): ${r.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${r.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end`,
     ...(r.errorSamples.length > 0 ? ['', 'first errors:', ...r.errorSamples.map((e) => `  ${e}`)] : []),
   ].join('\n');
 }

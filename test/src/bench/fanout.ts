@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createDatabase } from '../support/databases.ts';
@@ -253,10 +254,13 @@ const limit = openFileLimit();
  */
 const OWN_FILES = 200;
 const runs: Figures[] = [];
+const loadAtStart = loadavg();
 for (const requested of clientCounts) {
   const clients = Number.isFinite(limit) ? Math.min(requested, limit - OWN_FILES) : requested;
   if (clients < requested)
     console.error(`bench:fanout: ${requested} streams capped to ${clients}: one process may hold ${limit} open files here`);
   runs.push({ ...(await run(clients)), clientsAsked: requested });
 }
-console.log(asJson ? JSON.stringify({ openFileLimit: limit, runs }, null, 2) : formatTable(runs));
+const loadAverage = { start: loadAtStart, end: loadavg() };
+const loadLine = `load average (1, 5, 15 min): ${loadAverage.start.map((x) => x.toFixed(2)).join(' ')} at the start, ${loadAverage.end.map((x) => x.toFixed(2)).join(' ')} at the end`;
+console.log(asJson ? JSON.stringify({ openFileLimit: limit, runs, loadAverage }, null, 2) : `${formatTable(runs)}\n${loadLine}`);
