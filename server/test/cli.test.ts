@@ -89,21 +89,7 @@ describe('CLI without a server', () => {
   });
 
   it('refuses an option value starting with "-" in one line that shows the "=" form, which reaches the command', async () => {
-    const start = [
-      'ramps',
-      'start',
-      'k',
-      '-e',
-      'production',
-      '--rule',
-      'r',
-      '--steps',
-      '5:60',
-      '--guard-metric',
-      'errors',
-      '--direction',
-      'lower',
-    ];
+    const start = 'ramps start k -e production --rule r --steps 5:60 --guard-metric errors --direction lower'.split(' ');
     const spaced = await runCli([...start, '--min-effect', '-1']);
     expect(spaced.code).toBe(64);
     expect(spaced.stderr.split('\n').slice(0, 3)).toEqual([
