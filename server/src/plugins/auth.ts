@@ -179,7 +179,8 @@ async function authenticateSession(request: FastifyRequest, secret: string, touc
     await app.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.tokenHash, tokenHash));
     session.lastSeenAt = now;
   }
-  return session.actor;
+  // A copy: one cached actor serves many requests, and none may change what the others see.
+  return { ...session.actor };
 }
 
 /** Resolves who calls the admin API: a bearer API token or the session cookie. */
