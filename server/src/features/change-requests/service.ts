@@ -12,6 +12,7 @@ import { findRamp, findRamps } from '../ramps/store.ts';
 import { scheduleChange } from '../schedules/service.ts';
 import { type SegmentInput, segmentView, updateSegment } from '../segments/service.ts';
 import { findSegment, findSegments, segmentUsage } from '../segments/store.ts';
+import { changeRequestAuditView as auditView } from './audit-view.ts';
 import type { Change as ChangeSchema } from './schemas.ts';
 import {
   type ChangeRequestRow,
@@ -285,22 +286,6 @@ export async function changeRequestView(db: Database, row: ChangeRequestRow) {
 function changeRequestSummary(ctx: ViewContext, row: ChangeRequestRow) {
   const { reviews: _reviews, ...summary } = buildView(ctx, row);
   return summary;
-}
-
-/** What the audit log and webhooks carry of a request (no target state, which the change's own rows carry). */
-function auditView(row: ChangeRequestRow) {
-  return {
-    id: row.id,
-    environment: row.environmentKey,
-    title: row.title,
-    reason: row.reason,
-    change: row.change,
-    state: row.state,
-    round: row.round,
-    author: row.authorName,
-    version: row.version,
-    ...(row.resultVersion !== null ? { resultVersion: row.resultVersion } : {}),
-  };
 }
 
 async function requireRequest(tx: Database, id: string): Promise<ChangeRequestRow> {

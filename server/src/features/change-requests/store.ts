@@ -111,3 +111,19 @@ export function liveRequestsOf(db: Database, environmentKey: string): Promise<Ch
     .orderBy(asc(changeRequests.id))
     .for('update');
 }
+
+/** The flag's live requests (open, approved, changes requested) in every environment, locked for the transaction. */
+export function lockLiveRequestsOfFlag(db: Database, flagKey: string): Promise<ChangeRequestRow[]> {
+  return db
+    .select()
+    .from(changeRequests)
+    .where(and(eq(changeRequests.flagKey, flagKey), inArray(changeRequests.state, [...LIVE_STATES])))
+    .orderBy(asc(changeRequests.id))
+    .for('update');
+}
+
+/** Every request about the flag, whatever its state (the flag's delete); their reviews go with them (cascade). */
+export async function deleteRequestsOfFlag(db: Database, flagKey: string): Promise<string[]> {
+  const rows = await db.delete(changeRequests).where(eq(changeRequests.flagKey, flagKey)).returning({ id: changeRequests.id });
+  return rows.map((r) => r.id);
+}

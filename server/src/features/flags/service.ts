@@ -17,6 +17,7 @@ import { toSnapshotFlag } from '../../domain/snapshot-flag.ts';
 import { ConflictError, ErrorCode, NotFoundError, ValidationError, VersionMismatchError } from '../../errors.ts';
 import { existingSegmentKeys } from '../segments/store.ts';
 import { deleteUsageOf, type EvaluationCounts, type UsageRow } from '../usage/store.ts';
+import { deleteWorkOf, lockPendingWorkOf, settlePendingWorkOfArchivedFlag } from './pending-work.ts';
 import {
   type ConfigVersionRow,
   deleteFlagRow,
@@ -202,6 +203,7 @@ export async function updateFlag(deps: ChangeDeps, actor: Actor, key: string, ve
 
 export async function archiveFlag(deps: ChangeDeps, actor: Actor, key: string, archive: boolean) {
   return runChange(deps, actor, async (c) => {
+    if (archive) await lockPendingWorkOf(c.tx, key);
     await lockAllEnvironments(c.tx);
     const before = await requireFlag(c.tx, key);
     if ((before.archivedAt !== null) === archive)
@@ -224,6 +226,8 @@ export async function archiveFlag(deps: ChangeDeps, actor: Actor, key: string, a
       before: flagView(before, envs),
       after: view,
     });
+    // After the archive's own row, so the log reads as cause, then consequences.
+    if (archive) await settlePendingWorkOfArchivedFlag(c, key);
     return view;
   });
 }
@@ -236,11 +240,13 @@ export async function deleteFlag(deps: ChangeDeps, actor: Actor, key: string) {
     const envs = await flagEnvironmentsOf(c.tx, [key]);
     await deleteFlagRow(c.tx, key);
     await deleteUsageOf(c.tx, key);
+    // Archiving ended them; their rows would otherwise show on a flag re-created under this key.
+    const work = await deleteWorkOf(c.tx, key);
     await c.audit({
       action: 'flag.deleted',
       resourceType: 'flag',
       resourceKey: key,
-      before: { ...flagView(before, envs), configs: envs.map(flagEnvironmentView) },
+      before: { ...flagView(before, envs), configs: envs.map(flagEnvironmentView), deletedWork: work },
     });
   });
 }

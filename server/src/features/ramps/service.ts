@@ -9,6 +9,9 @@ import { findFlagEnvironment } from '../flags/store.ts';
 import { activeFreeze } from '../freeze-windows/service.ts';
 import { checkMetricGuardRule } from './guard-evaluator.ts';
 import { claimDueRamps, findRamp, insertRamp, liveRampOnRule, lockRamp, type RampRow, updateRamp } from './store.ts';
+import { rampView } from './view.ts';
+
+export { rampView };
 
 /**
  * Ramp plans move one rule's rollout through ordered steps (1% -> 5% -> 25% ...). Bucketing is
@@ -25,26 +28,6 @@ export const RampState = {
   RolledBack: 'rolled_back',
 } as const;
 export type RampState = (typeof RampState)[keyof typeof RampState];
-
-export function rampView(row: RampRow) {
-  return {
-    id: row.id,
-    flag: row.flagKey,
-    environment: row.environmentKey,
-    ruleId: row.ruleId,
-    steps: row.steps,
-    guard: row.guard ?? null,
-    state: row.state,
-    currentStep: row.currentStep,
-    previousPercentage: row.previousPercentage ?? null,
-    nextStepAt: row.nextStepAt?.toISOString() ?? null,
-    reason: row.reason ?? null,
-    version: row.version,
-    createdBy: row.createdBy,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
 
 async function ruleOf(c: ChangeTx, flag: string, environment: string, ruleId: string): Promise<Rule> {
   const fe = await findFlagEnvironment(c.tx, flag, environment);

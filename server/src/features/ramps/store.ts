@@ -90,3 +90,19 @@ export function claimDueRamps(db: Database, now: Date, limit: number): Promise<R
     .limit(limit)
     .for('update', { skipLocked: true });
 }
+
+/** The flag's live plans (pending, running, paused) in every environment, locked for the transaction. */
+export function lockLiveRampsOfFlag(db: Database, flag: string): Promise<RampRow[]> {
+  return db
+    .select()
+    .from(rampPlans)
+    .where(and(eq(rampPlans.flagKey, flag), inArray(rampPlans.state, ['pending', 'running', 'paused'])))
+    .orderBy(rampPlans.id)
+    .for('update');
+}
+
+/** Every plan of the flag, whatever its state (the flag's delete); their history stays in the audit log. */
+export async function deleteRampsOfFlag(db: Database, flag: string): Promise<string[]> {
+  const rows = await db.delete(rampPlans).where(eq(rampPlans.flagKey, flag)).returning({ id: rampPlans.id });
+  return rows.map((r) => r.id);
+}

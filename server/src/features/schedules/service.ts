@@ -6,21 +6,9 @@ import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError
 import { checkFlagEnvironmentPatch, type FlagEnvironmentPatch, patchFlagEnvironment } from '../flags/service.ts';
 import { freezeDeferral } from '../freeze-windows/service.ts';
 import { claimDueSchedule, insertSchedule, lockSchedule, type ScheduleRow, setScheduleState } from './store.ts';
+import { scheduleView } from './view.ts';
 
-export function scheduleView(row: ScheduleRow) {
-  return {
-    id: row.id,
-    flag: row.flagKey,
-    environment: row.environmentKey,
-    patch: row.patch,
-    runAt: row.runAt.toISOString(),
-    state: row.state,
-    appliedAt: row.appliedAt?.toISOString() ?? null,
-    error: row.error ?? null,
-    createdBy: row.createdBy,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
+export { scheduleView };
 
 /** Stores a change of one environment's config to apply at `runAt` (now or past: at the next pass). */
 export async function scheduleChange(

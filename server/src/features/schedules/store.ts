@@ -53,3 +53,19 @@ export async function claimDueSchedule(db: Database, now: Date): Promise<Schedul
     .for('update', { skipLocked: true });
   return row;
 }
+
+/** The flag's pending changes in every environment, locked for the transaction. */
+export function lockPendingSchedulesOfFlag(db: Database, flag: string): Promise<ScheduleRow[]> {
+  return db
+    .select()
+    .from(scheduledChanges)
+    .where(and(eq(scheduledChanges.flagKey, flag), eq(scheduledChanges.state, 'pending')))
+    .orderBy(scheduledChanges.id)
+    .for('update');
+}
+
+/** Every scheduled change of the flag, whatever its state (the flag's delete). */
+export async function deleteSchedulesOfFlag(db: Database, flag: string): Promise<string[]> {
+  const rows = await db.delete(scheduledChanges).where(eq(scheduledChanges.flagKey, flag)).returning({ id: scheduledChanges.id });
+  return rows.map((r) => r.id);
+}
