@@ -113,13 +113,20 @@ export const flagRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  for (const [path, archive] of [
-    ['/flags/:key/archive', true],
-    ['/flags/:key/restore', false],
+  for (const [path, archive, description] of [
+    [
+      '/flags/:key/archive',
+      true,
+      'Archives a flag: SDKs stop receiving it. Its ramp plans are aborted, its scheduled changes cancelled and its open change requests withdrawn, each audited.',
+    ],
+    ['/flags/:key/restore', false, 'Restores an archived flag as it stood; what archiving ended stays ended.'],
   ] as const) {
     app.post(
       path,
-      { config: { role: 'editor' }, schema: { tags, params: FlagParams, response: { 200: FlagView, ...errorResponses } } },
+      {
+        config: { role: 'editor' },
+        schema: { tags, description, params: FlagParams, response: { 200: FlagView, ...errorResponses } },
+      },
       async (request) => archiveFlag(deps, actorOf(request), request.params.key, archive),
     );
   }
