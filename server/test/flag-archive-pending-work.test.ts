@@ -111,6 +111,10 @@ describe.skipIf(!DATABASE_URL)('archiving and deleting a flag with pending work'
     expect(await advanceDueRamps(deps, schedulerActor(null), later)).toBe(0);
     expect(await applyDueSchedules(deps, later)).toBe(0);
     expect(await count()).toBe(before);
+    // Nor can a new plan land on the archived flag.
+    const planned = await planRamp(flag, [{ percentage: 50, holdSeconds: 60 }]);
+    expect(planned.status, planned.text).toBe(409);
+    expect(await count()).toBe(before);
     expect(await kit.stateOf(ids.production)).toBe('aborted');
     expect((await ok('GET', `/schedules?flag=${flag}`)).schedules[0].state).toBe('cancelled');
 

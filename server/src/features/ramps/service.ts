@@ -5,7 +5,7 @@ import { whyAuthorMayNotAct } from '../../domain/author-check.ts';
 import { type ChangeDeps, type ChangeTx, lockEnvironment, runChange } from '../../domain/changes.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { patchFlagEnvironment } from '../flags/service.ts';
-import { findFlagEnvironment } from '../flags/store.ts';
+import { findFlag, findFlagEnvironment } from '../flags/store.ts';
 import { activeFreeze } from '../freeze-windows/service.ts';
 import { checkMetricGuardRule } from './guard-evaluator.ts';
 import { claimDueRamps, findRamp, insertRamp, liveRampOnRule, lockRamp, type RampRow, updateRamp } from './store.ts';
@@ -81,6 +81,10 @@ export async function createRamp(deps: ChangeDeps, actor: Actor, input: RampInpu
     validateSteps(input.steps);
     // One live plan per rule: the environment lock makes the check below hold until commit.
     await lockEnvironment(c.tx, input.environment);
+    // Archiving takes every environment's lock, so this holds until commit: no plan lands on an
+    // archived flag (where it could never step) after the archive ended the flag's others.
+    if ((await findFlag(c.tx, input.flag))?.archivedAt)
+      throw new ConflictError(`Flag ${input.flag} is archived; restore it before planning a ramp`);
     const rule = await ruleOf(c, input.flag, input.environment, input.ruleId);
     if (input.guard?.kind === 'metric') checkMetricGuardRule(rule, input.guard);
     const live = await liveRampOnRule(c.tx, input.flag, input.environment, input.ruleId);
