@@ -65,6 +65,15 @@ describe.skipIf(!DATABASE_URL)('tracked metrics', () => {
     ruleId = patched.body.rules[1].id;
     await admin('POST', '/flags', { key: 'backend-only' });
     await admin('POST', '/flags', { key: 'noisy', clientVisible: true });
+    // A latency metric on a flag rolled out to half: the rule's result (treatment) and the fall-through.
+    await admin('POST', '/flags', { key: 'latency' });
+    const latency = await admin(
+      'PATCH',
+      '/flags/latency/environments/production',
+      { enabled: true, rules: [{ id: 'main', rollout: { percentage: 50 } }] },
+      { 'if-match': '"1"' },
+    );
+    expect(latency.status).toBe(200);
     serverKey = (await admin('POST', '/keys', { name: 'api', environment: 'production', kind: 'server' })).body.secret;
     clientKey = (await admin('POST', '/keys', { name: 'web', environment: 'production', kind: 'client' })).body.secret;
     viewerToken = (await admin('POST', '/tokens', { name: 'dashboard', role: 'viewer' })).body.secret;
@@ -126,6 +135,50 @@ describe.skipIf(!DATABASE_URL)('tracked metrics', () => {
     // The usage half of the same report was counted as before.
     const usage = await server.app.db.select().from(flagUsage);
     expect(usage.find((u) => u.flagKey === 'banner')).toMatchObject({ yes: 2, variants: { blue: 2 } });
+  });
+
+  it('adds values (sums) per result across reports and flushes, exactly, and reads them back per group', async () => {
+    const ms = (ruleId: string | null, count: number, sum: number, name = 'api.latency_ms') => ({
+      name,
+      flag: 'latency',
+      enabled: ruleId !== null,
+      variant: 'disabled',
+      ruleId,
+      count,
+      sum,
+    });
+    const first = await report(serverKey, {
+      flags: {},
+      // Two entries of one group in one report add up before the flush.
+      metrics: [ms('main', 3, 370), ms('main', 1, 130), ms(null, 3, 270), ms(null, 2, -12.5, 'balance.delta')],
+    });
+    expect(first.body.metrics).toEqual({ accepted: 4, dropped: 0 });
+    // The first flush has written them: the second report's sums are added to the stored rows.
+    await rowsOf('latency', (r) => r.length === 3);
+    const second = await report(serverKey, {
+      flags: {},
+      metrics: [ms('main', 2, 260.5), ms(null, 1, 95.25), ms(null, 1, -0.25, 'balance.delta')],
+    });
+    expect(second.body.metrics).toEqual({ accepted: 3, dropped: 0 });
+    await rowsOf(
+      'latency',
+      (r) => r.some((x) => x.ruleId === 'main' && x.count === 6) && r.some((x) => x.metric === 'balance.delta' && x.count === 3),
+    );
+
+    const res = await read('latency', 'environment=production&metric=api.latency_ms');
+    expect(res.status).toBe(200);
+    const minute = new Date(minuteStart).toISOString();
+    expect(res.body.rows).toEqual([
+      { minute, metric: 'api.latency_ms', enabled: false, variant: 'disabled', ruleId: null, count: 4, sum: 365.25 },
+      { minute, metric: 'api.latency_ms', enabled: true, variant: 'disabled', ruleId: 'main', count: 6, sum: 760.5 },
+    ]);
+    // The mean per event of each group follows from them (what a latency comparison would use).
+    const mean = (r: { count: number; sum: number }) => r.sum / r.count;
+    expect(res.body.rows.map(mean)).toEqual([91.3125, 126.75]);
+    const balance = await read('latency', 'environment=production&metric=balance.delta');
+    expect(balance.body.rows).toEqual([
+      { minute, metric: 'balance.delta', enabled: false, variant: 'disabled', ruleId: null, count: 3, sum: -12.75 },
+    ]);
   });
 
   it('answers reports without metrics as before, and refuses bad entries whole with 400 VALIDATION_FAILED', async () => {

@@ -45,7 +45,7 @@ export const segmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const row = await findSegment(app.db, request.params.key);
       if (!row) throw new NotFoundError(`Segment ${request.params.key}`);
       reply.header('etag', etagOf(row.version));
-      return segmentView(row, (await segmentUsage(app.db)).get(row.key) ?? []);
+      return segmentView(row, (await segmentUsage(app.db, [row.key])).get(row.key) ?? []);
     },
   );
 

@@ -68,7 +68,8 @@ export async function updateSegment(
     // Read again: the version that won, not the one read before the update waited for it.
     if (!row) throw new VersionMismatchError((await findSegment(c.tx, key))?.version ?? before.version);
     await c.appendChangeEverywhere(() => ({ op: 'segment', key, segment: { key, conditions: row.conditions } }));
-    const usedBy = (await segmentUsage(c.tx)).get(key) ?? [];
+    // Only this segment's flags: reading every segment's usage costs with the number in use.
+    const usedBy = (await segmentUsage(c.tx, [key])).get(key) ?? [];
     const view = segmentView(row, usedBy);
     await c.audit({
       action: 'segment.updated',
@@ -87,7 +88,7 @@ export async function deleteSegment(deps: ChangeDeps, actor: Actor, key: string)
     await lockAllEnvironments(c.tx);
     const before = await findSegment(c.tx, key);
     if (!before) throw new NotFoundError(`Segment ${key}`);
-    const usedBy = (await segmentUsage(c.tx)).get(key) ?? [];
+    const usedBy = (await segmentUsage(c.tx, [key])).get(key) ?? [];
     if (usedBy.length > 0) {
       throw new ConflictError(
         `Segment ${key} is used by ${usedBy.length} flag(s): ${usedBy.join(', ')}`,

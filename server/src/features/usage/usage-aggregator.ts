@@ -1,5 +1,5 @@
 import { DISABLED_VARIANT } from '@switchboard/core';
-import { lt, sql } from 'drizzle-orm';
+import { asc, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { flags, flagUsage, flagUsageHourly } from '../../db/schema/index.ts';
 
@@ -140,38 +140,41 @@ export class UsageAggregator {
   /**
    * One transaction, one statement per table, rows in a fixed order: replicas flushing overlapping
    * flags lock them in the same order and cannot deadlock.
+   *
+   * The flags counted are locked `for key share` in that transaction, in key order, before the
+   * upserts: a flag deleted meanwhile is either gone when the lock is granted (its counts are left
+   * out) or waits for this write to commit and then deletes the rows it wrote. Reading which flags
+   * exist outside the write would let a delete in between be undone by the upserts.
    */
   private async write(batch: Pending[]): Promise<void> {
-    const known = new Set(
-      (
-        await this.db
-          .select({ key: flags.key })
-          .from(flags)
-          .where(sql`${flags.key} in ${[...new Set(batch.map((p) => p.flagKey))]}`)
-      ).map((r) => r.key),
-    );
-    const kept = batch.filter((p) => known.has(p.flagKey));
-    if (kept.length === 0) return;
-    // All-time sums: one row per flag and environment, whatever hours the batch spans.
-    const totals = new Map<string, Omit<Pending, 'hour'>>();
-    for (const p of kept) {
-      const id = `${p.environmentKey}\u0000${p.flagKey}`;
-      const t = totals.get(id);
-      if (!t) {
-        const { hour: _hour, ...sums } = p;
-        totals.set(id, { ...sums, variants: { ...p.variants } });
-        continue;
-      }
-      t.yes += p.yes;
-      t.no += p.no;
-      for (const [name, n] of Object.entries(p.variants)) t.variants[name] = (t.variants[name] ?? 0) + n;
-      if (p.lastEvaluatedAt > t.lastEvaluatedAt) t.lastEvaluatedAt = p.lastEvaluatedAt;
-    }
-    const rows = [...totals.values()].sort((a, b) =>
-      a.environmentKey === b.environmentKey ? a.flagKey.localeCompare(b.flagKey) : a.environmentKey.localeCompare(b.environmentKey),
-    );
-    const hourly = kept.flatMap(hourlyRows).sort(compareHourly);
     await this.db.transaction(async (tx) => {
+      const keys = [...new Set(batch.map((p) => p.flagKey))];
+      const known = new Set(
+        (await tx.select({ key: flags.key }).from(flags).where(inArray(flags.key, keys)).orderBy(asc(flags.key)).for('key share')).map(
+          (r) => r.key,
+        ),
+      );
+      const kept = batch.filter((p) => known.has(p.flagKey));
+      if (kept.length === 0) return;
+      // All-time sums: one row per flag and environment, whatever hours the batch spans.
+      const totals = new Map<string, Omit<Pending, 'hour'>>();
+      for (const p of kept) {
+        const id = `${p.environmentKey}\u0000${p.flagKey}`;
+        const t = totals.get(id);
+        if (!t) {
+          const { hour: _hour, ...sums } = p;
+          totals.set(id, { ...sums, variants: { ...p.variants } });
+          continue;
+        }
+        t.yes += p.yes;
+        t.no += p.no;
+        for (const [name, n] of Object.entries(p.variants)) t.variants[name] = (t.variants[name] ?? 0) + n;
+        if (p.lastEvaluatedAt > t.lastEvaluatedAt) t.lastEvaluatedAt = p.lastEvaluatedAt;
+      }
+      const rows = [...totals.values()].sort((a, b) =>
+        a.environmentKey === b.environmentKey ? a.flagKey.localeCompare(b.flagKey) : a.environmentKey.localeCompare(b.environmentKey),
+      );
+      const hourly = kept.flatMap(hourlyRows).sort(compareHourly);
       await tx
         .insert(flagUsage)
         .values(rows)
