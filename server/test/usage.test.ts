@@ -104,6 +104,35 @@ describe.skipIf(!DATABASE_URL)('SDK usage metrics', () => {
     expect(rows.find((r) => r.flagKey === 'backend-only')).toMatchObject({ yes: 2, no: 0 });
   });
 
+  it('counts a flag, variant or rule made a moment after the environment last reported', async () => {
+    const cookie = await server.login();
+    const key = (
+      await server.request('POST', '/api/admin/keys', { cookie, body: { name: 'fresh', environment: 'staging', kind: 'server' } })
+    ).body.secret;
+    const report = (body: unknown) => server.request('POST', '/api/sdk/metrics', { token: key, body });
+    expect((await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'older' } })).status).toBe(201);
+    // This report has the server read the environment's flags.
+    expect((await report({ flags: { older: { yes: 1, no: 0 } } })).body).toEqual({ accepted: 1, dropped: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await server.request('POST', '/api/admin/flags', { cookie, body: { key: 'brand-new' } })).status).toBe(201);
+    const made = await server.request('PATCH', '/api/admin/flags/brand-new/environments/staging', {
+      cookie,
+      headers: { 'if-match': '"1"' },
+      body: {
+        enabled: true,
+        variants: [{ name: 'fresh', weight: 1 }],
+        rules: [{ id: 'new-rule', rollout: { percentage: 50, stickiness: 'userId' } }],
+      },
+    });
+    expect(made.status, made.text).toBe(200);
+    expect((await report({ flags: { 'brand-new': { yes: 2, no: 1, variants: { fresh: 2 } } } })).body).toEqual({ accepted: 1, dropped: 0 });
+    const tracked = await report({
+      flags: {},
+      metrics: [{ name: 'clicks', flag: 'brand-new', enabled: true, variant: 'fresh', ruleId: 'new-rule', count: 1, sum: 0 }],
+    });
+    expect(tracked.body).toMatchObject({ metrics: { accepted: 1, dropped: 0 } });
+  });
+
   it('limits usage reports per key per minute with 429 and Retry-After', async () => {
     const limited = await startTestServer({ env: { USAGE_REPORTS_PER_MINUTE: '3' } });
     try {

@@ -6,6 +6,12 @@ import { type UsageCatalogEntry, usageCatalog } from './store.ts';
 import type { FlagCounts } from './usage-aggregator.ts';
 
 const CACHE_MS = 5000;
+/**
+ * A report naming what the cached catalog lacks (a flag, variant or rule made a moment ago) reads
+ * it again, at most this often per environment: new names count at once, and reports full of
+ * stale or invented ones cost a few reads a second, not one each.
+ */
+const RECHECK_MS = 250;
 
 /**
  * Keeps of a usage report only what the reporting key can see: live flags of its environment
@@ -27,12 +33,27 @@ export class UsageFilter {
     return catalog;
   }
 
+  /** `judge` on the cached catalog, and once more on a fresh one if it dropped anything (see `RECHECK_MS`). */
+  private async withCatalog<T extends { dropped: number }>(
+    environment: string,
+    judge: (catalog: Map<string, UsageCatalogEntry>) => T,
+  ): Promise<T> {
+    const first = judge(await this.catalog(environment));
+    const cached = this.cache.get(environment);
+    if (first.dropped === 0 || cached === undefined || Date.now() - cached.at < RECHECK_MS) return first;
+    this.cache.delete(environment);
+    return judge(await this.catalog(environment));
+  }
+
   async filter(
     environment: string,
     audience: Audience,
     report: Record<string, FlagCounts>,
   ): Promise<{ kept: Record<string, FlagCounts>; accepted: number; dropped: number }> {
-    const catalog = await this.catalog(environment);
+    return this.withCatalog(environment, (catalog) => this.judgeCounts(catalog, audience, report));
+  }
+
+  private judgeCounts(catalog: Map<string, UsageCatalogEntry>, audience: Audience, report: Record<string, FlagCounts>) {
     const kept: Record<string, FlagCounts> = {};
     let accepted = 0;
     let dropped = 0;
@@ -64,7 +85,10 @@ export class UsageFilter {
     audience: Audience,
     entries: readonly TrackedEntry[],
   ): Promise<{ kept: TrackedEntry[]; dropped: number }> {
-    const catalog = await this.catalog(environment);
+    return this.withCatalog(environment, (catalog) => this.judgeMetrics(catalog, audience, entries));
+  }
+
+  private judgeMetrics(catalog: Map<string, UsageCatalogEntry>, audience: Audience, entries: readonly TrackedEntry[]) {
     const kept: TrackedEntry[] = [];
     let dropped = 0;
     for (const e of entries) {
