@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flagUsage, flagUsageHourly } from '../src/db/schema/index.ts';
+import { flagMetrics, flagUsage, flagUsageHourly } from '../src/db/schema/index.ts';
+import { addMetrics, type MetricRow } from '../src/features/usage/store.ts';
 import { UsageAggregator } from '../src/features/usage/usage-aggregator.ts';
 import { DATABASE_URL, startTestServer, type TestServer } from './helpers/test-server.ts';
 
@@ -26,7 +27,7 @@ describe.skipIf(!DATABASE_URL)('usage flush against a flag delete', () => {
     // The server's own flush stays out of the way: this test flushes its aggregator itself.
     server = await startTestServer({ env: { USAGE_FLUSH_MS: '600000' } });
     cookie = await server.login();
-    for (const key of ['kept', 'gone', 'raced']) expect((await admin('POST', '/flags', { key })).status).toBe(201);
+    for (const key of ['kept', 'gone', 'raced', 'tracked']) expect((await admin('POST', '/flags', { key })).status).toBe(201);
     client = new pg.Client({ connectionString: server.config.databaseUrl });
     await client.connect();
   });
@@ -81,5 +82,39 @@ describe.skipIf(!DATABASE_URL)('usage flush against a flag delete', () => {
     await flushed;
     expect(await rowsOf('raced')).toEqual({ usage: [], hourly: [] });
     expect((await rowsOf('kept')).usage).toMatchObject([{ yes: 6, no: 2 }]);
+  });
+  it('does not write back tracked events of a flag whose delete commits while they are written', async () => {
+    const row = (flagKey: string): MetricRow => ({
+      environmentKey: 'production',
+      flagKey,
+      minute: new Date(Math.floor(Date.now() / 60_000) * 60_000),
+      metric: 'clicks',
+      enabled: true,
+      variant: '',
+      ruleId: '',
+      count: 2,
+      sum: 3,
+    });
+    await client.query('begin');
+    await client.query(`delete from flags where key = 'tracked'`);
+    await client.query(`delete from flag_metrics where flag_key = 'tracked'`);
+    let done = false;
+    const written = addMetrics(server.app.db, [row('tracked'), row('kept')]).finally(() => {
+      done = true;
+    });
+    while (!done) {
+      const [waiting] = (
+        (await server.app.db.execute(
+          sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        )) as unknown as { rows: Array<{ n: number }> }
+      ).rows;
+      if ((waiting?.n ?? 0) > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await client.query('commit');
+    await written;
+    const metrics = async (flag: string) => server.app.db.select().from(flagMetrics).where(eq(flagMetrics.flagKey, flag));
+    expect(await metrics('tracked')).toEqual([]);
+    expect(await metrics('kept')).toMatchObject([{ count: 2, sum: 3 }]);
   });
 });

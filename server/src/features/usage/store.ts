@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
 import { flagEnvironments, flagMetrics, flags, flagUsage, flagUsageHourly } from '../../db/schema/index.ts';
 
@@ -119,31 +119,33 @@ export type MetricRow = typeof flagMetrics.$inferInsert;
  */
 export async function addMetrics(db: Database, batch: MetricRow[]): Promise<void> {
   if (batch.length === 0) return;
-  const known = new Set(
-    (
-      await db
-        .select({ key: flags.key })
-        .from(flags)
-        .where(sql`${flags.key} in ${[...new Set(batch.map((r) => r.flagKey))]}`)
-    ).map((r) => r.key),
-  );
-  const rows = batch.filter((r) => known.has(r.flagKey)).sort(compareMetricRows);
-  if (rows.length === 0) return;
-  await db
-    .insert(flagMetrics)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: [
-        flagMetrics.environmentKey,
-        flagMetrics.flagKey,
-        flagMetrics.minute,
-        flagMetrics.metric,
-        flagMetrics.enabled,
-        flagMetrics.variant,
-        flagMetrics.ruleId,
-      ],
-      set: { count: sql`${flagMetrics.count} + excluded.count`, sum: sql`${flagMetrics.sum} + excluded.sum` },
-    });
+  // As the usage flush does (`UsageAggregator.write`): the flags are locked `for key share`, in
+  // key order, in the write's transaction, so a flag deleted meanwhile does not get rows back.
+  await db.transaction(async (tx) => {
+    const keys = [...new Set(batch.map((r) => r.flagKey))];
+    const known = new Set(
+      (await tx.select({ key: flags.key }).from(flags).where(inArray(flags.key, keys)).orderBy(asc(flags.key)).for('key share')).map(
+        (r) => r.key,
+      ),
+    );
+    const rows = batch.filter((r) => known.has(r.flagKey)).sort(compareMetricRows);
+    if (rows.length === 0) return;
+    await tx
+      .insert(flagMetrics)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [
+          flagMetrics.environmentKey,
+          flagMetrics.flagKey,
+          flagMetrics.minute,
+          flagMetrics.metric,
+          flagMetrics.enabled,
+          flagMetrics.variant,
+          flagMetrics.ruleId,
+        ],
+        set: { count: sql`${flagMetrics.count} + excluded.count`, sum: sql`${flagMetrics.sum} + excluded.sum` },
+      });
+  });
 }
 
 function compareText(a: string, b: string): number {
