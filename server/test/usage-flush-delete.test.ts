@@ -23,6 +23,19 @@ describe.skipIf(!DATABASE_URL)('usage flush against a flag delete', () => {
     hourly: await server.app.db.select().from(flagUsageHourly).where(eq(flagUsageHourly.flagKey, flag)),
   });
 
+  /** Until a connection of the test's database waits for a lock, or `done()` (it got through without waiting). */
+  const untilWaitingOnALock = async (done: () => boolean) => {
+    while (!done()) {
+      const [row] = (
+        (await server.app.db.execute(
+          sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        )) as unknown as { rows: Array<{ n: number }> }
+      ).rows;
+      if ((row?.n ?? 0) > 0) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
   beforeAll(async () => {
     // The server's own flush stays out of the way: this test flushes its aggregator itself.
     server = await startTestServer({ env: { USAGE_FLUSH_MS: '600000' } });
@@ -66,18 +79,7 @@ describe.skipIf(!DATABASE_URL)('usage flush against a flag delete', () => {
       done = true;
     });
     // Either the flush waits for the delete's lock on the flag row, or it is done without waiting.
-    const blocked = async () => {
-      while (!done) {
-        const [row] = (
-          (await server.app.db.execute(
-            sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-          )) as unknown as { rows: Array<{ n: number }> }
-        ).rows;
-        if ((row?.n ?? 0) > 0) return;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-    await Promise.race([flushed, blocked()]);
+    await Promise.race([flushed, untilWaitingOnALock(() => done)]);
     await client.query('commit');
     await flushed;
     expect(await rowsOf('raced')).toEqual({ usage: [], hourly: [] });
@@ -102,15 +104,7 @@ describe.skipIf(!DATABASE_URL)('usage flush against a flag delete', () => {
     const written = addMetrics(server.app.db, [row('tracked'), row('kept')]).finally(() => {
       done = true;
     });
-    while (!done) {
-      const [waiting] = (
-        (await server.app.db.execute(
-          sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        )) as unknown as { rows: Array<{ n: number }> }
-      ).rows;
-      if ((waiting?.n ?? 0) > 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilWaitingOnALock(() => done);
     await client.query('commit');
     await written;
     const metrics = async (flag: string) => server.app.db.select().from(flagMetrics).where(eq(flagMetrics.flagKey, flag));

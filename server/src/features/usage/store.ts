@@ -110,6 +110,22 @@ export async function usageCatalog(db: Database, environment: string): Promise<M
   return catalog;
 }
 
+/**
+ * Of `keys`, the flags that exist, locked `for key share` in key order until the caller's
+ * transaction ends: counts written in it then cannot land after a delete of their flag (a delete
+ * committed first leaves the flag out; one that comes later waits and removes what was written),
+ * and writers locking in the same order cannot deadlock.
+ */
+export async function lockExistingFlags(tx: Database, keys: readonly string[]): Promise<Set<string>> {
+  const rows = await tx
+    .select({ key: flags.key })
+    .from(flags)
+    .where(inArray(flags.key, [...new Set(keys)]))
+    .orderBy(asc(flags.key))
+    .for('key share');
+  return new Set(rows.map((r) => r.key));
+}
+
 export type MetricRow = typeof flagMetrics.$inferInsert;
 
 /**
@@ -119,14 +135,11 @@ export type MetricRow = typeof flagMetrics.$inferInsert;
  */
 export async function addMetrics(db: Database, batch: MetricRow[]): Promise<void> {
   if (batch.length === 0) return;
-  // As the usage flush does (`UsageAggregator.write`): the flags are locked `for key share`, in
-  // key order, in the write's transaction, so a flag deleted meanwhile does not get rows back.
+  // Flags locked as the usage flush locks them (`lockExistingFlags`).
   await db.transaction(async (tx) => {
-    const keys = [...new Set(batch.map((r) => r.flagKey))];
-    const known = new Set(
-      (await tx.select({ key: flags.key }).from(flags).where(inArray(flags.key, keys)).orderBy(asc(flags.key)).for('key share')).map(
-        (r) => r.key,
-      ),
+    const known = await lockExistingFlags(
+      tx,
+      batch.map((r) => r.flagKey),
     );
     const rows = batch.filter((r) => known.has(r.flagKey)).sort(compareMetricRows);
     if (rows.length === 0) return;

@@ -1,7 +1,8 @@
 import { DISABLED_VARIANT } from '@switchboard/core';
-import { asc, inArray, lt, sql } from 'drizzle-orm';
+import { lt, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.ts';
-import { flags, flagUsage, flagUsageHourly } from '../../db/schema/index.ts';
+import { flagUsage, flagUsageHourly } from '../../db/schema/index.ts';
+import { lockExistingFlags } from './store.ts';
 
 export interface FlagCounts {
   yes: number;
@@ -148,11 +149,9 @@ export class UsageAggregator {
    */
   private async write(batch: Pending[]): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const keys = [...new Set(batch.map((p) => p.flagKey))];
-      const known = new Set(
-        (await tx.select({ key: flags.key }).from(flags).where(inArray(flags.key, keys)).orderBy(asc(flags.key)).for('key share')).map(
-          (r) => r.key,
-        ),
+      const known = await lockExistingFlags(
+        tx,
+        batch.map((p) => p.flagKey),
       );
       const kept = batch.filter((p) => known.has(p.flagKey));
       if (kept.length === 0) return;
