@@ -37,6 +37,16 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
     // Written while the environment takes direct writes; the tests turn approvals on afterwards.
     return { key, env };
   };
+  /** A new flag, on in `environment` with one rule, `main`, at 1%: what the ramp cases start from. */
+  const flagAtOnePercent = async (environment: string) => {
+    const { key } = await newFlag();
+    await ok('PATCH', `/flags/${key}/environments/${environment}`, {
+      enabled: true,
+      rules: [{ id: 'main', rollout: { percentage: 1 } }],
+      version: 1,
+    });
+    return key;
+  };
 
   beforeAll(async () => {
     server = await startTestServer({ env: { SCHEDULER_INTERVAL_MS: '60000' } });
@@ -295,12 +305,7 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
 
     it('starts a ramp by request, and forbids self-apply where the environment says so', async () => {
       await settings('production', { requiredApprovals: 0 });
-      const { key } = await newFlag();
-      await ok('PATCH', `/flags/${key}/environments/production`, {
-        enabled: true,
-        rules: [{ id: 'main', rollout: { percentage: 1 } }],
-        version: 1,
-      });
+      const key = await flagAtOnePercent('production');
       await settings('production', { requiredApprovals: 1, allowSelfApply: false });
       const cr = (
         await as(people.alice)('POST', '/change-requests', {
@@ -321,12 +326,7 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
 
     it('starts a ramp planned before approvals were required, by a ramp-update request', async () => {
       await settings('production', { requiredApprovals: 0 });
-      const { key } = await newFlag();
-      await ok('PATCH', `/flags/${key}/environments/production`, {
-        enabled: true,
-        rules: [{ id: 'main', rollout: { percentage: 1 } }],
-        version: 1,
-      });
+      const key = await flagAtOnePercent('production');
       const ramp = await ok('POST', '/ramps', {
         flag: key,
         environment: 'production',
@@ -433,12 +433,7 @@ describe.skipIf(!DATABASE_URL)('change requests and freeze windows', () => {
 
     /** A flag at 1% in development with a running two-step ramp (5%, then 50%) on its rule. */
     const runningRamp = async () => {
-      const { key } = await newFlag();
-      await ok('PATCH', `/flags/${key}/environments/development`, {
-        enabled: true,
-        rules: [{ id: 'main', rollout: { percentage: 1 } }],
-        version: 1,
-      });
+      const key = await flagAtOnePercent('development');
       const ramp = await ok('POST', '/ramps', {
         flag: key,
         environment: 'development',
