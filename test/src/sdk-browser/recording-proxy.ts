@@ -15,6 +15,8 @@ export interface RecordingProxy {
   exchanges: Exchange[];
   /** Everything that crossed the proxy, both ways, URLs included. */
   traffic(): string;
+  /** Sends new requests to another upstream (exchanges already open stay where they are). */
+  retarget(target: string): void;
   close(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ export interface RecordingProxy {
  */
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const exchanges: Exchange[] = [];
-  const upstream = new URL(target);
+  let upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     const ex: Exchange = { method: req.method ?? 'GET', url: req.url ?? '/', status: 0, sent: '', received: '' };
     exchanges.push(ex);
@@ -66,6 +68,9 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     exchanges,
     traffic: () => exchanges.map((e) => `${e.method} ${e.url}\n${e.sent}\n${e.received}`).join('\n'),
+    retarget: (next) => {
+      upstream = new URL(next);
+    },
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();
